@@ -1,0 +1,213 @@
+"""A terminal chat with the bot: you speak as one or more members and see what each receives.
+
+Lines you type:
+
+* ``/join``, ``/help``, ``/cancel`` … — bot commands, as ``/tandem join`` would be on Discord;
+* ``/as sam`` — speak as another member from now on (``/who`` lists who has spoken);
+* ``/advance 3d`` (or ``2h``, ``30m``, ``1w``) — move the bot's clock forward, to try reminders
+  without waiting;
+* ``/quit`` (or end of input) — stop the bot;
+* anything else — your answer; pick options by number ("2", "1 3") or by word ("Deutsch").
+
+Everything the bot sends is printed with the member it is for. On start the current member is
+told where a conversation left off, so a restart continues at the same step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar, TextIO
+
+from bot.adapter import Adapter, AdapterContext, EventSink, renders
+from bot.capabilities import TEXT_ONLY, Capabilities
+from bot.events import CommandInvoked, EventBase, MemberReturned, TextReplied
+from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
+from bot.messages import msg
+from bot.places import MemberRef, Place, PlaceKind
+from bot.render import question_as_text
+
+_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    match = _DURATION.match(text.strip().lower())
+    if match is None:
+        return None
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+class ConsoleAdapter(Adapter):
+    platform = "console"
+    capabilities: ClassVar[Capabilities] = TEXT_ONLY.model_copy(
+        update={"command_format": "/{name}", "reactions": False}
+    )
+
+    def __init__(
+        self,
+        context: AdapterContext,
+        *,
+        lines: asyncio.StreamReader | None = None,
+        output: TextIO | None = None,
+    ) -> None:
+        super().__init__(context)
+        settings = context.settings.console
+        self.community_id = settings.community_id
+        self.current = self._member(settings.first_member)
+        self.known: dict[str, MemberRef] = {self.current.user_id: self.current}
+        self._lines = lines
+        self._output = output or sys.stdout
+        self._pair_spaces: dict[str, tuple[MemberRef, ...]] = {}
+        self._sink: EventSink | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def locale(self) -> str:
+        return self.context.settings.bot.default_locale
+
+    async def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        if self._lines is None:
+            self._lines = await _stdin_reader()
+        self._print(
+            self.translator.render(msg("console.banner", member=self.current.user_id), self.locale)
+        )
+        await sink(self._event(MemberReturned))
+        self._reader = self.context.tasks.spawn(self._read_loop(), name="console-input")
+
+    async def stop(self) -> None:
+        if self._reader is not None and self._reader is not asyncio.current_task():
+            self._reader.cancel()
+
+    async def _read_loop(self) -> None:
+        assert self._lines is not None
+        while True:
+            raw = await self._lines.readline()
+            if not raw:
+                break
+            line = raw.decode("utf-8", errors="replace").strip()
+            if not line:
+                continue
+            if not await self._handle_line(line):
+                break
+        self.context.request_stop()
+
+    async def _handle_line(self, line: str) -> bool:
+        """One typed line; False when the member asked to quit."""
+        assert self._sink is not None
+        if not line.startswith("/"):
+            await self._sink(self._event(TextReplied, text=line))
+            return True
+        name, _, rest = line[1:].partition(" ")
+        name = name.lower()
+        if name in {"quit", "exit"}:
+            return False
+        if name == "as" and rest.strip():
+            self.current = self.known.setdefault(rest.strip().lower(), self._member(rest.strip()))
+            self._print(self._t("console.now_speaking_as", member=self.current.user_id))
+            await self._sink(self._event(MemberReturned))
+        elif name == "who":
+            self._print(self._t("console.members", members=tuple(sorted(self.known))))
+        elif name == "advance":
+            self._advance(rest)
+        else:
+            await self._sink(self._event(CommandInvoked, name=name, args=tuple(rest.split())))
+        return True
+
+    def _advance(self, text: str) -> None:
+        delta = parse_duration(text)
+        advance = getattr(self.context.clock, "advance", None)
+        if delta is None or advance is None:
+            self._print(self._t("console.advance_usage"))
+            return
+        advance(delta)
+        self._print(
+            self._t("console.advanced", now=self.context.clock.now().strftime("%Y-%m-%d %H:%M UTC"))
+        )
+
+    # -- events and output -----------------------------------------------------------------
+
+    def _member(self, name: str) -> MemberRef:
+        return MemberRef(platform=self.platform, user_id=name.lower(), display_name=name)
+
+    def _event(self, kind: type[EventBase], **fields: object) -> EventBase:
+        return kind(
+            community_id=self.community_id,
+            member=self.current,
+            place=Place.dm(self.current, channel_id=f"console-{self.current.user_id}"),
+            **fields,
+        )
+
+    def _t(self, message_id: str, **params: object) -> str:
+        return self.translator.render(msg(message_id, **params), self.locale)
+
+    def _print(self, text: str) -> None:
+        self._output.write(text + "\n")
+        self._output.flush()
+
+    def _show(self, intent: IntentBase, text: str) -> Delivery:
+        target = intent.target
+        if target.kind == PlaceKind.PAIR_SPACE:
+            header = self.translator.render(
+                msg("console.to_space", space=target.channel_id or "?"), intent.locale
+            )
+        else:
+            header = self.translator.render(
+                msg("console.to_member", member=target.user_id or "?"), intent.locale
+            )
+        body = "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+        self._print(f"{header}\n{body}\n")
+        return Delivery()
+
+    @renders(Say)
+    async def render_say(self, intent: Say) -> Delivery:
+        return self._show(intent, self.translator.render(intent.text, intent.locale))
+
+    @renders(Ask)
+    async def render_ask(self, intent: Ask) -> Delivery:
+        return self._show(intent, question_as_text(intent, self.translator))
+
+    @renders(OpenPairSpace)
+    async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
+        space_id = f"pair-{len(self._pair_spaces) + 1}"
+        self._pair_spaces[space_id] = intent.members
+        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=space_id)
+        names = tuple(member.user_id for member in intent.members)
+        self._print(self._t("console.space_opened", space=space_id, members=names))
+        if intent.welcome is not None:
+            self._show(
+                intent.model_copy(update={"target": place}),
+                self.translator.render(intent.welcome, intent.locale),
+            )
+        return Delivery(place=place)
+
+    @renders(ClosePairSpace)
+    async def render_close_pair_space(self, intent: ClosePairSpace) -> Delivery:
+        if intent.farewell is not None:
+            self._show(intent, self.translator.render(intent.farewell, intent.locale))
+        self._print(self._t("console.space_closed", space=intent.target.channel_id or "?"))
+        return Delivery()
+
+    @renders(AttachFile)
+    async def render_attach_file(self, intent: AttachFile) -> Delivery:
+        folder = Path(self.context.settings.bot.data_dir) / "console-files"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(intent.filename).name
+        path.write_bytes(intent.content)
+        caption = (
+            "" if intent.caption is None else self.translator.render(intent.caption, intent.locale)
+        )
+        return self._show(
+            intent, f"{caption}\n{self._t('console.file_saved', path=str(path))}".strip()
+        )
+
+
+async def _stdin_reader() -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    return reader

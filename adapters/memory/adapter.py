@@ -1,0 +1,220 @@
+"""An adapter that lives in memory: tests push events and read what each member received.
+
+Two capability profiles: :class:`MemoryAdapter` is rich like Discord (buttons, selects, forms),
+:class:`TextMemoryAdapter` is text-only like Matrix (numbered lists, answers typed). Flow tests
+run as transcripts under both::
+
+    alex = memory.member("alex")
+    await memory.command(alex, "join")
+    await memory.pick(alex, "en")          # a click on the rich profile
+    await memory.say(alex, "2")            # a typed answer, normalised by the kernel
+    assert memory.last(alex).text.startswith("What should I call you")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from bot.adapter import Adapter, AdapterContext, EventSink, renders
+from bot.capabilities import RICH, TEXT_ONLY, Capabilities
+from bot.events import (
+    ChoicePicked,
+    CommandInvoked,
+    EventBase,
+    FormSubmitted,
+    MemberLeft,
+    MemberReturned,
+    TextReplied,
+)
+from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
+from bot.places import MemberRef, Place, PlaceKind
+from bot.render import question_as_text
+
+
+@dataclass
+class Rendered:
+    """One message as a member would see it on this profile."""
+
+    place: Place
+    text: str
+    intent: IntentBase
+    buttons: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    form_field: str | None = None
+
+
+class MemoryAdapter(Adapter):
+    platform = "memory"
+    capabilities: ClassVar[Capabilities] = RICH
+
+    def __init__(self, context: AdapterContext) -> None:
+        super().__init__(context)
+        self.community_id = "memory"
+        self.sink: EventSink | None = None
+        self.sent: list[Rendered] = []
+        self.pair_spaces: dict[str, tuple[MemberRef, ...]] = {}
+        self.closed_spaces: list[str] = []
+        self.files: list[AttachFile] = []
+
+    async def start(self, sink: EventSink) -> None:
+        self.sink = sink
+
+    async def stop(self) -> None:
+        self.sink = None
+
+    # -- driving it, as members would ------------------------------------------------------
+
+    def member(self, user_id: str, locale: str | None = None) -> MemberRef:
+        return MemberRef(platform=self.platform, user_id=user_id, display_name=user_id.title())
+
+    def dm(self, member: MemberRef) -> Place:
+        return Place.dm(member, channel_id=f"dm-{member.user_id}")
+
+    async def push(self, event: EventBase) -> list[Rendered]:
+        """Deliver an event and return what the bot sent in answer to it."""
+        if self.sink is None:
+            raise RuntimeError("the memory adapter is not started")
+        before = len(self.sent)
+        await self.sink(event)
+        return self.sent[before:]
+
+    def _common(self, member: MemberRef, place: Place | None, locale: str | None) -> dict:
+        return {
+            "community_id": self.community_id,
+            "member": member,
+            "place": place or self.dm(member),
+            "locale": locale,
+        }
+
+    async def command(
+        self,
+        member: MemberRef,
+        name: str,
+        *args: str,
+        place: Place | None = None,
+        locale: str | None = None,
+    ) -> list[Rendered]:
+        return await self.push(
+            CommandInvoked(name=name, args=args, **self._common(member, place, locale))
+        )
+
+    async def say(
+        self, member: MemberRef, text: str, *, place: Place | None = None, locale: str | None = None
+    ) -> list[Rendered]:
+        return await self.push(TextReplied(text=text, **self._common(member, place, locale)))
+
+    async def pick(
+        self, member: MemberRef, *choice_ids: str, prompt_id: str | None = None
+    ) -> list[Rendered]:
+        """Click a button / choose in a select of the member's latest question (or a given one)."""
+        prompt = prompt_id or self.last_ask(member).prompt_id
+        return await self.push(
+            ChoicePicked(
+                prompt_id=prompt, choice_ids=choice_ids, **self._common(member, None, None)
+            )
+        )
+
+    async def submit(
+        self, member: MemberRef, text: str, *, prompt_id: str | None = None
+    ) -> list[Rendered]:
+        """Fill in the form field of the member's latest question."""
+        ask = self.last_ask(member)
+        return await self.push(
+            FormSubmitted(
+                prompt_id=prompt_id or ask.prompt_id,
+                values={"answer": text},
+                **self._common(member, None, None),
+            )
+        )
+
+    async def answer(self, member: MemberRef, *choice_or_text: str) -> list[Rendered]:
+        """Answer the latest question the way this profile's members would."""
+        ask = self.last_ask(member)
+        if ask.kind == "text":
+            if self.capabilities.modals:
+                return await self.submit(member, choice_or_text[0])
+            return await self.say(member, choice_or_text[0])
+        if self.capabilities.buttons:
+            return await self.pick(member, *choice_or_text)
+        numbers = [
+            str(next(i for i, o in enumerate(ask.options, 1) if o.id == choice))
+            for choice in choice_or_text
+        ]
+        return await self.say(member, " ".join(numbers))
+
+    async def leave(self, member: MemberRef) -> list[Rendered]:
+        return await self.push(MemberLeft(**self._common(member, None, None)))
+
+    async def come_back(self, member: MemberRef) -> list[Rendered]:
+        return await self.push(MemberReturned(**self._common(member, None, None)))
+
+    # -- reading what members saw ----------------------------------------------------------
+
+    def received(self, member: MemberRef) -> list[Rendered]:
+        return [r for r in self.sent if r.place.user_id == member.user_id]
+
+    def last(self, member: MemberRef) -> Rendered:
+        return self.received(member)[-1]
+
+    def last_ask(self, member: MemberRef) -> Ask:
+        for rendered in reversed(self.received(member)):
+            if isinstance(rendered.intent, Ask):
+                return rendered.intent
+        raise AssertionError(f"{member.user_id} was never asked anything")
+
+    def texts(self, member: MemberRef) -> list[str]:
+        return [r.text for r in self.received(member)]
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _render(self, intent: IntentBase, text: str, **extra: object) -> Delivery:
+        self.sent.append(Rendered(place=intent.target, text=text, intent=intent, **extra))  # type: ignore[arg-type]
+        return Delivery(message_id=f"m{len(self.sent)}")
+
+    @renders(Say)
+    async def render_say(self, intent: Say) -> Delivery:
+        return self._render(intent, self.translator.render(intent.text, intent.locale))
+
+    @renders(Ask)
+    async def render_ask(self, intent: Ask) -> Delivery:
+        caps = self.capabilities
+        labels = [self.translator.render(o.label, intent.locale) for o in intent.options]
+        question = self.translator.render(intent.question, intent.locale)
+        if intent.kind == "text" and caps.modals:
+            label = self.translator.render(intent.field_label or intent.question, intent.locale)
+            return self._render(intent, question, form_field=label)
+        if intent.kind == "one" and caps.buttons and len(labels) <= caps.max_buttons:
+            return self._render(intent, question, buttons=labels)
+        if intent.options and caps.selects and len(labels) <= caps.max_select_options:
+            return self._render(intent, question, select=labels)
+        return self._render(intent, question_as_text(intent, self.translator))
+
+    @renders(OpenPairSpace)
+    async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
+        space_id = f"pair-{len(self.pair_spaces) + 1}"
+        self.pair_spaces[space_id] = intent.members
+        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=space_id)
+        if intent.welcome is not None:
+            self._render(intent, self.translator.render(intent.welcome, intent.locale))
+        return Delivery(place=place)
+
+    @renders(ClosePairSpace)
+    async def render_close_pair_space(self, intent: ClosePairSpace) -> Delivery:
+        if intent.target.channel_id:
+            self.closed_spaces.append(intent.target.channel_id)
+        return Delivery()
+
+    @renders(AttachFile)
+    async def render_attach_file(self, intent: AttachFile) -> Delivery:
+        self.files.append(intent)
+        caption = (
+            "" if intent.caption is None else self.translator.render(intent.caption, intent.locale)
+        )
+        return self._render(intent, f"{caption} [{intent.filename}]".strip())
+
+
+class TextMemoryAdapter(MemoryAdapter):
+    """The same, with a text-only profile like Matrix: numbered lists, answers typed."""
+
+    capabilities: ClassVar[Capabilities] = TEXT_ONLY

@@ -1,0 +1,123 @@
+"""The port every platform adapter implements, and how the app finds adapters by name.
+
+An adapter turns platform events into neutral events (handed to the ``sink`` it is started
+with) and renders neutral intents. Rendering is dispatched by intent type to methods marked
+with :func:`renders`; an adapter that lacks a renderer for any intent type is refused when the
+app starts, not when the first such intent is sent.
+
+Adapters are found by dotted path (:data:`ADAPTERS`) and imported only when configured, so
+``bot/`` never imports an adapter (the import contracts in ``pyproject.toml`` check it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from bot.capabilities import Capabilities
+from bot.events import EventBase
+from bot.intents import ALL_INTENT_TYPES, Delivery, IntentBase
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.commands import CommandSpec
+    from bot.config import Settings
+    from bot.i18n import Translator
+    from bot.tasks import TaskSupervisor
+    from store import Store
+
+EventSink = Callable[[EventBase], Awaitable[None]]
+
+ADAPTERS: dict[str, str] = {
+    "console": "adapters.console:ConsoleAdapter",
+    "memory": "adapters.memory:MemoryAdapter",
+    "memory-text": "adapters.memory:TextMemoryAdapter",
+    "discord": "adapters.discord:DiscordAdapter",
+    "matrix": "adapters.matrix:MatrixAdapter",
+}
+
+_RENDERS_ATTR = "_tandem_renders"
+
+
+def renders(intent_type: type[IntentBase]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark an adapter method as the renderer of one intent type."""
+
+    def mark(method: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(method, _RENDERS_ATTR, intent_type)
+        return method
+
+    return mark
+
+
+class AdapterIncomplete(Exception):
+    """An adapter cannot render every intent the flows may produce."""
+
+
+@dataclass
+class AdapterContext:
+    """What the app gives every adapter: settings, the store, translation, time and tasks."""
+
+    settings: Settings
+    store: Store
+    translator: Translator
+    clock: Clock
+    tasks: TaskSupervisor
+    commands: Callable[[], list[CommandSpec]]
+    # Ask the app to shut down (the console does when its input ends).
+    request_stop: Callable[[], None]
+
+
+class Adapter(ABC):
+    platform: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    _renderers: ClassVar[dict[type[IntentBase], str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: dict[type[IntentBase], str] = {}
+        for klass in reversed(cls.__mro__):
+            for name, member in vars(klass).items():
+                intent_type = getattr(member, _RENDERS_ATTR, None)
+                if intent_type is not None:
+                    found[intent_type] = name
+        cls._renderers = found
+
+    def __init__(self, context: AdapterContext) -> None:
+        self.context = context
+        self.translator = context.translator
+
+    @classmethod
+    def check_complete(cls) -> None:
+        missing = [t.__name__ for t in ALL_INTENT_TYPES if t not in cls._renderers]
+        if missing:
+            raise AdapterIncomplete(f"adapter {cls.platform!r} cannot render {', '.join(missing)}")
+
+    @abstractmethod
+    async def start(self, sink: EventSink) -> None:
+        """Connect and begin delivering events to ``sink``; return once running."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Disconnect; pending work is finished or dropped cleanly."""
+
+    async def send(self, intent: IntentBase) -> Delivery:
+        name = self._renderers.get(type(intent))
+        if name is None:
+            raise AdapterIncomplete(
+                f"adapter {self.platform!r} cannot render {type(intent).__name__}"
+            )
+        return await getattr(self, name)(intent)
+
+
+def load_adapter_class(name: str) -> type[Adapter]:
+    try:
+        dotted = ADAPTERS[name]
+    except KeyError:
+        raise AdapterIncomplete(f"no adapter called {name!r} (known: {sorted(ADAPTERS)})") from None
+    module_name, _, class_name = dotted.partition(":")
+    adapter_class = getattr(importlib.import_module(module_name), class_name)
+    adapter_class.check_complete()
+    return adapter_class

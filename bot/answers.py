@@ -1,0 +1,96 @@
+"""Normalising what a member typed: a number, an option's word in either language, an emoji,
+or a control word (back, cancel, help).
+
+This runs in the kernel against the persisted question, so a typed "2", "Deutsch", "german",
+"✅" and a clicked button all reach the flow as the same choice id, on every platform and after
+a restart. Words come from the catalogs, so translators own them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from enum import StrEnum
+
+from bot.i18n import SUPPORTED_LOCALES, Translator
+from bot.intents import Option
+from bot.messages import msg
+
+
+class Control(StrEnum):
+    CANCEL = "cancel"
+    BACK = "back"
+    HELP = "help"
+
+
+_CONTROL_WORDS = {
+    Control.CANCEL: msg("control.cancel.words"),
+    Control.BACK: msg("control.back.words"),
+    Control.HELP: msg("control.help.words"),
+}
+_SEPARATORS = re.compile(r"[\s,;/+&]+|\bund\b|\band\b", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form for comparing words."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.strip().strip("!/.?¿¡:").strip()
+
+
+def control_word(text: str, translator: Translator) -> Control | None:
+    """The control a member typed (in any supported language), if the whole text is one."""
+    folded = fold(text)
+    if not folded:
+        return None
+    for control, words in _CONTROL_WORDS.items():
+        for locale in SUPPORTED_LOCALES:
+            if folded in {fold(word) for word in translator.render(words, locale).split(",")}:
+                return control
+    if text.strip() == "?":
+        return Control.HELP
+    return None
+
+
+def _option_words(option: Option, translator: Translator) -> set[str]:
+    words = {fold(option.id)}
+    words.update(fold(label) for label in translator.variants(option.label).values())
+    if option.emoji:
+        words.add(option.emoji)
+    return {word for word in words if word}
+
+
+def parse_choices(
+    text: str, options: Iterable[Option], translator: Translator, *, multiple: bool
+) -> tuple[str, ...] | None:
+    """The option ids a typed answer names, in order, or None if it names none clearly.
+
+    Accepted: the whole text as one option's label/id/emoji; numbers ("2", "1 3", "1,3");
+    for several-of questions also a list of words ("mon, wed").
+    """
+    options = tuple(options)
+    whole = fold(text)
+    for option in options:
+        if whole in _option_words(option, translator) or text.strip() == option.emoji:
+            return (option.id,)
+    parts = [part for part in _SEPARATORS.split(text.strip()) if part]
+    if not parts or (len(parts) > 1 and not multiple):
+        return None
+    chosen: list[str] = []
+    for part in parts:
+        choice = _one_part(part, options, translator)
+        if choice is None:
+            return None
+        if choice not in chosen:
+            chosen.append(choice)
+    return tuple(chosen)
+
+
+def _one_part(part: str, options: tuple[Option, ...], translator: Translator) -> str | None:
+    if part.isdigit():
+        index = int(part) - 1
+        return options[index].id if 0 <= index < len(options) else None
+    folded = fold(part)
+    matches = [option.id for option in options if folded in _option_words(option, translator)]
+    return matches[0] if len(matches) == 1 else None

@@ -1,0 +1,40 @@
+"""What a platform can show, declared by each adapter and read by its renderer.
+
+Degradation lives in the renderer: buttons where there are buttons (up to ``max_buttons``), a
+select menu up to ``max_select_options``, a numbered list everywhere else. Two profiles are
+predefined for tests and simulation: :data:`RICH` (like Discord) and :data:`TEXT_ONLY` (like
+Matrix or the console).
+"""
+
+from __future__ import annotations
+
+from bot.places import Frozen
+
+
+class Capabilities(Frozen):
+    buttons: bool = False
+    max_buttons: int = 0
+    selects: bool = False
+    max_select_options: int = 0
+    modals: bool = False
+    reactions: bool = False
+    threads: bool = False
+    ephemeral: bool = False
+    max_message_length: int = 4000
+    # How a member types a command on this platform; ``{name}`` is the subcommand.
+    command_format: str = "{name}"
+
+
+RICH = Capabilities(
+    buttons=True,
+    max_buttons=5,
+    selects=True,
+    max_select_options=25,
+    modals=True,
+    reactions=True,
+    threads=True,
+    ephemeral=True,
+    max_message_length=2000,
+    command_format="/tandem {name}",
+)
+TEXT_ONLY = Capabilities(reactions=True, max_message_length=30000, command_format="!tandem {name}")

@@ -1,0 +1,92 @@
+"""Translation at render time: gettext catalogs (``bot/locales``) read with Babel.
+
+Intents carry :class:`~bot.messages.Msg` values; an adapter calls :meth:`Translator.render`
+with the member's locale when it draws them. The locale for a member is chosen by
+:func:`choose_locale`: their own choice, else their platform's, else the community default.
+
+Catalogs are the ``.po`` files themselves, compiled in memory at start-up, so there is no build
+step and no stale ``.mo``. Message ids are symbolic (``join.ask_name``); the English catalog
+holds the English text. ``tests/test_i18n.py`` fails when an id used in code lacks a
+translation in either language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.messages import Msg
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DOMAIN = "tandem"
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "de")
+FALLBACK_LOCALE = "en"
+
+
+def normalise_locale(raw: str | None) -> str | None:
+    """``de-DE``/``de_AT``/``DE`` → ``de``; unsupported or empty → None."""
+    if not raw:
+        return None
+    base = raw.replace("_", "-").split("-")[0].lower()
+    return base if base in SUPPORTED_LOCALES else None
+
+
+def choose_locale(member_choice: str | None, platform_locale: str | None, default: str) -> str:
+    return (
+        normalise_locale(member_choice)
+        or normalise_locale(platform_locale)
+        or normalise_locale(default)
+        or FALLBACK_LOCALE
+    )
+
+
+def catalog_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def _translations(locale: str) -> gettext.GNUTranslations:
+    with catalog_path(locale).open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class Translator:
+    """Renders messages in a locale; missing ids show as the id itself (and a test catches it)."""
+
+    def render(self, message: Msg | str, locale: str) -> str:
+        if isinstance(message, str):
+            return message
+        catalog = _translations(normalise_locale(locale) or FALLBACK_LOCALE)
+        if message.count is None:
+            template = catalog.gettext(message.id)
+        else:
+            template = catalog.ngettext(message.id, message.id, message.count)
+        params = {key: self._param(value, locale) for key, value in message.params.items()}
+        if message.count is not None:
+            params.setdefault("count", message.count)
+        try:
+            return template.format_map(params)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+    def _param(self, value: object, locale: str) -> object:
+        if isinstance(value, Msg):
+            return self.render(value, locale)
+        if isinstance(value, tuple):
+            return ", ".join(str(self._param(item, locale)) for item in value)
+        if isinstance(value, list):
+            return "\n".join(str(self._param(item, locale)) for item in value)
+        return value
+
+    def variants(self, message: Msg) -> dict[str, str]:
+        """The message in every supported locale (to accept an answer typed in either)."""
+        return {locale: self.render(message, locale) for locale in SUPPORTED_LOCALES}

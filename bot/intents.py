@@ -1,0 +1,97 @@
+"""Outbound intents: what the bot wants a member or a room to see, in platform-neutral terms.
+
+Flows return intents; the kernel sends each one to the adapter of its target's platform, which
+renders it with what the platform does best (see :mod:`bot.adapter`). Text is always a
+:class:`~bot.messages.Msg`, translated at render time in ``locale``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.messages import Msg
+from bot.places import Frozen, MemberRef, Place
+
+
+class IntentBase(Frozen):
+    target: Place
+    locale: str
+    # The event this answers: an adapter may answer in place (e.g. a Discord interaction).
+    in_reply_to: str | None = None
+    # Only the addressed member should see it when the target is shared (ephemeral on Discord).
+    private: bool = True
+
+
+class Say(IntentBase):
+    """Post a message."""
+
+    text: Msg
+
+
+class Option(Frozen):
+    """One answer of a choice question; ``id`` is what the flow receives."""
+
+    id: str
+    label: Msg
+    emoji: str | None = None
+
+
+class Ask(IntentBase):
+    """Ask one question. ``prompt_id`` ties the answer back to the persisted conversation step."""
+
+    prompt_id: str
+    question: Msg
+    kind: Literal["text", "one", "many"]
+    options: tuple[Option, ...] = ()
+    min_choices: int = 1
+    max_choices: int = 1
+    max_length: int | None = None
+    # A short label for a form field (Discord modal inputs allow 45 characters).
+    field_label: Msg | None = None
+    optional: bool = False
+
+
+class OpenPairSpace(IntentBase):
+    """Open a private space for exactly ``members`` and the bot; ``target`` is the community room.
+
+    The adapter returns the new space's :class:`Place` in its :class:`Delivery`.
+    """
+
+    community_id: str
+    members: tuple[MemberRef, ...]
+    name: Msg
+    welcome: Msg | None = None
+
+
+class ClosePairSpace(IntentBase):
+    """Archive or leave a pair space (``target``) that is no longer used."""
+
+    farewell: Msg | None = None
+
+
+class AttachFile(IntentBase):
+    """Send a file (a calendar .ics, a chart PNG, a data export) with a caption."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+    caption: Msg | None = None
+
+
+Intent = Say | Ask | OpenPairSpace | ClosePairSpace | AttachFile
+ALL_INTENT_TYPES: tuple[type[IntentBase], ...] = (
+    Say,
+    Ask,
+    OpenPairSpace,
+    ClosePairSpace,
+    AttachFile,
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What an adapter reports back after rendering an intent."""
+
+    message_id: str | None = None
+    place: Place | None = None

@@ -1,0 +1,40 @@
+"""Translatable text as data: a message id plus parameters, rendered per member at send time.
+
+Flows never build user-facing strings; they return :class:`Msg` values. The adapter renders them
+in the member's locale with :mod:`bot.i18n`. Parameters are inserted as plain values (never
+parsed as format strings), so member-written text cannot inject placeholders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from bot.places import Frozen
+
+
+class Msg(Frozen):
+    """A message id from the catalogs with its parameters.
+
+    A parameter may itself be a :class:`Msg` (translated in the same locale), a tuple of them
+    (translated and joined with ", ") or a list (one per line). ``count`` selects the plural
+    form where the catalog has one.
+    """
+
+    id: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    count: int | None = None
+
+    @field_validator("params")
+    @classmethod
+    def _params_are_plain(cls, params: dict[str, Any]) -> dict[str, Any]:
+        for key, value in params.items():
+            if not isinstance(value, str | int | float | Msg | tuple | list):
+                raise TypeError(f"parameter {key!r} must be text, a number or a Msg")
+        return params
+
+
+def msg(message_id: str, count: int | None = None, **params: Any) -> Msg:
+    """Shorthand used throughout the flows: ``msg("join.ask_name", name=...)``."""
+    return Msg(id=message_id, params=params, count=count)

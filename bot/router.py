@@ -1,0 +1,185 @@
+"""The router: every inbound event goes to exactly one place.
+
+* a command starts its flow (or resumes it, if the member is already in it), or is a control
+  (``help``/``cancel``/``back``) for the running conversation;
+* a reply, choice or form goes to the member's active conversation, after checking that the
+  question it answers is the current one and belongs to this member;
+* anything else gets help.
+
+Conversations run in the member's DM: a command given in a community room is answered there
+privately with a pointer to the DM. Events of one member are handled one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from weakref import WeakValueDictionary
+
+from bot.answers import Control, control_word
+from bot.clock import Clock
+from bot.commands import BUILTIN_COMMANDS, CommandSpec, CommandSpelling
+from bot.events import (
+    ChoicePicked,
+    CommandInvoked,
+    EventBase,
+    FormSubmitted,
+    MemberLeft,
+    MemberReturned,
+    TextReplied,
+)
+from bot.i18n import Translator
+from bot.intents import Intent, Say
+from bot.messages import Msg, msg
+from bot.places import Place, PlaceKind
+from flows.engine import FlowEngine, FlowRegistry, parse_prompt_id
+from store import Store
+from store.members import MemberRecord
+
+log = logging.getLogger(__name__)
+
+
+class Router:
+    def __init__(
+        self,
+        registry: FlowRegistry,
+        store: Store,
+        clock: Clock,
+        translator: Translator,
+        default_locale: str,
+        spelling: CommandSpelling,
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.clock = clock
+        self.translator = translator
+        self.spelling = spelling
+        self.engine = FlowEngine(registry, store, clock, translator, default_locale, spelling)
+        self._locks: WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = WeakValueDictionary()
+
+    def commands(self) -> list[CommandSpec]:
+        """Every member command: one per flow, then the built-in controls."""
+        flows = [CommandSpec(flow.command, flow.description) for flow in self.registry]
+        return [*flows, *BUILTIN_COMMANDS]
+
+    async def handle(self, event: EventBase) -> list[Intent]:
+        key = (event.community_id, *event.member.key)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            return await self._route(event)
+
+    async def _route(self, event: EventBase) -> list[Intent]:
+        if isinstance(event, CommandInvoked):
+            return await self._command(event)
+        if isinstance(event, MemberLeft):
+            return await self._member_left(event)
+        if isinstance(event, MemberReturned):
+            return await self._member_returned(event)
+        return await self._answer(event)
+
+    async def _command(self, event: CommandInvoked) -> list[Intent]:
+        name = event.name.casefold()
+        member = await self.store.members.ensure(
+            event.community_id,
+            event.member.platform,
+            event.member.user_id,
+            now=self.clock.now(),
+            platform_locale=event.locale,
+        )
+        active = await self.store.conversations.active_for(member.id)
+        if name in {control.value for control in Control}:
+            if active is not None:
+                return await self.engine.control(active, member, event, Control(name))
+            if name == Control.HELP:
+                return [self._help(member, event)]
+            return [self._say(member, event, msg("conversation.none_active"))]
+        flow = self.registry.for_command(name)
+        if flow is None:
+            return [
+                self._say(member, event, msg("command.unknown", command=event.name)),
+                self._help(member, event),
+            ]
+        if active is not None and active.flow_id == flow.id:
+            return await self.engine.resume(active, member, event)
+        intents: list[Intent] = []
+        place = event.place
+        if place.kind != PlaceKind.DM:
+            intents.append(self._say(member, event, msg("conversation.moved_to_dm")))
+            place = Place.dm(event.member)
+        intents += await self.engine.start(flow, member, event, place)
+        return intents
+
+    async def _answer(self, event: EventBase) -> list[Intent]:
+        member = await self.store.members.find(
+            event.community_id, event.member.platform, event.member.user_id
+        )
+        prompt = getattr(event, "prompt_id", None)
+        if prompt is not None and (refused := await self._refuse_foreign(member, event, prompt)):
+            return [refused]
+        active = None if member is None else await self.store.conversations.active_for(member.id)
+        if member is None or active is None:
+            if isinstance(event, ChoicePicked | FormSubmitted):
+                return [self._say(member, event, msg("prompt.stale"))]
+            if event.place.kind == PlaceKind.DM:
+                return [self._help(member, event, lead=msg("router.no_conversation"))]
+            return []  # chatter in a community room is not for us
+        if isinstance(event, TextReplied) and (
+            control := control_word(event.text, self.translator)
+        ):
+            return await self.engine.control(active, member, event, control)
+        return await self.engine.receive(active, member, event)
+
+    async def _refuse_foreign(
+        self, member: MemberRecord | None, event: EventBase, prompt: str
+    ) -> Say | None:
+        """A click on someone else's question, or on one that no longer exists."""
+        parsed = parse_prompt_id(prompt)
+        conversation = None if parsed is None else await self.store.conversations.get(parsed[0])
+        if conversation is None:
+            return self._say(member, event, msg("prompt.stale"))
+        if member is None or conversation.member_id != member.id:
+            return self._say(member, event, msg("prompt.not_yours"))
+        return None
+
+    async def _member_returned(self, event: MemberReturned) -> list[Intent]:
+        member = await self.store.members.find(
+            event.community_id, event.member.platform, event.member.user_id
+        )
+        active = None if member is None else await self.store.conversations.active_for(member.id)
+        if member is None or active is None:
+            return []
+        return await self.engine.resume(active, member, event)
+
+    async def _member_left(self, event: MemberLeft) -> list[Intent]:
+        member = await self.store.members.find(
+            event.community_id, event.member.platform, event.member.user_id
+        )
+        if member is None:
+            return []
+        now = self.clock.now()
+        active = await self.store.conversations.active_for(member.id)
+        if active is not None:
+            await self.store.conversations.end(active, status="cancelled", now=now)
+        await self.store.members.update(member.id, now=now, status="left")
+        log.info("member %s left community %s", member.id, event.community_id)
+        return []
+
+    def _help(self, member: MemberRecord | None, event: EventBase, lead: Msg | None = None) -> Say:
+        lines = [
+            msg(
+                "help.line",
+                command=self.spelling.spell(event.member.platform, spec.name),
+                description=spec.description,
+            )
+            for spec in self.commands()
+            if not spec.organizer_only
+        ]
+        return self._say(
+            member, event, msg("help.text", lead=lead or msg("help.lead"), commands=lines)
+        )
+
+    def _say(self, member: MemberRecord | None, event: EventBase, text: Msg) -> Say:
+        locale = self.engine.locale(member, event)
+        return Say(target=event.place, locale=locale, in_reply_to=event.event_id, text=text)

@@ -1,0 +1,165 @@
+"""How a flow is written: steps with questions, what comes next, and what happens at the end.
+
+A flow is data plus small functions, checked when it is built (unknown step ids, duplicate ids,
+duplicate options fail at import, not in front of a member). Example::
+
+    FLOW = Flow(
+        id="join", version=1, command="join", description=msg("join.description"),
+        steps=(
+            Step("name", TextQuestion(prompt=msg("join.ask_name"), max_length=64)),
+            Step("days", ChoiceQuestion(prompt=msg("join.ask_days"), options=DAYS, multiple=True)),
+        ),
+        finish=save_profile,
+    )
+
+A step's answer is stored under its id: text as ``str``, one-of as the option id, several-of as
+a list of option ids. ``next`` is a step id, :data:`END`, or a function of (answer, context).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.intents import Option
+from bot.messages import Msg
+
+if TYPE_CHECKING:
+    from store import Store
+    from store.members import MemberRecord
+
+END = "__end__"
+FOLLOWING = "__following__"
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class FlowDefinitionError(Exception):
+    """A flow is built wrong; raised when it is defined."""
+
+
+class Invalid(Exception):
+    """An answer was not accepted; ``message`` tells the member why and what to do."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.id)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """What a step's functions may read: the member, the answers so far, the locale, the time."""
+
+    member: MemberRecord
+    community_id: str
+    answers: Mapping[str, Any]
+    locale: str
+    now: datetime
+    store: Store
+
+
+Prompt = Msg | Callable[[FlowContext], Msg]
+
+
+@dataclass(frozen=True)
+class TextQuestion:
+    prompt: Prompt
+    label: Msg | None = None
+    min_length: int = 1
+    max_length: int = 500
+    optional: bool = False
+    check: Callable[[str, FlowContext], Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChoiceQuestion:
+    prompt: Prompt
+    options: tuple[Option, ...] | Callable[[FlowContext], tuple[Option, ...]]
+    multiple: bool = False
+    min_choices: int = 1
+    max_choices: int | None = None
+
+
+Question = TextQuestion | ChoiceQuestion
+NextStep = str | Callable[[Any, FlowContext], str]
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    question: Question
+    next: NextStep = FOLLOWING
+
+
+Finish = Callable[[FlowContext], Awaitable[list[Msg]]]
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    version: int
+    command: str
+    description: Msg
+    steps: tuple[Step, ...]
+    finish: Finish
+    intro: Msg | None = None
+    # The step whose answer is the member's language; later questions follow it at once.
+    locale_step: str | None = None
+    timeout: timedelta = timedelta(days=7)
+    _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        problems = list(self._problems())
+        if problems:
+            raise FlowDefinitionError(f"flow {self.id!r}: " + "; ".join(problems))
+        object.__setattr__(self, "_by_id", {step.id: step for step in self.steps})
+
+    def _problems(self) -> list[str]:
+        problems = []
+        if not _ID.match(self.id):
+            problems.append("id must be lower_snake_case")
+        if self.version < 1:
+            problems.append("version must be ≥ 1")
+        if not self.steps:
+            problems.append("has no steps")
+        ids = [step.id for step in self.steps]
+        for step_id in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(f"step id {step_id!r} is used twice")
+        for step in self.steps:
+            if not _ID.match(step.id):
+                problems.append(f"step id {step.id!r} must be lower_snake_case")
+            if isinstance(step.next, str) and step.next not in {END, FOLLOWING, *ids}:
+                problems.append(f"step {step.id!r} goes to unknown step {step.next!r}")
+            question = step.question
+            if isinstance(question, ChoiceQuestion) and isinstance(question.options, tuple):
+                option_ids = [option.id for option in question.options]
+                if len(set(option_ids)) != len(option_ids):
+                    problems.append(f"step {step.id!r} has duplicate option ids")
+                if not option_ids:
+                    problems.append(f"step {step.id!r} offers no options")
+            if isinstance(question, TextQuestion) and question.min_length > question.max_length:
+                problems.append(f"step {step.id!r} has min_length > max_length")
+        if self.locale_step is not None and self.locale_step not in ids:
+            problems.append(f"locale_step {self.locale_step!r} is not a step")
+        return problems
+
+    @property
+    def first_step(self) -> Step:
+        return self.steps[0]
+
+    def step(self, step_id: str) -> Step:
+        try:
+            return self._by_id[step_id]
+        except KeyError:
+            raise FlowDefinitionError(f"flow {self.id!r} has no step {step_id!r}") from None
+
+    def next_step_id(self, step: Step, answer: Any, context: FlowContext) -> str:
+        target = step.next(answer, context) if callable(step.next) else step.next
+        if target == FOLLOWING:
+            index = self.steps.index(step)
+            return self.steps[index + 1].id if index + 1 < len(self.steps) else END
+        if target != END:
+            self.step(target)  # unknown ids fail loudly
+        return target

@@ -1,0 +1,377 @@
+"""The flow engine: runs a :class:`~flows.definition.Flow` as a persisted state machine.
+
+The conversation's state (step, answers, trail for ``back``) is a row in the store, saved after
+every step, so a restart, another process or a week-old button all continue from the same
+place. Global controls in every flow: ``cancel``, ``back``, ``help``. Every answer is checked;
+a bad one gets a translated message saying what to do, and the question again.
+
+Prompt ids are ``"<conversation id>.<step_seq>"``: an answer carrying an older prompt id is
+stale and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.answers import Control, parse_choices
+from bot.clock import Clock
+from bot.commands import CommandSpelling
+from bot.events import ChoicePicked, CommandInvoked, EventBase, FormSubmitted, TextReplied
+from bot.i18n import Translator, choose_locale
+from bot.intents import Ask, Intent, Option, Say
+from bot.messages import Msg, msg
+from bot.places import Place
+from flows.definition import (
+    END,
+    ChoiceQuestion,
+    Flow,
+    FlowContext,
+    FlowDefinitionError,
+    Invalid,
+    Step,
+    TextQuestion,
+)
+from store import Store
+from store.conversations import ConversationRecord
+from store.members import MemberRecord
+
+log = logging.getLogger(__name__)
+
+
+class FlowRegistry:
+    """All flows by id and by the command that starts them; ids and commands are unique."""
+
+    def __init__(self, flows: Iterable[Flow]) -> None:
+        self._by_id: dict[str, Flow] = {}
+        self._by_command: dict[str, Flow] = {}
+        for flow in flows:
+            if flow.id in self._by_id:
+                raise FlowDefinitionError(f"two flows have the id {flow.id!r}")
+            if flow.command in self._by_command:
+                raise FlowDefinitionError(f"two flows start with the command {flow.command!r}")
+            self._by_id[flow.id] = flow
+            self._by_command[flow.command] = flow
+
+    def get(self, flow_id: str) -> Flow | None:
+        return self._by_id.get(flow_id)
+
+    def for_command(self, command: str) -> Flow | None:
+        return self._by_command.get(command)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_id.values())
+
+
+def prompt_id(conversation: ConversationRecord) -> str:
+    return f"{conversation.id}.{conversation.step_seq}"
+
+
+def parse_prompt_id(raw: str) -> tuple[int, int] | None:
+    conversation_id, _, seq = raw.partition(".")
+    if conversation_id.isdigit() and seq.isdigit():
+        return int(conversation_id), int(seq)
+    return None
+
+
+@dataclass
+class _Turn:
+    """The conversation, member and event one call of the engine works on."""
+
+    flow: Flow
+    conversation: ConversationRecord
+    member: MemberRecord
+    event: EventBase
+
+    @property
+    def step(self) -> Step:
+        return self.flow.step(self.conversation.step_id)
+
+
+class FlowEngine:
+    def __init__(
+        self,
+        registry: FlowRegistry,
+        store: Store,
+        clock: Clock,
+        translator: Translator,
+        default_locale: str,
+        spelling: CommandSpelling,
+    ) -> None:
+        self.spelling = spelling
+        self.registry = registry
+        self.store = store
+        self.clock = clock
+        self.translator = translator
+        self.default_locale = default_locale
+
+    # -- entry points used by the router -------------------------------------------------
+
+    async def start(
+        self, flow: Flow, member: MemberRecord, event: EventBase, place: Place
+    ) -> list[Intent]:
+        now = self.clock.now()
+        conversation = await self.store.conversations.start(
+            community_id=event.community_id,
+            member_id=member.id,
+            flow_id=flow.id,
+            flow_version=flow.version,
+            step_id=flow.first_step.id,
+            place=place.model_dump(mode="json", exclude_none=True),
+            answers={},
+            expires_at=now + flow.timeout,
+            now=now,
+        )
+        turn = _Turn(flow, conversation, member, event)
+        intents: list[Intent] = []
+        if flow.intro is not None:
+            intents.append(self._say(turn, flow.intro))
+        intents.append(self.ask(turn))
+        return intents
+
+    async def resume(
+        self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
+    ) -> list[Intent]:
+        """The member asked for the flow they are already in: the current question again."""
+        turn = self._turn(conversation, member, event)
+        if turn is None:
+            return []
+        return [self._say(turn, msg("conversation.resumed")), self.ask(turn)]
+
+    async def receive(
+        self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
+    ) -> list[Intent]:
+        """An answer (text, choice or form) for the member's active conversation."""
+        turn = self._turn(conversation, member, event)
+        if turn is None:
+            return [self._plain_say(member, event, msg("conversation.gone"))]
+        if self.clock.now() >= conversation.expires_at:
+            await self.store.conversations.end(conversation, status="expired", now=self.clock.now())
+            return [self._say(turn, msg("conversation.expired", command=self._spell(turn)))]
+        answered = _answered_prompt(event)
+        if answered is not None and answered != prompt_id(conversation):
+            return [self._say(turn, msg("prompt.stale"))]
+        try:
+            answer = self._parse(turn, event)
+        except Invalid as problem:
+            return [self._say(turn, problem.message), self.ask(turn)]
+        return await self._advance(turn, answer)
+
+    async def control(
+        self,
+        conversation: ConversationRecord,
+        member: MemberRecord,
+        event: EventBase,
+        control: Control,
+    ) -> list[Intent]:
+        turn = self._turn(conversation, member, event)
+        if turn is None:
+            return [self._plain_say(member, event, msg("conversation.gone"))]
+        now = self.clock.now()
+        if control is Control.CANCEL:
+            ended = await self.store.conversations.end(conversation, status="cancelled", now=now)
+            if ended is None:
+                return [self._say(turn, msg("prompt.stale"))]
+            return [self._say(turn, msg("conversation.cancelled", command=self._spell(turn)))]
+        if control is Control.HELP:
+            return [self._say(turn, msg("conversation.help")), self.ask(turn)]
+        if not conversation.trail:
+            return [self._say(turn, msg("conversation.back_at_start")), self.ask(turn)]
+        previous = conversation.trail[-1]
+        moved = await self.store.conversations.advance(
+            conversation,
+            step_id=previous,
+            answers=conversation.answers,
+            trail=conversation.trail[:-1],
+            expires_at=now + turn.flow.timeout,
+            now=now,
+        )
+        if moved is None:
+            return [self._say(turn, msg("prompt.stale"))]
+        turn.conversation = moved
+        return [self.ask(turn)]
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def ask(self, turn: _Turn) -> Ask:
+        context = self._context(turn)
+        question = turn.step.question
+        prompt = question.prompt(context) if callable(question.prompt) else question.prompt
+        common: dict[str, Any] = {
+            "target": self._place(turn),
+            "locale": context.locale,
+            "in_reply_to": turn.event.event_id,
+            "prompt_id": prompt_id(turn.conversation),
+            "question": prompt,
+        }
+        if isinstance(question, TextQuestion):
+            return Ask(
+                kind="text",
+                max_length=question.max_length,
+                field_label=question.label,
+                optional=question.optional,
+                **common,
+            )
+        options = self._options(question, context)
+        return Ask(
+            kind="many" if question.multiple else "one",
+            options=options,
+            min_choices=question.min_choices,
+            max_choices=(question.max_choices or len(options)) if question.multiple else 1,
+            **common,
+        )
+
+    # -- answering ------------------------------------------------------------------------
+
+    def _parse(self, turn: _Turn, event: EventBase) -> Any:
+        question = turn.step.question
+        context = self._context(turn)
+        if isinstance(question, TextQuestion):
+            return self._parse_text(question, _text_of(event, turn.step.id), context)
+        options = self._options(question, context)
+        if isinstance(event, ChoicePicked):
+            chosen: tuple[str, ...] | None = event.choice_ids
+        else:
+            chosen = parse_choices(
+                _text_of(event, turn.step.id),
+                options,
+                self.translator,
+                multiple=question.multiple,
+            )
+        known = {option.id for option in options}
+        if not chosen or not set(chosen) <= known:
+            raise Invalid(msg("answer.choice_not_understood", last=len(options)))
+        if not question.multiple:
+            if len(chosen) != 1:
+                raise Invalid(msg("answer.choose_one"))
+            return chosen[0]
+        most = question.max_choices or len(options)
+        if len(chosen) < question.min_choices:
+            raise Invalid(msg("answer.too_few_choices", count=question.min_choices))
+        if len(chosen) > most:
+            raise Invalid(msg("answer.too_many_choices", count=most))
+        return list(chosen)
+
+    def _parse_text(self, question: TextQuestion, text: str, context: FlowContext) -> Any:
+        text = text.strip()
+        if not text:
+            if question.optional:
+                return None
+            raise Invalid(msg("answer.empty"))
+        if len(text) > question.max_length:
+            raise Invalid(msg("answer.too_long", limit=question.max_length, length=len(text)))
+        if len(text) < question.min_length:
+            raise Invalid(msg("answer.too_short", limit=question.min_length))
+        return question.check(text, context) if question.check else text
+
+    async def _advance(self, turn: _Turn, answer: Any) -> list[Intent]:
+        conversation = turn.conversation
+        answers = {**conversation.answers, turn.step.id: answer}
+        context = self._context(turn, answers)
+        now = self.clock.now()
+        next_id = turn.flow.next_step_id(turn.step, answer, context)
+        if next_id == END:
+            return await self._finish(turn, answers)
+        moved = await self.store.conversations.advance(
+            conversation,
+            step_id=next_id,
+            answers=answers,
+            trail=[*conversation.trail, conversation.step_id],
+            expires_at=now + turn.flow.timeout,
+            now=now,
+        )
+        if moved is None:
+            return [self._say(turn, msg("prompt.stale"))]
+        turn.conversation = moved
+        return [self.ask(turn)]
+
+    async def _finish(self, turn: _Turn, answers: dict[str, Any]) -> list[Intent]:
+        context = self._context(turn, answers)
+        closing = await turn.flow.finish(context)
+        # Saved before the conversation ends: a crash in between repeats the (idempotent)
+        # save on the next answer instead of losing it.
+        ended = await self.store.conversations.end(
+            turn.conversation, status="done", now=self.clock.now()
+        )
+        if ended is None:
+            return []
+        turn.conversation = ended
+        locale_turn = _Turn(turn.flow, ended, turn.member, turn.event)
+        return [self._say(locale_turn, message, answers) for message in closing]
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _turn(
+        self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
+    ) -> _Turn | None:
+        flow = self.registry.get(conversation.flow_id)
+        if flow is None or flow.version != conversation.flow_version:
+            # A newer release changed this flow; its old state cannot be trusted.
+            log.info("conversation %s is of a retired flow version", conversation.id)
+            return None
+        return _Turn(flow, conversation, member, event)
+
+    def locale(
+        self, member: MemberRecord | None, event: EventBase, chosen: str | None = None
+    ) -> str:
+        """The member's language: chosen in this flow, else saved, else platform, else default."""
+        return choose_locale(
+            chosen or (member.locale if member else None),
+            event.locale or (member.platform_locale if member else None),
+            self.default_locale,
+        )
+
+    def _context(self, turn: _Turn, answers: dict[str, Any] | None = None) -> FlowContext:
+        answers = turn.conversation.answers if answers is None else answers
+        chosen = answers.get(turn.flow.locale_step) if turn.flow.locale_step else None
+        return FlowContext(
+            member=turn.member,
+            community_id=turn.conversation.community_id,
+            answers=answers,
+            locale=self.locale(turn.member, turn.event, chosen),
+            now=self.clock.now(),
+            store=self.store,
+        )
+
+    def _options(self, question: ChoiceQuestion, context: FlowContext) -> tuple[Option, ...]:
+        return question.options(context) if callable(question.options) else question.options
+
+    def _spell(self, turn: _Turn) -> str:
+        return self.spelling.spell(turn.event.member.platform, turn.flow.command)
+
+    def _place(self, turn: _Turn) -> Place:
+        return Place.model_validate(turn.conversation.place)
+
+    def _say(self, turn: _Turn, text: Msg, answers: dict[str, Any] | None = None) -> Say:
+        return Say(
+            target=self._place(turn),
+            locale=self._context(turn, answers).locale,
+            in_reply_to=turn.event.event_id,
+            text=text,
+        )
+
+    def _plain_say(self, member: MemberRecord, event: EventBase, text: Msg) -> Say:
+        return Say(
+            target=event.place,
+            locale=self.locale(member, event),
+            in_reply_to=event.event_id,
+            text=text,
+        )
+
+
+def _answered_prompt(event: EventBase) -> str | None:
+    if isinstance(event, ChoicePicked | FormSubmitted | TextReplied):
+        return event.prompt_id
+    return None
+
+
+def _text_of(event: EventBase, step_id: str) -> str:
+    if isinstance(event, TextReplied):
+        return event.text
+    if isinstance(event, FormSubmitted):
+        return event.values.get(step_id) or next(iter(event.values.values()), "")
+    if isinstance(event, CommandInvoked):
+        return " ".join(event.args)
+    return ""

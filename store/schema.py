@@ -1,0 +1,97 @@
+"""The tables, as SQLAlchemy Core metadata. Migrations in ``store/migrations`` create them.
+
+Times are stored as naive UTC and returned timezone-aware (:class:`UTCDateTime`), so SQLite and
+PostgreSQL behave the same. JSON columns hold answers and serialised places.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in Python, naive UTC in the database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("platform_user_id", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.String(200)),
+    sa.Column("locale", sa.String(16)),
+    sa.Column("platform_locale", sa.String(16)),
+    sa.Column("status", sa.String(32), nullable=False, server_default="new"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("community_id", "platform", "platform_user_id", name="uq_members_identity"),
+)
+
+profile_answers = sa.Table(
+    "profile_answers",
+    metadata,
+    sa.Column(
+        "member_id",
+        sa.Integer,
+        sa.ForeignKey("members.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("question_id", sa.String(64), primary_key=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "member_id",
+        sa.Integer,
+        sa.ForeignKey("members.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("flow_id", sa.String(64), nullable=False),
+    sa.Column("flow_version", sa.Integer, nullable=False),
+    sa.Column("step_id", sa.String(64), nullable=False),
+    # Grows with every step; a prompt id is "<conversation id>.<step_seq>", so an answer to an
+    # older question (a stale button) can be recognised, even across processes.
+    sa.Column("step_seq", sa.Integer, nullable=False),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("trail", sa.JSON, nullable=False),
+    sa.Column("place", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_conversations_member_status", "member_id", "status"),
+)
