@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from store.adapter_state import AdapterStateRepository
 from store.conversations import ConversationRepository
 from store.members import MemberRepository
 from store.migrate import upgrade_to_head
@@ -47,6 +48,7 @@ class Store:
         self.engine = engine
         self.members = MemberRepository(engine)
         self.conversations = ConversationRepository(engine)
+        self.adapter_state = AdapterStateRepository(engine)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:

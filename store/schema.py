@@ -95,3 +95,15 @@ conversations = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_conversations_member_status", "member_id", "status"),
 )
+
+adapter_state = sa.Table(
+    "adapter_state",
+    metadata,
+    sa.Column("community_id", sa.String(200), primary_key=True),
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    # The platform user this entry is about, if any, so that forgetting a member finds it.
+    sa.Column("platform_user_id", sa.String(255)),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,4 +1,4 @@
-"""Members, their profile answers and persisted conversations.
+"""Members, their profile answers, persisted conversations and adapters' own state.
 
 Revision ID: 0001
 Revises:
@@ -70,9 +70,19 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_conversations_member_status", "conversations", ["member_id", "status"])
+    op.create_table(
+        "adapter_state",
+        sa.Column("community_id", sa.String(200), primary_key=True),
+        sa.Column("platform", sa.String(32), primary_key=True),
+        sa.Column("key", sa.String(255), primary_key=True),
+        sa.Column("platform_user_id", sa.String(255)),
+        sa.Column("value", sa.JSON, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("adapter_state")
     op.drop_index("ix_conversations_member_status", "conversations")
     op.drop_table("conversations")
     op.drop_table("profile_answers")

@@ -1,0 +1,67 @@
+"""Small records an adapter keeps about its platform (e.g. which Matrix room is whose DM).
+
+A key-value table per (community, platform); ``platform_user_id`` marks entries about one
+person so that forgetting a member deletes them too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from store.schema import adapter_state
+
+
+class AdapterStateRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def _where(self, community_id: str, platform: str, key: str) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            adapter_state.c.community_id == community_id,
+            adapter_state.c.platform == platform,
+            adapter_state.c.key == key,
+        )
+
+    async def get(self, community_id: str, platform: str, key: str) -> Any | None:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    sa.select(adapter_state.c.value).where(self._where(community_id, platform, key))
+                )
+            ).first()
+        return None if row is None else row.value
+
+    async def put(
+        self,
+        community_id: str,
+        platform: str,
+        key: str,
+        value: Any,
+        *,
+        now: datetime,
+        platform_user_id: str | None = None,
+    ) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                adapter_state.delete().where(self._where(community_id, platform, key))
+            )
+            await connection.execute(
+                adapter_state.insert().values(
+                    community_id=community_id,
+                    platform=platform,
+                    key=key,
+                    platform_user_id=platform_user_id,
+                    value=value,
+                    updated_at=now,
+                )
+            )
+
+    async def delete(self, community_id: str, platform: str, key: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                adapter_state.delete().where(self._where(community_id, platform, key))
+            )

@@ -1,0 +1,344 @@
+"""REST routes of the loopback Discord a bot calls with its bot token.
+
+Users and the application, command registration, channels and messages (JSON or multipart),
+DM channels, threads and their members, guild channels with permission overwrites, members, and
+``/gateway``. Interaction callbacks and webhook follow-ups live in ``interactions.py``.
+
+Every handler validates like Discord (permissions, visibility, :mod:`limits`) and raises
+:class:`DiscordError` to refuse; state changes go through ``World`` and are announced on the
+gateway through the server's ``emit_*`` helpers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from tests.support.discord_loopback import limits, payloads
+from tests.support.discord_loopback.errors import (
+    CANNOT_SEND_TO_USER,
+    MISSING_ACCESS,
+    MISSING_PERMISSIONS,
+    UNKNOWN_MEMBER,
+    DiscordError,
+    Problem,
+    invalid_form_body,
+)
+from tests.support.discord_loopback.state import (
+    MANAGE_CHANNELS,
+    MANAGE_ROLES,
+    MANAGE_THREADS,
+    OVERWRITE_MEMBER,
+    OVERWRITE_ROLE,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+    Channel,
+    RegisteredCommand,
+)
+from tests.support.discord_loopback.transport import json_response, no_content, read_body
+
+if TYPE_CHECKING:
+    from tests.support.discord_loopback.server import LoopbackDiscord
+
+JSON = dict[str, Any]
+
+
+def _id(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise DiscordError(404, 0, "404: Not Found", violation=False) from None
+
+
+class RestApi:
+    def __init__(self, server: LoopbackDiscord) -> None:
+        self.server = server
+        self.world = server.world
+
+    def routes(self) -> list[web.RouteDef]:
+        p = "/api/v10"
+        return [
+            web.get(f"{p}/gateway", self.get_gateway),
+            web.get(f"{p}/gateway/bot", self.get_gateway_bot),
+            web.get(f"{p}/users/@me", self.get_me),
+            web.get(f"{p}/users/{{user_id}}", self.get_user),
+            web.get(f"{p}/oauth2/applications/@me", self.get_application),
+            web.get(f"{p}/applications/{{application_id}}/commands", self.get_commands),
+            web.put(f"{p}/applications/{{application_id}}/commands", self.put_commands),
+            web.get(f"{p}/applications/{{application_id}}/guilds/{{guild_id}}/commands", self.get_commands),
+            web.put(f"{p}/applications/{{application_id}}/guilds/{{guild_id}}/commands", self.put_commands),
+            web.post(f"{p}/users/@me/channels", self.create_dm),
+            web.get(f"{p}/channels/{{channel_id}}", self.get_channel),
+            web.delete(f"{p}/channels/{{channel_id}}", self.delete_channel),
+            web.get(f"{p}/channels/{{channel_id}}/messages", self.get_messages),
+            web.post(f"{p}/channels/{{channel_id}}/messages", self.create_message),
+            web.get(f"{p}/channels/{{channel_id}}/messages/{{message_id}}", self.get_message),
+            web.patch(f"{p}/channels/{{channel_id}}/messages/{{message_id}}", self.edit_message),
+            web.delete(f"{p}/channels/{{channel_id}}/messages/{{message_id}}", self.delete_message),
+            web.post(f"{p}/channels/{{channel_id}}/threads", self.create_thread),
+            web.post(f"{p}/channels/{{channel_id}}/messages/{{message_id}}/threads", self.create_thread),
+            web.get(f"{p}/channels/{{channel_id}}/thread-members", self.get_thread_members),
+            web.put(f"{p}/channels/{{channel_id}}/thread-members/{{user_id}}", self.add_thread_member),
+            web.delete(f"{p}/channels/{{channel_id}}/thread-members/{{user_id}}", self.remove_thread_member),
+            web.post(f"{p}/guilds/{{guild_id}}/channels", self.create_guild_channel),
+            web.get(f"{p}/guilds/{{guild_id}}/channels", self.get_guild_channels),
+            web.get(f"{p}/guilds/{{guild_id}}/members/{{user_id}}", self.get_member),
+            web.get("/attachments/{attachment_id}/{filename}", self.get_attachment),
+        ]
+
+    # -- gateway, users, application -------------------------------------------
+    async def get_gateway(self, request: web.Request) -> web.Response:
+        return json_response({"url": self.server.gateway_url})
+
+    async def get_gateway_bot(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "url": self.server.gateway_url,
+                "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            }
+        )
+
+    async def get_me(self, request: web.Request) -> web.Response:
+        return json_response(self.server.bot.payload())
+
+    async def get_user(self, request: web.Request) -> web.Response:
+        return json_response(self.world.user(_id(request, "user_id")).payload())
+
+    async def get_application(self, request: web.Request) -> web.Response:
+        bot = self.server.bot.payload()
+        return json_response(payloads.application_info(self.server.application_id, bot["username"], bot))
+
+    # -- application commands ---------------------------------------------------
+    def _command_scope(self, request: web.Request) -> int | None:
+        if _id(request, "application_id") != self.server.application_id:
+            raise DiscordError(403, 50001, "Missing Access")
+        if "guild_id" not in request.match_info:
+            return None
+        guild_id = _id(request, "guild_id")
+        self.world.guild(guild_id)
+        return guild_id
+
+    async def get_commands(self, request: web.Request) -> web.Response:
+        scope = self._command_scope(request)
+        return json_response([c.payload for c in self.world.commands.get(scope, [])])
+
+    async def put_commands(self, request: web.Request) -> web.Response:
+        scope = self._command_scope(request)
+        body, _ = await read_body(request)
+        if not isinstance(body, list):
+            raise invalid_form_body([Problem("", "BASE_TYPE_ARRAY", "Must be an array.")])
+        problems = limits.check_commands(body)
+        if problems:
+            raise invalid_form_body(problems)
+        registered = [
+            RegisteredCommand(
+                scope,
+                payloads.application_command(
+                    self.world.next_id(), self.server.application_id, spec, guild_id=scope
+                ),
+            )
+            for spec in body
+        ]
+        self.world.commands[scope] = registered
+        self.world.changed()
+        return json_response([c.payload for c in registered])
+
+    # -- channels and messages --------------------------------------------------
+    def _visible_channel(self, channel_id: int) -> Channel:
+        channel = self.world.channel(channel_id)
+        if not self.world.can_view(self.server.bot.id, channel):
+            raise DiscordError(403, MISSING_ACCESS, "Missing Access")
+        return channel
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        channel = self._visible_channel(_id(request, "channel_id"))
+        return json_response(self.world.channel_payload(channel, for_user=self.server.bot.id))
+
+    async def delete_channel(self, request: web.Request) -> web.Response:
+        channel = self._visible_channel(_id(request, "channel_id"))
+        if channel.is_dm:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        needed = MANAGE_THREADS if channel.is_thread else MANAGE_CHANNELS
+        is_owner = channel.is_thread and channel.owner_id == self.server.bot.id
+        if not is_owner and not self.world.permissions_in(channel, self.server.bot.id) & needed:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        payload = self.world.channel_payload(channel)
+        channel.deleted = True
+        self.server.emit_channel("THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE", channel)
+        return json_response(payload)
+
+    async def get_messages(self, request: web.Request) -> web.Response:
+        channel = self._visible_channel(_id(request, "channel_id"))
+        limit = int(request.query.get("limit", 50))
+        stored = [m for m in self.world.messages.get(channel.id, []) if not m.ephemeral]
+        newest_first = list(reversed(stored))[:limit]
+        return json_response([self.server.message_payload(m) for m in newest_first])
+
+    async def get_message(self, request: web.Request) -> web.Response:
+        channel = self._visible_channel(_id(request, "channel_id"))
+        message = self.world.message(channel.id, _id(request, "message_id"))
+        return json_response(self.server.message_payload(message))
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        channel = self.world.channel(_id(request, "channel_id"))
+        self._check_can_send(channel)
+        body, uploads = await read_body(request)
+        message = self.server.create_message_from_body(
+            channel, body, uploads, author_id=self.server.bot.id, creating=True
+        )
+        return json_response(self.server.message_payload(message))
+
+    def _check_can_send(self, channel: Channel) -> None:
+        bot_id = self.server.bot.id
+        if channel.is_dm:
+            assert channel.recipient_id is not None
+            if self.world.user(channel.recipient_id).dms_closed:
+                # The member's choice, not the bot's mistake: answered but not a violation.
+                raise DiscordError(403, CANNOT_SEND_TO_USER, "Cannot send messages to this user", violation=False)
+            return
+        permissions = self.world.permissions_in(channel, bot_id)
+        if not permissions & VIEW_CHANNEL:
+            raise DiscordError(403, MISSING_ACCESS, "Missing Access")
+        needed = SEND_MESSAGES_IN_THREADS if channel.is_thread else SEND_MESSAGES
+        if not permissions & needed:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+
+    async def edit_message(self, request: web.Request) -> web.Response:
+        channel = self._visible_channel(_id(request, "channel_id"))
+        message = self.world.message(channel.id, _id(request, "message_id"))
+        if message.author_id != self.server.bot.id or message.webhook_id is not None:
+            raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
+        body, uploads = await read_body(request)
+        self.server.edit_message_from_body(message, body, uploads)
+        return json_response(self.server.message_payload(message))
+
+    async def delete_message(self, request: web.Request) -> web.Response:
+        channel = self._visible_channel(_id(request, "channel_id"))
+        message = self.world.message(channel.id, _id(request, "message_id"))
+        self.server.delete_message(message)
+        return no_content()
+
+    async def get_attachment(self, request: web.Request) -> web.Response:
+        data = self.world.attachment_bytes.get(int(request.match_info["attachment_id"]))
+        if data is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=data)
+
+    # -- DMs ----------------------------------------------------------------------
+    async def create_dm(self, request: web.Request) -> web.Response:
+        body, _ = await read_body(request)
+        try:
+            user = self.world.user(int(body["recipient_id"]))
+        except (KeyError, ValueError, DiscordError):
+            raise DiscordError(400, 50033, "Invalid Recipient(s)") from None
+        channel = self.server.dm_channel_for(user)
+        return json_response(self.world.channel_payload(channel))
+
+    # -- threads -------------------------------------------------------------------
+    async def create_thread(self, request: web.Request) -> web.Response:
+        parent = self._visible_channel(_id(request, "channel_id"))
+        if parent.is_dm or parent.is_thread:
+            raise invalid_form_body([Problem("channel_id", "CHANNEL_TYPE_INVALID", "Cannot create a thread here")])
+        body, _ = await read_body(request)
+        from_message = "message_id" in request.match_info
+        if from_message:
+            self.world.message(parent.id, _id(request, "message_id"))
+        thread_type = payloads.CHANNEL_PUBLIC_THREAD if from_message else int(body.get("type") or 12)
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100:
+            raise invalid_form_body([Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")])
+        if thread_type not in payloads.THREAD_TYPES:
+            raise invalid_form_body([Problem("type", "BASE_TYPE_CHOICES", "Value must be one of (11, 12).")])
+        self.server.require_permission(parent, self.server.thread_create_permission(thread_type))
+        thread = self.server.create_thread(
+            parent,
+            name,
+            thread_type=thread_type,
+            invitable=bool(body.get("invitable", True)),
+            thread_id=_id(request, "message_id") if from_message else None,
+        )
+        return json_response(self.world.channel_payload(thread, for_user=self.server.bot.id))
+
+    def _thread(self, request: web.Request) -> Channel:
+        thread = self._visible_channel(_id(request, "channel_id"))
+        if not thread.is_thread:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        return thread
+
+    async def get_thread_members(self, request: web.Request) -> web.Response:
+        thread = self._thread(request)
+        return json_response([payloads.thread_member(thread.id, u) for u in thread.member_ids])
+
+    async def add_thread_member(self, request: web.Request) -> web.Response:
+        thread = self._thread(request)
+        user_id = _id(request, "user_id")
+        assert thread.guild_id is not None
+        guild = self.world.guilds[thread.guild_id]
+        if user_id not in guild.members:
+            raise DiscordError(404, UNKNOWN_MEMBER, "Unknown Member")
+        if thread.archived:
+            raise DiscordError(400, 50083, "Thread is archived")
+        self.server.add_thread_member(thread, user_id)
+        return no_content()
+
+    async def remove_thread_member(self, request: web.Request) -> web.Response:
+        thread = self._thread(request)
+        user_id = _id(request, "user_id")
+        if user_id != self.server.bot.id:
+            self.server.require_permission(thread, MANAGE_THREADS)
+        self.server.remove_thread_member(thread, user_id)
+        return no_content()
+
+    # -- guilds ---------------------------------------------------------------------
+    async def get_member(self, request: web.Request) -> web.Response:
+        guild = self.world.guild(_id(request, "guild_id"))
+        return json_response(self.world.member_payload(guild, _id(request, "user_id")))
+
+    async def get_guild_channels(self, request: web.Request) -> web.Response:
+        guild = self.world.guild(_id(request, "guild_id"))
+        channels = [self.world.channels[c] for c in guild.channel_ids]
+        return json_response([self.world.channel_payload(c) for c in channels if not c.deleted and not c.is_thread])
+
+    async def create_guild_channel(self, request: web.Request) -> web.Response:
+        guild = self.world.guild(_id(request, "guild_id"))
+        body, _ = await read_body(request)
+        bot_permissions = self.world.guild_permissions(guild, self.server.bot.id)
+        if not bot_permissions & MANAGE_CHANNELS:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        problems: list[Problem] = []
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100:
+            problems.append(Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
+        overwrites: list[JSON] = []
+        for index, raw in enumerate(body.get("permission_overwrites") or []):
+            target_id, target_type = int(raw["id"]), int(raw["type"])
+            known = guild.roles if target_type == OVERWRITE_ROLE else guild.members
+            if target_type not in (OVERWRITE_ROLE, OVERWRITE_MEMBER) or target_id not in known:
+                problems.append(
+                    Problem(f"permission_overwrites.{index}.id", "UNKNOWN_OVERWRITE", "Unknown overwrite target")
+                )
+                continue
+            allow, deny = int(raw.get("allow") or 0), int(raw.get("deny") or 0)
+            if (allow | deny) & ~bot_permissions:
+                # Discord only lets a bot grant or deny permissions it holds itself.
+                raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+            overwrites.append(payloads.overwrite(target_id, target_type, allow=allow, deny=deny))
+        if overwrites and not bot_permissions & MANAGE_ROLES:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        parent_id = int(body["parent_id"]) if body.get("parent_id") else None
+        if parent_id is not None and parent_id not in guild.channel_ids:
+            problems.append(Problem("parent_id", "CHANNEL_PARENT_INVALID", "Unknown parent channel"))
+        if problems:
+            raise invalid_form_body(problems)
+        channel = self.server.add_text_channel(
+            guild,
+            name,
+            overwrites=overwrites,
+            parent_id=parent_id,
+            topic=body.get("topic"),
+            channel_type=int(body.get("type") or 0),
+        )
+        return json_response(self.world.channel_payload(channel))

@@ -1,0 +1,1 @@
+"""Test harness: a real Synapse homeserver run as a subprocess for the Matrix e2e tests."""
