@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
 
 from bot.i18n import SUPPORTED_LOCALES, Translator
 from bot.intents import Option
@@ -41,16 +42,27 @@ def fold(text: str) -> str:
 
 def control_word(text: str, translator: Translator) -> Control | None:
     """The control a member typed (in any supported language), if the whole text is one."""
+    if text.strip() == "?":
+        return Control.HELP
     folded = fold(text)
     if not folded:
         return None
-    for control, words in _CONTROL_WORDS.items():
-        for locale in SUPPORTED_LOCALES:
-            if folded in {fold(word) for word in translator.render(words, locale).split(",")}:
-                return control
-    if text.strip() == "?":
-        return Control.HELP
+    for control, words in _control_words(translator).items():
+        if folded in words:
+            return control
     return None
+
+
+@cache
+def _control_words(translator: Translator) -> dict[Control, frozenset[str]]:
+    return {
+        control: frozenset(
+            fold(word)
+            for locale in SUPPORTED_LOCALES
+            for word in translator.render(words, locale).split(",")
+        )
+        for control, words in _CONTROL_WORDS.items()
+    }
 
 
 def _option_words(option: Option, translator: Translator) -> set[str]:

@@ -1,0 +1,113 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL on loopback), apps on the memory adapter.
+
+PostgreSQL tests use the server these machines run on 127.0.0.1:5432 (database ``test``, trust
+auth), each test in a schema of its own. Where it is not reachable they skip with the reason,
+except when ``TANDEM_REQUIRE_POSTGRES=1`` (set by ``./dev test`` in CI): then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.config import Settings, load_settings
+from store import Store
+
+POSTGRES_DSN = os.environ.get("TANDEM_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+
+
+def _required(variable: str) -> bool:
+    return os.environ.get(variable, "").lower() in {"1", "true", "yes"}
+
+
+@dataclass
+class Database:
+    """A database for one test: its URL and the engine options to reach it."""
+
+    kind: str
+    url: str
+    engine_options: dict[str, Any] = field(default_factory=dict)
+
+    async def open_store(self, *, migrate: bool = True) -> Store:
+        return await Store.open(self.url, migrate=migrate, **self.engine_options)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Database:
+    return Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}")
+
+
+@asynccontextmanager
+async def postgres_schema() -> AsyncIterator[Database]:
+    """A fresh schema on the loopback PostgreSQL, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        connection = await asyncpg.connect(POSTGRES_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        reason = f"PostgreSQL at {POSTGRES_DSN} is not reachable: {error}"
+        if _required("TANDEM_REQUIRE_POSTGRES"):
+            pytest.fail(reason + " (TANDEM_REQUIRE_POSTGRES=1, so this must not skip)")
+        pytest.skip(reason)
+    try:
+        await connection.execute(f'CREATE SCHEMA "{schema}"')
+        url = POSTGRES_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+        yield Database(
+            "postgres", url, {"connect_args": {"server_settings": {"search_path": schema}}}
+        )
+    finally:
+        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await connection.close()
+
+
+@pytest.fixture
+async def postgres_db() -> AsyncIterator[Database]:
+    async with postgres_schema() as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The store suite runs once per database kind."""
+    if request.param == "sqlite":
+        yield Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}")
+        return
+    async with postgres_schema() as database:
+        yield database
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def settings_for(db_url: str, **sections: dict[str, Any]) -> Settings:
+    return load_settings(None, database={"url": db_url}, **sections)
+
+
+AppFactory = Callable[..., Awaitable[App]]
+
+
+@pytest.fixture
+async def make_app(sqlite_db: Database, clock: FakeClock) -> AsyncIterator[AppFactory]:
+    """Start apps on the test's SQLite file; a second call is a restart on the same data."""
+    started: list[App] = []
+
+    async def start(adapter: str = "memory", **sections: dict[str, Any]) -> App:
+        app = App(settings_for(sqlite_db.url, **sections), clock=clock, adapter_names=[adapter])
+        await app.start()
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        await app.stop()

@@ -1,0 +1,72 @@
+"""App wiring: adapters are checked at start-up and background failures are reported."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import ClassVar
+
+import pytest
+
+from bot.adapter import ADAPTERS, Adapter, AdapterIncomplete, EventSink, renders
+from bot.app import App
+from bot.capabilities import TEXT_ONLY, Capabilities
+from bot.intents import Delivery, Say
+from bot.tasks import TaskSupervisor
+from tests.conftest import Database, settings_for
+
+
+class SayOnlyAdapter(Adapter):
+    platform = "half"
+    capabilities: ClassVar[Capabilities] = TEXT_ONLY
+
+    async def start(self, sink: EventSink) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    @renders(Say)
+    async def render_say(self, intent: Say) -> Delivery:
+        return Delivery()
+
+
+async def test_an_adapter_that_cannot_render_every_intent_is_refused_at_start(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(ADAPTERS, "half", f"{__name__}:SayOnlyAdapter")
+    app = App(settings_for(sqlite_db.url), adapter_names=["half"])
+    with pytest.raises(AdapterIncomplete, match="cannot render Ask, OpenPairSpace"):
+        await app.start()
+    await app.stop()
+
+
+async def test_an_unknown_adapter_name_is_refused(sqlite_db: Database) -> None:
+    app = App(settings_for(sqlite_db.url), adapter_names=["telegraph"])
+    with pytest.raises(AdapterIncomplete, match="no adapter called 'telegraph'"):
+        await app.start()
+
+
+async def test_a_failing_background_task_is_logged_with_where_it_started(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    supervisor = TaskSupervisor()
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR):
+        task = supervisor.spawn(broken(), name="broken-job")
+        await asyncio.wait([task])
+        await asyncio.sleep(0)
+    assert "background task broken-job failed; started at:" in caplog.text
+    assert "test_app.py" in caplog.text
+    assert supervisor.running == []
+
+
+async def test_stop_cancels_running_background_tasks() -> None:
+    supervisor = TaskSupervisor()
+    task = supervisor.spawn(asyncio.sleep(3600), name="sleeper")
+    assert supervisor.running == ["sleeper"]
+    await supervisor.cancel_all()
+    assert task.cancelled()

@@ -1,0 +1,57 @@
+"""The ``tandem`` command: help texts, migrate, and clear refusals."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.cli import EXIT_CONFIG, EXIT_DATABASE, main
+
+
+def test_help_explains_each_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "run the bot with the adapters enabled in the config" in text
+    assert "chat with the bot in this terminal" in text
+    assert "bring the database schema up to date" in text
+
+
+def test_console_help_lists_the_console_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["console", "--help"])
+    assert "/as NAME" in capsys.readouterr().out
+
+
+def test_migrate_creates_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "fresh.db"
+    assert main(["migrate", "--db", str(database)]) == 0
+    assert "schema is up to date" in capsys.readouterr().out
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"members", "conversations", "alembic_version"} <= tables
+
+
+def test_a_database_from_a_newer_version_is_refused_with_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "future.db"
+    assert main(["migrate", "--db", str(database)]) == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0999'")
+    assert main(["migrate", "--db", str(database)]) == EXIT_DATABASE
+    error = capsys.readouterr().err
+    assert "schema revision '0999'" in error
+    assert "Upgrade Tandem" in error
+
+
+def test_a_bad_config_is_refused_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "tandem.toml"
+    config.write_text('[matrix]\nenabled = true\nhomeserver = "http://x"\n', encoding="utf-8")
+    assert main(["--config", str(config), "run"]) == EXIT_CONFIG
+    error = capsys.readouterr().err
+    assert "matrix: homeserver and user_id are required when matrix is enabled" in error

@@ -1,0 +1,86 @@
+"""Settings: defaults, file, environment, and errors that name the bad key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tandem.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_without_a_file_the_console_runs_on_a_local_sqlite_file() -> None:
+    settings = load_settings(None)
+    assert settings.platform_adapters == ["console"]
+    assert settings.database.url == "sqlite+aiosqlite:///tandem.db"
+
+
+def test_errors_name_every_bad_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[bot]\ndefault_locale = "fr"\ncolour = "blue"\n[database]\nurl = "mysql://x"\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    text = str(caught.value)
+    assert "3 problem(s)" in text
+    assert "bot.default_locale: Input should be 'en' or 'de'" in text
+    assert "bot.colour: Extra inputs are not permitted" in text
+    assert "database: url must start with sqlite+aiosqlite:// or postgresql+asyncpg://" in text
+
+
+@pytest.mark.parametrize("placeholder", ["changeme", "<your token>", "YOUR_TOKEN_HERE", "xxxx", ""])
+def test_placeholder_secrets_are_refused(tmp_path: Path, placeholder: str) -> None:
+    path = write(tmp_path, f'[discord]\nenabled = true\ntoken = "{placeholder}"\n')
+    with pytest.raises(ConfigError, match=r"discord\.token: is a placeholder or empty"):
+        load_settings(path)
+
+
+def test_an_enabled_adapter_without_its_secret_says_where_to_put_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "[discord]\nenabled = true\n")
+    with pytest.raises(ConfigError, match="TANDEM_DISCORD__TOKEN"):
+        load_settings(path)
+
+
+def test_the_environment_overrides_the_file_and_secrets_stay_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[discord]\nenabled = true\ntoken = "file-token-1"\n')
+    monkeypatch.setenv("TANDEM_DISCORD__TOKEN", "env-token-2")
+    monkeypatch.setenv("TANDEM_DATABASE__URL", "postgresql+asyncpg://db/tandem")
+    settings = load_settings(path)
+    assert settings.discord.token is not None
+    assert settings.discord.token.get_secret_value() == "env-token-2"
+    assert "env-token-2" not in repr(settings)
+    assert settings.database.url == "postgresql+asyncpg://db/tandem"
+    assert settings.platform_adapters == ["discord"]
+
+
+def test_a_missing_or_broken_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[bot\n"))
+
+
+def test_the_example_config_loads_and_documents_every_key() -> None:
+    example = ROOT / "config.example.toml"
+    settings = load_settings(example)
+    assert settings.platform_adapters == ["console"]
+    text = example.read_text(encoding="utf-8")
+    tomllib.loads(text)
+    for section, model in Settings.model_fields.items():
+        assert f"[{section}]" in text
+        assert model.annotation is not None
+        for key in model.annotation.model_fields:  # type: ignore[union-attr]
+            assert re.search(rf"^#? ?{key} = ", text, re.MULTILINE), f"{section}.{key} undocumented"
