@@ -98,7 +98,8 @@ async def test_bad_answers_get_a_translated_hint_and_the_question_again(
     await memory.command(kim, "join")
     await memory.say(kim, "9")
     assert memory.texts(kim)[-2] == (
-        "I didn't understand that. Please answer with a number from 1 to 2 or with one of the words."
+        "I didn't understand that. "
+        "Please answer with a number from 1 to 2 or with one of the words."
     )
     assert memory.texts(kim)[-1].startswith("Which language should I use with you?")
     await memory.answer(kim, "de")

@@ -175,6 +175,7 @@ class Message:
     message_type: int = 0
     created_at: str = field(default_factory=payloads.timestamp)
     edited_at: str | None = None
+    deleted: bool = False
     #: Every previous version of (content, components), oldest first.
     history: list[tuple[str, list[JSON]]] = field(default_factory=list)
 
