@@ -156,7 +156,10 @@ class Gateway:
         self._sockets.add(socket)
         session: GatewaySession | None = None
         try:
-            await self._send(socket, payloads.gateway_frame(OP_HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}))
+            await self._send(
+                socket,
+                payloads.gateway_frame(OP_HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}),
+            )
             async for frame in socket:
                 if frame.type != WSMsgType.TEXT:
                     continue
@@ -185,9 +188,13 @@ class Gateway:
     async def _send(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
         await socket.send_str(json.dumps(frame))
 
-    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> GatewaySession | None:
+    async def _identify(
+        self, socket: web.WebSocketResponse, data: dict[str, Any]
+    ) -> GatewaySession | None:
         record = IdentifyRecord(
-            token=data.get("token", ""), intents=int(data.get("intents", 0)), properties=data.get("properties", {})
+            token=data.get("token", ""),
+            intents=int(data.get("intents", 0)),
+            properties=data.get("properties", {}),
         )
         self.identifies.append(record)
         self._on_change()
@@ -206,7 +213,9 @@ class Gateway:
         self._attach(session, socket)
         return session
 
-    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> GatewaySession | None:
+    async def _resume(
+        self, socket: web.WebSocketResponse, data: dict[str, Any]
+    ) -> GatewaySession | None:
         session = self.sessions.get(data.get("session_id", ""))
         if session is None or data.get("token") != self.token:
             await self._send(socket, payloads.gateway_frame(OP_INVALID_SESSION, False))
@@ -225,7 +234,9 @@ class Gateway:
     def _attach(self, session: GatewaySession, socket: web.WebSocketResponse) -> None:
         session.socket = socket
         if session.writer is None or session.writer.done():
-            session.writer = asyncio.create_task(self._write(session), name=f"loopback-gateway-{session.session_id}")
+            session.writer = asyncio.create_task(
+                self._write(session), name=f"loopback-gateway-{session.session_id}"
+            )
         session.wake.set()
 
     async def _write(self, session: GatewaySession) -> None:

@@ -46,7 +46,11 @@ CALLBACK_MODAL = 9
 
 #: Which callbacks Discord accepts for each interaction type.
 ALLOWED_CALLBACKS = {
-    payloads.INTERACTION_APPLICATION_COMMAND: {CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE, CALLBACK_MODAL},
+    payloads.INTERACTION_APPLICATION_COMMAND: {
+        CALLBACK_MESSAGE,
+        CALLBACK_DEFERRED_MESSAGE,
+        CALLBACK_MODAL,
+    },
     payloads.INTERACTION_MESSAGE_COMPONENT: {
         CALLBACK_MESSAGE,
         CALLBACK_DEFERRED_MESSAGE,
@@ -85,7 +89,9 @@ class InteractionApi:
         if interaction is None or interaction.token != request.match_info["token"]:
             raise DiscordError(404, UNKNOWN_INTERACTION, "Unknown interaction")
         if interaction.callback is not None:
-            raise DiscordError(400, INTERACTION_ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged.")
+            raise DiscordError(
+                400, INTERACTION_ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."
+            )
         if self.server.now() - interaction.created_at > INITIAL_RESPONSE_DEADLINE:
             raise DiscordError(404, UNKNOWN_INTERACTION, "Unknown interaction")
         body, uploads = await read_body(request)
@@ -93,14 +99,23 @@ class InteractionApi:
         data = body.get("data") or {}
         allowed = ALLOWED_CALLBACKS.get(interaction.type, set())
         if callback_type not in allowed:
-            raise invalid_form_body([Problem("type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid response type")])
-        if callback_type in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE) and interaction.message_id is None:
-            raise invalid_form_body([Problem("type", "INTERACTION_RESPONSE_TYPE_INVALID", "No message to update")])
+            raise invalid_form_body(
+                [Problem("type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid response type")]
+            )
+        if (
+            callback_type in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE)
+            and interaction.message_id is None
+        ):
+            raise invalid_form_body(
+                [Problem("type", "INTERACTION_RESPONSE_TYPE_INVALID", "No message to update")]
+            )
 
         channel = self.world.channel(interaction.channel_id)
+        # Answers to slash commands are CHAT_INPUT_COMMAND (20) messages, others DEFAULT (0).
+        is_command = interaction.type == payloads.INTERACTION_APPLICATION_COMMAND
+        message_type = 20 if is_command else 0
         message: Message | None = None
         if callback_type == CALLBACK_MESSAGE:
-            message_type = 20 if interaction.type == payloads.INTERACTION_APPLICATION_COMMAND else 19
             message = self.server.create_message_from_body(
                 channel,
                 data,
@@ -121,7 +136,7 @@ class InteractionApi:
                 author_id=self.server.bot.id,
                 creating=False,
                 interaction=interaction,
-                message_type=20,
+                message_type=message_type,
                 allow_ephemeral=True,
             )
             interaction.original_message_id = message.id
@@ -138,7 +153,9 @@ class InteractionApi:
                 raise invalid_form_body(problems)
 
         interaction.responses.append(
-            InteractionResponse("callback", callback_type, data, message.id if message is not None else None)
+            InteractionResponse(
+                "callback", callback_type, data, message.id if message is not None else None
+            )
         )
         self.world.changed()
         message_payload = self.server.message_payload(message) if message is not None else None
@@ -156,7 +173,9 @@ class InteractionApi:
     # -- follow-ups ------------------------------------------------------------------
     def _interaction_for_webhook(self, request: web.Request) -> Interaction:
         interaction = self.world.interactions_by_token.get(request.match_info["token"])
-        if interaction is None or request.match_info["application_id"] != str(self.server.application_id):
+        if interaction is None or request.match_info["application_id"] != str(
+            self.server.application_id
+        ):
             raise DiscordError(404, UNKNOWN_WEBHOOK, "Unknown Webhook")
         if interaction.callback is None:
             # The token only becomes a webhook once the interaction was acknowledged.
@@ -175,7 +194,10 @@ class InteractionApi:
         message = self.world.message(interaction.channel_id, message_id)
         if message.deleted:
             raise DiscordError(404, UNKNOWN_MESSAGE, "Unknown Message")
-        is_ours = message.interaction_id == interaction.id or message.id == interaction.original_message_id
+        is_ours = (
+            message.interaction_id == interaction.id
+            or message.id == interaction.original_message_id
+        )
         if not is_ours:
             raise DiscordError(404, UNKNOWN_MESSAGE, "Unknown Message")
         return message

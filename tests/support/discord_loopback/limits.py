@@ -71,7 +71,9 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
-def check_message(body: Mapping[str, Any], *, creating: bool, attachment_count: int = 0) -> list[Problem]:
+def check_message(
+    body: Mapping[str, Any], *, creating: bool, attachment_count: int = 0
+) -> list[Problem]:
     """A message body for create/edit, from a channel send, interaction response or webhook."""
     problems: list[Problem] = []
     flags = int(body.get("flags") or 0)
@@ -89,7 +91,7 @@ def check_message(body: Mapping[str, Any], *, creating: bool, attachment_count: 
             Problem(
                 "content",
                 "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+                "The 'content' and 'embeds' fields cannot be used with IS_COMPONENTS_V2",
             )
         )
     if attachment_count > ATTACHMENTS_MAX:
@@ -159,7 +161,11 @@ def check_components(components: Sequence[Mapping[str, Any]], *, v2: bool = Fals
         if row.get("type") != 1:
             if not v2:
                 problems.append(
-                    Problem(f"components.{index}", "UNION_TYPE_CHOICES", "Value of field \"type\" must be 1.")
+                    Problem(
+                        f"components.{index}",
+                        "UNION_TYPE_CHOICES",
+                        'Value of field "type" must be 1.',
+                    )
                 )
             continue
         children = row.get("components") or []
@@ -176,7 +182,11 @@ def check_components(components: Sequence[Mapping[str, Any]], *, v2: bool = Fals
             problems.append(_too_many(f"components.{index}.components", BUTTONS_PER_ROW_MAX))
         if not children:
             problems.append(
-                Problem(f"components.{index}.components", "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
+                Problem(
+                    f"components.{index}.components",
+                    "BASE_TYPE_MIN_LENGTH",
+                    "Must be 1 or more in length.",
+                )
             )
     seen: set[str] = set()
     for path, component in _walk(components, "components"):
@@ -206,10 +216,16 @@ def _check_interactive(path: str, component: Mapping[str, Any]) -> list[Problem]
         if style == _LINK_STYLE:
             if not component.get("url") or custom_id:
                 problems.append(
-                    Problem(path, "BUTTON_COMPONENT_INVALID_URL", "A link button needs a url and no custom_id")
+                    Problem(
+                        path,
+                        "BUTTON_COMPONENT_INVALID_URL",
+                        "A link button needs a url and no custom_id",
+                    )
                 )
         elif style != _PREMIUM_STYLE and not custom_id:
-            problems.append(Problem(f"{path}.custom_id", "BASE_TYPE_REQUIRED", "This field is required"))
+            problems.append(
+                Problem(f"{path}.custom_id", "BASE_TYPE_REQUIRED", "This field is required")
+            )
         if _length(component.get("label")) > BUTTON_LABEL_MAX:
             problems.append(_too_long(f"{path}.label", BUTTON_LABEL_MAX))
     elif kind in _SELECT_TYPES:
@@ -220,20 +236,26 @@ def _check_interactive(path: str, component: Mapping[str, Any]) -> list[Problem]
 def _check_select(path: str, select: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     if not select.get("custom_id"):
-        problems.append(Problem(f"{path}.custom_id", "BASE_TYPE_REQUIRED", "This field is required"))
+        problems.append(
+            Problem(f"{path}.custom_id", "BASE_TYPE_REQUIRED", "This field is required")
+        )
     if _length(select.get("placeholder")) > SELECT_PLACEHOLDER_MAX:
         problems.append(_too_long(f"{path}.placeholder", SELECT_PLACEHOLDER_MAX))
     options = select.get("options") or []
     if select.get("type") == _STRING_SELECT:
         if not options:
-            problems.append(Problem(f"{path}.options", "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length."))
+            problems.append(
+                Problem(f"{path}.options", "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
+            )
         if len(options) > SELECT_OPTIONS_MAX:
             problems.append(_too_many(f"{path}.options", SELECT_OPTIONS_MAX))
         values_seen: set[str] = set()
         for o_index, option in enumerate(options):
             for key in ("label", "value", "description"):
                 if _length(option.get(key)) > SELECT_OPTION_TEXT_MAX:
-                    problems.append(_too_long(f"{path}.options.{o_index}.{key}", SELECT_OPTION_TEXT_MAX))
+                    problems.append(
+                        _too_long(f"{path}.options.{o_index}.{key}", SELECT_OPTION_TEXT_MAX)
+                    )
             if option.get("value") in values_seen:
                 problems.append(
                     Problem(
@@ -247,15 +269,27 @@ def _check_select(path: str, select: Mapping[str, Any]) -> list[Problem]:
     max_values = select.get("max_values", 1)
     if not 0 <= min_values <= SELECT_VALUES_MAX:
         problems.append(
-            Problem(f"{path}.min_values", "NUMBER_TYPE_MAX", f"min_values must be between 0 and {SELECT_VALUES_MAX}.")
+            Problem(
+                f"{path}.min_values",
+                "NUMBER_TYPE_MAX",
+                f"min_values must be between 0 and {SELECT_VALUES_MAX}.",
+            )
         )
     if not 1 <= max_values <= SELECT_VALUES_MAX:
         problems.append(
-            Problem(f"{path}.max_values", "NUMBER_TYPE_MAX", f"max_values must be between 1 and {SELECT_VALUES_MAX}.")
+            Problem(
+                f"{path}.max_values",
+                "NUMBER_TYPE_MAX",
+                f"max_values must be between 1 and {SELECT_VALUES_MAX}.",
+            )
         )
     if min_values > max_values:
         problems.append(
-            Problem(f"{path}.min_values", "SELECT_COMPONENT_MIN_MAX", "min_values must not exceed max_values.")
+            Problem(
+                f"{path}.min_values",
+                "SELECT_COMPONENT_MIN_MAX",
+                "min_values must not exceed max_values.",
+            )
         )
     if select.get("type") == _STRING_SELECT and options and max_values > len(options):
         problems.append(
@@ -283,7 +317,9 @@ def check_modal(data: Mapping[str, Any]) -> list[Problem]:
         problems.append(_too_long("data.custom_id", CUSTOM_ID_MAX))
     components = data.get("components") or []
     if not components:
-        problems.append(Problem("data.components", "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length."))
+        problems.append(
+            Problem("data.components", "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
+        )
     if len(components) > MODAL_COMPONENTS_MAX:
         problems.append(_too_many("data.components", MODAL_COMPONENTS_MAX))
     for index, top in enumerate(components):
@@ -298,7 +334,9 @@ def check_modal(data: Mapping[str, Any]) -> list[Problem]:
             children = top.get("components") or []
             if len(children) != 1:
                 problems.append(
-                    Problem(f"{path}.components", "BASE_TYPE_BAD_LENGTH", "Must be exactly 1 in length.")
+                    Problem(
+                        f"{path}.components", "BASE_TYPE_BAD_LENGTH", "Must be exactly 1 in length."
+                    )
                 )
             inner = [(f"{path}.components.{i}", c) for i, c in enumerate(children)]
         else:
@@ -315,7 +353,9 @@ def _check_text_input(path: str, text_input: Mapping[str, Any], *, labelled: boo
     problems: list[Problem] = []
     custom_id = text_input.get("custom_id")
     if not custom_id:
-        problems.append(Problem(f"{path}.custom_id", "BASE_TYPE_REQUIRED", "This field is required"))
+        problems.append(
+            Problem(f"{path}.custom_id", "BASE_TYPE_REQUIRED", "This field is required")
+        )
     elif len(custom_id) > CUSTOM_ID_MAX:
         problems.append(_too_long(f"{path}.custom_id", CUSTOM_ID_MAX))
     label = text_input.get("label")
@@ -324,16 +364,26 @@ def _check_text_input(path: str, text_input: Mapping[str, Any], *, labelled: boo
     if _length(label) > TEXT_INPUT_LABEL_MAX:
         problems.append(_too_long(f"{path}.label", TEXT_INPUT_LABEL_MAX))
     if text_input.get("style") not in (1, 2):
-        problems.append(Problem(f"{path}.style", "BASE_TYPE_CHOICES", "Value must be one of (1, 2)."))
+        problems.append(
+            Problem(f"{path}.style", "BASE_TYPE_CHOICES", "Value must be one of (1, 2).")
+        )
     min_length = text_input.get("min_length")
     max_length = text_input.get("max_length")
     if min_length is not None and not 0 <= min_length <= TEXT_INPUT_LENGTH_MAX:
         problems.append(
-            Problem(f"{path}.min_length", "NUMBER_TYPE_MAX", f"int value should be <= {TEXT_INPUT_LENGTH_MAX}.")
+            Problem(
+                f"{path}.min_length",
+                "NUMBER_TYPE_MAX",
+                f"int value should be <= {TEXT_INPUT_LENGTH_MAX}.",
+            )
         )
     if max_length is not None and not 1 <= max_length <= TEXT_INPUT_LENGTH_MAX:
         problems.append(
-            Problem(f"{path}.max_length", "NUMBER_TYPE_MAX", f"int value should be <= {TEXT_INPUT_LENGTH_MAX}.")
+            Problem(
+                f"{path}.max_length",
+                "NUMBER_TYPE_MAX",
+                f"int value should be <= {TEXT_INPUT_LENGTH_MAX}.",
+            )
         )
     if _length(text_input.get("value")) > TEXT_INPUT_LENGTH_MAX:
         problems.append(_too_long(f"{path}.value", TEXT_INPUT_LENGTH_MAX))
@@ -354,14 +404,20 @@ def check_commands(commands: Sequence[Mapping[str, Any]]) -> list[Problem]:
         key = (kind, command.get("name", ""))
         if key in names:
             problems.append(
-                Problem(f"{index}.name", "APPLICATION_COMMAND_ALREADY_EXISTS", "Application command names must be unique")
+                Problem(
+                    f"{index}.name",
+                    "APPLICATION_COMMAND_ALREADY_EXISTS",
+                    "Application command names must be unique",
+                )
             )
         names.add(key)
         problems += _check_command_node(str(index), command, chat_input=kind == 1, depth=0)
     return problems
 
 
-def _check_command_node(path: str, node: Mapping[str, Any], *, chat_input: bool, depth: int) -> list[Problem]:
+def _check_command_node(
+    path: str, node: Mapping[str, Any], *, chat_input: bool, depth: int
+) -> list[Problem]:
     problems: list[Problem] = []
     name = node.get("name") or ""
     if chat_input:
@@ -383,7 +439,9 @@ def _check_command_node(path: str, node: Mapping[str, Any], *, chat_input: bool,
                 )
             )
     elif not 1 <= len(name) <= 32:
-        problems.append(Problem(f"{path}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."))
+        problems.append(
+            Problem(f"{path}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+        )
     options = node.get("options") or []
     if len(options) > COMMAND_OPTIONS_MAX:
         problems.append(_too_many(f"{path}.options", COMMAND_OPTIONS_MAX))
@@ -394,7 +452,11 @@ def _check_command_node(path: str, node: Mapping[str, Any], *, chat_input: bool,
         if kind in (1, 2):
             if depth >= 2 or (kind == 2 and depth >= 1):
                 problems.append(
-                    Problem(f"{option_path}.type", "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "Subcommands nest too deep")
+                    Problem(
+                        f"{option_path}.type",
+                        "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                        "Subcommands nest too deep",
+                    )
                 )
         else:
             if option.get("required"):

@@ -43,9 +43,7 @@ def snowflake(value: int | str | None) -> str | None:
     return None if value is None else str(value)
 
 
-def user(
-    user_id: int, username: str, *, bot: bool = False, global_name: str | None = None
-) -> JSON:
+def user(user_id: int, username: str, *, bot: bool = False, global_name: str | None = None) -> JSON:
     return {
         "id": str(user_id),
         "username": username,
@@ -495,7 +493,9 @@ def modal_submit_interaction(
     )
 
 
-def submitted_modal_components(modal_components: Sequence[JSON], values: Mapping[str, Any]) -> list[JSON]:
+def submitted_modal_components(
+    modal_components: Sequence[JSON], values: Mapping[str, Any]
+) -> list[JSON]:
     """Mirror a modal's layout (action rows of text inputs, or labels) filled with ``values``."""
 
     def filled(component: JSON) -> JSON | None:

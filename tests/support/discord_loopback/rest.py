@@ -67,8 +67,14 @@ class RestApi:
             web.get(f"{p}/oauth2/applications/@me", self.get_application),
             web.get(f"{p}/applications/{{application_id}}/commands", self.get_commands),
             web.put(f"{p}/applications/{{application_id}}/commands", self.put_commands),
-            web.get(f"{p}/applications/{{application_id}}/guilds/{{guild_id}}/commands", self.get_commands),
-            web.put(f"{p}/applications/{{application_id}}/guilds/{{guild_id}}/commands", self.put_commands),
+            web.get(
+                f"{p}/applications/{{application_id}}/guilds/{{guild_id}}/commands",
+                self.get_commands,
+            ),
+            web.put(
+                f"{p}/applications/{{application_id}}/guilds/{{guild_id}}/commands",
+                self.put_commands,
+            ),
             web.post(f"{p}/users/@me/channels", self.create_dm),
             web.get(f"{p}/channels/{{channel_id}}", self.get_channel),
             web.delete(f"{p}/channels/{{channel_id}}", self.delete_channel),
@@ -78,10 +84,16 @@ class RestApi:
             web.patch(f"{p}/channels/{{channel_id}}/messages/{{message_id}}", self.edit_message),
             web.delete(f"{p}/channels/{{channel_id}}/messages/{{message_id}}", self.delete_message),
             web.post(f"{p}/channels/{{channel_id}}/threads", self.create_thread),
-            web.post(f"{p}/channels/{{channel_id}}/messages/{{message_id}}/threads", self.create_thread),
+            web.post(
+                f"{p}/channels/{{channel_id}}/messages/{{message_id}}/threads", self.create_thread
+            ),
             web.get(f"{p}/channels/{{channel_id}}/thread-members", self.get_thread_members),
-            web.put(f"{p}/channels/{{channel_id}}/thread-members/{{user_id}}", self.add_thread_member),
-            web.delete(f"{p}/channels/{{channel_id}}/thread-members/{{user_id}}", self.remove_thread_member),
+            web.put(
+                f"{p}/channels/{{channel_id}}/thread-members/{{user_id}}", self.add_thread_member
+            ),
+            web.delete(
+                f"{p}/channels/{{channel_id}}/thread-members/{{user_id}}", self.remove_thread_member
+            ),
             web.post(f"{p}/guilds/{{guild_id}}/channels", self.create_guild_channel),
             web.get(f"{p}/guilds/{{guild_id}}/channels", self.get_guild_channels),
             web.get(f"{p}/guilds/{{guild_id}}/members/{{user_id}}", self.get_member),
@@ -97,7 +109,12 @@ class RestApi:
             {
                 "url": self.server.gateway_url,
                 "shards": 1,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
             }
         )
 
@@ -109,7 +126,9 @@ class RestApi:
 
     async def get_application(self, request: web.Request) -> web.Response:
         bot = self.server.bot.payload()
-        return json_response(payloads.application_info(self.server.application_id, bot["username"], bot))
+        return json_response(
+            payloads.application_info(self.server.application_id, bot["username"], bot)
+        )
 
     # -- application commands ---------------------------------------------------
     def _command_scope(self, request: web.Request) -> int | None:
@@ -167,7 +186,9 @@ class RestApi:
             raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
         payload = self.world.channel_payload(channel)
         channel.deleted = True
-        self.server.emit_channel("THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE", channel)
+        self.server.emit_channel(
+            "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE", channel
+        )
         return json_response(payload)
 
     async def get_messages(self, request: web.Request) -> web.Response:
@@ -197,7 +218,9 @@ class RestApi:
             assert channel.recipient_id is not None
             if self.world.user(channel.recipient_id).dms_closed:
                 # The member's choice, not the bot's mistake: answered but not a violation.
-                raise DiscordError(403, CANNOT_SEND_TO_USER, "Cannot send messages to this user", violation=False)
+                raise DiscordError(
+                    403, CANNOT_SEND_TO_USER, "Cannot send messages to this user", violation=False
+                )
             return
         permissions = self.world.permissions_in(channel, bot_id)
         if not permissions & VIEW_CHANNEL:
@@ -241,17 +264,25 @@ class RestApi:
     async def create_thread(self, request: web.Request) -> web.Response:
         parent = self._visible_channel(_id(request, "channel_id"))
         if parent.is_dm or parent.is_thread:
-            raise invalid_form_body([Problem("channel_id", "CHANNEL_TYPE_INVALID", "Cannot create a thread here")])
+            raise invalid_form_body(
+                [Problem("channel_id", "CHANNEL_TYPE_INVALID", "Cannot create a thread here")]
+            )
         body, _ = await read_body(request)
         from_message = "message_id" in request.match_info
         if from_message:
             self.world.message(parent.id, _id(request, "message_id"))
-        thread_type = payloads.CHANNEL_PUBLIC_THREAD if from_message else int(body.get("type") or 12)
+        thread_type = (
+            payloads.CHANNEL_PUBLIC_THREAD if from_message else int(body.get("type") or 12)
+        )
         name = body.get("name") or ""
         if not 1 <= len(name) <= 100:
-            raise invalid_form_body([Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")])
+            raise invalid_form_body(
+                [Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")]
+            )
         if thread_type not in payloads.THREAD_TYPES:
-            raise invalid_form_body([Problem("type", "BASE_TYPE_CHOICES", "Value must be one of (11, 12).")])
+            raise invalid_form_body(
+                [Problem("type", "BASE_TYPE_CHOICES", "Value must be one of (11, 12).")]
+            )
         self.server.require_permission(parent, self.server.thread_create_permission(thread_type))
         thread = self.server.create_thread(
             parent,
@@ -300,7 +331,9 @@ class RestApi:
     async def get_guild_channels(self, request: web.Request) -> web.Response:
         guild = self.world.guild(_id(request, "guild_id"))
         channels = [self.world.channels[c] for c in guild.channel_ids]
-        return json_response([self.world.channel_payload(c) for c in channels if not c.deleted and not c.is_thread])
+        return json_response(
+            [self.world.channel_payload(c) for c in channels if not c.deleted and not c.is_thread]
+        )
 
     async def create_guild_channel(self, request: web.Request) -> web.Response:
         guild = self.world.guild(_id(request, "guild_id"))
@@ -311,14 +344,20 @@ class RestApi:
         problems: list[Problem] = []
         name = body.get("name") or ""
         if not 1 <= len(name) <= 100:
-            problems.append(Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
+            problems.append(
+                Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            )
         overwrites: list[JSON] = []
         for index, raw in enumerate(body.get("permission_overwrites") or []):
             target_id, target_type = int(raw["id"]), int(raw["type"])
             known = guild.roles if target_type == OVERWRITE_ROLE else guild.members
             if target_type not in (OVERWRITE_ROLE, OVERWRITE_MEMBER) or target_id not in known:
                 problems.append(
-                    Problem(f"permission_overwrites.{index}.id", "UNKNOWN_OVERWRITE", "Unknown overwrite target")
+                    Problem(
+                        f"permission_overwrites.{index}.id",
+                        "UNKNOWN_OVERWRITE",
+                        "Unknown overwrite target",
+                    )
                 )
                 continue
             allow, deny = int(raw.get("allow") or 0), int(raw.get("deny") or 0)
@@ -330,7 +369,9 @@ class RestApi:
             raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
         parent_id = int(body["parent_id"]) if body.get("parent_id") else None
         if parent_id is not None and parent_id not in guild.channel_ids:
-            problems.append(Problem("parent_id", "CHANNEL_PARENT_INVALID", "Unknown parent channel"))
+            problems.append(
+                Problem("parent_id", "CHANNEL_PARENT_INVALID", "Unknown parent channel")
+            )
         if problems:
             raise invalid_form_body(problems)
         channel = self.server.add_text_channel(

@@ -65,7 +65,9 @@ DEFAULT_EVERYONE_PERMISSIONS = (
     | SEND_MESSAGES_IN_THREADS
 )
 #: What the bot's own (managed) role grants by default: enough to build pair spaces.
-DEFAULT_BOT_PERMISSIONS = DEFAULT_EVERYONE_PERMISSIONS | MANAGE_CHANNELS | MANAGE_ROLES | MANAGE_THREADS
+DEFAULT_BOT_PERMISSIONS = (
+    DEFAULT_EVERYONE_PERMISSIONS | MANAGE_CHANNELS | MANAGE_ROLES | MANAGE_THREADS
+)
 
 OVERWRITE_ROLE = 0
 OVERWRITE_MEMBER = 1
@@ -316,7 +318,9 @@ class World:
             raise DiscordError(404, UNKNOWN_MEMBER, "Unknown Member", violation=False) from None
 
     # -- payloads ------------------------------------------------------------
-    def member_payload(self, guild: Guild, user_id: int, *, with_permissions: int | None = None) -> JSON:
+    def member_payload(
+        self, guild: Guild, user_id: int, *, with_permissions: int | None = None
+    ) -> JSON:
         return payloads.member(
             self.user(user_id).payload(),
             role_ids=self.member_roles(guild, user_id),
@@ -328,11 +332,14 @@ class World:
         if channel.is_dm:
             assert channel.recipient_id is not None
             return payloads.dm_channel(
-                channel.id, self.user(channel.recipient_id).payload(), last_message_id=channel.last_message_id
+                channel.id,
+                self.user(channel.recipient_id).payload(),
+                last_message_id=channel.last_message_id,
             )
         assert channel.guild_id is not None
         if channel.is_thread:
-            assert channel.parent_id is not None and channel.owner_id is not None
+            assert channel.parent_id is not None
+            assert channel.owner_id is not None
             me = None
             if for_user is not None and for_user in channel.member_ids:
                 me = payloads.thread_member(channel.id, for_user)
@@ -426,7 +433,11 @@ class World:
             assert channel.parent_id is not None
             parent_permissions = self.permissions_in(self.channels[channel.parent_id], user_id)
             private = channel.type == payloads.CHANNEL_PRIVATE_THREAD
-            if private and user_id not in channel.member_ids and not parent_permissions & MANAGE_THREADS:
+            if (
+                private
+                and user_id not in channel.member_ids
+                and not parent_permissions & MANAGE_THREADS
+            ):
                 return 0
             return parent_permissions
         permissions = self.guild_permissions(guild, user_id)
@@ -442,7 +453,7 @@ class World:
                 role_allow |= o_allow
                 role_deny |= o_deny
         permissions = (permissions & ~role_deny) | role_allow
-        allow, deny = overwrites.get(user_id, (0, 0)) if user_id not in guild.roles else (0, 0)
+        allow, deny = overwrites.get(user_id, (0, 0))
         permissions = (permissions & ~deny) | allow
         if not permissions & VIEW_CHANNEL:
             return 0

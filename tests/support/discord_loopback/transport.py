@@ -31,7 +31,9 @@ TOKEN_IN_URL_PREFIXES = ("/interactions/", "/webhooks/")
 RATE_LIMIT_LIMIT = 50
 
 
-def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(),
         status=status,
@@ -81,7 +83,7 @@ class Fault:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request the fake answered; ``route`` is the template, e.g. ``/channels/{channel_id}/messages``."""
+    """A request the fake answered; ``route`` is a template: ``/channels/{channel_id}/messages``."""
 
     method: str
     route: str
@@ -185,7 +187,9 @@ def make_middleware(
                 )
             log(error.status)
             return json_response(error.body(), status=error.status)
-        response.headers.update(_rate_limit_headers(route, remaining=RATE_LIMIT_LIMIT - 1, reset_after=1.0))
+        response.headers.update(
+            _rate_limit_headers(route, remaining=RATE_LIMIT_LIMIT - 1, reset_after=1.0)
+        )
         log(response.status)
         return response
 

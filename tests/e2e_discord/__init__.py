@@ -1,0 +1,1 @@
+"""End-to-end tests of Discord behaviour, run against the loopback Discord."""

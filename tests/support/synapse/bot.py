@@ -1,0 +1,175 @@
+"""Running the Tandem bot (the real :class:`bot.app.App` with the Matrix adapter) on the test
+homeserver, and reading what members see of it.
+
+``TandemBot`` owns one bot account, one database file and one data directory; ``start()``,
+``stop()`` and ``restart()`` build a fresh ``App`` on the same files, exactly like a restarted
+process. ``Conversation`` follows one member's room with the bot and hands out each new bot
+message in order, so a test reads like the transcript a member sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from nio import RoomMessageNotice, RoomSendResponse
+from nio.api import Api
+
+from bot.app import App
+from bot.config import load_settings
+from tests.support.synapse.fixtures import DEFAULT_TIMEOUT, MatrixTestUser, MessageEvent
+from tests.support.synapse.homeserver import Homeserver, unique_localpart
+
+
+@dataclass
+class TandemBot:
+    homeserver: Homeserver
+    base_dir: Path
+    matrix: dict[str, Any] = field(default_factory=dict)
+    user_id: str = ""
+    password: str = ""
+    app: App | None = None
+
+    def register(self) -> None:
+        self.user_id, self.password, _ = self.homeserver.register_user(
+            unique_localpart("tandem"), displayname="Tandem"
+        )
+
+    def settings_overrides(self) -> dict[str, Any]:
+        return {
+            "database": {"url": f"sqlite+aiosqlite:///{self.base_dir}/tandem.db"},
+            "bot": {"data_dir": str(self.base_dir / "data")},
+            "matrix": {
+                "enabled": True,
+                "homeserver": self.homeserver.url,
+                "user_id": self.user_id,
+                "password": self.password,
+                "community_id": "test-community",
+                # Short long-polls keep stop() quick; retries stay fast but bounded.
+                "sync_timeout_seconds": 5,
+                "retry_max_delay_seconds": 2,
+                **self.matrix,
+            },
+        }
+
+    async def start(self) -> App:
+        if not self.user_id:
+            await asyncio.to_thread(self.register)
+        settings = load_settings(None, **self.settings_overrides())
+        self.app = App(settings, adapter_names=["matrix"])
+        await asyncio.wait_for(self.app.start(), timeout=DEFAULT_TIMEOUT * 2)
+        return self.app
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await asyncio.wait_for(self.app.stop(), timeout=DEFAULT_TIMEOUT)
+            self.app = None
+
+    async def restart(self) -> App:
+        await self.stop()
+        return await self.start()
+
+    @property
+    def adapter(self) -> Any:
+        assert self.app is not None, "the bot is not running"
+        return self.app.adapters["matrix"]
+
+
+@dataclass
+class Conversation:
+    """One member's view of a room with the bot: each bot message handed out once, in order."""
+
+    member: MatrixTestUser
+    room_id: str
+    bot_user_id: str
+    read: int = 0
+
+    def bot_messages(self) -> list[MessageEvent]:
+        return [m for m in self.member.messages(self.room_id) if m.sender == self.bot_user_id]
+
+    async def next(self, count: int = 1, within: float = DEFAULT_TIMEOUT) -> list[MessageEvent]:
+        """The next ``count`` bot messages the member sees (decrypted)."""
+        wanted = self.read + count
+        await self.member.sync_until(
+            lambda: len(self.bot_messages()) >= wanted,
+            within=within,
+            what=f"{count} more message(s) from the bot in {self.room_id}",
+        )
+        messages = self.bot_messages()[self.read : wanted]
+        self.read = wanted
+        for message in messages:
+            assert isinstance(message, RoomMessageNotice), f"not a notice: {message}"
+        return messages
+
+    async def say(self, text: str, within: float = DEFAULT_TIMEOUT) -> str:
+        return await self.member.send_text(self.room_id, text, within=within)
+
+    async def exchange(self, text: str, count: int = 1) -> list[MessageEvent]:
+        """Send ``text`` and return the bot's next ``count`` messages."""
+        await self.say(text)
+        return await self.next(count)
+
+    async def quiet_for(self, seconds: float) -> list[MessageEvent]:
+        """Sync for ``seconds`` and return bot messages that arrived unasked (should be none)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            await self.member.sync(timeout_ms=int(max(0.05, deadline - time.monotonic()) * 1000))
+        return self.bot_messages()[self.read :]
+
+
+async def open_community(
+    organizer: MatrixTestUser, bot: TandemBot, members: list[MatrixTestUser]
+) -> str:
+    """A community room made by ``organizer`` (power 100) with ``members`` joined and the bot
+    invited; configures the bot (not yet started) to use it."""
+    if not bot.user_id:
+        await asyncio.to_thread(bot.register)
+    room_id = await organizer.create_room(
+        invite=[bot.user_id, *(m.user_id for m in members)], name="Mentoring community"
+    )
+    for member in members:
+        await member.join(room_id)
+    bot.matrix["community_room"] = room_id
+    return room_id
+
+
+async def open_dm(member: MatrixTestUser, bot: TandemBot) -> Conversation:
+    """The member opens an encrypted DM with the bot, as Element does, and waits for it."""
+    room_id = await member.create_room(invite=[bot.user_id], is_direct=True)
+    await member.wait_for_join(room_id, bot.user_id)
+    return Conversation(member, room_id, bot.user_id)
+
+
+async def send_reaction(
+    member: MatrixTestUser, room_id: str, event_id: str, key: str, *, encrypted: bool = True
+) -> str:
+    """React to ``event_id``. Element encrypts reactions in encrypted rooms (nio would not), so
+    by default the reaction is encrypted here too, keeping ``m.relates_to`` in the clear."""
+    content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+    client = member.client
+    event_type = "m.reaction"
+    if encrypted and client.rooms[room_id].encrypted:
+        if client.olm.should_share_group_session(room_id):
+            await client.share_group_session(room_id, ignore_unverified_devices=True)
+        event_type, content = client.encrypt(room_id, "m.reaction", content)
+    method, path, data = Api.room_send(client.access_token, room_id, event_type, content, uuid4())
+    response = await asyncio.wait_for(
+        client._send(RoomSendResponse, method, path, data, (room_id,)), DEFAULT_TIMEOUT
+    )
+    assert isinstance(response, RoomSendResponse), response
+    return response.event_id
+
+
+@pytest.fixture
+async def tandem_bot(synapse: Homeserver, tmp_path: Path) -> AsyncIterator[TandemBot]:
+    """A registered, not yet started bot on the session's homeserver; stopped at teardown."""
+    bot = TandemBot(synapse, tmp_path / "tandem")
+    await asyncio.to_thread(bot.register)
+    yield bot
+    await bot.stop()
