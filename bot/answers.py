@@ -16,7 +16,7 @@ from functools import cache
 
 from bot.i18n import SUPPORTED_LOCALES, Translator
 from bot.intents import Option
-from bot.messages import msg
+from bot.messages import Msg, msg
 
 
 class Control(StrEnum):
@@ -30,7 +30,10 @@ _CONTROL_WORDS = {
     Control.BACK: msg("control.back.words"),
     Control.HELP: msg("control.help.words"),
 }
-_SEPARATORS = re.compile(r"[\s,;/+&]+|\bund\b|\band\b", re.IGNORECASE)
+# Lists are split at punctuation and "and"/"und" first (labels may contain spaces:
+# "Monday evening, Thursday morning"), then at spaces too ("1 3").
+_LIST_SEPARATORS = re.compile(r"\s*(?:[,;/+&\n]|\bund\b|\band\b)\s*", re.IGNORECASE)
+_ALL_SEPARATORS = re.compile(r"[\s,;/+&]+|\bund\b|\band\b", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
@@ -55,14 +58,27 @@ def control_word(text: str, translator: Translator) -> Control | None:
 
 @cache
 def _control_words(translator: Translator) -> dict[Control, frozenset[str]]:
-    return {
-        control: frozenset(
-            fold(word)
-            for locale in SUPPORTED_LOCALES
-            for word in translator.render(words, locale).split(",")
-        )
-        for control, words in _CONTROL_WORDS.items()
-    }
+    return {control: _words(words, translator) for control, words in _CONTROL_WORDS.items()}
+
+
+def _words(words: Msg, translator: Translator) -> frozenset[str]:
+    """A catalog entry of comma-separated words, in every language, folded."""
+    return frozenset(
+        fold(word)
+        for locale in SUPPORTED_LOCALES
+        for word in translator.render(words, locale).split(",")
+    )
+
+
+def is_skip(text: str, translator: Translator) -> bool:
+    """Whether the member wants to leave an optional question empty ("-", "skip", "nichts")."""
+    stripped = text.strip()
+    return stripped == "-" or fold(stripped) in _skip_words(translator)
+
+
+@cache
+def _skip_words(translator: Translator) -> frozenset[str]:
+    return _words(msg("control.skip.words"), translator)
 
 
 def _option_words(option: Option, translator: Translator) -> set[str]:
@@ -79,24 +95,27 @@ def parse_choices(
     """The option ids a typed answer names, in order, or None if it names none clearly.
 
     Accepted: the whole text as one option's label/id/emoji; numbers ("2", "1 3", "1,3");
-    for several-of questions also a list of words ("mon, wed").
+    for several-of questions also a list of labels ("Monday evening, Thursday morning").
     """
     options = tuple(options)
     whole = fold(text)
     for option in options:
         if whole in _option_words(option, translator) or text.strip() == option.emoji:
             return (option.id,)
-    parts = [part for part in _SEPARATORS.split(text.strip()) if part]
-    if not parts or (len(parts) > 1 and not multiple):
-        return None
-    chosen: list[str] = []
-    for part in parts:
-        choice = _one_part(part, options, translator)
-        if choice is None:
-            return None
-        if choice not in chosen:
-            chosen.append(choice)
-    return tuple(chosen)
+    for separators in (_LIST_SEPARATORS, _ALL_SEPARATORS):
+        parts = [part for part in separators.split(text.strip()) if part and part.strip()]
+        if not parts or (len(parts) > 1 and not multiple):
+            continue
+        chosen: list[str] = []
+        for part in parts:
+            choice = _one_part(part, options, translator)
+            if choice is None:
+                break
+            if choice not in chosen:
+                chosen.append(choice)
+        else:
+            return tuple(chosen)
+    return None
 
 
 def _one_part(part: str, options: tuple[Option, ...], translator: Translator) -> str | None:

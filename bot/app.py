@@ -22,8 +22,10 @@ from bot.i18n import Translator, choose_locale
 from bot.intents import Delivery, IntentBase, Say
 from bot.messages import msg
 from bot.router import Router
+from bot.scheduler import MAINTENANCE_EVERY_MINUTES, Scheduler
 from bot.tasks import TaskSupervisor
-from flows import FLOWS
+from flows import build_registry
+from flows.maintenance import run_maintenance
 from store import Store
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,16 @@ class App:
         *,
         clock: Clock | None = None,
         adapter_names: Sequence[str] | None = None,
+        run_scheduler: bool = True,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.adapter_names = list(adapter_names or settings.platform_adapters)
         self.translator = Translator()
         self.tasks = TaskSupervisor()
+        self.scheduler = Scheduler()
+        # Tests drive time with a fake clock and call run_maintenance themselves.
+        self.run_scheduler = run_scheduler
         self.adapters: dict[str, Adapter] = {}
         self._store: Store | None = None
         self._router: Router | None = None
@@ -78,15 +84,18 @@ class App:
             {platform: a.capabilities.command_format for platform, a in self.adapters.items()}
         )
         self._router = Router(
-            FLOWS,
+            build_registry(self.settings),
             self._store,
             self.clock,
             self.translator,
-            self.settings.bot.default_locale,
+            self.settings,
             spelling,
         )
         for adapter in self.adapters.values():
             await adapter.start(self.handle_event)
+        if self.run_scheduler:
+            self.scheduler.every("maintenance", MAINTENANCE_EVERY_MINUTES, self.run_maintenance)
+            self.scheduler.start()
         log.info("tandem started with adapters %s", ", ".join(self.adapters))
 
     async def handle_event(self, event: EventBase) -> None:
@@ -106,6 +115,16 @@ class App:
         for intent in intents:
             await self.deliver(intent)
 
+    async def run_maintenance(self) -> None:
+        """Purges and ended pauses (see :mod:`flows.maintenance`); their messages are sent."""
+        try:
+            intents = await run_maintenance(self.store, self.clock, self.settings)
+        except Exception:
+            log.exception("maintenance failed; it runs again at the next interval")
+            return
+        for intent in intents:
+            await self.deliver(intent)
+
     async def deliver(self, intent: IntentBase) -> Delivery | None:
         adapter = self.adapters.get(intent.target.platform)
         if adapter is None:
@@ -122,6 +141,7 @@ class App:
         if self._stopped:
             return
         self._stopped = True
+        self.scheduler.stop()
         for adapter in self.adapters.values():
             try:
                 await adapter.stop()

@@ -14,10 +14,19 @@ from bot.messages import Msg, msg
 
 
 @dataclass(frozen=True)
+class CommandArgument:
+    """One optional free-text argument (``pause 2026-12-24``); a Discord string option."""
+
+    name: str
+    description: Msg
+
+
+@dataclass(frozen=True)
 class CommandSpec:
     name: str
     description: Msg
     organizer_only: bool = False
+    argument: CommandArgument | None = None
 
 
 BUILTIN_COMMANDS = (

@@ -80,14 +80,25 @@ class ConsoleSettings(Section):
 
 
 class DiscordSettings(Section):
+    """Every key is explained in docs/discord.md (section "Config keys")."""
+
     enabled: bool = False
     token: Secret = None
+    # Every guild and every DM of this bot belong to this one community.
     community_id: str = "discord"
+    # Guilds to register the slash commands on; empty: every guild the bot is in.
     guild_ids: list[int] = []
     pair_space: Literal["thread", "channel"] = "thread"
+    # Parent channel of the private pair threads (pair_space = "thread").
     pair_channel_id: int | None = None
+    # Category of the private pair channels (pair_space = "channel").
     pair_category_id: int | None = None
+    # Organizer commands also need one of these roles (besides Manage Server), when set.
     admin_role_ids: list[int] = []
+    # Where to tell a member their DMs are closed when there is no interaction to answer.
+    dm_fallback_channel_id: int | None = None
+    # Seconds to wait for the guilds after connecting before the bot counts as ready.
+    guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _token_when_enabled(self) -> DiscordSettings:
@@ -99,6 +110,8 @@ class DiscordSettings(Section):
 
 
 class MatrixSettings(Section):
+    """Every key is explained in docs/matrix.md (section "Config keys")."""
+
     enabled: bool = False
     homeserver: str = ""
     user_id: str = ""
@@ -107,13 +120,22 @@ class MatrixSettings(Section):
     device_id: str | None = None
     device_name: str = "Tandem bot"
     community_id: str = "matrix"
+    # A room id ("!abc:example.org") or alias ("#mentoring:example.org").
     community_room: str | None = None
     command_prefix: str = "!tandem"
     admin_power_level: int = 50
     admin_user_ids: list[str] = []
     encryption: bool = True
     trust: Literal["trust_all_devices", "ignore_unverified"] = "ignore_unverified"
+    # Default: <bot.data_dir>/matrix
     store_dir: Path | None = None
+    # Encrypts the olm account in the crypto store; changing it later makes the store unreadable.
+    crypto_store_key: Secret = None
+    sync_timeout_seconds: float = Field(default=30.0, gt=0)
+    request_timeout_seconds: float = Field(default=60.0, gt=0)
+    timeline_limit: int = Field(default=50, ge=1, le=1000)
+    retry_attempts: int = Field(default=5, ge=1)
+    retry_max_delay_seconds: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _login_when_enabled(self) -> MatrixSettings:
@@ -125,6 +147,99 @@ class MatrixSettings(Section):
                     "password or access_token is required when matrix is enabled "
                     "(env TANDEM_MATRIX__PASSWORD or TANDEM_MATRIX__ACCESS_TOKEN)"
                 )
+        return self
+
+
+_CONTENT_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+TANDEM_LANGUAGES = ("de", "en", "fr", "es", "it", "nl", "pl", "pt", "tr", "uk", "ar", "ru")
+
+
+class Label(Section):
+    """Organizer-written text in both languages."""
+
+    en: str = Field(min_length=1, max_length=100)
+    de: str = Field(min_length=1, max_length=100)
+
+    def texts(self) -> dict[str, str]:
+        return {"en": self.en, "de": self.de}
+
+
+class TopicSetting(Label):
+    id: str = Field(pattern=_CONTENT_ID.pattern)
+
+
+class ChoiceSetting(Label):
+    id: str = Field(pattern=_CONTENT_ID.pattern)
+
+
+class ExtraQuestionSetting(Section):
+    """A question the organizer adds to the join questionnaire (asked before the summary)."""
+
+    id: str = Field(pattern=_CONTENT_ID.pattern)
+    kind: Literal["text", "one", "many"] = "text"
+    en: str = Field(min_length=1, max_length=300)
+    de: str = Field(min_length=1, max_length=300)
+    options: list[ChoiceSetting] = []
+    optional: bool = False
+    max_length: int = Field(default=300, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self) -> ExtraQuestionSetting:
+        if self.kind == "text" and self.options:
+            raise ValueError(f"question {self.id!r} is free text and takes no options")
+        if self.kind != "text" and not 2 <= len(self.options) <= 25:
+            raise ValueError(f"question {self.id!r} needs 2 to 25 options")
+        _unique([option.id for option in self.options], f"question {self.id!r} option")
+        return self
+
+    def texts(self) -> dict[str, str]:
+        return {"en": self.en, "de": self.de}
+
+
+def _unique(ids: list[str], what: str) -> None:
+    if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
+        raise ValueError(f"{what} ids must be unique; repeated: {', '.join(duplicates)}")
+
+
+DEFAULT_TOPICS = [
+    TopicSetting(id="agile", en="Agile project management", de="Agiles Projektmanagement"),
+    TopicSetting(id="time", en="Time management", de="Zeitmanagement"),
+    TopicSetting(id="leadership", en="Leadership", de="Führung"),
+    TopicSetting(id="presenting", en="Presenting and public speaking", de="Präsentieren und Reden"),
+    TopicSetting(id="feedback", en="Feedback and communication", de="Feedback und Kommunikation"),
+    TopicSetting(id="career", en="Career planning", de="Karriereplanung"),
+    TopicSetting(id="programming", en="Programming", de="Programmieren"),
+    TopicSetting(id="data", en="Data analysis", de="Datenanalyse"),
+    TopicSetting(id="design", en="Design and UX", de="Design und UX"),
+    TopicSetting(id="writing", en="Writing", de="Schreiben"),
+    TopicSetting(id="negotiation", en="Negotiation", de="Verhandeln"),
+    TopicSetting(id="founding", en="Starting a business", de="Gründen"),
+]
+
+
+class ProgramSettings(Section):
+    """What the mentoring program asks and keeps; per community under [communities.<id>]."""
+
+    topics: list[TopicSetting] = Field(default_factory=lambda: list(DEFAULT_TOPICS))
+    extra_questions: list[ExtraQuestionSetting] = []
+    tandem_languages: list[str] = ["de", "en", "fr", "es", "it", "nl", "pl", "tr", "uk", "ar"]
+    privacy_notice_version: str = Field(default="2026-11", min_length=1, max_length=32)
+    privacy_contact: str = ""
+    retention_days_after_leaving: int = Field(default=30, ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _catalog_fits(self) -> ProgramSettings:
+        if not 2 <= len(self.topics) <= 25:
+            raise ValueError("topics: give 2 to 25 topics (a Discord menu shows at most 25)")
+        _unique([topic.id for topic in self.topics], "topic")
+        _unique([question.id for question in self.extra_questions], "extra question")
+        if unknown := sorted(set(self.tandem_languages) - set(TANDEM_LANGUAGES)):
+            raise ValueError(
+                f"tandem_languages: unknown {', '.join(unknown)}; "
+                f"choose from {', '.join(TANDEM_LANGUAGES)}"
+            )
+        if not self.tandem_languages:
+            raise ValueError("tandem_languages: name at least one language")
         return self
 
 
@@ -141,6 +256,12 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    program: ProgramSettings = Field(default_factory=ProgramSettings)
+    # Per-community programs by community id; a community not listed uses [program].
+    communities: dict[str, ProgramSettings] = {}
+
+    def program_for(self, community_id: str) -> ProgramSettings:
+        return self.communities.get(community_id, self.program)
 
     @classmethod
     def settings_customise_sources(

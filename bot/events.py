@@ -38,6 +38,9 @@ class CommandInvoked(EventBase):
     type: Literal["command"] = "command"
     name: str
     args: tuple[str, ...] = ()
+    # The platform says this member may run organizer commands (Discord permissions, Matrix
+    # power level or the config's organizer list).
+    organizer: bool = False
 
 
 class TextReplied(EventBase):

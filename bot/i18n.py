@@ -65,6 +65,13 @@ class Translator:
     def render(self, message: Msg | str, locale: str) -> str:
         if isinstance(message, str):
             return message
+        if message.texts is not None:
+            wanted = normalise_locale(locale) or FALLBACK_LOCALE
+            return (
+                message.texts.get(wanted)
+                or message.texts.get(FALLBACK_LOCALE)
+                or next(iter(message.texts.values()), "")
+            )
         catalog = _translations(normalise_locale(locale) or FALLBACK_LOCALE)
         if message.count is None:
             template = catalog.gettext(message.id)

@@ -25,6 +25,9 @@ class Msg(Frozen):
     id: str
     params: dict[str, Any] = Field(default_factory=dict)
     count: int | None = None
+    # Organizer-written text (a topic label, an extra question) in each locale, instead of a
+    # catalog entry; see :func:`organizer_text`.
+    texts: dict[str, str] | None = None
 
     @field_validator("params")
     @classmethod
@@ -38,3 +41,11 @@ class Msg(Frozen):
 def msg(message_id: str, count: int | None = None, **params: Any) -> Msg:
     """Shorthand used throughout the flows: ``msg("join.ask_name", name=...)``."""
     return Msg(id=message_id, params=params, count=count)
+
+
+ORGANIZER_TEXT_ID = "organizer.text"
+
+
+def organizer_text(texts: dict[str, str]) -> Msg:
+    """Text an organizer wrote in the config, per locale (``{"en": …, "de": …}``)."""
+    return Msg(id=ORGANIZER_TEXT_ID, texts=texts)

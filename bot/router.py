@@ -13,12 +13,14 @@ privately with a pointer to the DM. Events of one member are handled one at a ti
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from weakref import WeakValueDictionary
 
 from bot.answers import Control, control_word
 from bot.clock import Clock
-from bot.commands import BUILTIN_COMMANDS, CommandSpec, CommandSpelling
+from bot.commands import CommandSpec, CommandSpelling
+from bot.config import Settings
 from bot.events import (
     ChoicePicked,
     CommandInvoked,
@@ -32,9 +34,11 @@ from bot.i18n import Translator
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg
 from bot.places import Place, PlaceKind
-from flows.engine import FlowEngine, FlowRegistry, parse_prompt_id
+from flows.definition import Action, ActionContext
+from flows.engine import FlowEngine, parse_prompt_id
+from flows.registry import FlowRegistry
 from store import Store
-from store.members import MemberRecord
+from store.members import MemberRecord, MemberStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ class Router:
         store: Store,
         clock: Clock,
         translator: Translator,
-        default_locale: str,
+        settings: Settings,
         spelling: CommandSpelling,
     ) -> None:
         self.registry = registry
@@ -54,13 +58,13 @@ class Router:
         self.clock = clock
         self.translator = translator
         self.spelling = spelling
-        self.engine = FlowEngine(registry, store, clock, translator, default_locale, spelling)
+        self.settings = settings
+        self.engine = FlowEngine(registry, store, clock, translator, settings, spelling)
         self._locks: WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = WeakValueDictionary()
 
     def commands(self) -> list[CommandSpec]:
-        """Every member command: one per flow, then the built-in controls."""
-        flows = [CommandSpec(flow.command, flow.description) for flow in self.registry]
-        return [*flows, *BUILTIN_COMMANDS]
+        """Every member command: flows and actions, then the built-in controls."""
+        return self.registry.commands()
 
     async def handle(self, event: EventBase) -> list[Intent]:
         key = (event.community_id, *event.member.key)
@@ -81,40 +85,61 @@ class Router:
 
     async def _command(self, event: CommandInvoked) -> list[Intent]:
         name = event.name.casefold()
-        member = await self.store.members.ensure(
+        member = await self._find(event)
+        active = None if member is None else await self.store.conversations.active_for(member.id)
+        if name in {control.value for control in Control}:
+            if member is not None and active is not None:
+                return await self.engine.control(active, member, event, Control(name))
+            if name == Control.HELP:
+                return [self._help(member, event)]
+            return [self._say(member, event, msg("conversation.none_active"))]
+        owner = self.registry.for_command(name)
+        if owner is None:
+            return [
+                self._say(member, event, msg("command.unknown", command=event.name)),
+                self._help(member, event),
+            ]
+        if isinstance(owner, Action):
+            return await owner.run(self._action_context(member, event))
+        if member is not None and active is not None and active.flow_id == owner.id:
+            return await self.engine.resume(active, member, event)
+        member = member or await self.store.members.ensure(
             event.community_id,
             event.member.platform,
             event.member.user_id,
             now=self.clock.now(),
             platform_locale=event.locale,
+            display_name=event.member.display_name,
         )
-        active = await self.store.conversations.active_for(member.id)
-        if name in {control.value for control in Control}:
-            if active is not None:
-                return await self.engine.control(active, member, event, Control(name))
-            if name == Control.HELP:
-                return [self._help(member, event)]
-            return [self._say(member, event, msg("conversation.none_active"))]
-        flow = self.registry.for_command(name)
-        if flow is None:
-            return [
-                self._say(member, event, msg("command.unknown", command=event.name)),
-                self._help(member, event),
-            ]
-        if active is not None and active.flow_id == flow.id:
-            return await self.engine.resume(active, member, event)
+        spell = functools.partial(self.spelling.spell, event.member.platform)
+        if owner.guard is not None and (refusal := owner.guard(member, spell)) is not None:
+            return [self._say(member, event, refusal)]
         intents: list[Intent] = []
         place = event.place
         if place.kind != PlaceKind.DM:
             intents.append(self._say(member, event, msg("conversation.moved_to_dm")))
             place = Place.dm(event.member)
-        intents += await self.engine.start(flow, member, event, place)
+        intents += await self.engine.start(owner, member, event, place)
         return intents
 
-    async def _answer(self, event: EventBase) -> list[Intent]:
-        member = await self.store.members.find(
+    async def _find(self, event: EventBase) -> MemberRecord | None:
+        return await self.store.members.find(
             event.community_id, event.member.platform, event.member.user_id
         )
+
+    def _action_context(self, member: MemberRecord | None, event: CommandInvoked) -> ActionContext:
+        return ActionContext(
+            event=event,
+            member=member,
+            locale=self.engine.locale(member, event),
+            now=self.clock.now(),
+            store=self.store,
+            program=self.settings.program_for(event.community_id),
+            spell=functools.partial(self.spelling.spell, event.member.platform),
+        )
+
+    async def _answer(self, event: EventBase) -> list[Intent]:
+        member = await self._find(event)
         prompt = getattr(event, "prompt_id", None)
         if prompt is not None and (refused := await self._refuse_foreign(member, event, prompt)):
             return [refused]
@@ -144,25 +169,21 @@ class Router:
         return None
 
     async def _member_returned(self, event: MemberReturned) -> list[Intent]:
-        member = await self.store.members.find(
-            event.community_id, event.member.platform, event.member.user_id
-        )
+        member = await self._find(event)
         active = None if member is None else await self.store.conversations.active_for(member.id)
         if member is None or active is None:
             return []
         return await self.engine.resume(active, member, event)
 
     async def _member_left(self, event: MemberLeft) -> list[Intent]:
-        member = await self.store.members.find(
-            event.community_id, event.member.platform, event.member.user_id
-        )
+        member = await self._find(event)
         if member is None:
             return []
         now = self.clock.now()
         active = await self.store.conversations.active_for(member.id)
         if active is not None:
             await self.store.conversations.end(active, status="cancelled", now=now)
-        await self.store.members.update(member.id, now=now, status="left")
+        await self.store.members.update(member.id, now=now, status=MemberStatus.LEFT, left_at=now)
         log.info("member %s left community %s", member.id, event.community_id)
         return []
 
@@ -174,7 +195,7 @@ class Router:
                 description=spec.description,
             )
             for spec in self.commands()
-            if not spec.organizer_only
+            if not spec.organizer_only or getattr(event, "organizer", False)
         ]
         return self._say(
             member, event, msg("help.text", lead=lead or msg("help.lead"), commands=lines)

@@ -1,14 +1,36 @@
 """The conversations, written once for every platform.
 
-:mod:`flows.engine` runs flows as persisted state machines; each other module defines one flow.
-:data:`FLOWS` is the registry the router uses to start a flow by its command.
+:mod:`flows.engine` runs flows as persisted state machines; :mod:`flows.definition` says how a
+flow or a one-shot action is written; each other module holds one part of the journey.
+:func:`build_registry` gives the router every command, built from the settings (topics and
+organizer questions come from the config).
 """
 
 from __future__ import annotations
 
-from flows.engine import FlowRegistry
-from flows.join import JOIN
+from bot.config import Settings
+from flows.data_rights import FORGET, MYDATA
+from flows.join import build_join
+from flows.membership import LANGUAGE, LEAVE, PAUSE, RESUME
+from flows.profile import PROFILE, build_edit
+from flows.registry import FlowRegistry
 
-FLOWS = FlowRegistry([JOIN])
 
-__all__ = ["FLOWS"]
+def build_registry(settings: Settings) -> FlowRegistry:
+    """Every flow and action, in the order ``help`` lists them."""
+    return FlowRegistry(
+        [
+            build_join(settings),
+            PROFILE,
+            build_edit(settings),
+            PAUSE,
+            RESUME,
+            LANGUAGE,
+            MYDATA,
+            LEAVE,
+            FORGET,
+        ]
+    )
+
+
+__all__ = ["build_registry"]

@@ -24,10 +24,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.intents import Option
+from bot.commands import CommandArgument
+from bot.events import CommandInvoked
+from bot.intents import Intent, Option, Say
 from bot.messages import Msg
+from bot.places import Place, PlaceKind
 
 if TYPE_CHECKING:
+    from bot.config import ProgramSettings
     from store import Store
     from store.members import MemberRecord
 
@@ -58,6 +62,9 @@ class FlowContext:
     locale: str
     now: datetime
     store: Store
+    program: ProgramSettings
+    # Where the conversation takes place (the member's DM).
+    place: Place
 
 
 Prompt = Msg | Callable[[FlowContext], Msg]
@@ -80,6 +87,8 @@ class ChoiceQuestion:
     multiple: bool = False
     min_choices: int = 1
     max_choices: int | None = None
+    # Said instead of the generic "choose at least N" when too few are chosen.
+    too_few: Msg | None = None
 
 
 Question = TextQuestion | ChoiceQuestion
@@ -88,12 +97,19 @@ NextStep = str | Callable[[Any, FlowContext], str]
 
 @dataclass(frozen=True)
 class Step:
+    """One question. ``when`` skips the step when false; ``before`` is said before asking."""
+
     id: str
     question: Question
     next: NextStep = FOLLOWING
+    when: Callable[[FlowContext], bool] | None = None
+    before: Prompt | None = None
+    # Runs when the answer is accepted, before moving on (e.g. recording consent at once).
+    on_answer: Callable[[Any, FlowContext], Awaitable[None]] | None = None
 
 
-Finish = Callable[[FlowContext], Awaitable[list[Msg]]]
+# What a flow does at its end; returns messages for the conversation's place, or intents.
+Finish = Callable[[FlowContext], Awaitable[list["Msg | Intent"]]]
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,11 @@ class Flow:
     # The step whose answer is the member's language; later questions follow it at once.
     locale_step: str | None = None
     timeout: timedelta = timedelta(days=7)
+    # Whether this member may start the flow now: None, or the message saying why not. It gets
+    # the member and a function that spells a command the way their platform does.
+    guard: Callable[[MemberRecord, Callable[[str], str]], Msg | None] | None = None
+    # Answers known before the first question (e.g. the saved profile, for ``edit``).
+    prefill: Callable[[MemberRecord, Store], Awaitable[dict[str, Any]]] | None = None
     _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -156,10 +177,59 @@ class Flow:
             raise FlowDefinitionError(f"flow {self.id!r} has no step {step_id!r}") from None
 
     def next_step_id(self, step: Step, answer: Any, context: FlowContext) -> str:
+        """Where the flow goes after ``step`` was answered, skipping steps whose ``when`` fails."""
+        target = self._target(step, answer, context)
+        while target != END:
+            candidate = self.step(target)  # unknown ids fail loudly
+            if candidate.when is None or candidate.when(context):
+                return target
+            target = self._target(candidate, context.answers.get(candidate.id), context)
+        return END
+
+    def _target(self, step: Step, answer: Any, context: FlowContext) -> str:
         target = step.next(answer, context) if callable(step.next) else step.next
         if target == FOLLOWING:
             index = self.steps.index(step)
             return self.steps[index + 1].id if index + 1 < len(self.steps) else END
-        if target != END:
-            self.step(target)  # unknown ids fail loudly
         return target
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a one-shot command sees: the event, the member (if known) and the services."""
+
+    event: CommandInvoked
+    member: MemberRecord | None
+    locale: str
+    now: datetime
+    store: Store
+    program: ProgramSettings
+    spell: Callable[[str], str]
+
+    @property
+    def argument(self) -> str:
+        return " ".join(self.event.args).strip()
+
+    def reply(self, text: Msg) -> Say:
+        """An answer where the command was given, seen only by the member."""
+        return Say(
+            target=self.event.place,
+            locale=self.locale,
+            in_reply_to=self.event.event_id,
+            text=text,
+        )
+
+    def dm_place(self) -> Place:
+        if self.event.place.kind == PlaceKind.DM:
+            return self.event.place
+        return Place.dm(self.event.member)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A one-shot command (``profile``, ``pause``): no conversation, just an answer."""
+
+    command: str
+    description: Msg
+    run: Callable[[ActionContext], Awaitable[list[Intent]]]
+    argument: CommandArgument | None = None

@@ -12,13 +12,13 @@ stale and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.answers import Control, parse_choices
+from bot.answers import Control, is_skip, parse_choices
 from bot.clock import Clock
 from bot.commands import CommandSpelling
+from bot.config import Settings
 from bot.events import ChoicePicked, CommandInvoked, EventBase, FormSubmitted, TextReplied
 from bot.i18n import Translator, choose_locale
 from bot.intents import Ask, Intent, Option, Say
@@ -29,40 +29,16 @@ from flows.definition import (
     ChoiceQuestion,
     Flow,
     FlowContext,
-    FlowDefinitionError,
     Invalid,
     Step,
     TextQuestion,
 )
+from flows.registry import FlowRegistry
 from store import Store
 from store.conversations import ConversationRecord
 from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
-
-
-class FlowRegistry:
-    """All flows by id and by the command that starts them; ids and commands are unique."""
-
-    def __init__(self, flows: Iterable[Flow]) -> None:
-        self._by_id: dict[str, Flow] = {}
-        self._by_command: dict[str, Flow] = {}
-        for flow in flows:
-            if flow.id in self._by_id:
-                raise FlowDefinitionError(f"two flows have the id {flow.id!r}")
-            if flow.command in self._by_command:
-                raise FlowDefinitionError(f"two flows start with the command {flow.command!r}")
-            self._by_id[flow.id] = flow
-            self._by_command[flow.command] = flow
-
-    def get(self, flow_id: str) -> Flow | None:
-        return self._by_id.get(flow_id)
-
-    def for_command(self, command: str) -> Flow | None:
-        return self._by_command.get(command)
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._by_id.values())
 
 
 def prompt_id(conversation: ConversationRecord) -> str:
@@ -97,7 +73,7 @@ class FlowEngine:
         store: Store,
         clock: Clock,
         translator: Translator,
-        default_locale: str,
+        settings: Settings,
         spelling: CommandSpelling,
     ) -> None:
         self.spelling = spelling
@@ -105,7 +81,8 @@ class FlowEngine:
         self.store = store
         self.clock = clock
         self.translator = translator
-        self.default_locale = default_locale
+        self.settings = settings
+        self.default_locale = settings.bot.default_locale
 
     # -- entry points used by the router -------------------------------------------------
 
@@ -113,6 +90,7 @@ class FlowEngine:
         self, flow: Flow, member: MemberRecord, event: EventBase, place: Place
     ) -> list[Intent]:
         now = self.clock.now()
+        answers = {} if flow.prefill is None else await flow.prefill(member, self.store)
         conversation = await self.store.conversations.start(
             community_id=event.community_id,
             member_id=member.id,
@@ -120,7 +98,7 @@ class FlowEngine:
             flow_version=flow.version,
             step_id=flow.first_step.id,
             place=place.model_dump(mode="json", exclude_none=True),
-            answers={},
+            answers=answers,
             expires_at=now + flow.timeout,
             now=now,
         )
@@ -128,7 +106,7 @@ class FlowEngine:
         intents: list[Intent] = []
         if flow.intro is not None:
             intents.append(self._say(turn, flow.intro))
-        intents.append(self.ask(turn))
+        intents += self._enter(turn)
         return intents
 
     async def resume(
@@ -191,9 +169,17 @@ class FlowEngine:
         if moved is None:
             return [self._say(turn, msg("prompt.stale"))]
         turn.conversation = moved
-        return [self.ask(turn)]
+        return self._enter(turn)
 
     # -- asking ---------------------------------------------------------------------------
+
+    def _enter(self, turn: _Turn) -> list[Intent]:
+        """Arriving at a step: what it says first, then its question."""
+        before = turn.step.before
+        if before is None:
+            return [self.ask(turn)]
+        lead = before(self._context(turn)) if callable(before) else before
+        return [self._say(turn, lead), self.ask(turn)]
 
     def ask(self, turn: _Turn) -> Ask:
         context = self._context(turn)
@@ -241,7 +227,7 @@ class FlowEngine:
                 multiple=question.multiple,
             )
         known = {option.id for option in options}
-        if not chosen or not set(chosen) <= known:
+        if chosen is None or not set(chosen) <= known or (not chosen and not question.multiple):
             raise Invalid(msg("answer.choice_not_understood", last=len(options)))
         if not question.multiple:
             if len(chosen) != 1:
@@ -249,16 +235,18 @@ class FlowEngine:
             return chosen[0]
         most = question.max_choices or len(options)
         if len(chosen) < question.min_choices:
-            raise Invalid(msg("answer.too_few_choices", count=question.min_choices))
+            raise Invalid(
+                question.too_few or msg("answer.too_few_choices", count=question.min_choices)
+            )
         if len(chosen) > most:
             raise Invalid(msg("answer.too_many_choices", count=most))
         return list(chosen)
 
     def _parse_text(self, question: TextQuestion, text: str, context: FlowContext) -> Any:
         text = text.strip()
+        if question.optional and (not text or is_skip(text, self.translator)):
+            return None
         if not text:
-            if question.optional:
-                return None
             raise Invalid(msg("answer.empty"))
         if len(text) > question.max_length:
             raise Invalid(msg("answer.too_long", limit=question.max_length, length=len(text)))
@@ -270,6 +258,8 @@ class FlowEngine:
         conversation = turn.conversation
         answers = {**conversation.answers, turn.step.id: answer}
         context = self._context(turn, answers)
+        if turn.step.on_answer is not None:
+            await turn.step.on_answer(answer, context)
         now = self.clock.now()
         next_id = turn.flow.next_step_id(turn.step, answer, context)
         if next_id == END:
@@ -285,7 +275,7 @@ class FlowEngine:
         if moved is None:
             return [self._say(turn, msg("prompt.stale"))]
         turn.conversation = moved
-        return [self.ask(turn)]
+        return self._enter(turn)
 
     async def _finish(self, turn: _Turn, answers: dict[str, Any]) -> list[Intent]:
         context = self._context(turn, answers)
@@ -295,11 +285,11 @@ class FlowEngine:
         ended = await self.store.conversations.end(
             turn.conversation, status="done", now=self.clock.now()
         )
-        if ended is None:
-            return []
-        turn.conversation = ended
-        locale_turn = _Turn(turn.flow, ended, turn.member, turn.event)
-        return [self._say(locale_turn, message, answers) for message in closing]
+        if ended is None and await self.store.conversations.get(turn.conversation.id):
+            return []  # another answer finished it first
+        return [
+            self._say(turn, item, answers) if isinstance(item, Msg) else item for item in closing
+        ]
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -333,6 +323,8 @@ class FlowEngine:
             locale=self.locale(turn.member, turn.event, chosen),
             now=self.clock.now(),
             store=self.store,
+            program=self.settings.program_for(turn.conversation.community_id),
+            place=self._place(turn),
         )
 
     def _options(self, question: ChoiceQuestion, context: FlowContext) -> tuple[Option, ...]:

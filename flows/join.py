@@ -1,97 +1,157 @@
-"""The join conversation, short first version: language, name, a goal, meeting days, confirm.
+"""The join questionnaire (the journey's steps 1–3): self-reflection, consent, profile.
 
 ::
 
-    language ─▶ name ─▶ goal ─▶ days ─▶ confirm ──save──▶ END (profile saved)
-                  ▲                        │
-                  └────────── change ──────┘
+    language ─▶ consent ──decline──▶ END (everything deleted)
+                  │agree (recorded with the notice's version)
+                  ▼
+    offers ─▶ offer_text ─▶ needs ─▶ need_text ─▶ goals ─▶ expectations ─▶ languages
+      ─▶ timezone ─▶ availability ─▶ format ─▶ [city] ─▶ [extra questions] ─▶ confirm
+                                                                   ▲            │ save ─▶ END
+                                              change_which ─▶ that question ◀──┘ change
 
-The full onboarding questionnaire (consent, offers and needs, time zone, availability …)
-replaces this in its own issue; the seams (steps, validation, persistence) stay.
+Nothing personal is stored before consent: until then the member's record holds only their
+platform id and language choice, and declining deletes it. The profile is saved at the end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from bot.config import Settings
 from bot.intents import Option
 from bot.messages import Msg, msg
-from flows.definition import END, ChoiceQuestion, Flow, FlowContext, Step, TextQuestion
+from flows.definition import (
+    END,
+    FOLLOWING,
+    ChoiceQuestion,
+    Flow,
+    FlowContext,
+    NextStep,
+    Step,
+)
+from flows.profile_view import profile_lines
+from flows.questionnaire import (
+    CONSENT,
+    LANGUAGES,
+    editable_fields,
+    profile_answers,
+    profile_steps,
+)
+from store.members import MemberRecord, MemberStatus
 
-LANGUAGES = (
-    Option(id="de", label=msg("language.de")),
-    Option(id="en", label=msg("language.en")),
-)
-WEEKDAYS = (
-    Option(id="mon", label=msg("weekday.mon")),
-    Option(id="tue", label=msg("weekday.tue")),
-    Option(id="wed", label=msg("weekday.wed")),
-    Option(id="thu", label=msg("weekday.thu")),
-    Option(id="fri", label=msg("weekday.fri")),
-    Option(id="sat", label=msg("weekday.sat")),
-    Option(id="sun", label=msg("weekday.sun")),
-)
 CONFIRM = (
     Option(id="save", label=msg("join.confirm.save"), emoji="✅"),
     Option(id="change", label=msg("join.confirm.change"), emoji="✏️"),
 )
-_DAY_LABELS = {option.id: option.label for option in WEEKDAYS}
+
+
+def privacy_notice(context: FlowContext) -> Msg:
+    program = context.program
+    contact = (
+        msg("privacy.contact", contact=program.privacy_contact) if program.privacy_contact else ""
+    )
+    return msg(
+        "join.privacy_notice",
+        version=program.privacy_notice_version,
+        days=program.retention_days_after_leaving,
+        contact=contact,
+    )
 
 
 def summary(context: FlowContext) -> Msg:
-    answers = context.answers
-    return msg(
-        "join.ask_confirm",
-        name=answers["name"],
-        goal=answers["goal"],
-        days=tuple(_DAY_LABELS[day] for day in answers["days"]),
+    return msg("join.ask_confirm", lines=profile_lines(dict(context.answers), context.program))
+
+
+def after_consent(answer: Any, _context: FlowContext) -> str:
+    return FOLLOWING if answer == "agree" else END
+
+
+async def record_consent(answer: Any, context: FlowContext) -> None:
+    if answer != "agree":
+        return
+    await context.store.members.record_consent(
+        context.member, context.program.privacy_notice_version, now=context.now
+    )
+    await context.store.members.update(
+        context.member.id, now=context.now, status=MemberStatus.ONBOARDING
     )
 
 
 def after_confirm(answer: Any, _context: FlowContext) -> str:
-    return END if answer == "save" else "name"
+    return END if answer == "save" else "change_which"
 
 
-async def save_profile(context: FlowContext) -> list[Msg]:
-    answers = context.answers
-    await context.store.members.save_profile(
-        context.member,
-        {"goal": answers["goal"], "days": answers["days"]},
-        now=context.now,
-        display_name=answers["name"],
-        locale=answers["language"],
-        status="waiting",
-    )
-    return [msg("join.done", name=answers["name"])]
+def choose_step(answer: Any, _context: FlowContext) -> str:
+    return str(answer)
 
 
-JOIN = Flow(
-    id="join",
-    version=1,
-    command="join",
-    description=msg("command.join"),
-    intro=msg("join.intro"),
-    locale_step="language",
-    steps=(
-        Step("language", ChoiceQuestion(prompt=msg("join.ask_language"), options=LANGUAGES)),
-        Step(
-            "name",
-            TextQuestion(prompt=msg("join.ask_name"), label=msg("join.label_name"), max_length=64),
-        ),
-        Step(
-            "goal",
-            TextQuestion(
-                prompt=msg("join.ask_goal"),
-                label=msg("join.label_goal"),
-                min_length=3,
-                max_length=300,
+def next_in_join(step_id: str) -> NextStep:
+    """In order at first; back to the summary once the member corrects from there."""
+
+    def go(answer: Any, context: FlowContext) -> str:
+        if not context.answers.get("change_which"):
+            return FOLLOWING
+        if step_id == "format" and answer in {"in_person", "either"}:
+            return "city"
+        return "confirm"
+
+    return go
+
+
+def not_twice(member: MemberRecord, spell: Callable[[str], str]) -> Msg | None:
+    if member.joined:
+        return msg("join.already_joined", profile=spell("profile"), edit=spell("edit"))
+    return None
+
+
+def build_join(settings: Settings) -> Flow:
+    questions = profile_steps(settings, next_in_join)
+
+    async def finish(context: FlowContext) -> list[Msg]:
+        answers = dict(context.answers)
+        if answers.get("consent") != "agree":
+            await context.store.privacy.forget(context.member)
+            return [msg("join.declined")]
+        await context.store.members.save_profile(
+            context.member,
+            profile_answers(answers, questions),
+            now=context.now,
+            replace_all=True,
+            locale=answers["language"],
+            timezone=answers["timezone"],
+            status=MemberStatus.WAITING,
+            left_at=None,
+            paused_until=None,
+            dm_place=context.place.model_dump(mode="json", exclude_none=True),
+        )
+        return [msg("join.done")]
+
+    return Flow(
+        id="join",
+        version=2,
+        command="join",
+        description=msg("command.join"),
+        intro=msg("join.hello"),
+        locale_step="language",
+        guard=not_twice,
+        steps=(
+            Step("language", ChoiceQuestion(prompt=msg("join.ask_language"), options=LANGUAGES)),
+            Step(
+                "consent",
+                ChoiceQuestion(prompt=privacy_notice, options=CONSENT),
+                before=msg("join.welcome"),
+                next=after_consent,
+                on_answer=record_consent,
+            ),
+            *questions,
+            Step("confirm", ChoiceQuestion(prompt=summary, options=CONFIRM), next=after_confirm),
+            Step(
+                "change_which",
+                ChoiceQuestion(prompt=msg("join.ask_change_which"), options=editable_fields),
+                next=choose_step,
             ),
         ),
-        Step(
-            "days",
-            ChoiceQuestion(prompt=msg("join.ask_days"), options=WEEKDAYS, multiple=True),
-        ),
-        Step("confirm", ChoiceQuestion(prompt=summary, options=CONFIRM), next=after_confirm),
-    ),
-    finish=save_profile,
-)
+        finish=finish,
+    )

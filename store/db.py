@@ -13,6 +13,7 @@ from store.adapter_state import AdapterStateRepository
 from store.conversations import ConversationRepository
 from store.members import MemberRepository
 from store.migrate import upgrade_to_head
+from store.privacy import PrivacyRepository
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Store:
         self.members = MemberRepository(engine)
         self.conversations = ConversationRepository(engine)
         self.adapter_state = AdapterStateRepository(engine)
+        self.privacy = PrivacyRepository(engine)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:

@@ -1,15 +1,30 @@
-"""Members of a community and their saved profile answers."""
+"""Members of a community, their status, saved profile answers and recorded consent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from store.schema import members, profile_answers
+from store.schema import consents, members, profile_answers
+
+
+class MemberStatus(StrEnum):
+    """Where a member stands; shown in ``profile`` and used by matching."""
+
+    NEW = "new"  # has talked to the bot, has not consented: nothing personal is kept
+    ONBOARDING = "onboarding"  # consented, answering the questionnaire
+    WAITING = "waiting"  # profile saved, waiting for a match
+    PAUSED = "paused"  # not matched until resumed (or paused_until)
+    IN_TANDEM = "in_tandem"
+    LEFT = "left"  # ended participation or left the community; purged after retention
+
+
+JOINED = frozenset({MemberStatus.WAITING, MemberStatus.PAUSED, MemberStatus.IN_TANDEM})
 
 
 @dataclass(frozen=True)
@@ -22,9 +37,17 @@ class MemberRecord:
     locale: str | None
     platform_locale: str | None
     status: str
+    timezone: str | None = None
+    paused_until: datetime | None = None
+    left_at: datetime | None = None
+    dm_place: dict[str, Any] | None = None
+
+    @property
+    def joined(self) -> bool:
+        return self.status in JOINED
 
 
-def _record(row: sa.Row[Any]) -> MemberRecord:
+def member_from_row(row: sa.Row[Any]) -> MemberRecord:
     return MemberRecord(
         id=row.id,
         community_id=row.community_id,
@@ -34,6 +57,10 @@ def _record(row: sa.Row[Any]) -> MemberRecord:
         locale=row.locale,
         platform_locale=row.platform_locale,
         status=row.status,
+        timezone=row.timezone,
+        paused_until=row.paused_until,
+        left_at=row.left_at,
+        dm_place=row.dm_place,
     )
 
 
@@ -57,14 +84,14 @@ class MemberRepository:
                 )
             )
         ).first()
-        return None if row is None else _record(row)
+        return None if row is None else member_from_row(row)
 
     async def get(self, member_id: int) -> MemberRecord | None:
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(sa.select(members).where(members.c.id == member_id))
             ).first()
-        return None if row is None else _record(row)
+        return None if row is None else member_from_row(row)
 
     async def ensure(
         self,
@@ -74,6 +101,7 @@ class MemberRepository:
         *,
         now: datetime,
         platform_locale: str | None = None,
+        display_name: str | None = None,
     ) -> MemberRecord:
         """The member's record, created on first contact; the platform locale kept current."""
         async with self._engine.begin() as connection:
@@ -94,7 +122,8 @@ class MemberRepository:
                     platform=platform,
                     platform_user_id=user_id,
                     platform_locale=platform_locale,
-                    status="new",
+                    display_name=display_name,
+                    status=MemberStatus.NEW,
                     created_at=now,
                     updated_at=now,
                 )
@@ -104,8 +133,16 @@ class MemberRepository:
             return created
 
     async def update(self, member_id: int, *, now: datetime, **values: Any) -> None:
-        """Change ``display_name``, ``locale`` or ``status``."""
-        allowed = {"display_name", "locale", "status"}
+        """Change the member's own fields (not identity or timestamps of creation)."""
+        allowed = {
+            "display_name",
+            "locale",
+            "status",
+            "timezone",
+            "paused_until",
+            "left_at",
+            "dm_place",
+        }
         if unknown := set(values) - allowed:
             raise ValueError(f"cannot update {sorted(unknown)} on a member")
         async with self._engine.begin() as connection:
@@ -119,10 +156,19 @@ class MemberRepository:
         answers: dict[str, Any],
         *,
         now: datetime,
+        replace_all: bool = False,
         **member_values: Any,
     ) -> None:
-        """Store profile answers (replacing earlier ones) and member fields in one transaction."""
+        """Store profile answers and member fields in one transaction.
+
+        Each given answer replaces the earlier one; with ``replace_all`` every earlier answer
+        goes (a member joining again starts from a clean profile).
+        """
         async with self._engine.begin() as connection:
+            if replace_all:
+                await connection.execute(
+                    profile_answers.delete().where(profile_answers.c.member_id == member.id)
+                )
             for question_id, value in answers.items():
                 await connection.execute(
                     profile_answers.delete().where(
@@ -145,6 +191,48 @@ class MemberRepository:
                     .where(members.c.id == member.id)
                     .values(updated_at=now, **member_values)
                 )
+
+    async def delete_answers(self, member_id: int, question_ids: list[str]) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                profile_answers.delete().where(
+                    profile_answers.c.member_id == member_id,
+                    profile_answers.c.question_id.in_(question_ids),
+                )
+            )
+
+    async def record_consent(
+        self, member: MemberRecord, notice_version: str, *, now: datetime
+    ) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                consents.insert().values(
+                    community_id=member.community_id,
+                    member_id=member.id,
+                    notice_version=notice_version,
+                    given_at=now,
+                )
+            )
+
+    async def consents(self, member_id: int) -> list[tuple[str, datetime]]:
+        """(notice version, when) for every consent the member gave, oldest first."""
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                sa.select(consents.c.notice_version, consents.c.given_at)
+                .where(consents.c.member_id == member_id)
+                .order_by(consents.c.id)
+            )
+            return [(row.notice_version, row.given_at) for row in rows]
+
+    async def pauses_ending_by(self, now: datetime) -> list[MemberRecord]:
+        """Paused members whose pause has a date that has come."""
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                sa.select(members).where(
+                    members.c.status == MemberStatus.PAUSED, members.c.paused_until <= now
+                )
+            )
+            return [member_from_row(row) for row in rows]
 
     async def profile(self, member_id: int) -> dict[str, Any]:
         async with self._engine.connect() as connection:

@@ -51,6 +51,12 @@ members = sa.Table(
     sa.Column("status", sa.String(32), nullable=False, server_default="new"),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("timezone", sa.String(64)),
+    sa.Column("paused_until", UTCDateTime),
+    sa.Column("left_at", UTCDateTime),
+    # Where to reach the member privately (a serialised place), for messages nobody asked for.
+    sa.Column("dm_place", sa.JSON),
+    sa.Index("ix_members_status", "community_id", "status"),
     sa.UniqueConstraint("community_id", "platform", "platform_user_id", name="uq_members_identity"),
 )
 
@@ -106,4 +112,19 @@ adapter_state = sa.Table(
     sa.Column("platform_user_id", sa.String(255)),
     sa.Column("value", sa.JSON, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "member_id",
+        sa.Integer,
+        sa.ForeignKey("members.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("notice_version", sa.String(32), nullable=False),
+    sa.Column("given_at", UTCDateTime, nullable=False),
 )

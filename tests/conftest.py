@@ -47,17 +47,21 @@ def sqlite_db(tmp_path: Path) -> Database:
     return Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}")
 
 
-@asynccontextmanager
-async def postgres_schema() -> AsyncIterator[Database]:
-    """A fresh schema on the loopback PostgreSQL, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+async def _connect_or_skip() -> asyncpg.Connection:
     try:
-        connection = await asyncpg.connect(POSTGRES_DSN, timeout=5)
+        return await asyncpg.connect(POSTGRES_DSN, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         reason = f"PostgreSQL at {POSTGRES_DSN} is not reachable: {error}"
         if _required("TANDEM_REQUIRE_POSTGRES"):
             pytest.fail(reason + " (TANDEM_REQUIRE_POSTGRES=1, so this must not skip)")
         pytest.skip(reason)
+
+
+@asynccontextmanager
+async def postgres_schema() -> AsyncIterator[Database]:
+    """A fresh schema on the loopback PostgreSQL, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    connection = await _connect_or_skip()
     try:
         await connection.execute(f'CREATE SCHEMA "{schema}"')
         url = POSTGRES_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
@@ -72,6 +76,30 @@ async def postgres_schema() -> AsyncIterator[Database]:
 @pytest.fixture
 async def postgres_db() -> AsyncIterator[Database]:
     async with postgres_schema() as database:
+        yield database
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[Database]:
+    """A whole fresh database on the loopback PostgreSQL (for an App, which takes a URL only)."""
+    name = f"tandem_{uuid.uuid4().hex[:12]}"
+    admin = await _connect_or_skip()
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        base = POSTGRES_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+        yield Database("postgres", base.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_app_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database an App can open by URL, once per database kind."""
+    if request.param == "sqlite":
+        yield Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}")
+        return
+    async with postgres_database() as database:
         yield database
 
 
@@ -103,7 +131,12 @@ async def make_app(sqlite_db: Database, clock: FakeClock) -> AsyncIterator[AppFa
     started: list[App] = []
 
     async def start(adapter: str = "memory", **sections: dict[str, Any]) -> App:
-        app = App(settings_for(sqlite_db.url, **sections), clock=clock, adapter_names=[adapter])
+        app = App(
+            settings_for(sqlite_db.url, **sections),
+            clock=clock,
+            adapter_names=[adapter],
+            run_scheduler=False,
+        )
         await app.start()
         started.append(app)
         return app

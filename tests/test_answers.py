@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import Control, control_word, parse_choices
+from bot.answers import Control, control_word, is_skip, parse_choices
 from bot.i18n import Translator
-from flows.join import CONFIRM, LANGUAGES, WEEKDAYS
+from flows.join import CONFIRM
+from flows.questionnaire import LANGUAGES, SLOTS
 
 T = Translator()
 
@@ -31,16 +32,17 @@ def test_one_of_answers(typed: str, expected: tuple[str, ...] | None) -> None:
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("1 3", ("mon", "wed")),
-        ("1,3,3", ("mon", "wed")),
-        ("Montag und Freitag", ("mon", "fri")),
-        ("monday, sunday", ("mon", "sun")),
-        ("7", ("sun",)),
-        ("1 9", None),
+        ("1 3", ("mon_morning", "mon_evening")),
+        ("1,3,3", ("mon_morning", "mon_evening")),
+        ("Montag abends und Freitag vormittags", ("mon_evening", "fri_morning")),
+        ("monday evening, sunday morning", ("mon_evening", "sun_morning")),
+        ("21", ("sun_evening",)),
+        ("1 99", None),
+        ("Monday", None),
     ],
 )
 def test_several_of_answers(typed: str, expected: tuple[str, ...] | None) -> None:
-    assert parse_choices(typed, WEEKDAYS, T, multiple=True) == expected
+    assert parse_choices(typed, SLOTS, T, multiple=True) == expected
 
 
 def test_an_options_emoji_counts_as_its_answer() -> None:
@@ -63,3 +65,10 @@ def test_an_options_emoji_counts_as_its_answer() -> None:
 )
 def test_control_words_in_either_language(typed: str, control: Control | None) -> None:
     assert control_word(typed, T) == control
+
+
+@pytest.mark.parametrize(
+    ("typed", "skip"), [("-", True), ("Überspringen", True), ("skip", True), ("nope x", False)]
+)
+def test_skipping_an_optional_question(typed: str, skip: bool) -> None:
+    assert is_skip(typed, T) is skip

@@ -79,8 +79,43 @@ def test_the_example_config_loads_and_documents_every_key() -> None:
     assert settings.platform_adapters == ["console"]
     text = example.read_text(encoding="utf-8")
     tomllib.loads(text)
-    for section, model in Settings.model_fields.items():
+    assert "# [communities." in text
+    for section, field in Settings.model_fields.items():
+        if section == "communities":
+            continue
         assert f"[{section}]" in text
-        assert model.annotation is not None
-        for key in model.annotation.model_fields:  # type: ignore[union-attr]
+        model = field.annotation
+        assert isinstance(model, type)
+        for key in model.model_fields:  # type: ignore[attr-defined]
             assert re.search(rf"^#? ?{key} = ", text, re.MULTILINE), f"{section}.{key} undocumented"
+
+
+def test_organizer_content_is_validated_at_start(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[program]\n"
+        'topics = [{ id = "a", en = "A", de = "A" }, { id = "a", en = "B", de = "B" }]\n'
+        'tandem_languages = ["de", "xx"]\n'
+        'extra_questions = [{ id = "q", kind = "one", en = "Q?", de = "F?" }]\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    text = str(caught.value)
+    assert "program.extra_questions.0: question 'q' needs 2 to 25 options" in text
+    with pytest.raises(ConfigError, match="topic ids must be unique; repeated: a"):
+        load_settings(
+            write(
+                tmp_path,
+                '[program]\ntopics = [{ id = "a", en = "A", de = "A" }, '
+                '{ id = "a", en = "B", de = "B" }]\n',
+            )
+        )
+    with pytest.raises(ConfigError, match="tandem_languages: unknown xx"):
+        load_settings(write(tmp_path, '[program]\ntandem_languages = ["de", "xx"]\n'))
+
+
+def test_a_community_can_have_its_own_program(tmp_path: Path) -> None:
+    path = write(tmp_path, '[communities.discord]\nprivacy_contact = "team@example.org"\n')
+    settings = load_settings(path)
+    assert settings.program_for("discord").privacy_contact == "team@example.org"
+    assert settings.program_for("matrix").privacy_contact == ""

@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import Translator
+from bot.messages import msg
+from tests.support.onboarding import RESTART_AFTER, TRANSCRIPT, Turn
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -77,42 +81,46 @@ async def console(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
         await process.process.wait()
 
 
-async def test_a_member_joins_through_the_console(console: ConsoleProcess) -> None:
+def opening(message_id: str, locale: str) -> str:
+    """How a message begins on screen (up to its first placeholder, first line only)."""
+    template = Translator().render(msg(message_id), locale)
+    return template.split("{")[0].splitlines()[0][:60]
+
+
+async def play(console: ConsoleProcess, turns: tuple[Turn, ...], first_locale: str = "de") -> None:
+    for number, turn in enumerate(turns):
+        await console.expect(opening(turn.asked, first_locale if number == 0 else "de"))
+        await console.type(turn.as_typed)
+        if turn.refused:
+            await console.expect(opening(turn.refused, "de"))
+
+
+async def test_the_onboarding_transcript_through_the_console_with_a_kill_in_the_middle(
+    tmp_path: Path, console: ConsoleProcess
+) -> None:
     await console.expect("Tandem console. You are speaking as alex.")
     await console.type("/join")
     await console.expect("── to alex ──")
-    await console.expect("Which language should I use with you?\n\n  1. Deutsch\n  2. English")
-    await console.answer("2", "What should I call you?")
-    await console.answer("Alex", "In one sentence: what would you like to learn")
-    await console.answer("Time management", "Which days usually work for a meeting?")
-    summary = await console.answer("1 3", "Shall I save it?")
-    assert "• Days: Monday, Wednesday" in summary
-    await console.answer("1", "Thank you, Alex! You're in.")
-    await console.type("/quit")
-    assert await console.finish() == 0
-
-
-async def test_killing_the_console_mid_conversation_resumes_at_the_same_step(
-    tmp_path: Path, console: ConsoleProcess
-) -> None:
-    await console.type("/join")
-    await console.answer("Deutsch", "Wie darf ich dich nennen?")
-    await console.answer("Robin", "In einem Satz: Was möchtest du lernen")
+    await play(console, TRANSCRIPT[:RESTART_AFTER], first_locale="en")
+    await console.expect(opening(TRANSCRIPT[RESTART_AFTER].asked, "de"))
     console.process.send_signal(signal.SIGKILL)
     await console.finish()
 
     again = await ConsoleProcess.start(tmp_path)
     try:
         await again.expect("Schön, dass du wieder da bist!")
-        await again.expect("In einem Satz: Was möchtest du lernen oder besser können?")
-        await again.answer("Besser präsentieren", "An welchen Tagen passt dir ein Treffen")
-        summary = await again.answer("Freitag", "Soll ich das so speichern?")
-        assert "• Name: Robin" in summary
-        assert "• Tage: Freitag" in summary
-        await again.answer("speichern", "Danke, Robin! Du bist dabei.")
+        await play(again, TRANSCRIPT[RESTART_AFTER:])
+        await again.expect("Geschafft – dein Profil ist gespeichert!")
+        await again.type("/profile")
+        profile = await again.expect("Eine Antwort änderst du mit /edit")
+        assert "• Zeitzone: Europe/Vienna" in profile
+        assert "• Wann ich Zeit habe: Montag abends, Donnerstag vormittags" in profile
+        await again.type("/quit")
+        assert await again.finish() == 0
     finally:
-        again.process.kill()
-        await again.process.wait()
+        if again.process.returncode is None:
+            again.process.kill()
+            await again.process.wait()
 
 
 async def test_switching_members_and_moving_the_clock(console: ConsoleProcess) -> None:

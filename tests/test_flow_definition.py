@@ -6,7 +6,8 @@ import pytest
 
 from bot.intents import Option
 from bot.messages import Msg, msg
-from flows import FLOWS
+from bot.config import load_settings
+from flows import build_registry
 from flows.definition import (
     END,
     ChoiceQuestion,
@@ -16,7 +17,7 @@ from flows.definition import (
     Step,
     TextQuestion,
 )
-from flows.engine import FlowRegistry
+from flows.registry import FlowRegistry
 
 
 async def _finish(_context: FlowContext) -> list[Msg]:
@@ -38,15 +39,17 @@ def build(*steps: Step, **fields: object) -> Flow:
 
 def test_a_step_going_to_an_unknown_step_is_refused() -> None:
     with pytest.raises(FlowDefinitionError, match="goes to unknown step 'nowhere'"):
-        build(Step("name", TextQuestion(prompt=msg("join.ask_name")), next="nowhere"))
+        build(Step("name", TextQuestion(prompt=msg("join.ask_goals")), next="nowhere"))
 
 
 def test_duplicate_steps_and_options_are_refused() -> None:
     twice = Option(id="a", label=msg("language.de"))
     with pytest.raises(FlowDefinitionError) as caught:
         build(
-            Step("name", TextQuestion(prompt=msg("join.ask_name"))),
-            Step("name", ChoiceQuestion(prompt=msg("join.ask_days"), options=(twice, twice))),
+            Step("name", TextQuestion(prompt=msg("join.ask_goals"))),
+            Step(
+                "name", ChoiceQuestion(prompt=msg("join.ask_availability"), options=(twice, twice))
+            ),
         )
     assert "step id 'name' is used twice" in str(caught.value)
     assert "duplicate option ids" in str(caught.value)
@@ -55,7 +58,7 @@ def test_duplicate_steps_and_options_are_refused() -> None:
 def test_bad_ids_versions_and_lengths_are_refused() -> None:
     with pytest.raises(FlowDefinitionError) as caught:
         build(
-            Step("Bad-Id", TextQuestion(prompt=msg("join.ask_name"), min_length=9, max_length=3)),
+            Step("Bad-Id", TextQuestion(prompt=msg("join.ask_goals"), min_length=9, max_length=3)),
             id="Demo",
             version=0,
             locale_step="missing",
@@ -72,13 +75,33 @@ def test_bad_ids_versions_and_lengths_are_refused() -> None:
 
 
 def test_two_flows_cannot_share_a_command() -> None:
-    one = build(Step("a", TextQuestion(prompt=msg("join.ask_name")), next=END))
-    two = build(Step("a", TextQuestion(prompt=msg("join.ask_name"))), id="other")
-    with pytest.raises(FlowDefinitionError, match="command 'demo'"):
+    one = build(Step("a", TextQuestion(prompt=msg("join.ask_goals")), next=END))
+    two = build(Step("a", TextQuestion(prompt=msg("join.ask_goals"))), id="other")
+    with pytest.raises(FlowDefinitionError, match="use the command 'demo'"):
         FlowRegistry([one, two])
 
 
 def test_the_shipped_flows_are_registered_by_command() -> None:
-    join = FLOWS.for_command("join")
-    assert join is not None
-    assert [step.id for step in join.steps] == ["language", "name", "goal", "days", "confirm"]
+    registry = build_registry(load_settings(None))
+    join = registry.for_command("join")
+    assert isinstance(join, Flow)
+    assert [step.id for step in join.steps][:3] == ["language", "consent", "offers"]
+    assert [spec.name for spec in registry.commands()] == [
+        "join",
+        "profile",
+        "edit",
+        "pause",
+        "resume",
+        "language",
+        "mydata",
+        "leave",
+        "forget",
+        "help",
+        "cancel",
+        "back",
+    ]
+
+
+def test_a_command_may_not_shadow_a_conversation_control() -> None:
+    with pytest.raises(FlowDefinitionError, match="command 'help'"):
+        FlowRegistry([build(Step("a", TextQuestion(prompt=msg("join.ask_goals"))), command="help")])

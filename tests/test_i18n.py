@@ -43,7 +43,7 @@ def catalog(locale: str) -> dict[str, list[str]]:
 
 
 def test_the_code_uses_message_ids_at_all() -> None:
-    assert {"join.ask_name", "help.text", "prompt.stale"} <= used_message_ids()
+    assert {"join.ask_goals", "help.text", "prompt.stale"} <= used_message_ids()
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
@@ -78,8 +78,8 @@ def test_locale_is_the_members_choice_then_platform_then_default() -> None:
 def test_rendering_inserts_member_text_verbatim_and_picks_plural_forms() -> None:
     translator = Translator()
     tricky = "{lead} {0} @everyone"
-    assert translator.render(msg("join.done", name=tricky), "en").startswith(
-        "Thank you, {lead} {0} @everyone!"
+    assert translator.render(msg("command.unknown", command=tricky), "en") == (
+        'I don\'t know the command "{lead} {0} @everyone".'
     )
     assert translator.render(msg("answer.too_few_choices", count=1), "de") == (
         "Bitte wähle mindestens 1 Möglichkeit."

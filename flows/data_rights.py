@@ -1,0 +1,110 @@
+"""The member's data rights (GDPR): ``mydata`` sends everything held, ``forget`` deletes it.
+
+::
+
+    forget:  confirm ──forget──▶ END (every row about the member deleted for real)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.i18n import Translator
+from bot.intents import AttachFile, Intent, Option
+from bot.messages import Msg, msg
+from flows.definition import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
+from flows.profile_view import STATUS_LABELS, profile_lines
+
+FORGET_CHOICES = (
+    Option(id="forget", label=msg("forget.confirm"), emoji="✅"),
+    Option(id="keep", label=msg("forget.keep"), emoji="❌"),
+)
+
+
+def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
+    """A readable copy of the export, in the member's language."""
+    render = Translator().render
+    locale = context.locale
+    member = data["member"]
+    answers = {row["question_id"]: row["value"] for row in data["profile_answers"]}
+    parts = [
+        render(msg("mydata.md.title"), locale),
+        render(msg("mydata.md.generated", when=context.now.strftime("%Y-%m-%d %H:%M UTC")), locale),
+        "",
+        render(msg("mydata.md.account"), locale),
+        *(f"- {key}: {value}" for key, value in member.items() if value is not None),
+        "",
+        render(
+            msg("mydata.md.status", status=STATUS_LABELS.get(member["status"], member["status"])),
+            locale,
+        ),
+        "",
+        render(msg("mydata.md.profile"), locale),
+        *(render(line, locale) for line in profile_lines(answers, context.program)),
+        "",
+        render(msg("mydata.md.consents"), locale),
+        *(f"- {row['notice_version']}: {row['given_at']}" for row in data["consents"]),
+        "",
+        render(msg("mydata.md.conversations"), locale),
+        *(
+            f"- {row['flow_id']} ({row['status']}), {row['created_at']}: "
+            f"{json.dumps(row['answers'], ensure_ascii=False)}"
+            for row in data["conversations"]
+        ),
+        "",
+        render(msg("mydata.md.platform"), locale),
+        *(f"- {row['key']}: {json.dumps(row['value'])}" for row in data["adapter_state"]),
+        "",
+        render(msg("mydata.md.json_note"), locale),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+async def send_my_data(context: ActionContext) -> list[Intent]:
+    member = context.member
+    if member is None:
+        return [context.reply(msg("mydata.nothing"))]
+    data = await context.store.privacy.export(member)
+    place = context.dm_place()
+    common: dict[str, Any] = {"target": place, "locale": context.locale}
+    intents: list[Intent] = []
+    if place != context.event.place:
+        intents.append(context.reply(msg("mydata.sent_privately")))
+    intents += [
+        AttachFile(
+            filename="tandem-my-data.json",
+            content=json.dumps(data, ensure_ascii=False, indent=2).encode(),
+            mime_type="application/json",
+            caption=msg("mydata.caption_json"),
+            **common,
+        ),
+        AttachFile(
+            filename="tandem-my-data.md",
+            content=export_markdown(data, context).encode(),
+            mime_type="text/markdown",
+            caption=msg("mydata.caption_markdown"),
+            **common,
+        ),
+    ]
+    return intents
+
+
+MYDATA = Action(command="mydata", description=msg("command.mydata"), run=send_my_data)
+
+
+async def finish_forgetting(context: FlowContext) -> list[Msg]:
+    if context.answers["confirm"] != "forget":
+        return [msg("forget.kept")]
+    await context.store.privacy.forget(context.member)
+    return [msg("forget.done")]
+
+
+FORGET = Flow(
+    id="forget",
+    version=1,
+    command="forget",
+    description=msg("command.forget"),
+    steps=(Step("confirm", ChoiceQuestion(prompt=msg("forget.ask"), options=FORGET_CHOICES)),),
+    finish=finish_forgetting,
+)

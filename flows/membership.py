@@ -1,0 +1,127 @@
+"""Taking part, pausing and stopping: ``language``, ``pause`` [until], ``resume``, ``leave``.
+
+::
+
+    language:  language ─▶ END (saved)
+    leave:     confirm ──leave──▶ END (status left; data purged after the retention period)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from bot.commands import CommandArgument
+from bot.intents import Intent, Option
+from bot.messages import Msg, msg
+from flows.definition import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
+from flows.profile import must_have_joined
+from flows.questionnaire import LANGUAGES
+from store.members import MemberStatus
+
+MAX_PAUSE = timedelta(days=366)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+async def save_language(context: FlowContext) -> list[Msg]:
+    chosen = context.answers["language"]
+    await context.store.members.update(context.member.id, now=context.now, locale=chosen)
+    return [msg("language.saved")]
+
+
+LANGUAGE = Flow(
+    id="language",
+    version=1,
+    command="language",
+    description=msg("command.language"),
+    locale_step="language",
+    steps=(Step("language", ChoiceQuestion(prompt=msg("join.ask_language"), options=LANGUAGES)),),
+    finish=save_language,
+)
+
+LEAVE_CHOICES = (
+    Option(id="leave", label=msg("leave.confirm"), emoji="✅"),
+    Option(id="stay", label=msg("leave.stay"), emoji="❌"),
+)
+
+
+async def finish_leaving(context: FlowContext) -> list[Msg]:
+    if context.answers["confirm"] != "leave":
+        return [msg("leave.stayed")]
+    await context.store.members.update(
+        context.member.id, now=context.now, status=MemberStatus.LEFT, left_at=context.now
+    )
+    return [msg("leave.done", days=context.program.retention_days_after_leaving)]
+
+
+LEAVE = Flow(
+    id="leave",
+    version=1,
+    command="leave",
+    description=msg("command.leave"),
+    guard=must_have_joined,
+    steps=(Step("confirm", ChoiceQuestion(prompt=msg("leave.ask"), options=LEAVE_CHOICES)),),
+    finish=finish_leaving,
+)
+
+
+def parse_day(text: str) -> date | None:
+    """``2026-12-24`` or ``24.12.2026``."""
+    for pattern, order in ((_ISO, (1, 2, 3)), (_GERMAN, (3, 2, 1))):
+        match = pattern.match(text.strip())
+        if match:
+            year, month, day = (int(match.group(i)) for i in order)
+            try:
+                return date(year, month, day)
+            except ValueError:
+                return None
+    return None
+
+
+def _local_midnight(day: date, timezone: str | None) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(timezone or "UTC"))
+
+
+async def pause(context: ActionContext) -> list[Intent]:
+    member = context.member
+    if member is None or not member.joined:
+        return [context.reply(msg("profile.not_joined", join=context.spell("join")))]
+    until: datetime | None = None
+    if context.argument:
+        day = parse_day(context.argument)
+        if day is None:
+            return [context.reply(msg("pause.bad_date", typed=context.argument[:40]))]
+        until = _local_midnight(day, member.timezone)
+        if not context.now < until <= context.now + MAX_PAUSE:
+            return [context.reply(msg("pause.date_out_of_range"))]
+    values: dict[str, Any] = {"status": MemberStatus.PAUSED, "paused_until": until}
+    await context.store.members.update(member.id, now=context.now, **values)
+    resume = context.spell("resume")
+    if until is None:
+        return [context.reply(msg("pause.done", resume=resume))]
+    shown = format_date(until.date(), format="long", locale=context.locale)
+    return [context.reply(msg("pause.done_until", date=shown, resume=resume))]
+
+
+async def resume(context: ActionContext) -> list[Intent]:
+    member = context.member
+    if member is None or member.status != MemberStatus.PAUSED:
+        return [context.reply(msg("resume.not_paused"))]
+    await context.store.members.update(
+        member.id, now=context.now, status=MemberStatus.WAITING, paused_until=None
+    )
+    return [context.reply(msg("resume.done"))]
+
+
+PAUSE = Action(
+    command="pause",
+    description=msg("command.pause"),
+    run=pause,
+    argument=CommandArgument("until", msg("command.pause.until")),
+)
+RESUME = Action(command="resume", description=msg("command.resume"), run=resume)

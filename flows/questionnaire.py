@@ -1,0 +1,322 @@
+"""The profile questions, written once and used by ``join`` (all in a row) and ``edit`` (one).
+
+Each question's answer is stored under its step id in the member's profile. Topics, tandem
+languages and extra questions come from the community's program (``[program]`` in the config).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import ExtraQuestionSetting, ProgramSettings, Settings
+from bot.intents import Option
+from bot.messages import Msg, msg, organizer_text
+from flows.definition import (
+    ChoiceQuestion,
+    FlowContext,
+    Invalid,
+    NextStep,
+    Step,
+    TextQuestion,
+)
+from flows.timezones import parse_timezone
+
+MAX_TOPICS = 5
+MAX_GOALS = 3
+GOAL_LENGTH = 200
+
+LANGUAGES = (
+    Option(id="de", label=msg("language.de")),
+    Option(id="en", label=msg("language.en")),
+)
+LANGUAGE_NAMES: dict[str, Msg] = {
+    "de": msg("lang.de"),
+    "en": msg("lang.en"),
+    "fr": msg("lang.fr"),
+    "es": msg("lang.es"),
+    "it": msg("lang.it"),
+    "nl": msg("lang.nl"),
+    "pl": msg("lang.pl"),
+    "pt": msg("lang.pt"),
+    "tr": msg("lang.tr"),
+    "uk": msg("lang.uk"),
+    "ar": msg("lang.ar"),
+    "ru": msg("lang.ru"),
+}
+WEEKDAYS: dict[str, Msg] = {
+    "mon": msg("weekday.mon"),
+    "tue": msg("weekday.tue"),
+    "wed": msg("weekday.wed"),
+    "thu": msg("weekday.thu"),
+    "fri": msg("weekday.fri"),
+    "sat": msg("weekday.sat"),
+    "sun": msg("weekday.sun"),
+}
+DAY_PARTS: dict[str, Msg] = {
+    "morning": msg("daypart.morning"),
+    "afternoon": msg("daypart.afternoon"),
+    "evening": msg("daypart.evening"),
+}
+# Local hours each part of the day stands for (start inclusive, end exclusive).
+DAY_PART_HOURS = {"morning": (8, 12), "afternoon": (12, 17), "evening": (17, 21)}
+SLOTS = tuple(
+    Option(id=f"{day}_{part}", label=msg("slot.label", day=day_name, part=part_name))
+    for day, day_name in WEEKDAYS.items()
+    for part, part_name in DAY_PARTS.items()
+)
+FORMATS = (
+    Option(id="video", label=msg("format.video")),
+    Option(id="in_person", label=msg("format.in_person")),
+    Option(id="either", label=msg("format.either")),
+)
+CONSENT = (
+    Option(id="agree", label=msg("consent.agree"), emoji="✅"),
+    Option(id="decline", label=msg("consent.decline"), emoji="❌"),
+)
+
+# The questions a member can change later, in the order they are asked.
+EDITABLE = (
+    "offers",
+    "offer_text",
+    "needs",
+    "need_text",
+    "goals",
+    "expectations",
+    "languages",
+    "timezone",
+    "availability",
+    "format",
+    "city",
+)
+FIELD_LABELS: dict[str, Msg] = {
+    "offers": msg("field.offers"),
+    "offer_text": msg("field.offer_text"),
+    "needs": msg("field.needs"),
+    "need_text": msg("field.need_text"),
+    "goals": msg("field.goals"),
+    "expectations": msg("field.expectations"),
+    "languages": msg("field.languages"),
+    "timezone": msg("field.timezone"),
+    "availability": msg("field.availability"),
+    "format": msg("field.format"),
+    "city": msg("field.city"),
+}
+
+
+def topic_options(context: FlowContext) -> tuple[Option, ...]:
+    return tuple(
+        Option(id=topic.id, label=organizer_text(topic.texts())) for topic in context.program.topics
+    )
+
+
+def tandem_language_options(context: FlowContext) -> tuple[Option, ...]:
+    return tuple(
+        Option(id=code, label=LANGUAGE_NAMES[code]) for code in context.program.tandem_languages
+    )
+
+
+def parse_goals(text: str, _context: FlowContext) -> list[str]:
+    """One to three goals, one per line (or separated by ";")."""
+    goals = [goal.strip(" -•*\t") for line in text.splitlines() for goal in line.split(";")]
+    goals = [goal for goal in goals if goal]
+    if not goals:
+        raise Invalid(msg("answer.empty"))
+    if len(goals) > MAX_GOALS:
+        raise Invalid(msg("join.goals_too_many", goals=len(goals)))
+    for goal in goals:
+        if len(goal) > GOAL_LENGTH:
+            raise Invalid(msg("join.goal_too_long", limit=GOAL_LENGTH, length=len(goal)))
+    return goals
+
+
+def check_timezone(text: str, _context: FlowContext) -> str:
+    zone = parse_timezone(text)
+    if zone is None:
+        raise Invalid(msg("join.timezone_unknown", typed=text[:60]))
+    return zone
+
+
+def meets_in_person(context: FlowContext) -> bool:
+    return context.answers.get("format") in {"in_person", "either"}
+
+
+def extra_step_id(question: ExtraQuestionSetting) -> str:
+    return f"extra_{question.id}"
+
+
+def _extra_question(question: ExtraQuestionSetting) -> Step:
+    prompt = organizer_text(question.texts())
+    asked: TextQuestion | ChoiceQuestion
+    if question.kind == "text":
+        asked = TextQuestion(
+            prompt=prompt, optional=question.optional, max_length=question.max_length
+        )
+    else:
+        asked = ChoiceQuestion(
+            prompt=prompt,
+            options=tuple(
+                Option(id=option.id, label=organizer_text(option.texts()))
+                for option in question.options
+            ),
+            multiple=question.kind == "many",
+            min_choices=0 if question.optional else 1,
+        )
+
+    def asked_here(context: FlowContext) -> bool:
+        return any(q.id == question.id for q in context.program.extra_questions)
+
+    return Step(extra_step_id(question), asked, when=asked_here)
+
+
+def all_extra_questions(settings: Settings) -> list[ExtraQuestionSetting]:
+    """Every extra question of any community, once each (a step exists for each)."""
+    seen: dict[str, ExtraQuestionSetting] = {}
+    programs: list[ProgramSettings] = [settings.program, *settings.communities.values()]
+    for program in programs:
+        for question in program.extra_questions:
+            seen.setdefault(question.id, question)
+    return list(seen.values())
+
+
+def profile_steps(settings: Settings, next_of: Callable[[str], NextStep]) -> tuple[Step, ...]:
+    """The profile questions; ``next_of(step_id)`` says where each goes once answered."""
+    return (
+        Step(
+            "offers",
+            ChoiceQuestion(
+                prompt=msg("join.ask_offers", most=MAX_TOPICS),
+                options=topic_options,
+                multiple=True,
+                max_choices=MAX_TOPICS,
+            ),
+            next=next_of("offers"),
+        ),
+        Step(
+            "offer_text",
+            TextQuestion(
+                prompt=msg("join.ask_offer_text"),
+                label=msg("field.offer_text"),
+                optional=True,
+                max_length=300,
+            ),
+            next=next_of("offer_text"),
+        ),
+        Step(
+            "needs",
+            ChoiceQuestion(
+                prompt=msg("join.ask_needs", most=MAX_TOPICS),
+                options=topic_options,
+                multiple=True,
+                max_choices=MAX_TOPICS,
+            ),
+            next=next_of("needs"),
+        ),
+        Step(
+            "need_text",
+            TextQuestion(
+                prompt=msg("join.ask_need_text"),
+                label=msg("field.need_text"),
+                optional=True,
+                max_length=300,
+            ),
+            next=next_of("need_text"),
+        ),
+        Step(
+            "goals",
+            TextQuestion(
+                prompt=msg("join.ask_goals"),
+                label=msg("field.goals"),
+                min_length=3,
+                max_length=MAX_GOALS * (GOAL_LENGTH + 2),
+                check=parse_goals,
+            ),
+            next=next_of("goals"),
+        ),
+        Step(
+            "expectations",
+            TextQuestion(
+                prompt=msg("join.ask_expectations"),
+                label=msg("field.expectations"),
+                optional=True,
+                max_length=500,
+            ),
+            next=next_of("expectations"),
+        ),
+        Step(
+            "languages",
+            ChoiceQuestion(
+                prompt=msg("join.ask_languages"),
+                options=tandem_language_options,
+                multiple=True,
+            ),
+            next=next_of("languages"),
+        ),
+        Step(
+            "timezone",
+            TextQuestion(
+                prompt=msg("join.ask_timezone"),
+                label=msg("field.timezone"),
+                max_length=60,
+                check=check_timezone,
+            ),
+            next=next_of("timezone"),
+        ),
+        Step(
+            "availability",
+            ChoiceQuestion(
+                prompt=msg("join.ask_availability"),
+                options=SLOTS,
+                multiple=True,
+                too_few=msg("join.availability_needed"),
+            ),
+            next=next_of("availability"),
+        ),
+        Step(
+            "format",
+            ChoiceQuestion(prompt=msg("join.ask_format"), options=FORMATS),
+            next=next_of("format"),
+        ),
+        Step(
+            "city",
+            TextQuestion(
+                prompt=msg("join.ask_city"),
+                label=msg("field.city"),
+                optional=True,
+                max_length=100,
+            ),
+            next=next_of("city"),
+            when=meets_in_person,
+        ),
+        *(_extra_question(question) for question in all_extra_questions(settings)),
+    )
+
+
+def editable_fields(context: FlowContext) -> tuple[Option, ...]:
+    fields = [name for name in EDITABLE if name != "city" or meets_in_person(context)]
+    options = [Option(id=name, label=FIELD_LABELS[name]) for name in fields]
+    options += [
+        Option(id=extra_step_id(q), label=organizer_text(q.texts()))
+        for q in context.program.extra_questions
+    ]
+    return tuple(options)
+
+
+def profile_answers(answers: dict[str, Any], settings_steps: tuple[Step, ...]) -> dict[str, Any]:
+    """Only the answers that belong in the profile (not language, consent or confirmation);
+    a place to meet is dropped once the member chose video only."""
+    keep = {step.id for step in settings_steps}
+    if answers.get("format") not in {"in_person", "either"}:
+        keep.discard("city")
+    return {key: value for key, value in answers.items() if key in keep}
+
+
+def after_format(default: NextStep) -> NextStep:
+    """Someone who now meets in person is asked where; otherwise ``default``."""
+
+    def go(answer: Any, context: FlowContext) -> str:
+        if answer in {"in_person", "either"}:
+            return "city"
+        return default(answer, context) if callable(default) else default
+
+    return go

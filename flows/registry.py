@@ -1,0 +1,47 @@
+"""The commands members can run: flows (conversations) and actions (one-shot answers).
+
+Ids and command names are unique; a clash is refused when the registry is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from bot.commands import BUILTIN_COMMANDS, CommandSpec
+from flows.definition import Action, Flow, FlowDefinitionError
+
+
+class FlowRegistry:
+    def __init__(self, entries: Iterable[Flow | Action]) -> None:
+        """``entries`` in the order ``help`` lists their commands."""
+        self._by_id: dict[str, Flow] = {}
+        self._by_command: dict[str, Flow | Action] = {}
+        reserved = {spec.name for spec in BUILTIN_COMMANDS}
+        for entry in entries:
+            if isinstance(entry, Flow):
+                if entry.id in self._by_id:
+                    raise FlowDefinitionError(f"two flows have the id {entry.id!r}")
+                self._by_id[entry.id] = entry
+            self._claim(entry.command, entry, reserved)
+
+    def _claim(self, command: str, owner: Flow | Action, reserved: set[str]) -> None:
+        if command in self._by_command or command in reserved:
+            raise FlowDefinitionError(f"two flows or actions use the command {command!r}")
+        self._by_command[command] = owner
+
+    def get(self, flow_id: str) -> Flow | None:
+        return self._by_id.get(flow_id)
+
+    def for_command(self, command: str) -> Flow | Action | None:
+        return self._by_command.get(command)
+
+    def __iter__(self) -> Iterator[Flow]:
+        return iter(self._by_id.values())
+
+    def commands(self) -> list[CommandSpec]:
+        """Every member command, in the order given, then the conversation controls."""
+        specs = [
+            CommandSpec(name, owner.description, argument=getattr(owner, "argument", None))
+            for name, owner in self._by_command.items()
+        ]
+        return [*specs, *BUILTIN_COMMANDS]

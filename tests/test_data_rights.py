@@ -1,0 +1,91 @@
+"""mydata sends everything held about a member; forget leaves no trace in any table
+(on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+from adapters.memory import MemoryAdapter
+from bot.app import App
+from bot.clock import FakeClock
+from bot.intents import AttachFile
+from bot.places import Place
+from tests.conftest import Database, settings_for
+from tests.support.onboarding import TRANSCRIPT, play_on_memory
+
+SECRET_NAME = "Zoë Quartermaine"
+SECRET_ID = "zq-4711"
+SECRET_ANSWER = "Zoës Wissen über Quallenaquarien"
+ZOES_TRANSCRIPT = tuple(
+    replace(turn, text=SECRET_ANSWER) if turn.asked == "join.ask_offer_text" else turn
+    for turn in TRANSCRIPT
+)
+
+
+async def everything_in_the_database(app: App) -> str:
+    dumps = []
+    for table in await app.store.table_names():
+        dumps.append(json.dumps(await app.store.dump_table(table), default=str, ensure_ascii=False))
+    return "\n".join(dumps)
+
+
+async def test_mydata_then_forget(any_app_db: Database, clock: FakeClock) -> None:
+    app = App(
+        settings_for(any_app_db.url),
+        clock=clock,
+        adapter_names=["memory"],
+        run_scheduler=False,
+    )
+    await app.start()
+    try:
+        memory = app.adapters["memory"]
+        assert isinstance(memory, MemoryAdapter)
+        zoe = memory.member(SECRET_ID).model_copy(update={"display_name": SECRET_NAME})
+        other = memory.member("bystander")
+        for member, transcript in ((zoe, ZOES_TRANSCRIPT), (other, TRANSCRIPT)):
+            await memory.command(member, "join")
+            await play_on_memory(memory, member, transcript, typed=False)
+        await app.store.adapter_state.put(
+            "memory",
+            "memory",
+            f"dm:{SECRET_ID}",
+            {"room": "!dm"},
+            now=clock.now(),
+            platform_user_id=SECRET_ID,
+        )
+        clock.advance(timedelta(minutes=5))
+
+        seen = await memory.command(zoe, "mydata", place=Place.room("memory", "general"))
+        assert seen[0].text == "Ich habe dir deine Daten per Direktnachricht geschickt."
+        files = [r.intent for r in seen if isinstance(r.intent, AttachFile)]
+        assert [f.filename for f in files] == ["tandem-my-data.json", "tandem-my-data.md"]
+        assert all(f.target.kind == "dm" and f.target.user_id == SECRET_ID for f in files)
+        exported = json.loads(files[0].content)
+        markdown = files[1].content.decode()
+        for needle in (SECRET_NAME, SECRET_ID, SECRET_ANSWER, "Europe/Vienna"):
+            assert needle in json.dumps(exported, ensure_ascii=False), needle
+            assert needle in markdown, needle
+        assert exported["consents"][0]["notice_version"] == "2026-11"
+        assert exported["adapter_state"][0]["key"] == f"dm:{SECRET_ID}"
+        assert markdown.startswith("# Deine Daten bei Tandem")
+        assert "• Meine Ziele: Im Team-Meeting 10 Minuten frei präsentieren" in markdown
+
+        await memory.command(zoe, "forget")
+        assert memory.last_ask(zoe).question.id == "forget.ask"
+        kept = await memory.pick(zoe, "keep")
+        assert kept[0].text == "Okay, ich habe nichts gelöscht."
+        await memory.command(zoe, "forget")
+        done = await memory.pick(zoe, "forget")
+        assert done[0].text.startswith("Erledigt. Ich habe alles gelöscht")
+
+        remaining = await everything_in_the_database(app)
+        for needle in (SECRET_NAME, SECRET_ID, SECRET_ANSWER):
+            assert needle not in remaining, needle
+        # Only Zoë's rows went: the bystander's profile is all there.
+        bystander = await app.store.members.find("memory", "memory", "bystander")
+        assert bystander is not None
+        assert len(await app.store.members.profile(bystander.id)) == 10
+    finally:
+        await app.stop()

@@ -1,0 +1,183 @@
+"""After joining: profile, edit, pause and resume, language, leave; and the housekeeping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.memory import MemoryAdapter
+from bot.app import App
+from bot.clock import FakeClock
+from bot.places import MemberRef
+from tests.conftest import AppFactory
+from tests.support.onboarding import TRANSCRIPT, play_on_memory
+
+
+async def joined(app: App, user: str) -> tuple[MemoryAdapter, MemberRef]:
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    member = memory.member(user)
+    await memory.command(member, "join")
+    await play_on_memory(memory, member, TRANSCRIPT, typed=False)
+    return memory, member
+
+
+async def status_of(app: App, user: str) -> str:
+    member = await app.store.members.find("memory", "memory", user)
+    assert member is not None
+    return member.status
+
+
+async def test_profile_shows_status_and_answers(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    seen = await memory.command(ana, "profile")
+    text = seen[0].text
+    assert text.startswith("Dein Profil (Status: wartet auf eine Tandem-Person)")
+    assert "• Wie ich mich treffen möchte: Per Videocall" in text
+    assert "Wo ich mich persönlich treffe" not in text
+    assert "Eine Antwort änderst du mit /tandem edit" in text
+
+
+async def test_profile_before_joining_points_to_join(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    seen = await memory.command(memory.member("new"), "profile", locale="en")
+    assert seen[0].text == (
+        "You haven't joined yet. Start with /tandem join — it takes about five minutes."
+    )
+
+
+async def test_edit_asks_one_question_again_and_saves_only_it(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    member = await app.store.members.find("memory", "memory", "ana")
+    assert member is not None
+    before = await app.store.members.profile(member.id)
+    await memory.command(ana, "edit")
+    assert memory.last_ask(ana).question.id == "edit.ask_field"
+    await memory.pick(ana, "timezone")
+    assert memory.last_ask(ana).question.id == "join.ask_timezone"
+    seen = await memory.submit(ana, "Zürich")
+    assert seen[0].text.startswith("Gespeichert! So sieht dein Profil jetzt aus:")
+    assert "• Zeitzone: Europe/Zurich" in seen[0].text
+    after = await app.store.members.profile(member.id)
+    assert after == {**before, "timezone": "Europe/Zurich"}
+    refreshed = await app.store.members.find("memory", "memory", "ana")
+    assert refreshed is not None
+    assert refreshed.timezone == "Europe/Zurich"
+
+
+async def test_editing_the_format_to_in_person_asks_where(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    await memory.command(ana, "edit")
+    await memory.pick(ana, "format")
+    await memory.pick(ana, "in_person")
+    assert memory.last_ask(ana).question.id == "join.ask_city"
+    await memory.submit(ana, "Graz")
+    member = await app.store.members.find("memory", "memory", "ana")
+    assert member is not None
+    profile = await app.store.members.profile(member.id)
+    assert (profile["format"], profile["city"]) == ("in_person", "Graz")
+
+
+async def test_pause_until_a_date_and_the_automatic_return(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    seen = await memory.command(ana, "pause", "15.01.2026")
+    assert seen[0].text.startswith("Pausiert bis 15. Januar 2026.")
+    assert await status_of(app, "ana") == "paused"
+    await app.run_maintenance()
+    assert await status_of(app, "ana") == "paused"
+    clock.advance(timedelta(days=10))
+    before = len(memory.sent)
+    await app.run_maintenance()
+    assert await status_of(app, "ana") == "waiting"
+    told = memory.sent[before:]
+    assert [r.text for r in told] == [
+        "Deine Pause ist vorbei – willkommen zurück! Bei der nächsten Vermittlungsrunde bist "
+        "du wieder dabei."
+    ]
+    assert told[0].place.user_id == "ana"
+
+
+async def test_pause_refuses_a_bad_or_past_date_and_resume_ends_a_pause(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    bad = await memory.command(ana, "pause", "next", "week")
+    assert bad[0].text == (
+        "Das Datum „next week“ konnte ich nicht lesen. Schreib es bitte so: 24.12.2026 oder "
+        "2026-12-24."
+    )
+    past = await memory.command(ana, "pause", "2020-01-01")
+    assert past[0].text.startswith("Wähle bitte ein Datum in der Zukunft")
+    assert await status_of(app, "ana") == "waiting"
+    await memory.command(ana, "pause")
+    assert await status_of(app, "ana") == "paused"
+    seen = await memory.command(ana, "resume")
+    assert seen[0].text.startswith("Willkommen zurück!")
+    assert await status_of(app, "ana") == "waiting"
+    again = await memory.command(ana, "resume")
+    assert again[0].text == "Du bist gerade nicht pausiert."
+
+
+async def test_language_changes_how_the_bot_speaks(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    await memory.command(ana, "language")
+    seen = await memory.pick(ana, "en")
+    assert seen[0].text == "Got it — I'll write to you in English from now on."
+    profile = await memory.command(ana, "profile")
+    assert profile[0].text.startswith("Your profile (status: waiting for a tandem partner)")
+
+
+async def test_leave_asks_first_and_then_ends_participation(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    await memory.command(ana, "leave")
+    stay = await memory.pick(ana, "stay")
+    assert stay[0].text == "Schön, dass du bleibst!"
+    assert await status_of(app, "ana") == "waiting"
+    await memory.command(ana, "leave")
+    done = await memory.pick(ana, "leave")
+    assert done[0].text.startswith("Du hast das Programm verlassen.")
+    assert "Deine Daten lösche ich in 30 Tagen" in done[0].text
+    assert await status_of(app, "ana") == "left"
+    rejoin = await memory.command(ana, "join")
+    assert rejoin[-1].intent.question.id == "join.ask_language"
+
+
+async def test_members_who_left_are_purged_after_the_retention_period(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory", program={"retention_days_after_leaving": 14})
+    memory, ana = await joined(app, "ana")
+    await memory.leave(ana)
+    assert await status_of(app, "ana") == "left"
+    clock.advance(timedelta(days=13))
+    await app.run_maintenance()
+    assert await app.store.members.find("memory", "memory", "ana") is not None
+    clock.advance(timedelta(days=2))
+    await app.run_maintenance()
+    assert await app.store.members.find("memory", "memory", "ana") is None
+    assert await app.store.dump_table("profile_answers") == []
+
+
+async def test_people_who_never_consented_are_purged_after_a_week(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    ghost = memory.member("ghost")
+    await memory.command(ghost, "join")
+    await memory.pick(ghost, "en")
+    clock.advance(timedelta(days=8))
+    await app.run_maintenance()
+    assert await app.store.members.find("memory", "memory", "ghost") is None
+    assert await app.store.dump_table("conversations") == []
