@@ -38,6 +38,7 @@ from flows.definition import Action, ActionContext
 from flows.engine import FlowEngine, parse_prompt_id
 from flows.registry import FlowRegistry
 from store import Store
+from store.conversations import ConversationRecord
 from store.members import MemberRecord, MemberStatus
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,7 @@ class Router:
 
     async def _command(self, event: CommandInvoked) -> list[Intent]:
         name = event.name.casefold()
-        member = await self._find(event)
-        active = None if member is None else await self.store.conversations.active_for(member.id)
+        member, active = await self._find_with_conversation(event)
         if name in {control.value for control in Control}:
             if member is not None and active is not None:
                 return await self.engine.control(active, member, event, Control(name))
@@ -122,6 +122,13 @@ class Router:
         intents += await self.engine.start(owner, member, event, place)
         return intents
 
+    async def _find_with_conversation(
+        self, event: EventBase
+    ) -> tuple[MemberRecord | None, ConversationRecord | None]:
+        return await self.store.conversations.member_and_active(
+            event.community_id, event.member.platform, event.member.user_id
+        )
+
     async def _find(self, event: EventBase) -> MemberRecord | None:
         return await self.store.members.find(
             event.community_id, event.member.platform, event.member.user_id
@@ -139,11 +146,12 @@ class Router:
         )
 
     async def _answer(self, event: EventBase) -> list[Intent]:
-        member = await self._find(event)
+        member, active = await self._find_with_conversation(event)
         prompt = getattr(event, "prompt_id", None)
-        if prompt is not None and (refused := await self._refuse_foreign(member, event, prompt)):
+        if prompt is not None and (
+            refused := await self._refuse_foreign(member, active, event, prompt)
+        ):
             return [refused]
-        active = None if member is None else await self.store.conversations.active_for(member.id)
         if member is None or active is None:
             if isinstance(event, ChoicePicked | FormSubmitted):
                 return [self._say(member, event, msg("prompt.stale"))]
@@ -157,10 +165,16 @@ class Router:
         return await self.engine.receive(active, member, event)
 
     async def _refuse_foreign(
-        self, member: MemberRecord | None, event: EventBase, prompt: str
+        self,
+        member: MemberRecord | None,
+        active: ConversationRecord | None,
+        event: EventBase,
+        prompt: str,
     ) -> Say | None:
         """A click on someone else's question, or on one that no longer exists."""
         parsed = parse_prompt_id(prompt)
+        if parsed is not None and active is not None and parsed[0] == active.id:
+            return None  # the member's own running conversation (its step is checked later)
         conversation = None if parsed is None else await self.store.conversations.get(parsed[0])
         if conversation is None:
             return self._say(member, event, msg("prompt.stale"))
@@ -169,8 +183,7 @@ class Router:
         return None
 
     async def _member_returned(self, event: MemberReturned) -> list[Intent]:
-        member = await self._find(event)
-        active = None if member is None else await self.store.conversations.active_for(member.id)
+        member, active = await self._find_with_conversation(event)
         if member is None or active is None:
             return []
         return await self.engine.resume(active, member, event)

@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from store.connections import Connections
 from store.schema import adapter_state
 
 
 class AdapterStateRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Connections) -> None:
+        self._db = db
 
     def _where(self, community_id: str, platform: str, key: str) -> sa.ColumnElement[bool]:
         return sa.and_(
@@ -27,7 +27,7 @@ class AdapterStateRepository:
         )
 
     async def get(self, community_id: str, platform: str, key: str) -> Any | None:
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             row = (
                 await connection.execute(
                     sa.select(adapter_state.c.value).where(self._where(community_id, platform, key))
@@ -45,7 +45,7 @@ class AdapterStateRepository:
         now: datetime,
         platform_user_id: str | None = None,
     ) -> None:
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             await connection.execute(
                 adapter_state.delete().where(self._where(community_id, platform, key))
             )
@@ -61,7 +61,7 @@ class AdapterStateRepository:
             )
 
     async def delete(self, community_id: str, platform: str, key: str) -> None:
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             await connection.execute(
                 adapter_state.delete().where(self._where(community_id, platform, key))
             )

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from store.schema import conversations
+from store.connections import Connections
+from store.members import MemberRecord, member_from_row
+from store.schema import conversations, members
 
 ACTIVE = "active"
 
@@ -56,11 +58,11 @@ def _record(row: sa.Row[Any]) -> ConversationRecord:
 
 
 class ConversationRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Connections) -> None:
+        self._db = db
 
     async def active_for(self, member_id: int) -> ConversationRecord | None:
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             row = (
                 await connection.execute(
                     sa.select(conversations)
@@ -71,8 +73,27 @@ class ConversationRepository:
             ).first()
         return None if row is None else _record(row)
 
+    async def member_and_active(
+        self, community_id: str, platform: str, user_id: str
+    ) -> tuple[MemberRecord | None, ConversationRecord | None]:
+        """The member and their active conversation, in one query (this runs for every event)."""
+        async with self._db.read() as connection:
+            row = (
+                await connection.execute(
+                    _MEMBER_AND_ACTIVE,
+                    {"community_id": community_id, "platform": platform, "user_id": user_id},
+                )
+            ).first()
+        if row is None:
+            return None, None
+        member = member_from_row(row)
+        if row.c_id is None:
+            return member, None
+        fields = {column.name: getattr(row, f"c_{column.name}") for column in conversations.c}
+        return member, _record(SimpleNamespace(**fields))  # type: ignore[arg-type]
+
     async def get(self, conversation_id: int) -> ConversationRecord | None:
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             row = (
                 await connection.execute(
                     sa.select(conversations).where(conversations.c.id == conversation_id)
@@ -94,7 +115,7 @@ class ConversationRepository:
         now: datetime,
     ) -> ConversationRecord:
         """Begin a conversation; any other active one of the member ends as ``replaced``."""
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             await connection.execute(
                 conversations.update()
                 .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
@@ -133,34 +154,75 @@ class ConversationRepository:
     ) -> ConversationRecord | None:
         """Move to ``step_id``; None when ``current`` is no longer the latest state."""
         return await self._change(
+            _ADVANCE,
             current,
             step_id=step_id,
             answers=answers,
             trail=trail,
             expires_at=expires_at,
             updated_at=now,
-            status=ACTIVE,
         )
 
     async def end(
         self, current: ConversationRecord, *, status: str, now: datetime
     ) -> ConversationRecord | None:
         """End with ``done``, ``cancelled`` or ``expired``; None when someone else moved first."""
-        return await self._change(current, status=status, updated_at=now)
+        return await self._change(_END, current, new_status=status, updated_at=now)
 
     async def _change(
-        self, current: ConversationRecord, **values: Any
+        self, statement: sa.Update, current: ConversationRecord, **values: Any
     ) -> ConversationRecord | None:
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             result = await connection.execute(
-                conversations.update()
-                .where(
-                    conversations.c.id == current.id,
-                    conversations.c.step_seq == current.step_seq,
-                    conversations.c.status == ACTIVE,
-                )
-                .values(step_seq=current.step_seq + 1, **values)
-                .returning(*conversations.c)
+                statement,
+                {
+                    "conversation_id": current.id,
+                    "seen_seq": current.step_seq,
+                    "next_seq": current.step_seq + 1,
+                    **values,
+                },
             )
             row = result.first()
         return None if row is None else _record(row)
+
+
+# The statements every answer runs, built once: constructing a SQLAlchemy statement costs more
+# than running it on SQLite.
+_ACTIVE = conversations.alias("active")
+_MEMBER_AND_ACTIVE = (
+    sa.select(members, *(column.label(f"c_{column.name}") for column in _ACTIVE.c))
+    .select_from(
+        members.outerjoin(
+            _ACTIVE, sa.and_(_ACTIVE.c.member_id == members.c.id, _ACTIVE.c.status == ACTIVE)
+        )
+    )
+    .where(
+        members.c.community_id == sa.bindparam("community_id"),
+        members.c.platform == sa.bindparam("platform"),
+        members.c.platform_user_id == sa.bindparam("user_id"),
+    )
+    .order_by(_ACTIVE.c.id.desc())
+    .limit(1)
+)
+_CURRENT = (
+    conversations.update()
+    .where(
+        conversations.c.id == sa.bindparam("conversation_id"),
+        conversations.c.step_seq == sa.bindparam("seen_seq"),
+        conversations.c.status == ACTIVE,
+    )
+    .returning(*conversations.c)
+)
+_ADVANCE = _CURRENT.values(
+    step_seq=sa.bindparam("next_seq"),
+    step_id=sa.bindparam("step_id"),
+    answers=sa.bindparam("answers", type_=conversations.c.answers.type),
+    trail=sa.bindparam("trail", type_=conversations.c.trail.type),
+    expires_at=sa.bindparam("expires_at", type_=conversations.c.expires_at.type),
+    updated_at=sa.bindparam("updated_at", type_=conversations.c.updated_at.type),
+)
+_END = _CURRENT.values(
+    step_seq=sa.bindparam("next_seq"),
+    status=sa.bindparam("new_status"),
+    updated_at=sa.bindparam("updated_at", type_=conversations.c.updated_at.type),
+)

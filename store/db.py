@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from store.adapter_state import AdapterStateRepository
+from store.connections import Connections
 from store.conversations import ConversationRepository
 from store.members import MemberRepository
 from store.migrate import upgrade_to_head
@@ -20,47 +21,61 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def create_engine(url: str, **engine_options: Any) -> AsyncEngine:
-    """An async engine; for SQLite with WAL, foreign keys on and a busy timeout."""
+SQLITE_READERS = 4
+
+
+def open_connections(url: str, **engine_options: Any) -> Connections:
+    """Engines for ``url``: for SQLite one writer and a few readers (WAL, foreign keys on,
+    a busy timeout); for PostgreSQL one pool for both."""
     parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, **engine_options)
+    if parsed.get_backend_name() != "sqlite":
+        return Connections(create_async_engine(url, pool_pre_ping=True, **engine_options))
+    database = parsed.database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    # Every write commits or rolls back itself and pysqlite opens no transaction for a read,
+    # so the pool's rollback on check-in (a thread hop per use) is not needed.
+    common = {"pool_reset_on_return": None, "max_overflow": 0}
+    writer = _sqlite_engine(url, **{**common, "pool_size": 1, **engine_options})
+    reader = _sqlite_engine(url, **{**common, "pool_size": SQLITE_READERS, **engine_options})
+    return Connections(writer, reader)
 
-        @sa.event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
 
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, **engine_options)
+def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
+    engine = create_async_engine(url, **options)
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
 
 
 class Store:
-    """The database of one bot: its engine and one repository per concept."""
+    """The database of one bot: its connections and one repository per concept."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self.members = MemberRepository(engine)
-        self.conversations = ConversationRepository(engine)
-        self.adapter_state = AdapterStateRepository(engine)
-        self.privacy = PrivacyRepository(engine)
+    def __init__(self, connections: Connections) -> None:
+        self.connections = connections
+        self.engine = connections.writer
+        self.members = MemberRepository(connections)
+        self.conversations = ConversationRepository(connections)
+        self.adapter_state = AdapterStateRepository(connections)
+        self.privacy = PrivacyRepository(connections)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:
-        engine = create_engine(url, **engine_options)
+        connections = open_connections(url, **engine_options)
         if migrate:
-            await upgrade_to_head(engine)
-        return cls(engine)
+            await upgrade_to_head(connections.writer)
+        return cls(connections)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.connections.dispose()
 
     async def table_names(self) -> list[str]:
         """Every table in the database (used by the data-rights tests that scan them all)."""

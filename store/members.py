@@ -8,8 +8,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.connections import Connections
 from store.schema import consents, members, profile_answers
 
 
@@ -65,11 +66,11 @@ def member_from_row(row: sa.Row[Any]) -> MemberRecord:
 
 
 class MemberRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Connections) -> None:
+        self._db = db
 
     async def find(self, community_id: str, platform: str, user_id: str) -> MemberRecord | None:
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             return await self._find(connection, community_id, platform, user_id)
 
     async def _find(
@@ -87,7 +88,7 @@ class MemberRepository:
         return None if row is None else member_from_row(row)
 
     async def get(self, member_id: int) -> MemberRecord | None:
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             row = (
                 await connection.execute(sa.select(members).where(members.c.id == member_id))
             ).first()
@@ -104,7 +105,7 @@ class MemberRepository:
         display_name: str | None = None,
     ) -> MemberRecord:
         """The member's record, created on first contact; the platform locale kept current."""
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             found = await self._find(connection, community_id, platform, user_id)
             if found is not None:
                 if platform_locale and platform_locale != found.platform_locale:
@@ -145,7 +146,7 @@ class MemberRepository:
         }
         if unknown := set(values) - allowed:
             raise ValueError(f"cannot update {sorted(unknown)} on a member")
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             await connection.execute(
                 members.update().where(members.c.id == member_id).values(updated_at=now, **values)
             )
@@ -164,26 +165,24 @@ class MemberRepository:
         Each given answer replaces the earlier one; with ``replace_all`` every earlier answer
         goes (a member joining again starts from a clean profile).
         """
-        async with self._engine.begin() as connection:
-            if replace_all:
+        async with self._db.write() as connection:
+            stale = profile_answers.c.member_id == member.id
+            if not replace_all:
+                stale = stale & profile_answers.c.question_id.in_(list(answers))
+            await connection.execute(profile_answers.delete().where(stale))
+            if answers:
                 await connection.execute(
-                    profile_answers.delete().where(profile_answers.c.member_id == member.id)
-                )
-            for question_id, value in answers.items():
-                await connection.execute(
-                    profile_answers.delete().where(
-                        profile_answers.c.member_id == member.id,
-                        profile_answers.c.question_id == question_id,
-                    )
-                )
-                await connection.execute(
-                    profile_answers.insert().values(
-                        member_id=member.id,
-                        community_id=member.community_id,
-                        question_id=question_id,
-                        value=value,
-                        updated_at=now,
-                    )
+                    profile_answers.insert(),
+                    [
+                        {
+                            "member_id": member.id,
+                            "community_id": member.community_id,
+                            "question_id": question_id,
+                            "value": value,
+                            "updated_at": now,
+                        }
+                        for question_id, value in answers.items()
+                    ],
                 )
             if member_values:
                 await connection.execute(
@@ -193,7 +192,7 @@ class MemberRepository:
                 )
 
     async def delete_answers(self, member_id: int, question_ids: list[str]) -> None:
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             await connection.execute(
                 profile_answers.delete().where(
                     profile_answers.c.member_id == member_id,
@@ -204,7 +203,7 @@ class MemberRepository:
     async def record_consent(
         self, member: MemberRecord, notice_version: str, *, now: datetime
     ) -> None:
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             await connection.execute(
                 consents.insert().values(
                     community_id=member.community_id,
@@ -216,7 +215,7 @@ class MemberRepository:
 
     async def consents(self, member_id: int) -> list[tuple[str, datetime]]:
         """(notice version, when) for every consent the member gave, oldest first."""
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             rows = await connection.execute(
                 sa.select(consents.c.notice_version, consents.c.given_at)
                 .where(consents.c.member_id == member_id)
@@ -224,9 +223,40 @@ class MemberRepository:
             )
             return [(row.notice_version, row.given_at) for row in rows]
 
+    async def import_many(self, rows: list[dict[str, Any]], *, now: datetime) -> None:
+        """Create many members with their profiles in one transaction (imports, benchmarks).
+
+        Each row: ``community_id``, ``platform``, ``platform_user_id``, optional member fields
+        (``display_name``, ``locale``, ``timezone``, ``status``) and ``profile`` (answers).
+        """
+        async with self._db.write() as connection:
+            for row in rows:
+                fields = {key: value for key, value in row.items() if key != "profile"}
+                result = await connection.execute(
+                    members.insert()
+                    .values(created_at=now, updated_at=now, **fields)
+                    .returning(members.c.id)
+                )
+                member_id = result.scalar_one()
+                answers = row.get("profile", {})
+                if answers:
+                    await connection.execute(
+                        profile_answers.insert(),
+                        [
+                            {
+                                "member_id": member_id,
+                                "community_id": row["community_id"],
+                                "question_id": question_id,
+                                "value": value,
+                                "updated_at": now,
+                            }
+                            for question_id, value in answers.items()
+                        ],
+                    )
+
     async def pauses_ending_by(self, now: datetime) -> list[MemberRecord]:
         """Paused members whose pause has a date that has come."""
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             rows = await connection.execute(
                 sa.select(members).where(
                     members.c.status == MemberStatus.PAUSED, members.c.paused_until <= now
@@ -235,7 +265,7 @@ class MemberRepository:
             return [member_from_row(row) for row in rows]
 
     async def profile(self, member_id: int) -> dict[str, Any]:
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             rows = await connection.execute(
                 sa.select(profile_answers.c.question_id, profile_answers.c.value).where(
                     profile_answers.c.member_id == member_id

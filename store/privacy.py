@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.connections import Connections
 from store.members import MemberRecord, MemberStatus, member_from_row
 from store.schema import adapter_state, consents, conversations, members, profile_answers
 
@@ -22,12 +23,12 @@ def _plain(value: Any) -> Any:
 
 
 class PrivacyRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Connections) -> None:
+        self._db = db
 
     async def export(self, member: MemberRecord) -> dict[str, Any]:
         """Every row about the member, as plain JSON-ready data, grouped by table."""
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             member_row = await self._rows(connection, members, members.c.id == member.id)
             return {
                 "member": member_row[0] if member_row else {},
@@ -60,7 +61,7 @@ class PrivacyRepository:
 
     async def forget(self, member: MemberRecord) -> None:
         """Delete the member for real: their row and, by cascade, everything keyed to it."""
-        async with self._engine.begin() as connection:
+        async with self._db.write() as connection:
             await connection.execute(adapter_state.delete().where(self._adapter_rows_of(member)))
             await connection.execute(members.delete().where(members.c.id == member.id))
 
@@ -77,6 +78,6 @@ class PrivacyRepository:
         )
 
     async def _select(self, where: sa.ColumnElement[bool]) -> list[MemberRecord]:
-        async with self._engine.connect() as connection:
+        async with self._db.read() as connection:
             rows = await connection.execute(sa.select(members).where(where))
             return [member_from_row(row) for row in rows]

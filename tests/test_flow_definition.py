@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import load_settings
 from bot.intents import Option
 from bot.messages import Msg, msg
-from bot.config import load_settings
 from flows import build_registry
 from flows.definition import (
     END,

@@ -56,6 +56,10 @@ class MemoryAdapter(Adapter):
         self.pair_spaces: dict[str, tuple[MemberRef, ...]] = {}
         self.closed_spaces: list[str] = []
         self.files: list[AttachFile] = []
+        # Benchmarks switch this off: only the latest question per member is kept.
+        self.keep_history = True
+        self._last_ask: dict[str, Ask] = {}
+        self._count = 0
 
     async def start(self, sink: EventSink) -> None:
         self.sink = sink
@@ -158,6 +162,8 @@ class MemoryAdapter(Adapter):
         return self.received(member)[-1]
 
     def last_ask(self, member: MemberRef) -> Ask:
+        if not self.keep_history:
+            return self._last_ask[member.user_id]
         for rendered in reversed(self.received(member)):
             if isinstance(rendered.intent, Ask):
                 return rendered.intent
@@ -169,8 +175,13 @@ class MemoryAdapter(Adapter):
     # -- rendering -------------------------------------------------------------------------
 
     def _render(self, intent: IntentBase, text: str, **extra: object) -> Delivery:
-        self.sent.append(Rendered(place=intent.target, text=text, intent=intent, **extra))  # type: ignore[arg-type]
-        return Delivery(message_id=f"m{len(self.sent)}")
+        rendered = Rendered(place=intent.target, text=text, intent=intent, **extra)  # type: ignore[arg-type]
+        if isinstance(intent, Ask) and intent.target.user_id:
+            self._last_ask[intent.target.user_id] = intent
+        if self.keep_history:
+            self.sent.append(rendered)
+        self._count += 1
+        return Delivery(message_id=f"m{self._count}")
 
     @renders(Say)
     async def render_say(self, intent: Say) -> Delivery:

@@ -35,6 +35,7 @@ from tests.support.discord_loopback.state import (
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
     Channel,
+    Guild,
     RegisteredCommand,
 )
 from tests.support.discord_loopback.transport import json_response, no_content, read_body
@@ -78,6 +79,7 @@ class RestApi:
             web.post(f"{p}/users/@me/channels", self.create_dm),
             web.get(f"{p}/channels/{{channel_id}}", self.get_channel),
             web.delete(f"{p}/channels/{{channel_id}}", self.delete_channel),
+            web.patch(f"{p}/channels/{{channel_id}}", self.edit_channel),
             web.get(f"{p}/channels/{{channel_id}}/messages", self.get_messages),
             web.post(f"{p}/channels/{{channel_id}}/messages", self.create_message),
             web.get(f"{p}/channels/{{channel_id}}/messages/{{message_id}}", self.get_message),
@@ -347,8 +349,36 @@ class RestApi:
             problems.append(
                 Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
             )
+        overwrites = self._overwrites(
+            guild, body.get("permission_overwrites") or [], bot_permissions, problems
+        )
+        parent_id = int(body["parent_id"]) if body.get("parent_id") else None
+        if parent_id is not None and parent_id not in guild.channel_ids:
+            problems.append(
+                Problem("parent_id", "CHANNEL_PARENT_INVALID", "Unknown parent channel")
+            )
+        if problems:
+            raise invalid_form_body(problems)
+        channel = self.server.add_text_channel(
+            guild,
+            name,
+            overwrites=overwrites,
+            parent_id=parent_id,
+            topic=body.get("topic"),
+            channel_type=int(body.get("type") or 0),
+        )
+        return json_response(self.world.channel_payload(channel))
+
+    def _overwrites(
+        self,
+        guild: Guild,
+        raw_overwrites: list[JSON],
+        bot_permissions: int,
+        problems: list[Problem],
+    ) -> list[JSON]:
+        """Permission overwrites as Discord accepts them from a bot (or the problems found)."""
         overwrites: list[JSON] = []
-        for index, raw in enumerate(body.get("permission_overwrites") or []):
+        for index, raw in enumerate(raw_overwrites):
             target_id, target_type = int(raw["id"]), int(raw["type"])
             known = guild.roles if target_type == OVERWRITE_ROLE else guild.members
             if target_type not in (OVERWRITE_ROLE, OVERWRITE_MEMBER) or target_id not in known:
@@ -367,19 +397,49 @@ class RestApi:
             overwrites.append(payloads.overwrite(target_id, target_type, allow=allow, deny=deny))
         if overwrites and not bot_permissions & MANAGE_ROLES:
             raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
-        parent_id = int(body["parent_id"]) if body.get("parent_id") else None
-        if parent_id is not None and parent_id not in guild.channel_ids:
+        return overwrites
+
+    async def edit_channel(self, request: web.Request) -> web.Response:
+        """``PATCH /channels/{id}``: archive or lock a thread; rename a channel or change its
+        overwrites. Threads need the bot to own them or Manage Threads (locking always needs
+        Manage Threads); guild channels need Manage Channels."""
+        channel = self._visible_channel(_id(request, "channel_id"))
+        if channel.is_dm:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        body, _ = await read_body(request)
+        assert channel.guild_id is not None
+        guild = self.world.guilds[channel.guild_id]
+        problems: list[Problem] = []
+        if "name" in body and not 1 <= len(body["name"] or "") <= 100:
             problems.append(
-                Problem("parent_id", "CHANNEL_PARENT_INVALID", "Unknown parent channel")
+                Problem("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
             )
-        if problems:
-            raise invalid_form_body(problems)
-        channel = self.server.add_text_channel(
-            guild,
-            name,
-            overwrites=overwrites,
-            parent_id=parent_id,
-            topic=body.get("topic"),
-            channel_type=int(body.get("type") or 0),
-        )
-        return json_response(self.world.channel_payload(channel))
+        if channel.is_thread:
+            moderates = self.world.permissions_in(channel, self.server.bot.id) & MANAGE_THREADS
+            owns = channel.owner_id == self.server.bot.id
+            if (body.get("locked") and not moderates) or not (owns or moderates):
+                raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+            if problems:
+                raise invalid_form_body(problems)
+            channel.name = body.get("name", channel.name)
+            channel.archived = bool(body.get("archived", channel.archived))
+            channel.locked = bool(body.get("locked", channel.locked))
+            channel.invitable = bool(body.get("invitable", channel.invitable))
+            self.server.emit_channel("THREAD_UPDATE", channel)
+        else:
+            bot_permissions = self.world.guild_permissions(guild, self.server.bot.id)
+            self.server.require_permission(channel, MANAGE_CHANNELS)
+            overwrites = None
+            if "permission_overwrites" in body:
+                overwrites = self._overwrites(
+                    guild, body["permission_overwrites"] or [], bot_permissions, problems
+                )
+            if problems:
+                raise invalid_form_body(problems)
+            channel.name = body.get("name", channel.name)
+            channel.topic = body.get("topic", channel.topic)
+            if overwrites is not None:
+                channel.permission_overwrites = overwrites
+            self.server.emit_channel("CHANNEL_UPDATE", channel)
+        self.world.changed()
+        return json_response(self.world.channel_payload(channel, for_user=self.server.bot.id))

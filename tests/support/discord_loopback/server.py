@@ -87,6 +87,7 @@ class LoopbackDiscord(Driver):
         self.now: Callable[[], float] = now or self.clock
         self.world = World(self.now)
         self.bot = self.add_user(bot_name, bot=True)
+        self.world.bot_id = self.bot.id
         self.application_id = self.bot.id
         self.violations: list[Violation] = []
         self.violations_expected = False

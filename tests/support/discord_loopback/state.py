@@ -267,6 +267,8 @@ class World:
         self.interactions_by_token: dict[str, Interaction] = {}
         self.commands: dict[int | None, list[RegisteredCommand]] = {}
         self.dm_channels: dict[int, int] = {}
+        #: The bot's user id (the other end of every DM channel); set by the server.
+        self.bot_id: int | None = None
         self.attachment_bytes: dict[int, bytes] = {}
         self._changed = asyncio.Event()
 
@@ -424,7 +426,9 @@ class World:
     def permissions_in(self, channel: Channel, user_id: int) -> int:
         """Discord's algorithm: guild permissions, then @everyone, role and member overwrites."""
         if channel.is_dm:
-            return VIEW_CHANNEL | SEND_MESSAGES if user_id in (channel.recipient_id, None) else 0
+            # Both ends of a DM see it: the member and the bot.
+            participants = (channel.recipient_id, self.bot_id, None)
+            return VIEW_CHANNEL | SEND_MESSAGES if user_id in participants else 0
         assert channel.guild_id is not None
         guild = self.guilds[channel.guild_id]
         if user_id not in guild.members:

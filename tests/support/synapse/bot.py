@@ -23,6 +23,8 @@ from nio.api import Api
 
 from bot.app import App
 from bot.config import load_settings
+from bot.intents import Ask, IntentBase, Say
+from tests.support.join_player import Player, last_ask
 from tests.support.synapse.fixtures import DEFAULT_TIMEOUT, MatrixTestUser, MessageEvent
 from tests.support.synapse.homeserver import Homeserver, unique_localpart
 
@@ -74,6 +76,10 @@ class TandemBot:
     async def restart(self) -> App:
         await self.stop()
         return await self.start()
+
+    @property
+    def prefix(self) -> str:
+        return str(self.matrix.get("command_prefix", "!tandem"))
 
     @property
     def adapter(self) -> Any:
@@ -173,3 +179,62 @@ async def tandem_bot(synapse: Homeserver, tmp_path: Path) -> AsyncIterator[Tande
     await asyncio.to_thread(bot.register)
     yield bot
     await bot.stop()
+
+
+async def settle(
+    bot: TandemBot,
+    chat: Conversation,
+    sent_event_id: str,
+    intents: list[IntentBase],
+    within: float = DEFAULT_TIMEOUT,
+) -> list[MessageEvent]:
+    """Wait until the bot has handled the member's event, then until the member has seen every
+    message the bot sent into this DM; return those new messages."""
+    deadline = time.monotonic() + within
+    while not bot.adapter.records.was_handled(sent_event_id):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bot did not handle {sent_event_id} within {within} s")
+        await asyncio.sleep(0.02)
+    expected = sum(
+        1
+        for intent in intents
+        if isinstance(intent, Say | Ask)
+        and (
+            intent.target.channel_id == chat.room_id or intent.target.user_id == chat.member.user_id
+        )
+    )
+    if expected <= chat.read:
+        return []
+    return await chat.next(expected - chat.read, within=max(1.0, deadline - time.monotonic()))
+
+
+async def play_join(
+    bot: TandemBot,
+    chat: Conversation,
+    player: Player,
+    intents: list[IntentBase],
+    *,
+    max_steps: int = 60,
+) -> list[MessageEvent]:
+    """Run ``!tandem join`` to its end in ``chat``, answering as ``player`` decides; returns
+    every bot message the member saw."""
+    seen = await settle(bot, chat, await chat.say(f"{bot.prefix} join"), intents)
+    before = 0
+    repeats = 0
+    previous: str | None = None
+    for _ in range(max_steps):
+        ask = last_ask(intents, before)
+        if ask is None:
+            return seen
+        repeats = repeats + 1 if ask.prompt_id == previous else 0
+        assert repeats < 2, f"the bot keeps asking {ask.question.id}: {[m.body for m in seen[-3:]]}"
+        previous = ask.prompt_id
+        how, what = player.answer(ask)
+        before = len(intents)
+        if how == "reaction":
+            question_event = chat.bot_messages()[-1].event_id
+            sent = await send_reaction(chat.member, chat.room_id, question_event, what)
+        else:
+            sent = await chat.say(what)
+        seen += await settle(bot, chat, sent, intents)
+    raise AssertionError(f"the join conversation did not end within {max_steps} answers")

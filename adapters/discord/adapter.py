@@ -1,0 +1,561 @@
+"""The Discord adapter: Tandem as a real Discord bot (discord.py), rendering every intent.
+
+How the pieces fit (each module's docstring has the detail):
+
+* :mod:`.client` — the discord.py client: gateway intents, events passed on to this adapter;
+* :mod:`.commands` — ``/tandem`` and ``/tandem-admin``, translated, synced per guild on change;
+* :mod:`.events` — discord.py models → neutral events (identity, place, locale);
+* :mod:`.layout` / :mod:`.components` / :mod:`.custom_ids` — questions as buttons, selects and
+  forms whose ids name the persisted prompt, so clicks work across restarts;
+* :mod:`.interactions` — answering an interaction in place, in time, ephemeral where private;
+* :mod:`.places` — DMs (with the closed-DM fallback) and private pair spaces.
+
+Every inbound event goes through :meth:`DiscordAdapter._dispatch`: it notes the member's current
+question, hands the event to the app, and afterwards retires the question if the event
+answered it (its buttons are disabled, the pick highlighted). A click that answers nothing
+current (stale, or someone else's question) is answered only to the clicker and changes nothing.
+
+Community: every guild and every DM belong to ``discord.community_id`` (one bot, one community).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+import discord
+
+from adapters.discord import custom_ids, events
+from adapters.discord.client import TandemClient
+from adapters.discord.commands import SYNC_COMMAND, CommandSync, build_groups, is_organizer
+from adapters.discord.components import answered_view, question_form, question_view
+from adapters.discord.interactions import ACKNOWLEDGE_AFTER_SECONDS, Reply
+from adapters.discord.layout import ModalSpec, clip, question_layout
+from adapters.discord.places import DmClosed, Places
+from bot.adapter import Adapter, AdapterContext, EventSink, renders
+from bot.capabilities import RICH, Capabilities
+from bot.events import ChoicePicked, EventBase
+from bot.i18n import choose_locale
+from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
+from bot.messages import Msg, msg
+from bot.places import MemberRef, Place, PlaceKind
+from bot.render import split_text
+from flows.engine import parse_prompt_id, prompt_id
+from store.members import MemberRecord
+
+log = logging.getLogger(__name__)
+
+PLATFORM = events.PLATFORM
+#: How many closed-DM notices are remembered (one per event) so a member is told only once.
+_NOTICE_MEMORY = 1000
+#: Questions remembered per place (their message, their form) until answered.
+_QUESTIONS_KEPT = 5
+
+
+class DiscordStartError(Exception):
+    """The bot could not connect to Discord; the message says what to check."""
+
+
+@dataclass(frozen=True)
+class _Current:
+    """A member's open question: its prompt id and where the conversation runs."""
+
+    prompt_id: str
+    place: Place
+
+
+def question_key(place: Place) -> str:
+    """The ``adapter_state`` key of the latest questions posted to a place."""
+    if place.kind == PlaceKind.DM:
+        return f"question:dm:{place.user_id}"
+    return f"question:channel:{place.channel_id}"
+
+
+class DiscordAdapter(Adapter):
+    platform = PLATFORM
+    capabilities: ClassVar[Capabilities] = RICH
+    #: Defer an interaction nothing answered after this long (Discord allows 3 s).
+    acknowledge_after_seconds: ClassVar[float] = ACKNOWLEDGE_AFTER_SECONDS
+    ready_timeout_seconds: ClassVar[float] = 60.0
+    #: How long stopping waits for events still being handled.
+    stop_grace_seconds: ClassVar[float] = 5.0
+
+    def __init__(self, context: AdapterContext) -> None:
+        super().__init__(context)
+        self.settings = context.settings.discord
+        self.community_id = self.settings.community_id
+        self.client = TandemClient(self, guild_ready_timeout=self.settings.guild_ready_timeout)
+        self.places = Places(self.client, self.settings)
+        self.commands = CommandSync(self.client.tree, self._load_state, self._save_state)
+        self.sink: EventSink | None = None
+        self._replies: dict[str, Reply] = {}
+        self._gateway: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._notices: dict[str, None] = {}
+        self._handling: set[asyncio.Task[Any]] = set()
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    async def start(self, sink: EventSink) -> None:
+        self.sink = sink
+        if self.settings.token is None:
+            raise DiscordStartError("discord.token is not set (env TANDEM_DISCORD__TOKEN)")
+        try:
+            await self.client.login(self.settings.token.get_secret_value())
+        except discord.LoginFailure:
+            raise DiscordStartError(
+                "Discord refused the bot token; copy it again from the Developer Portal "
+                "(Bot → Reset Token) into TANDEM_DISCORD__TOKEN"
+            ) from None
+        self._gateway = self.context.tasks.spawn(self._run_gateway(), name="discord-gateway")
+        ready = asyncio.ensure_future(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._gateway},
+            timeout=self.ready_timeout_seconds,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready not in done:
+            ready.cancel()
+            await self.client.close()
+            if self._gateway in done and self._gateway.exception() is not None:
+                raise DiscordStartError(_explain(self._gateway.exception())) from None
+            raise DiscordStartError("Discord did not report ready in time")
+        await self._sync_commands()
+        log.info(
+            "discord: connected as %s to %d guild(s)", self.client.user, len(self.client.guilds)
+        )
+
+    async def _run_gateway(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        finally:
+            if not self._stopping:
+                log.error("discord: the gateway connection ended; stopping the bot")
+                self.context.request_stop()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        # Events being handled finish first (their answers, their retired questions).
+        current = asyncio.current_task()
+        pending = {task for task in self._handling if task is not current}
+        if pending:
+            await asyncio.wait(pending, timeout=self.stop_grace_seconds)
+        await self.client.close()
+        if self._gateway is not None:
+            await asyncio.wait({self._gateway}, timeout=5)
+        self.sink = None
+
+    def command_groups(self) -> list[discord.app_commands.Group]:
+        return build_groups(
+            self.context.commands(),
+            self.translator,
+            on_member_command=self.on_command,
+            on_organizer_command=self.on_organizer_command,
+        )
+
+    async def _sync_commands(self) -> None:
+        guild_ids = self.settings.guild_ids or [guild.id for guild in self.client.guilds]
+        for guild_id in guild_ids:
+            await self.sync_guild(guild_id)
+
+    async def sync_guild(self, guild_id: int, *, force: bool = False) -> bool:
+        try:
+            return await self.commands.sync_guild(guild_id, force=force)
+        except discord.HTTPException as error:
+            log.error(
+                "discord: could not register commands on guild %s (%s); was the bot invited "
+                "with the applications.commands scope?",
+                guild_id,
+                error,
+            )
+            return False
+
+    # -- inbound ---------------------------------------------------------------------------
+
+    async def on_command(
+        self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...] = ()
+    ) -> None:
+        organizer = is_organizer(interaction, self.settings.admin_role_ids)
+        event = events.command_invoked(
+            interaction, self.community_id, name, args, organizer=organizer
+        )
+        await self._dispatch(event, interaction)
+
+    async def on_organizer_command(
+        self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...] = ()
+    ) -> None:
+        locale = events.interaction_locale(interaction)
+        if not is_organizer(interaction, self.settings.admin_role_ids):
+            await interaction.response.send_message(
+                self._text(msg("discord.organizer_only"), locale),
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+        flows_own = {spec.name for spec in self.context.commands()}
+        if name == SYNC_COMMAND and SYNC_COMMAND not in flows_own:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            assert interaction.guild_id is not None
+            await self.sync_guild(interaction.guild_id, force=True)
+            await interaction.followup.send(
+                self._text(msg("discord.commands_synced"), locale), ephemeral=True
+            )
+            return
+        await self.on_command(interaction, name, args)
+
+    async def on_choice(
+        self, interaction: discord.Interaction[Any], prompt: str, choice_ids: tuple[str, ...]
+    ) -> None:
+        event = events.choice_picked(interaction, self.community_id, prompt, choice_ids)
+        await self._dispatch(event, interaction, answering=prompt)
+
+    async def on_form(self, interaction: discord.Interaction[Any], prompt: str) -> None:
+        event = events.form_submitted(interaction, self.community_id, prompt)
+        await self._dispatch(event, interaction, answering=prompt)
+
+    async def on_answer_button(self, interaction: discord.Interaction[Any], prompt: str) -> None:
+        """Open the form of a free-text question, if it is this member's open question."""
+        member = events.member_ref(interaction.user)
+        record = await self._member(member)
+        locale = self._locale(record, events.interaction_locale(interaction))
+        current = await self._current(record)
+        if current is None or current.prompt_id != prompt:
+            refusal = await self._refusal(record, prompt)
+            await interaction.response.send_message(
+                self._text(refusal, locale),
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+        stored = await self._recall_question(current.place, prompt)
+        form = stored.get("form") if stored else None
+        spec = ModalSpec(**form) if form else self._plain_form(prompt, locale)
+        await interaction.response.send_modal(question_form(spec))
+
+    async def on_dm(self, message: discord.Message) -> None:
+        event = events.dm_text(message, self.community_id)
+        if event is not None:
+            await self._dispatch(event)
+
+    async def on_member_left(self, user: discord.abc.User, guild_id: int) -> None:
+        if self.settings.guild_ids and guild_id not in self.settings.guild_ids:
+            return
+        event = events.member_left(user, self.community_id)
+        if event is not None:
+            await self._dispatch(event)
+
+    async def on_guild_join(self, guild_id: int) -> None:
+        if not self.settings.guild_ids:
+            await self.sync_guild(guild_id)
+
+    async def _dispatch(
+        self,
+        event: EventBase,
+        interaction: discord.Interaction[Any] | None = None,
+        *,
+        answering: str | None = None,
+    ) -> None:
+        """Hand one event to the app; answer its interaction in time; retire what it answered."""
+        sink = self.sink
+        task = asyncio.current_task()
+        if sink is None or self._stopping or task is None:
+            return
+        self._handling.add(task)
+        try:
+            await self._handle(sink, event, interaction, answering)
+        finally:
+            self._handling.discard(task)
+
+    async def _handle(
+        self,
+        sink: EventSink,
+        event: EventBase,
+        interaction: discord.Interaction[Any] | None,
+        answering: str | None,
+    ) -> None:
+        record = await self._member(event.member)
+        before = await self._current(record)
+        reply: Reply | None = None
+        watchdog: asyncio.Task[None] | None = None
+        if interaction is not None:
+            quiet = answering is not None and (before is None or before.prompt_id != answering)
+            reply = Reply(
+                interaction, quiet=quiet, acknowledge_after=self.acknowledge_after_seconds
+            )
+            self._replies[event.event_id] = reply
+            watchdog = self.context.tasks.spawn(
+                reply.acknowledge_later(), name=f"discord-ack-{interaction.id}"
+            )
+        try:
+            await sink(event)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            try:
+                updated_view = None
+                if before is not None:
+                    after = await self._current(await self._member(event.member))
+                    if after is None or after.prompt_id != before.prompt_id:
+                        updated_view = await self._retire_question(before, event, reply)
+                if reply is not None:
+                    locale = self._locale(record, event.locale)
+                    await reply.finish(
+                        updated_view=updated_view,
+                        notice=self._text(msg("discord.answered_in_dm"), locale),
+                        received=self._text(msg("discord.answer_received"), locale),
+                    )
+            finally:
+                self._replies.pop(event.event_id, None)
+
+    async def _retire_question(
+        self, answered: _Current, event: EventBase, reply: Reply | None
+    ) -> discord.ui.View | None:
+        """Disable the answered question's components; a view for the reply to apply, if any."""
+        stored = await self._recall_question(answered.place, answered.prompt_id, forget=True)
+        if stored is None:
+            return None
+        message_id = int(stored["message_id"])
+        chosen = event.choice_ids if isinstance(event, ChoicePicked) else ()
+        clicked = reply.interaction.message if reply is not None else None
+        try:
+            if clicked is not None and clicked.id == message_id:
+                view = answered_view(clicked, chosen)
+                if reply is not None and not reply.done:
+                    return view
+                await clicked.edit(view=view)
+            else:
+                channel = self.client.get_partial_messageable(int(stored["channel_id"]))
+                await channel.get_partial_message(message_id).edit(view=None)
+        except discord.HTTPException as error:
+            log.info("could not retire question message %s: %s", message_id, error)
+        return None
+
+    # -- rendering -------------------------------------------------------------------------
+
+    @renders(Say)
+    async def render_say(self, intent: Say) -> Delivery:
+        text = self._text(intent.text, intent.locale)
+        sent = await self._post(intent, split_text(text, self.capabilities.max_message_length))
+        return _delivery(sent)
+
+    @renders(Ask)
+    async def render_ask(self, intent: Ask) -> Delivery:
+        layout = question_layout(intent, self.translator, self.capabilities)
+        reply = self._reply_for(intent)
+        if layout.modal is not None and reply is not None and reply.can_open_form:
+            await reply.open_form(question_form(layout.modal))
+        view = question_view(layout)
+        sent = await self._post(intent, layout.chunks, view=view)
+        if sent is not None and view is not None and not sent.flags.ephemeral:
+            await self._remember_question(
+                intent.target,
+                {
+                    "prompt_id": intent.prompt_id,
+                    "channel_id": str(sent.channel.id),
+                    "message_id": str(sent.id),
+                    "form": asdict(layout.modal) if layout.modal is not None else None,
+                },
+            )
+        return _delivery(sent)
+
+    @renders(AttachFile)
+    async def render_attach_file(self, intent: AttachFile) -> Delivery:
+        caption = "" if intent.caption is None else self._text(intent.caption, intent.locale)
+        file = discord.File(io.BytesIO(intent.content), filename=intent.filename)
+        sent = await self._post(
+            intent, split_text(caption, self.capabilities.max_message_length), file=file
+        )
+        return _delivery(sent)
+
+    @renders(OpenPairSpace)
+    async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
+        name = self._text(intent.name, intent.locale)
+        space_id, record = await self.places.open_pair_space(name, intent.members, intent.target)
+        await self._save_state(f"pair_space:{space_id}", record)
+        place = Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=str(space_id))
+        log.info("discord: opened pair space %s for %d members", space_id, len(intent.members))
+        if intent.welcome is not None:
+            welcome = self._text(intent.welcome, intent.locale)
+            for chunk in split_text(welcome, self.capabilities.max_message_length):
+                await self.places.send(place, chunk)
+        return Delivery(place=place)
+
+    @renders(ClosePairSpace)
+    async def render_close_pair_space(self, intent: ClosePairSpace) -> Delivery:
+        if not intent.target.channel_id:
+            return Delivery()
+        if intent.farewell is not None:
+            farewell = self._text(intent.farewell, intent.locale)
+            for chunk in split_text(farewell, self.capabilities.max_message_length):
+                await self.places.send(intent.target, chunk)
+        key = f"pair_space:{intent.target.channel_id}"
+        await self.places.close_pair_space(
+            int(intent.target.channel_id), await self._load_state(key)
+        )
+        return Delivery()
+
+    def _reply_for(self, intent: IntentBase) -> Reply | None:
+        reply = self._replies.get(intent.in_reply_to or "")
+        return reply if reply is not None and reply.here(intent.target) else None
+
+    async def _post(
+        self,
+        intent: IntentBase,
+        chunks: list[str],
+        *,
+        view: discord.ui.View | None = None,
+        file: discord.File | None = None,
+    ) -> discord.Message | None:
+        """Send ``chunks`` to the intent's target, in place when they answer a live interaction."""
+        reply = self._reply_for(intent)
+        ephemeral = reply is not None and reply.ephemeral_for(intent.private)
+        sent: discord.Message | None = None
+        try:
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                extra: dict[str, Any] = {
+                    "view": view if last else None,
+                    "file": file if last else None,
+                }
+                if reply is not None and reply.form_sent and ephemeral:
+                    log.warning("discord: dropped a private answer after a form was opened")
+                    continue
+                if (
+                    reply is not None
+                    and not reply.form_sent
+                    and (ephemeral or reply.owes_first_answer)
+                ):
+                    sent = await reply.send(chunk, ephemeral=ephemeral, **extra)
+                else:
+                    sent = await self.places.send(intent.target, chunk, **extra)
+        except DmClosed:
+            await self._tell_dm_closed(intent)
+            return None
+        return sent
+
+    async def _tell_dm_closed(self, intent: IntentBase) -> None:
+        """Say in the guild (once per event) that the member's DMs are closed."""
+        user_id = intent.target.user_id or "?"
+        notice_key = intent.in_reply_to or f"user:{user_id}"
+        if notice_key in self._notices:
+            return
+        self._notices[notice_key] = None
+        while len(self._notices) > _NOTICE_MEMORY:
+            self._notices.pop(next(iter(self._notices)))
+        log.info("discord: member %s does not accept direct messages", user_id)
+        live = self._replies.get(intent.in_reply_to or "")
+        if live is not None and not live.in_dm:
+            await live.send(self._text(msg("discord.dm_closed"), intent.locale), ephemeral=True)
+            return
+        fallback = self.settings.dm_fallback_channel_id
+        if fallback is None or not user_id.isdigit():
+            log.warning("discord: no discord.dm_fallback_channel_id to tell %s", user_id)
+            return
+        await self.places.send(
+            Place.room(PLATFORM, str(fallback)),
+            self._text(msg("discord.dm_closed_public", mention=f"<@{user_id}>"), intent.locale),
+            mention=discord.Object(id=int(user_id)),
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _text(self, message: Msg, locale: str | None) -> str:
+        return self.translator.render(message, locale or self.context.settings.bot.default_locale)
+
+    def _locale(self, record: MemberRecord | None, platform_locale: str | None) -> str:
+        return choose_locale(
+            record.locale if record else None,
+            platform_locale or (record.platform_locale if record else None),
+            self.context.settings.bot.default_locale,
+        )
+
+    def _plain_form(self, prompt: str, locale: str) -> ModalSpec:
+        """A form for a question whose own form was not recorded (it predates this release)."""
+        title = clip(self._text(msg("discord.modal_title"), locale), 45)
+        return ModalSpec(
+            custom_id=custom_ids.modal(prompt),
+            title=title,
+            label=title,
+            placeholder=None,
+            paragraph=True,
+            max_length=4000,
+            required=True,
+        )
+
+    async def _member(self, member: MemberRef) -> MemberRecord | None:
+        return await self.context.store.members.find(
+            self.community_id, member.platform, member.user_id
+        )
+
+    async def _current(self, record: MemberRecord | None) -> _Current | None:
+        if record is None:
+            return None
+        conversation = await self.context.store.conversations.active_for(record.id)
+        if conversation is None:
+            return None
+        return _Current(prompt_id(conversation), Place.model_validate(conversation.place))
+
+    async def _refusal(self, record: MemberRecord | None, prompt: str) -> Msg:
+        parsed = parse_prompt_id(prompt)
+        conversation = (
+            None if parsed is None else await self.context.store.conversations.get(parsed[0])
+        )
+        if conversation is not None and (record is None or conversation.member_id != record.id):
+            return msg("prompt.not_yours")
+        return msg("prompt.stale")
+
+    async def _remember_question(self, place: Place, record: dict[str, Any]) -> None:
+        """Keep where a question's components are (the latest few per place)."""
+        key = question_key(place)
+        stored = await self._load_state(key)
+        recent = [
+            r for r in (stored or {}).get("recent", []) if r.get("prompt_id") != record["prompt_id"]
+        ]
+        recent = [*recent, record][-_QUESTIONS_KEPT:]
+        await self._save_state(key, {"recent": recent}, platform_user_id=place.user_id)
+
+    async def _recall_question(
+        self, place: Place, prompt: str, *, forget: bool = False
+    ) -> dict[str, Any] | None:
+        key = question_key(place)
+        stored = await self._load_state(key)
+        recent: list[dict[str, Any]] = (stored or {}).get("recent", [])
+        found = next((r for r in recent if r.get("prompt_id") == prompt), None)
+        if found is not None and forget:
+            rest = [r for r in recent if r is not found]
+            await self._save_state(key, {"recent": rest}, platform_user_id=place.user_id)
+        return found
+
+    async def _load_state(self, key: str) -> Any:
+        return await self.context.store.adapter_state.get(self.community_id, PLATFORM, key)
+
+    async def _save_state(
+        self, key: str, value: Any, *, platform_user_id: str | None = None
+    ) -> None:
+        await self.context.store.adapter_state.put(
+            self.community_id,
+            PLATFORM,
+            key,
+            value,
+            now=self.context.clock.now(),
+            platform_user_id=platform_user_id,
+        )
+
+    async def _delete_state(self, key: str) -> None:
+        await self.context.store.adapter_state.delete(self.community_id, PLATFORM, key)
+
+
+def _delivery(sent: discord.Message | None) -> Delivery:
+    return Delivery(message_id=None if sent is None else str(sent.id))
+
+
+def _explain(error: BaseException | None) -> str:
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return (
+            "Discord refused the gateway intents: enable the Server Members intent for the bot "
+            "in the Developer Portal (Bot → Privileged Gateway Intents)"
+        )
+    return f"the Discord connection failed: {error!r}"

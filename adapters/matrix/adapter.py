@@ -1,0 +1,570 @@
+"""The Matrix adapter: matrix-nio under the hood, the neutral model on top.
+
+``MatrixAdapter(context)`` is what the app builds for ``matrix.enabled``. ``start`` logs in on
+the bot's persistent device (:mod:`.session`), resolves the community room, does the first
+sync and starts the sync loop and its worker (:mod:`.sync`); ``stop`` finishes the event in
+hand and closes the client.
+
+Inbound, per queued item (one at a time, in order):
+
+* a text message or reaction (:mod:`.translate`) becomes a :class:`~bot.events.CommandInvoked`
+  (``!tandem join``, anywhere the bot is), or a :class:`~bot.events.TextReplied` when written in
+  the member's DM, when it is a reply to one of the bot's questions, or when it is a reaction
+  on a question that picks an option. A reply or a reaction carries the prompt id of the exact
+  question it is on, so one on an old question is refused by the kernel as stale;
+* a member leaving the community room becomes :class:`~bot.events.MemberLeft`;
+* an invite is accepted or rejected (:mod:`.places`).
+
+Outbound, every message is an ``m.notice`` built by :mod:`.content`: text plain, questions as a
+numbered list in HTML and plain text. A question whose options all have an emoji also gets the
+bot's own reactions with those emojis, so a member can answer with one click. Sends are retried
+with bounds (:mod:`.retry`) under one transaction id, so a retry never posts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from nio import (
+    AsyncClient,
+    JoinResponse,
+    RoomCreateResponse,
+    RoomLeaveResponse,
+    RoomResolveAliasResponse,
+    RoomSendResponse,
+    UploadResponse,
+)
+from nio.api import Api
+
+from adapters.matrix import content as build
+from adapters.matrix.places import (
+    dm_room_options,
+    is_organizer,
+    joined,
+    looks_like_dm,
+    may_invite_bot,
+    pair_room_options,
+    present,
+)
+from adapters.matrix.records import MatrixRecords, QuestionRecord
+from adapters.matrix.retry import RequestFailed, RetryPolicy
+from adapters.matrix.session import open_client
+from adapters.matrix.sync import BatchDone, Invite, Item, LeftRoom, RoomEvent, SyncLoop
+from adapters.matrix.translate import (
+    Incoming,
+    MalformedEvent,
+    membership_change,
+    reaction_choice,
+    read_message,
+)
+from bot.adapter import Adapter, AdapterContext, EventSink, renders
+from bot.capabilities import TEXT_ONLY, Capabilities
+from bot.events import CommandInvoked, EventBase, MemberLeft, TextReplied
+from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, OpenPairSpace, Say
+from bot.messages import msg
+from bot.places import MemberRef, Place, PlaceKind
+from bot.render import split_text
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "matrix"
+# Encrypted events must stay under 64 KiB; plain and HTML bodies both count, and base64 grows.
+MAX_MESSAGE_LENGTH = 12000
+ROOM_WAIT_SECONDS = 15.0
+STOP_GRACE_SECONDS = 5.0
+REMEMBERED_EVENTS = 1000
+
+
+class MatrixAdapter(Adapter):
+    platform = PLATFORM
+    capabilities: ClassVar[Capabilities] = TEXT_ONLY.model_copy(
+        update={"max_message_length": MAX_MESSAGE_LENGTH}
+    )
+
+    def __init__(self, context: AdapterContext) -> None:
+        super().__init__(context)
+        self.settings = context.settings.matrix
+        # Instance attribute: the app spells commands with the configured prefix.
+        self.capabilities = type(self).capabilities.model_copy(
+            update={"command_format": f"{self.settings.command_prefix} {{name}}"}
+        )
+        self.community_id = self.settings.community_id
+        self.records = MatrixRecords(context.store.adapter_state, self.community_id, context.clock)
+        self.retry = RetryPolicy(
+            attempts=self.settings.retry_attempts, max_delay=self.settings.retry_max_delay_seconds
+        )
+        self.client: AsyncClient | None = None
+        self.loop: SyncLoop | None = None
+        self.community_room_id: str | None = None
+        self._community_creators: frozenset[str] = frozenset()
+        self._sink: EventSink | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        # Neutral event id -> (room id, Matrix event id), to answer in a room as a reply.
+        self._origins: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    @property
+    def own_user_id(self) -> str:
+        return self.settings.user_id
+
+    async def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        self.client = await open_client(self.context.settings, self.retry)
+        self.loop = SyncLoop(
+            self.client,
+            self._handle_item,
+            timeout_seconds=self.settings.sync_timeout_seconds,
+            timeline_limit=self.settings.timeline_limit,
+            retry=self.retry,
+            after_keys=self._apply_trust_policy,
+        )
+        try:
+            await self.records.load_handled()
+            await self._resolve_community_room()
+            await self.loop.first_sync(await self.records.sync_token())
+            await self._join_community_room()
+        except BaseException:
+            await self.client.close()
+            raise
+        spawn = self.context.tasks.spawn
+        self._tasks = [
+            spawn(self.loop.work(), name="matrix-worker"),
+            spawn(self.loop.run(), name="matrix-sync"),
+        ]
+
+    async def stop(self) -> None:
+        if self.loop is not None and self._tasks:
+            self._tasks[1].cancel()  # stop syncing first, then let the worker finish its item
+            await self.loop.finish_current(STOP_GRACE_SECONDS)
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
+            self._tasks = []
+        if self.client is not None:
+            await self.client.close()
+        self._sink = None
+
+    async def _resolve_community_room(self) -> None:
+        configured = self.settings.community_room
+        if not configured:
+            return
+        if not configured.startswith("#"):
+            self.community_room_id = configured
+            return
+        assert self.client is not None
+        client = self.client
+        response = await self.retry.call(
+            f"resolve {configured}", lambda: client.room_resolve_alias(configured)
+        )
+        assert isinstance(response, RoomResolveAliasResponse)
+        self.community_room_id = response.room_id
+
+    async def _join_community_room(self) -> None:
+        room_id = self.community_room_id
+        if room_id is None or self.client is None or room_id in self.client.rooms:
+            return
+        client = self.client
+        try:
+            await self.retry.call(f"join {room_id}", lambda: client.join(room_id))
+        except RequestFailed as error:
+            log.warning(
+                "matrix: not in the community room %s and cannot join it (%s); invite the bot "
+                "there so it can check organizers' power levels and members' invites",
+                room_id,
+                error,
+            )
+
+    def _apply_trust_policy(self) -> None:
+        """``trust_all_devices``: mark every device seen as verified (trust on first use)."""
+        client = self.client
+        if self.settings.trust != "trust_all_devices" or client is None or client.olm is None:
+            return
+        for user_id in client.device_store.users:
+            for device in client.device_store.active_user_devices(user_id):
+                if not device.verified and not device.blacklisted:
+                    client.verify_device(device)
+
+    # -- inbound --------------------------------------------------------------------------
+
+    async def _handle_item(self, item: Item) -> None:
+        if isinstance(item, BatchDone):
+            await self.records.save_sync_token(item.token)
+        elif isinstance(item, RoomEvent):
+            await self._room_event(item.room_id, item.event)
+        elif isinstance(item, Invite):
+            await self._invited(item)
+        elif isinstance(item, LeftRoom):
+            await self._bot_left(item.room_id)
+
+    async def _room_event(self, room_id: str, event: Any) -> None:
+        change = membership_change(event)
+        if change is not None:
+            await self._membership(room_id, *change)
+            return
+        try:
+            incoming = read_message(
+                event, room_id, own_user_id=self.own_user_id, prefix=self.settings.command_prefix
+            )
+        except MalformedEvent as problem:
+            log.warning("matrix: skipped a malformed event in %s: %s", room_id, problem)
+            return
+        if incoming is None or self.records.was_handled(incoming.event_id):
+            return
+        neutral = await self.to_neutral(incoming)
+        if neutral is None:
+            return
+        self._remember_origin(neutral.event_id, room_id, incoming.event_id)
+        if isinstance(neutral, CommandInvoked) and self._organizers_only(neutral):
+            await self.render_say(
+                Say(
+                    target=neutral.place,
+                    locale=self.context.settings.bot.default_locale,
+                    in_reply_to=neutral.event_id,
+                    text=msg("command.organizer_only", command=neutral.name),
+                )
+            )
+        elif self._sink is not None:
+            await self._sink(neutral)
+        await self.records.mark_handled(incoming.event_id)
+
+    def _organizers_only(self, command: CommandInvoked) -> bool:
+        """An organizer-only command from someone who is not an organizer (refused here, where
+        power levels are known, like the Discord adapter does with its permissions)."""
+        if command.organizer:
+            return False
+        specs = self.context.commands()
+        return any(spec.name == command.name and spec.organizer_only for spec in specs)
+
+    async def to_neutral(self, incoming: Incoming) -> EventBase | None:
+        """The neutral event for what a member did, or None when it is not for the bot."""
+        assert self.client is not None
+        room = self.client.rooms.get(incoming.room_id)
+        name = room.user_name(incoming.sender) if room is not None else None
+        member = MemberRef(platform=PLATFORM, user_id=incoming.sender, display_name=name)
+        place = await self._place_of(incoming.room_id, member)
+        common: dict[str, Any] = {
+            "community_id": self.community_id,
+            "member": member,
+            "place": place,
+        }
+        if incoming.kind == "command":
+            return CommandInvoked(
+                name=incoming.command,
+                args=incoming.args,
+                organizer=await self.is_organizer(incoming.sender),
+                **common,
+            )
+        question = None
+        if incoming.relates_to is not None:
+            question = await self.records.question(incoming.relates_to)
+            if question is not None and question.room_id != incoming.room_id:
+                question = None
+        if incoming.kind == "reaction":
+            if question is None or question.kind != "one":
+                return None
+            choice = reaction_choice(incoming.text, question.emojis)
+            if choice is None:
+                return None
+            return TextReplied(text=choice, prompt_id=question.prompt_id, **common)
+        if place.kind != PlaceKind.DM and question is None:
+            return None  # room chatter is not for the bot
+        return TextReplied(
+            text=incoming.text,
+            prompt_id=question.prompt_id if question else None,
+            **common,
+        )
+
+    async def _place_of(self, room_id: str, member: MemberRef) -> Place:
+        if room_id == self.community_room_id:
+            return Place.room(PLATFORM, room_id)
+        record = await self.records.room(room_id)
+        kind = record.get("kind") if record else None
+        if kind == "dm" and record and record.get("user_id") == member.user_id:
+            return Place.dm(member, channel_id=room_id)
+        if kind == "pair":
+            return Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=room_id)
+        assert self.client is not None
+        if kind is None and looks_like_dm(
+            self.client.rooms.get(room_id), self.own_user_id, member.user_id
+        ):
+            await self.records.remember_dm(member.user_id, room_id)
+            return Place.dm(member, channel_id=room_id)
+        return Place.room(PLATFORM, room_id)
+
+    async def is_organizer(self, user_id: str) -> bool:
+        community = None
+        if self.client is not None and self.community_room_id is not None:
+            community = self.client.rooms.get(self.community_room_id)
+        if community is not None and not self._community_creators:
+            await self._load_community_creators()
+        return is_organizer(self.settings, community, user_id, self._community_creators)
+
+    async def _load_community_creators(self) -> None:
+        """Who created the community room (they outrank power levels from room version 12)."""
+        room_id = self.community_room_id
+        if room_id is None or self.client is None or room_id not in self.client.rooms:
+            return
+        client = self.client
+        try:
+            response = await self.retry.call(
+                "read the community room's state", lambda: client.room_get_state(room_id)
+            )
+        except RequestFailed as error:
+            log.warning("matrix: cannot read who created the community room: %s", error)
+            return
+        for event in getattr(response, "events", []):
+            if event.get("type") == "m.room.create" and event.get("state_key") == "":
+                content = event.get("content") or {}
+                creators = [event.get("sender"), content.get("creator")]
+                creators += list(content.get("additional_creators") or [])
+                self._community_creators = frozenset(str(c) for c in creators if c)
+
+    async def _membership(self, room_id: str, user_id: str, before: str | None, after: str) -> None:
+        if user_id == self.own_user_id or after not in {"leave", "ban"}:
+            return
+        if room_id == self.community_room_id and before == "join":
+            member = MemberRef(platform=PLATFORM, user_id=user_id)
+            if self._sink is not None:
+                await self._sink(
+                    MemberLeft(
+                        community_id=self.community_id,
+                        member=member,
+                        place=Place.room(PLATFORM, room_id),
+                    )
+                )
+            return
+        record = await self.records.room(room_id)
+        if record and record.get("kind") == "dm" and record.get("user_id") == user_id:
+            log.info("matrix: a member left their DM %s; the bot leaves it too", room_id)
+            await self.records.forget_dm(user_id, room_id)
+            await self._leave(room_id)
+
+    async def _invited(self, invite: Invite) -> None:
+        assert self.client is not None
+        client = self.client
+        community = self.client.rooms.get(self.community_room_id or "")
+        if not may_invite_bot(
+            self.settings, self.community_room_id, community, invite.room_id, invite.inviter
+        ):
+            log.info("matrix: rejecting an invite from %s (not in the community)", invite.inviter)
+            await self._leave(invite.room_id, reason=msg("matrix.invite_declined"))
+            return
+        response = await self.retry.call(
+            f"join {invite.room_id}", lambda: client.join(invite.room_id)
+        )
+        assert isinstance(response, JoinResponse)
+        if invite.is_direct and invite.room_id != self.community_room_id:
+            await self.records.remember_dm(invite.inviter, invite.room_id)
+        log.info("matrix: joined %s on an invite", invite.room_id)
+
+    async def _bot_left(self, room_id: str) -> None:
+        record = await self.records.room(room_id)
+        if record is None or record.get("kind") == "closed":
+            return
+        if record.get("kind") == "dm":
+            await self.records.forget_dm(record["user_id"], room_id)
+        else:
+            await self.records.remember_room(room_id, {"kind": "closed"})
+
+    async def _leave(self, room_id: str, reason: Any = None) -> None:
+        """Leave (or reject the invite to) a room, then forget it; failures are only logged."""
+        assert self.client is not None
+        client = self.client
+        body: dict[str, Any] = {}
+        if reason is not None:
+            body["reason"] = self.translator.render(
+                reason, self.context.settings.bot.default_locale
+            )
+        method, path = Api.room_leave(client.access_token, room_id)[:2]
+        try:
+            await self.retry.call(
+                f"leave {room_id}",
+                lambda: client._send(RoomLeaveResponse, method, path, json.dumps(body), (room_id,)),
+            )
+            await self.retry.call(f"forget {room_id}", lambda: client.room_forget(room_id))
+        except RequestFailed as error:
+            log.warning("matrix: could not leave %s: %s", room_id, error)
+
+    def _remember_origin(self, neutral_id: str, room_id: str, event_id: str) -> None:
+        self._origins[neutral_id] = (room_id, event_id)
+        while len(self._origins) > REMEMBERED_EVENTS:
+            self._origins.popitem(last=False)
+
+    # -- outbound -------------------------------------------------------------------------
+
+    async def _wait_for_room(self, room_id: str, members: Sequence[str] = ()) -> None:
+        """Wait until a sync shows the room (with ``members`` joined or invited): an encrypted
+        message sent earlier would not be encrypted for them."""
+        assert self.client is not None
+        assert self.loop is not None
+        client = self.client
+
+        def ready() -> bool:
+            room = client.rooms.get(room_id)
+            return room is not None and all(present(room, member) for member in members)
+
+        if not await self.loop.wait_for(ready, ROOM_WAIT_SECONDS):
+            raise RequestFailed(f"room {room_id} did not show up in a sync")
+
+    async def _room_for(self, place: Place) -> str:
+        """The room to post to; a DM addressed by user only is found or opened."""
+        assert self.client is not None
+        if place.kind != PlaceKind.DM:
+            if place.channel_id is None:
+                raise RequestFailed(f"no room for {place}")
+            return place.channel_id
+        user_id = place.user_id
+        if place.channel_id is not None and user_id is None:
+            return place.channel_id
+        assert user_id is not None
+        for candidate in (place.channel_id, await self.records.dm_room(user_id)):
+            room = self.client.rooms.get(candidate or "")
+            if room is not None and present(room, user_id):
+                return room.room_id
+        return await self._open_dm(user_id)
+
+    async def _open_dm(self, user_id: str) -> str:
+        assert self.client is not None
+        client = self.client
+        options = dm_room_options(user_id, self.settings.encryption)
+        response = await self.retry.call(
+            f"open a DM with {user_id}", lambda: client.room_create(**options)
+        )
+        assert isinstance(response, RoomCreateResponse)
+        await self.records.remember_dm(user_id, response.room_id)
+        await self._wait_for_room(response.room_id, [user_id])
+        log.info("matrix: opened DM %s", response.room_id)
+        return response.room_id
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], kind: str = "m.room.message"
+    ) -> str:
+        assert self.client is not None
+        client = self.client
+        if room_id not in client.rooms:
+            await self._wait_for_room(room_id)
+        transaction = str(uuid.uuid4())  # the same id on every retry: the server deduplicates
+        response = await self.retry.call(
+            f"send to {room_id}",
+            lambda: client.room_send(
+                room_id, kind, content, tx_id=transaction, ignore_unverified_devices=True
+            ),
+        )
+        assert isinstance(response, RoomSendResponse)
+        return response.event_id
+
+    def _reply_target(self, intent: Say | Ask, room_id: str) -> str | None:
+        origin = self._origins.get(intent.in_reply_to or "")
+        if origin is None or origin[0] != room_id or intent.target.kind == PlaceKind.DM:
+            return None
+        return origin[1]
+
+    @renders(Say)
+    async def render_say(self, intent: Say) -> Delivery:
+        room_id = await self._room_for(intent.target)
+        text = self.translator.render(intent.text, intent.locale)
+        reply_to = self._reply_target(intent, room_id)
+        event_id = None
+        for part in split_text(text, self.capabilities.max_message_length):
+            message = build.notice(part)
+            if reply_to is not None:
+                message = build.as_reply(message, reply_to)
+            event_id = await self._send(room_id, message)
+        return Delivery(message_id=event_id)
+
+    @renders(Ask)
+    async def render_ask(self, intent: Ask) -> Delivery:
+        room_id = await self._room_for(intent.target)
+        message = build.question(intent, self.translator)
+        reply_to = self._reply_target(intent, room_id)
+        if reply_to is not None:
+            message = build.as_reply(message, reply_to)
+        event_id = await self._send(room_id, message)
+        emojis = [option.emoji for option in intent.options]
+        await self.records.remember_question(
+            QuestionRecord(event_id, room_id, intent.prompt_id, intent.kind, emojis),
+            intent.target.user_id,
+        )
+        if intent.kind == "one" and emojis and all(emojis):
+            for emoji in emojis:
+                assert emoji is not None
+                await self._send(room_id, build.reaction(event_id, emoji), "m.reaction")
+        return Delivery(message_id=event_id)
+
+    @renders(OpenPairSpace)
+    async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
+        assert self.client is not None
+        client = self.client
+        members = [member.user_id for member in intent.members]
+        name = self.translator.render(intent.name, intent.locale)
+        options = pair_room_options(self.own_user_id, members, name, self.settings.encryption)
+        response = await self.retry.call("open a pair room", lambda: client.room_create(**options))
+        assert isinstance(response, RoomCreateResponse)
+        room_id = response.room_id
+        await self.records.remember_room(room_id, {"kind": "pair", "members": members})
+        place = Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=room_id)
+        log.info("matrix: opened pair room %s for %d members", room_id, len(members))
+        event_id = None
+        if intent.welcome is not None:
+            await self._wait_for_room(room_id, members)
+            text = self.translator.render(intent.welcome, intent.locale)
+            event_id = await self._send(room_id, build.notice(text))
+        return Delivery(message_id=event_id, place=place)
+
+    @renders(ClosePairSpace)
+    async def render_close_pair_space(self, intent: ClosePairSpace) -> Delivery:
+        room_id = intent.target.channel_id
+        if room_id is None:
+            return Delivery()
+        event_id = None
+        assert self.client is not None
+        if intent.farewell is not None and joined(self.client.rooms.get(room_id), self.own_user_id):
+            text = self.translator.render(intent.farewell, intent.locale)
+            event_id = await self._send(room_id, build.notice(text))
+        await self.records.remember_room(room_id, {"kind": "closed"})
+        await self._leave(room_id)
+        return Delivery(message_id=event_id)
+
+    @renders(AttachFile)
+    async def render_attach_file(self, intent: AttachFile) -> Delivery:
+        assert self.client is not None
+        client = self.client
+        room_id = await self._room_for(intent.target)
+        if intent.caption is not None:
+            await self._send(
+                room_id, build.notice(self.translator.render(intent.caption, intent.locale))
+            )
+        if room_id not in client.rooms:
+            await self._wait_for_room(room_id)
+        encrypt = client.rooms[room_id].encrypted
+
+        async def upload() -> Any:
+            response, keys = await client.upload(
+                lambda *_: intent.content,
+                content_type=intent.mime_type,
+                filename=intent.filename,
+                encrypt=encrypt,
+                filesize=len(intent.content),
+            )
+            if isinstance(response, UploadResponse):
+                response.decryption_keys = keys  # type: ignore[attr-defined]
+            return response
+
+        response = await self.retry.call(f"upload {intent.filename}", upload)
+        keys = getattr(response, "decryption_keys", None)
+        location = (
+            {"file": {**keys, "url": response.content_uri}}
+            if encrypt and keys
+            else {"url": response.content_uri}
+        )
+        message = build.file_message(
+            intent.filename, intent.mime_type, len(intent.content), location
+        )
+        return Delivery(message_id=await self._send(room_id, message))

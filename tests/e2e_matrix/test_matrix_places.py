@@ -1,0 +1,113 @@
+"""Pair rooms on Matrix: private, encrypted, exactly the pair and the bot; left when closed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from nio import JoinError
+
+from bot.intents import ClosePairSpace, OpenPairSpace
+from bot.messages import organizer_text
+from bot.places import MemberRef, Place, PlaceKind
+from tests.support.synapse.bot import Conversation, TandemBot, open_community
+from tests.support.synapse.fixtures import MatrixUserFactory
+
+pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(120)]
+
+
+async def test_a_pair_room_has_exactly_the_pair_and_the_bot_and_is_left_when_closed(
+    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
+) -> None:
+    organizer = await matrix_user_factory("organizer")
+    alice = await matrix_user_factory("alice")
+    bob = await matrix_user_factory("bob")
+    carol = await matrix_user_factory("carol")
+    community = await open_community(organizer, tandem_bot, [alice, bob, carol])
+    app = await tandem_bot.start()
+
+    delivery = await app.deliver(
+        OpenPairSpace(
+            target=Place.room("matrix", community),
+            locale="en",
+            community_id="test-community",
+            members=(
+                MemberRef(platform="matrix", user_id=alice.user_id),
+                MemberRef(platform="matrix", user_id=bob.user_id),
+            ),
+            name=organizer_text({"en": "Tandem: Alice & Bob"}),
+            welcome=organizer_text({"en": "Welcome, you two! This room is just for you."}),
+        )
+    )
+    assert delivery is not None
+    assert delivery.place is not None
+    assert delivery.place.kind == PlaceKind.PAIR_SPACE
+    room_id = delivery.place.channel_id
+    assert room_id is not None
+
+    for member in (alice, bob):
+        await member.join(room_id)
+    for member in (alice, bob):
+        welcome = await member.wait_for_message(room_id, sender=tandem_bot.user_id)
+        assert welcome.body == "Welcome, you two! This room is just for you."
+        assert welcome.decrypted
+    await alice.wait_for_join(room_id, bob.user_id)
+    room = alice.client.rooms[room_id]
+    assert sorted(room.users) == sorted([tandem_bot.user_id, alice.user_id, bob.user_id])
+    assert room.invited_users == {}
+    assert room.encrypted
+    assert room.join_rule == "invite"
+    assert room.name == "Tandem: Alice & Bob"
+    # The bot created the room, so it holds full power (100, or creator rank in room v12+).
+    state = await asyncio.wait_for(alice.client.room_get_state(room_id), 10)
+    (create,) = [e for e in state.events if e["type"] == "m.room.create"]
+    assert create["sender"] == tandem_bot.user_id
+    if room.room_version.isdigit() and int(room.room_version) < 12:
+        assert room.power_levels.get_user_level(tandem_bot.user_id) == 100
+    assert room.power_levels.get_user_level(alice.user_id) == 0
+    assert not room.power_levels.can_user_invite(alice.user_id)
+
+    # Someone else from the community cannot get in.
+    refused = await asyncio.wait_for(carol.client.join(room_id), timeout=10)
+    assert isinstance(refused, JoinError)
+
+    # The pair talk in private; the bot reads along but it is not its business.
+    await bob.send_text(room_id, "Hi Alice!")
+    await alice.wait_for_message(room_id, body="Hi Alice!")
+    chat = Conversation(alice, room_id, tandem_bot.user_id, read=1)
+    assert await chat.quiet_for(0.5) == []
+
+    await app.deliver(
+        ClosePairSpace(
+            target=delivery.place,
+            locale="en",
+            farewell=organizer_text({"en": "This tandem has ended. Thank you both!"}),
+        )
+    )
+    (farewell,) = await chat.next()
+    assert farewell.body == "This tandem has ended. Thank you both!"
+    await alice.sync_until(
+        lambda: tandem_bot.user_id not in alice.client.rooms[room_id].users,
+        what="the bot to leave the closed pair room",
+    )
+    assert await tandem_bot.adapter.records.room(room_id) == {"kind": "closed"}
+
+
+async def test_organizers_are_told_by_power_level_or_by_the_config(
+    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
+) -> None:
+    organizer = await matrix_user_factory("organizer")
+    alice = await matrix_user_factory("alice")
+    bob = await matrix_user_factory("bob")
+    community = await open_community(organizer, tandem_bot, [alice, bob])
+    tandem_bot.matrix["admin_user_ids"] = [bob.user_id]
+    await tandem_bot.start()
+    await alice.wait_for_join(community, tandem_bot.user_id)
+
+    adapter = tandem_bot.adapter
+    await adapter.loop.wait_for(lambda: community in adapter.client.rooms, 10)
+    assert await adapter.is_organizer(
+        organizer.user_id
+    )  # the room's creator (power 100 / creator rank)
+    assert await adapter.is_organizer(bob.user_id)  # listed in matrix.admin_user_ids
+    assert not await adapter.is_organizer(alice.user_id)  # power level 0

@@ -1,0 +1,76 @@
+"""Who may invite the bot, who is an organizer, and how the bot's rooms are made."""
+
+from __future__ import annotations
+
+from nio import MatrixRoom, PowerLevels
+
+from adapters.matrix.places import (
+    is_organizer,
+    looks_like_dm,
+    may_invite_bot,
+    pair_room_options,
+)
+from bot.config import MatrixSettings
+
+BOT = "@tandem:example.org"
+ORGA = "@orga:example.org"
+ALICE = "@alice:example.org"
+STRANGER = "@stranger:example.org"
+
+
+def community(version: str = "10") -> MatrixRoom:
+    room = MatrixRoom("!community:example.org", BOT)
+    room.room_version = version
+    for user in (BOT, ORGA, ALICE):
+        room.add_member(user, None, None)
+    room.power_levels = PowerLevels(users={ORGA: 50, ALICE: 0})
+    return room
+
+
+def settings(**values: object) -> MatrixSettings:
+    return MatrixSettings(**values)  # type: ignore[arg-type]
+
+
+def test_organizers_come_from_the_power_level_or_the_config_list() -> None:
+    room = community()
+    assert is_organizer(settings(), room, ORGA)
+    assert not is_organizer(settings(), room, ALICE)
+    assert not is_organizer(settings(admin_power_level=75), room, ORGA)
+    assert is_organizer(settings(admin_user_ids=[STRANGER]), room, STRANGER)
+    assert not is_organizer(settings(), None, ORGA)
+
+
+def test_room_creators_are_organizers_from_room_version_12() -> None:
+    assert is_organizer(settings(), community("12"), ALICE, frozenset({ALICE}))
+    assert not is_organizer(settings(), community("10"), ALICE, frozenset({ALICE}))
+
+
+def test_only_members_of_the_community_may_invite_the_bot() -> None:
+    room = community()
+    assert may_invite_bot(settings(), room.room_id, room, "!dm:example.org", ALICE)
+    assert not may_invite_bot(settings(), room.room_id, room, "!dm:example.org", STRANGER)
+    assert may_invite_bot(settings(), room.room_id, room, room.room_id, STRANGER)
+    assert may_invite_bot(settings(admin_user_ids=[STRANGER]), room.room_id, room, "!x", STRANGER)
+    assert may_invite_bot(settings(), None, None, "!dm:example.org", STRANGER)
+
+
+def test_a_pair_room_is_private_encrypted_and_members_cannot_invite() -> None:
+    options = pair_room_options(BOT, [ALICE, ORGA], "Tandem: A & O", encrypted=True)
+    assert options["invite"] == [ALICE, ORGA]
+    assert options["name"] == "Tandem: A & O"
+    state_types = [event["type"] for event in options["initial_state"]]
+    assert state_types[0] == "m.room.encryption"
+    assert "m.room.guest_access" in state_types
+    levels = options["power_level_override"]
+    assert "users" not in levels  # the server ranks the creator (the bot) itself
+    assert levels["invite"] == levels["kick"] == levels["state_default"] == 100
+    assert levels["users_default"] == levels["events_default"] == 0
+
+
+def test_a_two_person_room_with_the_bot_looks_like_a_dm() -> None:
+    room = MatrixRoom("!dm:example.org", BOT)
+    room.add_member(BOT, None, None)
+    room.add_member(ALICE, None, None)
+    assert looks_like_dm(room, BOT, ALICE)
+    room.add_member(ORGA, None, None)
+    assert not looks_like_dm(room, BOT, ALICE)
