@@ -52,7 +52,9 @@ class App:
         self._store: Store | None = None
         self._router: Router | None = None
         self._stopping = asyncio.Event()
+        self._stop_started = False
         self._stopped = False
+        self._maintenance = asyncio.Lock()
 
     @property
     def store(self) -> Store:
@@ -117,13 +119,16 @@ class App:
 
     async def run_maintenance(self) -> None:
         """Purges and ended pauses (see :mod:`flows.maintenance`); their messages are sent."""
-        try:
-            intents = await run_maintenance(self.store, self.clock, self.settings)
-        except Exception:
-            log.exception("maintenance failed; it runs again at the next interval")
-            return
-        for intent in intents:
-            await self.deliver(intent)
+        async with self._maintenance:
+            if self._stopped:
+                return
+            try:
+                intents = await run_maintenance(self.store, self.clock, self.settings)
+            except Exception:
+                log.exception("maintenance failed; it runs again at the next interval")
+                return
+            for intent in intents:
+                await self.deliver(intent)
 
     async def deliver(self, intent: IntentBase) -> Delivery | None:
         adapter = self.adapters.get(intent.target.platform)
@@ -138,9 +143,12 @@ class App:
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._stopped:
+        if self._stop_started:
             return
-        self._stopped = True
+        self._stop_started = True
+        self.scheduler.pause()
+        async with self._maintenance:  # let a run under way finish with the store still open
+            self._stopped = True
         self.scheduler.stop()
         for adapter in self.adapters.values():
             try:

@@ -34,8 +34,9 @@ from bot.i18n import Translator
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg
 from bot.places import Place, PlaceKind
+from bot.prompts import parse_prompt_id
 from flows.definition import Action, ActionContext
-from flows.engine import FlowEngine, parse_prompt_id
+from flows.engine import FlowEngine
 from flows.registry import FlowRegistry
 from store import Store
 from store.conversations import ConversationRecord
@@ -103,6 +104,9 @@ class Router:
             return await owner.run(self._action_context(member, event))
         if member is not None and active is not None and active.flow_id == owner.id:
             return await self.engine.resume(active, member, event)
+        spell = functools.partial(self.spelling.spell, event.member.platform)
+        if owner.guard is not None and (refusal := owner.guard(member, spell)) is not None:
+            return [self._say(member, event, refusal)]
         member = member or await self.store.members.ensure(
             event.community_id,
             event.member.platform,
@@ -111,9 +115,6 @@ class Router:
             platform_locale=event.locale,
             display_name=event.member.display_name,
         )
-        spell = functools.partial(self.spelling.spell, event.member.platform)
-        if owner.guard is not None and (refusal := owner.guard(member, spell)) is not None:
-            return [self._say(member, event, refusal)]
         intents: list[Intent] = []
         place = event.place
         if place.kind != PlaceKind.DM:

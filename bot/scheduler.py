@@ -35,6 +35,11 @@ class Scheduler:
     def start(self) -> None:
         self._scheduler.start()
 
+    def pause(self) -> None:
+        """No new runs from now on (a run under way finishes)."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+
     def stop(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bot.i18n import Translator
@@ -15,6 +16,7 @@ from bot.intents import AttachFile, Intent, Option
 from bot.messages import Msg, msg
 from flows.definition import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from flows.profile_view import STATUS_LABELS, profile_lines
+from store.members import MemberRecord
 
 FORGET_CHOICES = (
     Option(id="forget", label=msg("forget.confirm"), emoji="✅"),
@@ -93,6 +95,10 @@ async def send_my_data(context: ActionContext) -> list[Intent]:
 MYDATA = Action(command="mydata", description=msg("command.mydata"), run=send_my_data)
 
 
+def something_to_forget(member: MemberRecord | None, _spell: Callable[[str], str]) -> Msg | None:
+    return msg("mydata.nothing") if member is None else None
+
+
 async def finish_forgetting(context: FlowContext) -> list[Msg]:
     if context.answers["confirm"] != "forget":
         return [msg("forget.kept")]
@@ -105,6 +111,7 @@ FORGET = Flow(
     version=1,
     command="forget",
     description=msg("command.forget"),
+    guard=something_to_forget,
     steps=(Step("confirm", ChoiceQuestion(prompt=msg("forget.ask"), options=FORGET_CHOICES)),),
     finish=finish_forgetting,
 )

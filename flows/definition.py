@@ -125,8 +125,9 @@ class Flow:
     locale_step: str | None = None
     timeout: timedelta = timedelta(days=7)
     # Whether this member may start the flow now: None, or the message saying why not. It gets
-    # the member and a function that spells a command the way their platform does.
-    guard: Callable[[MemberRecord, Callable[[str], str]], Msg | None] | None = None
+    # the member (None for someone the bot has no record of) and a function that spells a
+    # command the way their platform does. It runs before any record is created.
+    guard: Callable[[MemberRecord | None, Callable[[str], str]], Msg | None] | None = None
     # Answers known before the first question (e.g. the saved profile, for ``edit``).
     prefill: Callable[[MemberRecord, Store], Awaitable[dict[str, Any]]] | None = None
     _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)

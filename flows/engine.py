@@ -24,6 +24,7 @@ from bot.i18n import Translator, choose_locale
 from bot.intents import Ask, Intent, Option, Say
 from bot.messages import Msg, msg
 from bot.places import Place
+from bot.prompts import make_prompt_id
 from flows.definition import (
     END,
     ChoiceQuestion,
@@ -42,14 +43,7 @@ log = logging.getLogger(__name__)
 
 
 def prompt_id(conversation: ConversationRecord) -> str:
-    return f"{conversation.id}.{conversation.step_seq}"
-
-
-def parse_prompt_id(raw: str) -> tuple[int, int] | None:
-    conversation_id, _, seq = raw.partition(".")
-    if conversation_id.isdigit() and seq.isdigit():
-        return int(conversation_id), int(seq)
-    return None
+    return make_prompt_id(conversation.id, conversation.step_seq)
 
 
 @dataclass

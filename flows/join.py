@@ -100,8 +100,8 @@ def next_in_join(step_id: str) -> NextStep:
     return go
 
 
-def not_twice(member: MemberRecord, spell: Callable[[str], str]) -> Msg | None:
-    if member.joined:
+def not_twice(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    if member is not None and member.joined:
         return msg("join.already_joined", profile=spell("profile"), edit=spell("edit"))
     return None
 

@@ -21,8 +21,10 @@ from store import Store
 from store.members import MemberRecord
 
 
-def must_have_joined(member: MemberRecord, spell: Callable[[str], str]) -> Msg | None:
-    return None if member.joined else msg("profile.not_joined", join=spell("join"))
+def must_have_joined(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    if member is not None and member.joined:
+        return None
+    return msg("profile.not_joined", join=spell("join"))
 
 
 async def show_profile(context: ActionContext) -> list[Intent]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import ClassVar
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bot.adapter import ADAPTERS, Adapter, AdapterIncomplete, EventSink, renders
 from bot.app import App
 from bot.capabilities import TEXT_ONLY, Capabilities
+from bot.clock import FakeClock
 from bot.intents import Delivery, Say
 from bot.tasks import TaskSupervisor
 from tests.conftest import Database, settings_for
@@ -70,3 +72,29 @@ async def test_stop_cancels_running_background_tasks() -> None:
     assert supervisor.running == ["sleeper"]
     await supervisor.cancel_all()
     assert task.cancelled()
+
+
+async def test_maintenance_catches_up_at_start_and_stops_cleanly(
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    first = App(
+        settings_for(sqlite_db.url), clock=clock, adapter_names=["memory"], run_scheduler=False
+    )
+    await first.start()
+    member = await first.store.members.ensure("memory", "memory", "gone", now=clock.now())
+    await first.store.members.update(member.id, now=clock.now(), status="left", left_at=clock.now())
+    await first.stop()
+
+    clock.advance(timedelta(days=31))  # the retention period passed while the bot was down
+    with caplog.at_level(logging.WARNING):
+        second = App(settings_for(sqlite_db.url), clock=clock, adapter_names=["memory"])
+        await second.start()
+        for _ in range(250):  # the catch-up run is scheduled at start; give it up to 5 s
+            if await second.store.members.find("memory", "memory", "gone") is None:
+                break
+            await asyncio.sleep(0.02)
+        purged = await second.store.members.find("memory", "memory", "gone") is None
+        await second.stop()
+    assert purged
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

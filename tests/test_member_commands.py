@@ -181,3 +181,18 @@ async def test_people_who_never_consented_are_purged_after_a_week(
     await app.run_maintenance()
     assert await app.store.members.find("memory", "memory", "ghost") is None
     assert await app.store.dump_table("conversations") == []
+
+
+async def test_commands_of_a_stranger_store_nothing(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    stranger = memory.member("stranger")
+    answers = {}
+    for command in ("forget", "edit", "leave", "profile", "mydata", "resume", "pause", "help"):
+        answers[command] = (await memory.command(stranger, command, locale="en"))[0].text
+    assert answers["forget"] == "I haven't stored anything about you."
+    assert answers["mydata"] == "I haven't stored anything about you."
+    assert answers["edit"].startswith("You haven't joined yet.")
+    assert answers["leave"].startswith("You haven't joined yet.")
+    assert await app.store.dump_table("members") == []

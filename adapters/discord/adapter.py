@@ -42,8 +42,8 @@ from bot.i18n import choose_locale
 from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
 from bot.messages import Msg, msg
 from bot.places import MemberRef, Place, PlaceKind
+from bot.prompts import make_prompt_id, parse_prompt_id
 from bot.render import split_text
-from flows.engine import parse_prompt_id, prompt_id
 from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
@@ -496,7 +496,10 @@ class DiscordAdapter(Adapter):
         conversation = await self.context.store.conversations.active_for(record.id)
         if conversation is None:
             return None
-        return _Current(prompt_id(conversation), Place.model_validate(conversation.place))
+        return _Current(
+            make_prompt_id(conversation.id, conversation.step_seq),
+            Place.model_validate(conversation.place),
+        )
 
     async def _refusal(self, record: MemberRecord | None, prompt: str) -> Msg:
         parsed = parse_prompt_id(prompt)
