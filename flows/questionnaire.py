@@ -181,47 +181,24 @@ def all_extra_questions(settings: Settings) -> list[ExtraQuestionSetting]:
 
 def profile_steps(settings: Settings, next_of: Callable[[str], NextStep]) -> tuple[Step, ...]:
     """The profile questions; ``next_of(step_id)`` says where each goes once answered."""
+
+    def topics(step_id: str, prompt: Msg) -> Step:
+        question = ChoiceQuestion(
+            prompt=prompt, options=topic_options, multiple=True, max_choices=MAX_TOPICS
+        )
+        return Step(step_id, question, next=next_of(step_id))
+
+    def optional_text(step_id: str, prompt: Msg, limit: int) -> Step:
+        question = TextQuestion(
+            prompt=prompt, label=FIELD_LABELS[step_id], optional=True, max_length=limit
+        )
+        return Step(step_id, question, next=next_of(step_id))
+
     return (
-        Step(
-            "offers",
-            ChoiceQuestion(
-                prompt=msg("join.ask_offers", most=MAX_TOPICS),
-                options=topic_options,
-                multiple=True,
-                max_choices=MAX_TOPICS,
-            ),
-            next=next_of("offers"),
-        ),
-        Step(
-            "offer_text",
-            TextQuestion(
-                prompt=msg("join.ask_offer_text"),
-                label=msg("field.offer_text"),
-                optional=True,
-                max_length=300,
-            ),
-            next=next_of("offer_text"),
-        ),
-        Step(
-            "needs",
-            ChoiceQuestion(
-                prompt=msg("join.ask_needs", most=MAX_TOPICS),
-                options=topic_options,
-                multiple=True,
-                max_choices=MAX_TOPICS,
-            ),
-            next=next_of("needs"),
-        ),
-        Step(
-            "need_text",
-            TextQuestion(
-                prompt=msg("join.ask_need_text"),
-                label=msg("field.need_text"),
-                optional=True,
-                max_length=300,
-            ),
-            next=next_of("need_text"),
-        ),
+        topics("offers", msg("join.ask_offers", most=MAX_TOPICS)),
+        optional_text("offer_text", msg("join.ask_offer_text"), 300),
+        topics("needs", msg("join.ask_needs", most=MAX_TOPICS)),
+        optional_text("need_text", msg("join.ask_need_text"), 300),
         Step(
             "goals",
             TextQuestion(
@@ -233,16 +210,7 @@ def profile_steps(settings: Settings, next_of: Callable[[str], NextStep]) -> tup
             ),
             next=next_of("goals"),
         ),
-        Step(
-            "expectations",
-            TextQuestion(
-                prompt=msg("join.ask_expectations"),
-                label=msg("field.expectations"),
-                optional=True,
-                max_length=500,
-            ),
-            next=next_of("expectations"),
-        ),
+        optional_text("expectations", msg("join.ask_expectations"), 500),
         Step(
             "languages",
             ChoiceQuestion(
@@ -281,7 +249,7 @@ def profile_steps(settings: Settings, next_of: Callable[[str], NextStep]) -> tup
             "city",
             TextQuestion(
                 prompt=msg("join.ask_city"),
-                label=msg("field.city"),
+                label=FIELD_LABELS["city"],
                 optional=True,
                 max_length=100,
             ),

@@ -348,3 +348,46 @@ async def test_joining_twice_points_to_profile_and_edit(make_app: AppFactory) ->
         "Du bist schon dabei! Mit /tandem profile siehst du dein Profil, "
         "mit /tandem edit änderst du eine Antwort."
     )
+
+
+async def test_the_organizers_own_questions_are_asked_shown_and_saved(
+    make_app: AppFactory,
+) -> None:
+    program = {
+        "topics": [
+            {"id": "baking", "en": "Baking bread", "de": "Brot backen"},
+            {"id": "beekeeping", "en": "Beekeeping", "de": "Imkern"},
+        ],
+        "extra_questions": [
+            {"id": "role", "kind": "text", "en": "Your role?", "de": "Deine Rolle?"},
+            {
+                "id": "years",
+                "kind": "one",
+                "en": "How long have you been with us?",
+                "de": "Wie lange bist du schon dabei?",
+                "options": [
+                    {"id": "new", "en": "Under a year", "de": "Unter einem Jahr"},
+                    {"id": "old", "en": "A year or more", "de": "Ein Jahr oder länger"},
+                ],
+            },
+        ],
+    }
+    app = await make_app("memory-text", program=program)
+    memory = memory_of(app)
+    kai = memory.member("kai")
+    await memory.command(kai, "join")
+    for typed in ("English", "1", "Baking bread", "-", "2", "-", "Bake a sourdough loaf", "-"):
+        await memory.say(kai, typed)
+    for typed in ("2", "Berlin", "1", "1"):  # languages, time zone, availability, video
+        await memory.say(kai, typed)
+    assert memory.last(kai).text.startswith("Your role?")
+    await memory.say(kai, "Treasurer")
+    assert memory.last(kai).text.startswith("How long have you been with us?\n\n1. Under a year")
+    summary = (await memory.say(kai, "A year or more"))[-1].text
+    assert "• What I can offer: Baking bread" in summary
+    assert "• Your role?: Treasurer" in summary
+    assert "• How long have you been with us?: A year or more" in summary
+    await memory.say(kai, "save")
+    _, answers = await stored(app, "kai")
+    assert (answers["extra_role"], answers["extra_years"]) == ("Treasurer", "old")
+    assert answers["offers"] == ["baking"]
