@@ -65,6 +65,8 @@ class FlowContext:
     program: ProgramSettings
     # Where the conversation takes place (the member's DM).
     place: Place
+    # A command as the member's platform spells it ("/tandem profile", "!tandem profile").
+    spell: Callable[[str], str]
 
 
 Prompt = Msg | Callable[[FlowContext], Msg]

@@ -11,6 +11,7 @@ stale and changes nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -319,6 +320,7 @@ class FlowEngine:
             store=self.store,
             program=self.settings.program_for(turn.conversation.community_id),
             place=self._place(turn),
+            spell=functools.partial(self.spelling.spell, turn.event.member.platform),
         )
 
     def _options(self, question: ChoiceQuestion, context: FlowContext) -> tuple[Option, ...]:

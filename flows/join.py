@@ -57,6 +57,8 @@ def privacy_notice(context: FlowContext) -> Msg:
         version=program.privacy_notice_version,
         days=program.retention_days_after_leaving,
         contact=contact,
+        mydata=context.spell("mydata"),
+        forget=context.spell("forget"),
     )
 
 
@@ -126,7 +128,14 @@ def build_join(settings: Settings) -> Flow:
             paused_until=None,
             dm_place=context.place.model_dump(mode="json", exclude_none=True),
         )
-        return [msg("join.done")]
+        return [
+            msg(
+                "join.done",
+                profile=context.spell("profile"),
+                edit=context.spell("edit"),
+                pause=context.spell("pause"),
+            )
+        ]
 
     return Flow(
         id="join",

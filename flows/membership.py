@@ -56,7 +56,13 @@ async def finish_leaving(context: FlowContext) -> list[Msg]:
     await context.store.members.update(
         context.member.id, now=context.now, status=MemberStatus.LEFT, left_at=context.now
     )
-    return [msg("leave.done", days=context.program.retention_days_after_leaving)]
+    return [
+        msg(
+            "leave.done",
+            days=context.program.retention_days_after_leaving,
+            forget=context.spell("forget"),
+        )
+    ]
 
 
 LEAVE = Flow(
