@@ -18,7 +18,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from nio import RoomMessageNotice, RoomSendResponse
+from nio import ReactionEvent, RoomMessageNotice, RoomSendResponse
 from nio.api import Api
 
 from bot.app import App
@@ -112,6 +112,18 @@ class Conversation:
         for message in messages:
             assert isinstance(message, RoomMessageNotice), f"not a notice: {message}"
         return messages
+
+    def bot_reactions(self, event_id: str) -> list[str]:
+        """The keys of the reactions the bot put on ``event_id`` (the one-click answers under
+        a question), as far as the member has synced."""
+        return [
+            event.key
+            for room_id, event in self.member.timeline
+            if room_id == self.room_id
+            and isinstance(event, ReactionEvent)
+            and event.sender == self.bot_user_id
+            and event.reacts_to == event_id
+        ]
 
     async def say(self, text: str, within: float = DEFAULT_TIMEOUT) -> str:
         return await self.member.send_text(self.room_id, text, within=within)
