@@ -25,6 +25,7 @@ from bot.router import Router
 from bot.scheduler import MAINTENANCE_EVERY_MINUTES, Scheduler
 from bot.tasks import TaskSupervisor
 from flows import build_registry
+from flows.engine import FlowEngine
 from flows.maintenance import run_maintenance
 from store import Store
 
@@ -85,7 +86,7 @@ class App:
         spelling = CommandSpelling(
             {platform: a.capabilities.command_format for platform, a in self.adapters.items()}
         )
-        self._router = Router(
+        engine = FlowEngine(
             build_registry(self.settings),
             self._store,
             self.clock,
@@ -93,6 +94,7 @@ class App:
             self.settings,
             spelling,
         )
+        self._router = Router(engine)
         for adapter in self.adapters.values():
             await adapter.start(self.handle_event)
         if self.run_scheduler:

@@ -18,9 +18,7 @@ import logging
 from weakref import WeakValueDictionary
 
 from bot.answers import Control, control_word
-from bot.clock import Clock
-from bot.commands import CommandSpec, CommandSpelling
-from bot.config import Settings
+from bot.commands import CommandSpec
 from bot.events import (
     ChoicePicked,
     CommandInvoked,
@@ -30,15 +28,12 @@ from bot.events import (
     MemberReturned,
     TextReplied,
 )
-from bot.i18n import Translator
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg
 from bot.places import Place, PlaceKind
 from bot.prompts import parse_prompt_id
 from flows.definition import Action, ActionContext
 from flows.engine import FlowEngine
-from flows.registry import FlowRegistry
-from store import Store
 from store.conversations import ConversationRecord
 from store.members import MemberRecord, MemberStatus
 
@@ -46,22 +41,16 @@ log = logging.getLogger(__name__)
 
 
 class Router:
-    def __init__(
-        self,
-        registry: FlowRegistry,
-        store: Store,
-        clock: Clock,
-        translator: Translator,
-        settings: Settings,
-        spelling: CommandSpelling,
-    ) -> None:
-        self.registry = registry
-        self.store = store
-        self.clock = clock
-        self.translator = translator
-        self.spelling = spelling
-        self.settings = settings
-        self.engine = FlowEngine(registry, store, clock, translator, settings, spelling)
+    """Routes events; the services it shares with the flow engine are the engine's."""
+
+    def __init__(self, engine: FlowEngine) -> None:
+        self.engine = engine
+        self.registry = engine.registry
+        self.store = engine.store
+        self.clock = engine.clock
+        self.translator = engine.translator
+        self.spelling = engine.spelling
+        self.settings = engine.settings
         self._locks: WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = WeakValueDictionary()
 
     def commands(self) -> list[CommandSpec]:
