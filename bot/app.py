@@ -14,8 +14,8 @@ import signal
 from collections.abc import Sequence
 
 from bot.adapter import Adapter, AdapterContext, load_adapter_class
+from bot.capabilities import Platforms
 from bot.clock import Clock, SystemClock
-from bot.commands import CommandSpelling
 from bot.config import Settings
 from bot.events import EventBase
 from bot.i18n import Translator, choose_locale
@@ -83,16 +83,14 @@ class App:
             request_stop=self.request_stop,
         )
         self.adapters = {cls.platform: cls(context) for cls in classes}
-        spelling = CommandSpelling(
-            {platform: a.capabilities.command_format for platform, a in self.adapters.items()}
-        )
+        platforms = Platforms({platform: a.capabilities for platform, a in self.adapters.items()})
         engine = FlowEngine(
             build_registry(self.settings),
             self._store,
             self.clock,
             self.translator,
             self.settings,
-            spelling,
+            platforms,
         )
         self._router = Router(engine)
         for adapter in self.adapters.values():

@@ -8,6 +8,8 @@ Matrix or the console).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.places import Frozen
 
 
@@ -38,3 +40,22 @@ RICH = Capabilities(
     command_format="/tandem {name}",
 )
 TEXT_ONLY = Capabilities(reactions=True, max_message_length=30000, command_format="!tandem {name}")
+
+
+class Platforms:
+    """What the running adapters can do, as the kernel needs to know it.
+
+    ``spell("discord", "join")`` → ``/tandem join``; ``whispers("matrix")`` → False: a reply to
+    one member in a shared room would be seen by everyone, so private answers go to the DM.
+    """
+
+    def __init__(self, capabilities: Mapping[str, Capabilities]) -> None:
+        self._capabilities = dict(capabilities)
+
+    def spell(self, platform: str, name: str) -> str:
+        known = self._capabilities.get(platform)
+        return (known.command_format if known else "{name}").format(name=name)
+
+    def whispers(self, platform: str) -> bool:
+        known = self._capabilities.get(platform)
+        return bool(known and known.ephemeral)

@@ -1,13 +1,13 @@
-"""The commands a member can run, and how each platform spells them.
+"""The commands a member can run.
 
-Flows declare the command that starts them; the kernel adds the controls every conversation
-knows (``help``, ``cancel``, ``back``). Adapters register these (Discord as slash
-subcommands); messages name a command the way the member's platform spells it.
+Flows and actions declare the command that starts them; the kernel adds the controls every
+conversation knows (``help``, ``cancel``, ``back``). Adapters register these (Discord as slash
+subcommands); messages name a command the way the member's platform spells it
+(:class:`bot.capabilities.Platforms`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.messages import Msg, msg
@@ -34,13 +34,3 @@ BUILTIN_COMMANDS = (
     CommandSpec("cancel", msg("command.cancel")),
     CommandSpec("back", msg("command.back")),
 )
-
-
-class CommandSpelling:
-    """``spell("discord", "join")`` → ``/tandem join``, from each adapter's capabilities."""
-
-    def __init__(self, formats: Mapping[str, str]) -> None:
-        self._formats = dict(formats)
-
-    def spell(self, platform: str, name: str) -> str:
-        return self._formats.get(platform, "{name}").format(name=name)

@@ -49,7 +49,7 @@ class Router:
         self.store = engine.store
         self.clock = engine.clock
         self.translator = engine.translator
-        self.spelling = engine.spelling
+        self.platforms = engine.platforms
         self.settings = engine.settings
         self._locks: WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = WeakValueDictionary()
 
@@ -90,10 +90,10 @@ class Router:
                 self._help(member, event),
             ]
         if isinstance(owner, Action):
-            return await owner.run(self._action_context(member, event))
+            return await self._run_action(owner, member, event)
         if member is not None and active is not None and active.flow_id == owner.id:
             return await self.engine.resume(active, member, event)
-        spell = functools.partial(self.spelling.spell, event.member.platform)
+        spell = functools.partial(self.platforms.spell, event.member.platform)
         if owner.guard is not None and (refusal := owner.guard(member, spell)) is not None:
             return [self._say(member, event, refusal)]
         member = member or await self.store.members.ensure(
@@ -124,16 +124,26 @@ class Router:
             event.community_id, event.member.platform, event.member.user_id
         )
 
-    def _action_context(self, member: MemberRecord | None, event: CommandInvoked) -> ActionContext:
-        return ActionContext(
+    async def _run_action(
+        self, action: Action, member: MemberRecord | None, event: CommandInvoked
+    ) -> list[Intent]:
+        place = event.place
+        whispered = place.kind == PlaceKind.DM or self.platforms.whispers(place.platform)
+        context = ActionContext(
             event=event,
             member=member,
             locale=self.engine.locale(member, event),
             now=self.clock.now(),
             store=self.store,
             program=self.settings.program_for(event.community_id),
-            spell=functools.partial(self.spelling.spell, event.member.platform),
+            spell=functools.partial(self.platforms.spell, event.member.platform),
+            private_place=place if whispered else Place.dm(event.member),
         )
+        intents = await action.run(context)
+        if not whispered and not any(intent.target == place for intent in intents):
+            # The answer went to the DM; say so where the command was given.
+            intents.insert(0, self._say(member, event, msg("conversation.answered_in_dm")))
+        return intents
 
     async def _answer(self, event: EventBase) -> list[Intent]:
         member, active = await self._find_with_conversation(event)
@@ -194,7 +204,7 @@ class Router:
         lines = [
             msg(
                 "help.line",
-                command=self.spelling.spell(event.member.platform, spec.name),
+                command=self.platforms.spell(event.member.platform, spec.name),
                 description=spec.description,
             )
             for spec in self.commands()

@@ -71,7 +71,7 @@ async def send_my_data(context: ActionContext) -> list[Intent]:
     place = context.dm_place()
     common: dict[str, Any] = {"target": place, "locale": context.locale}
     intents: list[Intent] = []
-    if place != context.event.place:
+    if context.private_place != place:  # e.g. a note only they see in the Discord channel
         intents.append(context.reply(msg("mydata.sent_privately")))
     intents += [
         AttachFile(

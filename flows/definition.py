@@ -208,15 +208,18 @@ class ActionContext:
     store: Store
     program: ProgramSettings
     spell: Callable[[str], str]
+    # Where only the member sees an answer: where the command was given if that is the DM or
+    # the platform can whisper there (Discord's ephemeral replies), else the member's DM.
+    private_place: Place
 
     @property
     def argument(self) -> str:
         return " ".join(self.event.args).strip()
 
     def reply(self, text: Msg) -> Say:
-        """An answer where the command was given, seen only by the member."""
+        """An answer only the member sees (see ``private_place``)."""
         return Say(
-            target=self.event.place,
+            target=self.private_place,
             locale=self.locale,
             in_reply_to=self.event.event_id,
             text=text,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answers import Control, is_skip, parse_choices
+from bot.capabilities import Platforms
 from bot.clock import Clock
-from bot.commands import CommandSpelling
 from bot.config import Settings
 from bot.events import ChoicePicked, CommandInvoked, EventBase, FormSubmitted, TextReplied
 from bot.i18n import Translator, choose_locale
@@ -69,9 +69,9 @@ class FlowEngine:
         clock: Clock,
         translator: Translator,
         settings: Settings,
-        spelling: CommandSpelling,
+        platforms: Platforms,
     ) -> None:
-        self.spelling = spelling
+        self.platforms = platforms
         self.registry = registry
         self.store = store
         self.clock = clock
@@ -320,14 +320,14 @@ class FlowEngine:
             store=self.store,
             program=self.settings.program_for(turn.conversation.community_id),
             place=self._place(turn),
-            spell=functools.partial(self.spelling.spell, turn.event.member.platform),
+            spell=functools.partial(self.platforms.spell, turn.event.member.platform),
         )
 
     def _options(self, question: ChoiceQuestion, context: FlowContext) -> tuple[Option, ...]:
         return question.options(context) if callable(question.options) else question.options
 
     def _spell(self, turn: _Turn) -> str:
-        return self.spelling.spell(turn.event.member.platform, turn.flow.command)
+        return self.platforms.spell(turn.event.member.platform, turn.flow.command)
 
     def _place(self, turn: _Turn) -> Place:
         return Place.model_validate(turn.conversation.place)

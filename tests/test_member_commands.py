@@ -7,7 +7,7 @@ from datetime import timedelta
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
-from bot.places import MemberRef
+from bot.places import MemberRef, Place
 from tests.conftest import AppFactory
 from tests.support.onboarding import TRANSCRIPT, play_on_memory
 
@@ -196,3 +196,20 @@ async def test_commands_of_a_stranger_store_nothing(make_app: AppFactory) -> Non
     assert answers["edit"].startswith("You haven't joined yet.")
     assert answers["leave"].startswith("You haven't joined yet.")
     assert await app.store.dump_table("members") == []
+
+
+async def test_profile_asked_in_a_shared_room_stays_private(make_app: AppFactory) -> None:
+    room = Place.room("memory", "general")
+    rich = await make_app("memory")  # can whisper in the room, like Discord's ephemeral replies
+    memory, ana = await joined(rich, "ana")
+    seen = await memory.command(ana, "profile", place=room)
+    assert [(r.place, r.intent.private) for r in seen] == [(room, True)]
+    assert seen[0].text.startswith("Dein Profil")
+
+    text_only = await make_app("memory-text")  # cannot, like Matrix: the profile goes to the DM
+    memory, ben = await joined(text_only, "ben")
+    seen = await memory.command(ben, "profile", place=room)
+    assert seen[0].place == room
+    assert seen[0].text == "Ich habe dir per Direktnachricht geantwortet."
+    assert seen[1].place.kind == "dm"
+    assert seen[1].text.startswith("Dein Profil")

@@ -304,7 +304,7 @@ class DiscordAdapter(Adapter):
                     locale = self._locale(record, event.locale)
                     await reply.finish(
                         updated_view=updated_view,
-                        notice=self._text(msg("discord.answered_in_dm"), locale),
+                        notice=self._text(msg("conversation.answered_in_dm"), locale),
                         received=self._text(msg("discord.answer_received"), locale),
                     )
             finally:
