@@ -76,7 +76,7 @@ class Router:
 
     async def _command(self, event: CommandInvoked) -> list[Intent]:
         name = event.name.casefold()
-        member, active = await self._find_with_conversation(event)
+        member, active, _ended = await self._find_live(event)
         if name in {control.value for control in Control}:
             if member is not None and active is not None:
                 return await self.engine.control(active, member, event, Control(name))
@@ -119,10 +119,15 @@ class Router:
             event.community_id, event.member.platform, event.member.user_id
         )
 
-    async def _find(self, event: EventBase) -> MemberRecord | None:
-        return await self.store.members.find(
-            event.community_id, event.member.platform, event.member.user_id
-        )
+    async def _find_live(
+        self, event: EventBase
+    ) -> tuple[MemberRecord | None, ConversationRecord | None, Say | None]:
+        """The member, their conversation if it can go on, and a notice if it just ended."""
+        member, active = await self._find_with_conversation(event)
+        if member is None or active is None:
+            return member, None, None
+        live, notice = await self.engine.settle(active, member, event)
+        return member, live, notice
 
     async def _run_action(
         self, action: Action, member: MemberRecord | None, event: CommandInvoked
@@ -146,12 +151,17 @@ class Router:
         return intents
 
     async def _answer(self, event: EventBase) -> list[Intent]:
-        member, active = await self._find_with_conversation(event)
+        member, conversation = await self._find_with_conversation(event)
         prompt = getattr(event, "prompt_id", None)
         if prompt is not None and (
-            refused := await self._refuse_foreign(member, active, event, prompt)
+            refused := await self._refuse_foreign(member, conversation, event, prompt)
         ):
             return [refused]
+        active = None
+        if member is not None and conversation is not None:
+            active, ended = await self.engine.settle(conversation, member, event)
+            if ended is not None:
+                return [ended]
         if member is None or active is None:
             if isinstance(event, ChoicePicked | FormSubmitted):
                 return [self._say(member, event, msg("prompt.stale"))]
@@ -183,17 +193,16 @@ class Router:
         return None
 
     async def _member_returned(self, event: MemberReturned) -> list[Intent]:
-        member, active = await self._find_with_conversation(event)
+        member, active, _ended = await self._find_live(event)
         if member is None or active is None:
             return []
         return await self.engine.resume(active, member, event)
 
     async def _member_left(self, event: MemberLeft) -> list[Intent]:
-        member = await self._find(event)
+        member, active = await self._find_with_conversation(event)
         if member is None:
             return []
         now = self.clock.now()
-        active = await self.store.conversations.active_for(member.id)
         if active is not None:
             await self.store.conversations.end(active, status="cancelled", now=now)
         await self.store.members.update(member.id, now=now, status=MemberStatus.LEFT, left_at=now)

@@ -173,6 +173,9 @@ class Flow:
     def first_step(self) -> Step:
         return self.steps[0]
 
+    def has_step(self, step_id: str) -> bool:
+        return step_id in self._by_id
+
     def step(self, step_id: str) -> Step:
         try:
             return self._by_id[step_id]

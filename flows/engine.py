@@ -104,6 +104,24 @@ class FlowEngine:
         intents += self._enter(turn)
         return intents
 
+    async def settle(
+        self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
+    ) -> tuple[ConversationRecord | None, Say | None]:
+        """The conversation if it can go on; else it is ended, with what to tell the member.
+
+        A conversation of a flow version (or step) this release no longer has is ended as
+        ``retired``; one left alone past ``expires_at`` as ``expired``.
+        """
+        now = self.clock.now()
+        turn = self._turn(conversation, member, event)
+        if turn is None:
+            await self.store.conversations.end(conversation, status="retired", now=now)
+            return None, self._plain_say(member, event, msg("conversation.gone"))
+        if now >= conversation.expires_at:
+            await self.store.conversations.end(conversation, status="expired", now=now)
+            return None, self._say(turn, msg("conversation.expired", command=self._spell(turn)))
+        return conversation, None
+
     async def resume(
         self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
     ) -> list[Intent]:
@@ -120,9 +138,6 @@ class FlowEngine:
         turn = self._turn(conversation, member, event)
         if turn is None:
             return [self._plain_say(member, event, msg("conversation.gone"))]
-        if self.clock.now() >= conversation.expires_at:
-            await self.store.conversations.end(conversation, status="expired", now=self.clock.now())
-            return [self._say(turn, msg("conversation.expired", command=self._spell(turn)))]
         answered = _answered_prompt(event)
         if answered is not None and answered != prompt_id(conversation):
             return [self._say(turn, msg("prompt.stale"))]
@@ -292,8 +307,10 @@ class FlowEngine:
         self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
     ) -> _Turn | None:
         flow = self.registry.get(conversation.flow_id)
-        if flow is None or flow.version != conversation.flow_version:
-            # A newer release changed this flow; its old state cannot be trusted.
+        known = flow is not None and flow.version == conversation.flow_version
+        if flow is None or not known or not flow.has_step(conversation.step_id):
+            # A newer release (or new organizer questions) changed this flow; its old state
+            # cannot be trusted.
             log.info("conversation %s is of a retired flow version", conversation.id)
             return None
         return _Turn(flow, conversation, member, event)

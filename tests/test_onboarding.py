@@ -3,10 +3,13 @@ and a text-only (Matrix-like) capability profile."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.app import App
+from bot.clock import FakeClock
 from bot.intents import Ask, Say
 from bot.places import Place
 from tests.conftest import AppFactory
@@ -299,9 +302,9 @@ async def test_a_button_from_before_a_restart_still_answers(make_app: AppFactory
     assert seen[0].text.startswith("Let's start with your strengths")
 
 
-async def test_a_conversation_left_alone_for_a_week_expires(make_app: AppFactory, clock) -> None:  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
+async def test_a_conversation_left_alone_for_a_week_expires(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
     app = await make_app("memory")
     memory = memory_of(app)
     noa = memory.member("noa")
@@ -391,3 +394,40 @@ async def test_the_organizers_own_questions_are_asked_shown_and_saved(
     _, answers = await stored(app, "kai")
     assert (answers["extra_role"], answers["extra_years"]) == ("Treasurer", "old")
     assert answers["offers"] == ["baking"]
+
+
+async def test_a_conversation_of_a_retired_flow_version_is_ended_and_join_starts_fresh(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory = memory_of(app)
+    old = memory.member("old")
+    await memory.command(old, "join")
+    await memory.pick(old, "en")
+    member = await app.store.members.find("memory", "memory", "old")
+    assert member is not None
+    async with app.store.connections.write() as connection:  # as if an older release started it
+        await connection.exec_driver_sql("UPDATE conversations SET flow_version = 1")
+    seen = await memory.pick(old, "agree")
+    assert seen[0].text.startswith("This conversation was changed by an update")
+    restarted = await memory.command(old, "join")
+    assert restarted[-1].intent.question.id == "join.ask_language"
+    active = await app.store.conversations.active_for(member.id)
+    assert active is not None
+    assert active.flow_version == 2
+
+
+async def test_join_after_a_week_away_starts_fresh_instead_of_resuming(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory")
+    memory = memory_of(app)
+    gus = memory.member("gus")
+    await memory.command(gus, "join")
+    await memory.pick(gus, "en")
+    clock.advance(timedelta(days=8))
+    seen = await memory.command(gus, "join")
+    assert [r.text for r in seen][:2] == [
+        "Hi! I'm Tandem 👋 I connect members who can learn from each other.",
+        "Which language should I use with you?",
+    ]
