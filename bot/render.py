@@ -23,7 +23,7 @@ def question_as_text(ask: Ask, translator: Translator) -> str:
         hint = msg("ask.hint_many") if ask.kind == "many" else msg("ask.hint_one")
         lines.append("")
         lines.append(translator.render(hint, ask.locale))
-    elif ask.optional:
+    if ask.optional:
         lines.append(translator.render(msg("ask.hint_optional"), ask.locale))
     return "\n".join(lines)
 

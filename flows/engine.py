@@ -212,6 +212,7 @@ class FlowEngine:
             )
         options = self._options(question, context)
         return Ask(
+            optional=question.min_choices == 0,
             kind="many" if question.multiple else "one",
             options=options,
             min_choices=question.min_choices,
@@ -227,22 +228,25 @@ class FlowEngine:
         if isinstance(question, TextQuestion):
             return self._parse_text(question, _text_of(event, turn.step.id), context)
         options = self._options(question, context)
+        optional = question.min_choices == 0
         if isinstance(event, ChoicePicked):
             chosen: tuple[str, ...] | None = event.choice_ids
         else:
-            chosen = parse_choices(
-                _text_of(event, turn.step.id),
-                options,
-                self.translator,
-                multiple=question.multiple,
+            text = _text_of(event, turn.step.id)
+            skipped = optional and (not text.strip() or is_skip(text, self.translator))
+            chosen = (
+                ()
+                if skipped
+                else parse_choices(text, options, self.translator, multiple=question.multiple)
             )
         known = {option.id for option in options}
-        if chosen is None or not set(chosen) <= known or (not chosen and not question.multiple):
+        empty_refused = not chosen and not question.multiple and not optional
+        if chosen is None or not set(chosen) <= known or empty_refused:
             raise Invalid(msg("answer.choice_not_understood", last=len(options)))
         if not question.multiple:
-            if len(chosen) != 1:
+            if len(chosen) > 1:
                 raise Invalid(msg("answer.choose_one"))
-            return chosen[0]
+            return chosen[0] if chosen else None
         most = question.max_choices or len(options)
         if len(chosen) < question.min_choices:
             raise Invalid(

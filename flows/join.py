@@ -35,6 +35,7 @@ from flows.profile_view import profile_lines
 from flows.questionnaire import (
     CONSENT,
     LANGUAGES,
+    after_format,
     editable_fields,
     profile_answers,
     profile_steps,
@@ -95,9 +96,8 @@ def next_in_join(step_id: str) -> NextStep:
     def go(answer: Any, context: FlowContext) -> str:
         if not context.answers.get("change_which"):
             return FOLLOWING
-        if step_id == "format" and answer in {"in_person", "either"}:
-            return "city"
-        return "confirm"
+        back_to_summary = after_format("confirm") if step_id == "format" else "confirm"
+        return back_to_summary(answer, context) if callable(back_to_summary) else back_to_summary
 
     return go
 

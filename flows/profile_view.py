@@ -9,6 +9,7 @@ from bot.messages import Msg, msg, organizer_text
 from flows.questionnaire import (
     FIELD_LABELS,
     FORMATS,
+    IN_PERSON,
     LANGUAGE_NAMES,
     SLOTS,
     extra_step_id,
@@ -44,7 +45,7 @@ def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg
     }
     lines = []
     for field, label in FIELD_LABELS.items():
-        if field == "city" and answers.get("format") not in {"in_person", "either"}:
+        if field == "city" and answers.get("format") not in IN_PERSON:
             continue
         value = answers.get("city") if field == "city" else values[field]
         lines.append(msg("profile.line", label=label, value=value or NOT_GIVEN))

@@ -137,15 +137,18 @@ def check_timezone(text: str, _context: FlowContext) -> str:
     return zone
 
 
+IN_PERSON = frozenset({"in_person", "either"})
+
+
 def meets_in_person(context: FlowContext) -> bool:
-    return context.answers.get("format") in {"in_person", "either"}
+    return context.answers.get("format") in IN_PERSON
 
 
 def extra_step_id(question: ExtraQuestionSetting) -> str:
     return f"extra_{question.id}"
 
 
-def _extra_question(question: ExtraQuestionSetting) -> Step:
+def _extra_question(question: ExtraQuestionSetting, next_step: NextStep) -> Step:
     prompt = organizer_text(question.texts())
     asked: TextQuestion | ChoiceQuestion
     if question.kind == "text":
@@ -166,7 +169,7 @@ def _extra_question(question: ExtraQuestionSetting) -> Step:
     def asked_here(context: FlowContext) -> bool:
         return any(q.id == question.id for q in context.program.extra_questions)
 
-    return Step(extra_step_id(question), asked, when=asked_here)
+    return Step(extra_step_id(question), asked, next=next_step, when=asked_here)
 
 
 def all_extra_questions(settings: Settings) -> list[ExtraQuestionSetting]:
@@ -256,7 +259,10 @@ def profile_steps(settings: Settings, next_of: Callable[[str], NextStep]) -> tup
             next=next_of("city"),
             when=meets_in_person,
         ),
-        *(_extra_question(question) for question in all_extra_questions(settings)),
+        *(
+            _extra_question(question, next_of(extra_step_id(question)))
+            for question in all_extra_questions(settings)
+        ),
     )
 
 
@@ -274,7 +280,7 @@ def profile_answers(answers: dict[str, Any], settings_steps: tuple[Step, ...]) -
     """Only the answers that belong in the profile (not language, consent or confirmation);
     a place to meet is dropped once the member chose video only."""
     keep = {step.id for step in settings_steps}
-    if answers.get("format") not in {"in_person", "either"}:
+    if answers.get("format") not in IN_PERSON:
         keep.discard("city")
     return {key: value for key, value in answers.items() if key in keep}
 
@@ -283,7 +289,7 @@ def after_format(default: NextStep) -> NextStep:
     """Someone who now meets in person is asked where; otherwise ``default``."""
 
     def go(answer: Any, context: FlowContext) -> str:
-        if answer in {"in_person", "either"}:
+        if answer in IN_PERSON:
             return "city"
         return default(answer, context) if callable(default) else default
 

@@ -3,7 +3,8 @@
 Accepted: an IANA name in any case ("europe/berlin"); a city or a country in English or German
 ("Berlin", "new york", "Wien", "Schweiz"; names from Babel's locale data; a country only when
 all its zones keep the same time); or a whole-hour UTC offset ("UTC+2", "GMT-5", "+03:00").
-The result is always an IANA name, so daylight saving time is right all year.
+The result is always an existing IANA name, the current one where a zone was renamed; a city
+or country gives a zone that knows daylight saving time, an offset a fixed one.
 """
 
 from __future__ import annotations
@@ -35,18 +36,23 @@ def _names() -> tuple[dict[str, str], dict[str, list[str]], dict[str, list[str]]
     by_name: dict[str, str] = {}
     by_city: dict[str, list[str]] = {}
     by_country: dict[str, list[str]] = {}
+    aliases = get_global("zone_aliases")  # old names: Europe/Kiev → Europe/Kyiv
     for name in sorted(available_timezones()):
         if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or "/" not in name:
             continue
-        by_name[_key(name)] = name
+        canonical = aliases.get(name, name)
+        zone = canonical if canonical in available_timezones() else name
+        by_name[_key(name)] = zone
         cities = {name.rsplit("/", 1)[-1]}
         for locale in SUPPORTED_LOCALES:
             try:
-                cities.add(get_timezone_location(name, locale=locale, return_city=True))
+                cities.add(get_timezone_location(zone, locale=locale, return_city=True))
             except (LookupError, ValueError):
                 continue
         for city in cities:
-            by_city.setdefault(_key(city), []).append(name)
+            zones = by_city.setdefault(_key(city), [])
+            if zone not in zones:
+                zones.append(zone)
     for territory, zones in get_global("territory_zones").items():
         for locale in SUPPORTED_LOCALES:
             country = Locale(locale).territories.get(territory)
@@ -83,8 +89,8 @@ def _from_offset(text: str) -> str | None:
     if offset is None:
         return None
     sign, hours, minutes = offset.group(1), int(offset.group(2)), offset.group(3)
-    if minutes not in (None, "00") or hours > 14:
-        return None
+    if minutes not in (None, "00") or hours > (14 if sign == "+" else 12):
+        return None  # no whole-hour zone exists there (and UTC+5:30 needs a city name)
     if hours == 0:
         return "UTC"
     # POSIX-style Etc zones count the other way round: UTC+2 is Etc/GMT-2.

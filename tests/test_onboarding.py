@@ -431,3 +431,44 @@ async def test_join_after_a_week_away_starts_fresh_instead_of_resuming(
         "Hi! I'm Tandem 👋 I connect members who can learn from each other.",
         "Which language should I use with you?",
     ]
+
+
+async def test_an_optional_organizer_choice_can_be_skipped_and_edited_alone(
+    make_app: AppFactory,
+) -> None:
+    two_options = [{"id": "a", "en": "A", "de": "A"}, {"id": "b", "en": "B", "de": "B"}]
+    program = {
+        "extra_questions": [
+            {
+                "id": "team",
+                "kind": "one",
+                "en": "Team?",
+                "de": "Team?",
+                "optional": True,
+                "options": two_options,
+            },
+            {"id": "floor", "kind": "text", "en": "Floor?", "de": "Etage?"},
+        ]
+    }
+    app = await make_app("memory-text", program=program)
+    memory = memory_of(app)
+    liv = memory.member("liv")
+    await memory.command(liv, "join")
+    for typed in ("English", "1", "1", "-", "2", "-", "Delegate more", "-", "2", "UTC", "1", "1"):
+        await memory.say(liv, typed)
+    assert memory.last(liv).text.startswith("Team?")
+    assert '(Optional: write "-" to skip.)' in memory.last(liv).text
+    await memory.say(liv, "-")
+    assert memory.last(liv).text.startswith("Floor?")
+    await memory.say(liv, "3")
+    await memory.say(liv, "save")
+    _, answers = await stored(app, "liv")
+    assert (answers["extra_team"], answers["extra_floor"]) == (None, "3")
+
+    await memory.command(liv, "edit")
+    await memory.say(liv, "Team?")
+    await memory.say(liv, "B")
+    saved = memory.last(liv).text
+    assert saved.startswith("Saved! Your profile now:")  # straight back, not on to "Floor?"
+    _, answers = await stored(app, "liv")
+    assert (answers["extra_team"], answers["extra_floor"]) == ("b", "3")
