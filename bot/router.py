@@ -193,9 +193,9 @@ class Router:
         return None
 
     async def _member_returned(self, event: MemberReturned) -> list[Intent]:
-        member, active, _ended = await self._find_live(event)
+        member, active, ended = await self._find_live(event)
         if member is None or active is None:
-            return []
+            return [] if ended is None else [ended]
         return await self.engine.resume(active, member, event)
 
     async def _member_left(self, event: MemberLeft) -> list[Intent]:

@@ -1,10 +1,13 @@
 """Housekeeping the database asks for: purges and pauses that end, run on a schedule.
 
 Everything due is found by querying the store (the source of truth), so a run after downtime
-catches up on whatever fell due meanwhile, and running twice does no harm.
+catches up on whatever fell due meanwhile. Each item is claimed by a conditional write (the
+delete or update re-checks that it is still due), so two processes, or a member acting at the
+same moment, never get it done twice or wrongly.
 
 * members who left are deleted once the community's retention period has passed;
-* people who talked to the bot but never consented are deleted after :data:`ABANDONED_AFTER`;
+* people who started joining but never finished (with or without consent) are deleted once
+  they have been silent for :data:`ABANDONED_AFTER`;
 * a pause with an end date ends, and the member is told.
 """
 
@@ -20,7 +23,6 @@ from bot.intents import Intent, Say
 from bot.messages import msg
 from bot.places import Place
 from store import Store
-from store.members import MemberStatus
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +34,11 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
     purged = 0
     for member in await store.privacy.departed_before(now):
         retention = settings.program_for(member.community_id).retention_days_after_leaving
-        if member.left_at is not None and member.left_at <= now - timedelta(days=retention):
-            await store.privacy.forget(member)
-            purged += 1
+        purged += await store.privacy.purge_if_departed(member, now - timedelta(days=retention))
     for member in await store.privacy.abandoned_before(now - ABANDONED_AFTER):
-        await store.privacy.forget(member)
-        purged += 1
+        purged += await store.privacy.purge_if_abandoned(member, now - ABANDONED_AFTER)
     intents: list[Intent] = []
-    for member in await store.members.pauses_ending_by(now):
-        await store.members.update(
-            member.id, now=now, status=MemberStatus.WAITING, paused_until=None
-        )
+    for member in await store.members.end_pauses_due(now):
         if member.dm_place:
             intents.append(
                 Say(

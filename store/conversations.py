@@ -119,7 +119,7 @@ class ConversationRepository:
             await connection.execute(
                 conversations.update()
                 .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
-                .values(status="replaced", updated_at=now)
+                .values(status="replaced", answers={}, updated_at=now)
             )
             result = await connection.execute(
                 conversations.insert()
@@ -221,8 +221,10 @@ _ADVANCE = _CURRENT.values(
     expires_at=sa.bindparam("expires_at", type_=conversations.c.expires_at.type),
     updated_at=sa.bindparam("updated_at", type_=conversations.c.updated_at.type),
 )
+# An ended conversation keeps no answers: what is worth keeping was saved by the flow.
 _END = _CURRENT.values(
     step_seq=sa.bindparam("next_seq"),
     status=sa.bindparam("new_status"),
+    answers=sa.literal({}, type_=conversations.c.answers.type),
     updated_at=sa.bindparam("updated_at", type_=conversations.c.updated_at.type),
 )

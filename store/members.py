@@ -254,13 +254,15 @@ class MemberRepository:
                         ],
                     )
 
-    async def pauses_ending_by(self, now: datetime) -> list[MemberRecord]:
-        """Paused members whose pause has a date that has come."""
-        async with self._db.read() as connection:
+    async def end_pauses_due(self, now: datetime) -> list[MemberRecord]:
+        """End every pause whose date has come, and return those members (each once: the
+        update claims them, so two processes never both tell the same member)."""
+        async with self._db.write() as connection:
             rows = await connection.execute(
-                sa.select(members).where(
-                    members.c.status == MemberStatus.PAUSED, members.c.paused_until <= now
-                )
+                members.update()
+                .where(members.c.status == MemberStatus.PAUSED, members.c.paused_until <= now)
+                .values(status=MemberStatus.WAITING, paused_until=None, updated_at=now)
+                .returning(*members.c)
             )
             return [member_from_row(row) for row in rows]
 

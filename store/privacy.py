@@ -61,21 +61,53 @@ class PrivacyRepository:
 
     async def forget(self, member: MemberRecord) -> None:
         """Delete the member for real: their row and, by cascade, everything keyed to it."""
-        async with self._db.write() as connection:
-            await connection.execute(adapter_state.delete().where(self._adapter_rows_of(member)))
-            await connection.execute(members.delete().where(members.c.id == member.id))
+        await self._delete(member, sa.true())
+
+    async def purge_if_departed(self, member: MemberRecord, cutoff: datetime) -> bool:
+        """Delete a member who left before ``cutoff`` and has not come back since.
+
+        The condition is checked in the delete itself, so a member who rejoins in the
+        meantime, or another process purging first, is never deleted twice or wrongly.
+        """
+        still_gone = sa.and_(members.c.status == MemberStatus.LEFT, members.c.left_at <= cutoff)
+        return await self._delete(member, still_gone)
+
+    async def purge_if_abandoned(self, member: MemberRecord, cutoff: datetime) -> bool:
+        """Delete someone who never finished joining and has not answered since ``cutoff``."""
+        return await self._delete(member, self._abandoned(cutoff))
 
     async def departed_before(self, cutoff: datetime) -> list[MemberRecord]:
-        """Members who left before ``cutoff`` (their retention period is over)."""
+        """Members who left before ``cutoff`` (candidates; see :meth:`purge_if_departed`)."""
         return await self._select(
             sa.and_(members.c.status == MemberStatus.LEFT, members.c.left_at < cutoff)
         )
 
     async def abandoned_before(self, cutoff: datetime) -> list[MemberRecord]:
-        """Members who never consented and have not been seen since ``cutoff``."""
-        return await self._select(
-            sa.and_(members.c.status == MemberStatus.NEW, members.c.updated_at < cutoff)
+        """People who never finished joining (no consent, or consent but no profile) and have
+        neither been seen nor answered a question since ``cutoff``."""
+        return await self._select(self._abandoned(cutoff))
+
+    def _abandoned(self, cutoff: datetime) -> sa.ColumnElement[bool]:
+        recently_answering = sa.exists().where(
+            conversations.c.member_id == members.c.id,
+            conversations.c.status == "active",
+            conversations.c.updated_at >= cutoff,
         )
+        return sa.and_(
+            members.c.status.in_([MemberStatus.NEW, MemberStatus.ONBOARDING]),
+            members.c.updated_at < cutoff,
+            ~recently_answering,
+        )
+
+    async def _delete(self, member: MemberRecord, condition: sa.ColumnElement[bool]) -> bool:
+        async with self._db.write() as connection:
+            result = await connection.execute(
+                members.delete().where(members.c.id == member.id, condition)
+            )
+            if not result.rowcount:
+                return False
+            await connection.execute(adapter_state.delete().where(self._adapter_rows_of(member)))
+            return True
 
     async def _select(self, where: sa.ColumnElement[bool]) -> list[MemberRecord]:
         async with self._db.read() as connection:

@@ -131,7 +131,7 @@ async def test_switching_members_and_moving_the_clock(console: ConsoleProcess) -
     await console.answer("/who", "Members in this console: alex, sam")
     await console.answer("/advance 8d", "The clock now says")
     await console.answer("/as alex", "You are now speaking as alex.")
-    await console.answer("1", "This conversation has expired. Start again any time with /join.")
+    await console.expect("This conversation has expired. Start again any time with /join.")
     await console.answer("/advance soon", "Usage: /advance 30m, 2h, 3d or 1w.")
 
 

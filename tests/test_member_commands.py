@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from adapters.memory import MemoryAdapter
@@ -213,3 +214,63 @@ async def test_profile_asked_in_a_shared_room_stays_private(make_app: AppFactory
     assert seen[0].text == "Ich habe dir per Direktnachricht geantwortet."
     assert seen[1].place.kind == "dm"
     assert seen[1].text.startswith("Dein Profil")
+
+
+async def test_someone_answering_again_after_a_week_is_not_purged(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    back = memory.member("back")
+    await memory.command(back, "join")
+    clock.advance(timedelta(days=9))  # the first try expired; today they start again
+    await memory.command(back, "join")
+    await memory.pick(back, "en")
+    await app.run_maintenance()
+    assert await app.store.members.find("memory", "memory", "back") is not None
+    seen = await memory.pick(back, "agree")
+    assert seen[0].text.startswith("Let's start with your strengths")
+
+
+async def test_consent_without_a_finished_profile_is_purged_after_a_silent_week(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    half = memory.member("half")
+    await memory.command(half, "join")
+    await memory.pick(half, "en")
+    await memory.pick(half, "agree")
+    await memory.say(half, "cancel")
+    clock.advance(timedelta(days=6))
+    await app.run_maintenance()
+    assert await status_of(app, "half") == "onboarding"
+    clock.advance(timedelta(days=2))
+    await app.run_maintenance()
+    assert await app.store.members.find("memory", "memory", "half") is None
+    assert await app.store.dump_table("consents") == []
+
+
+async def test_an_ended_conversation_keeps_no_answers(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    await joined(app, "ana")
+    rows = await app.store.dump_table("conversations")
+    assert [(row["status"], row["answers"]) for row in rows] == [("done", {})]
+
+
+async def test_two_maintenance_runs_at_once_end_a_pause_once(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    await memory.command(ana, "pause", "2026-01-10")
+    clock.advance(timedelta(days=6))
+    before = len(memory.sent)
+    await asyncio.gather(app.run_maintenance(), app.run_maintenance())
+    told = [r.text for r in memory.sent[before:]]
+    assert told == [
+        "Deine Pause ist vorbei – willkommen zurück! Bei der nächsten Vermittlungsrunde bist "
+        "du wieder dabei."
+    ]
