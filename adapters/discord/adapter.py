@@ -276,18 +276,20 @@ class DiscordAdapter(Adapter):
         interaction: discord.Interaction[Any] | None,
         answering: str | None,
     ) -> None:
-        record = await self._member(event.member)
-        before = await self._current(record)
         reply: Reply | None = None
         watchdog: asyncio.Task[None] | None = None
         if interaction is not None:
-            quiet = answering is not None and (before is None or before.prompt_id != answering)
-            reply = Reply(
-                interaction, quiet=quiet, acknowledge_after=self.acknowledge_after_seconds
-            )
+            # The clock for Discord's 3 s starts now, before any database work.
+            reply = Reply(interaction, acknowledge_after=self.acknowledge_after_seconds)
             self._replies[event.event_id] = reply
             watchdog = self.context.tasks.spawn(
                 reply.acknowledge_later(), name=f"discord-ack-{interaction.id}"
+            )
+        record = await self._member(event.member)
+        before = await self._current(record)
+        if reply is not None:
+            reply.quiet = answering is not None and (
+                before is None or before.prompt_id != answering
             )
         try:
             await sink(event)

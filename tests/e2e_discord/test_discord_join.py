@@ -146,7 +146,7 @@ async def test_cancel_in_the_guild_is_answered_in_the_dm_and_retires_the_questio
         response = await server.wait_for_interaction_response(command)
 
         assert response.data["flags"] & EPHEMERAL
-        assert response.data["content"] == tandem.text(msg("discord.answered_in_dm"))
+        assert response.data["content"] == tandem.text(msg("conversation.answered_in_dm"))
         assert await tandem.conversation(ada) is None
         cancelled = tandem.text(msg("conversation.cancelled", command="/tandem join"))
         assert tandem.dm_messages(ada)[-1].content == cancelled
