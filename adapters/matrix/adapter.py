@@ -286,14 +286,14 @@ class MatrixAdapter(Adapter):
             return Place.room(PLATFORM, room_id)
         record = await self.records.room(room_id)
         kind = record.get("kind") if record else None
-        if kind == "dm" and record and record.get("user_id") == member.user_id:
+        assert self.client is not None
+        # A DM is private only while it holds just the bot and the member.
+        only_us = looks_like_dm(self.client.rooms.get(room_id), self.own_user_id, member.user_id)
+        if kind == "dm" and record and record.get("user_id") == member.user_id and only_us:
             return Place.dm(member, channel_id=room_id)
         if kind == "pair":
             return Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=room_id)
-        assert self.client is not None
-        if kind is None and looks_like_dm(
-            self.client.rooms.get(room_id), self.own_user_id, member.user_id
-        ):
+        if kind is None and only_us:
             await self.records.remember_dm(member.user_id, room_id)
             return Place.dm(member, channel_id=room_id)
         return Place.room(PLATFORM, room_id)
@@ -426,7 +426,8 @@ class MatrixAdapter(Adapter):
         assert user_id is not None
         for candidate in (place.channel_id, await self.records.dm_room(user_id)):
             room = self.client.rooms.get(candidate or "")
-            if room is not None and present(room, user_id):
+            # Private things go only to a room of exactly the bot and the member.
+            if room is not None and looks_like_dm(room, self.own_user_id, user_id):
                 return room.room_id
         return await self._open_dm(user_id)
 
