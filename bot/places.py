@@ -61,10 +61,3 @@ class Place(Frozen):
     @classmethod
     def room(cls, platform: str, channel_id: str) -> Place:
         return cls(platform=platform, kind=PlaceKind.ROOM, channel_id=channel_id)
-
-    def to_json(self) -> str:
-        return self.model_dump_json(exclude_none=True)
-
-    @classmethod
-    def from_json(cls, raw: str) -> Place:
-        return cls.model_validate_json(raw)

@@ -10,8 +10,9 @@
                                                                    ▲            │ save ─▶ END
                                               change_which ─▶ that question ◀──┘ change
 
-Nothing personal is stored before consent: until then the member's record holds only their
-platform id and language choice, and declining deletes it. The profile is saved at the end.
+Nothing personal is stored before consent: until then there is only the member's record (their
+platform id and display name) and the running conversation (its step and the language chosen);
+declining deletes both, and silence purges them after a week. The profile is saved at the end.
 """
 
 from __future__ import annotations

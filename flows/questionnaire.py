@@ -58,8 +58,6 @@ DAY_PARTS: dict[str, Msg] = {
     "afternoon": msg("daypart.afternoon"),
     "evening": msg("daypart.evening"),
 }
-# Local hours each part of the day stands for (start inclusive, end exclusive).
-DAY_PART_HOURS = {"morning": (8, 12), "afternoon": (12, 17), "evening": (17, 21)}
 SLOTS = tuple(
     Option(id=f"{day}_{part}", label=msg("slot.label", day=day_name, part=part_name))
     for day, day_name in WEEKDAYS.items()

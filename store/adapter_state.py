@@ -46,6 +46,14 @@ class AdapterStateRepository:
         platform_user_id: str | None = None,
     ) -> None:
         async with self._db.write() as connection:
+            if platform_user_id is None:  # keep whom the entry is about, so forget finds it
+                platform_user_id = (
+                    await connection.execute(
+                        sa.select(adapter_state.c.platform_user_id).where(
+                            self._where(community_id, platform, key)
+                        )
+                    )
+                ).scalar()
             await connection.execute(
                 adapter_state.delete().where(self._where(community_id, platform, key))
             )

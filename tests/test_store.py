@@ -157,6 +157,8 @@ async def test_adapter_state_round_trips_json(any_db: Database) -> None:
         )
         await store.adapter_state.put("c1", "matrix", "dm:@a:x", {"room": "!s:x"}, now=NOW)
         assert await store.adapter_state.get("c1", "matrix", "dm:@a:x") == {"room": "!s:x"}
+        rows = await store.dump_table("adapter_state")
+        assert [row["platform_user_id"] for row in rows] == ["@a:x"]  # forget still finds it
         await store.adapter_state.delete("c1", "matrix", "dm:@a:x")
         assert await store.adapter_state.get("c1", "matrix", "dm:@a:x") is None
     finally:
