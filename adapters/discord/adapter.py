@@ -42,7 +42,7 @@ from bot.i18n import choose_locale
 from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
 from bot.messages import Msg, msg
 from bot.places import MemberRef, Place, PlaceKind
-from bot.prompts import make_prompt_id, parse_prompt_id
+from bot.prompts import make_prompt_id
 from bot.render import split_text
 from store.members import MemberRecord
 
@@ -217,21 +217,12 @@ class DiscordAdapter(Adapter):
         await self._dispatch(event, interaction, answering=prompt)
 
     async def on_answer_button(self, interaction: discord.Interaction[Any], prompt: str) -> None:
-        """Open the form of a free-text question, if it is this member's open question."""
-        member = events.member_ref(interaction.user)
-        record = await self._member(member)
-        locale = self._locale(record, events.interaction_locale(interaction))
-        current = await self._current(record)
-        if current is None or current.prompt_id != prompt:
-            refusal = await self._refusal(record, prompt)
-            await interaction.response.send_message(
-                self._text(refusal, locale),
-                ephemeral=True,
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-            return
-        stored = await self._recall_question(current.place, prompt)
+        """Open the form of a free-text question at once (a form cannot be deferred); whether
+        the question may still be answered is the router's decision when the form comes back."""
+        place = events.interaction_place(interaction)
+        stored = await self._recall_question(place, prompt)
         form = stored.get("form") if stored else None
+        locale = events.interaction_locale(interaction) or self.context.settings.bot.default_locale
         spec = ModalSpec(**form) if form else self._plain_form(prompt, locale)
         await interaction.response.send_modal(question_form(spec))
 
@@ -502,15 +493,6 @@ class DiscordAdapter(Adapter):
             make_prompt_id(conversation.id, conversation.step_seq),
             Place.model_validate(conversation.place),
         )
-
-    async def _refusal(self, record: MemberRecord | None, prompt: str) -> Msg:
-        parsed = parse_prompt_id(prompt)
-        conversation = (
-            None if parsed is None else await self.context.store.conversations.get(parsed[0])
-        )
-        if conversation is not None and (record is None or conversation.member_id != record.id):
-            return msg("prompt.not_yours")
-        return msg("prompt.stale")
 
     async def _remember_question(self, place: Place, record: dict[str, Any]) -> None:
         """Keep where a question's components are (the latest few per place)."""

@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(60)]
 
 EPHEMERAL = 64
 UPDATE_MESSAGE = 7
+MODAL = 9
 
 
 async def test_join_runs_from_the_slash_command_to_a_saved_profile(
@@ -152,3 +153,43 @@ async def test_cancel_in_the_guild_is_answered_in_the_dm_and_retires_the_questio
         assert tandem.dm_messages(ada)[-1].content == cancelled
         # The question that was open has no buttons any more.
         assert question.custom_ids() == []
+
+
+async def test_an_old_answer_button_opens_its_form_but_the_answer_is_refused(
+    loopback_discord: LoopbackDiscord, tmp_path
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild()
+    ada = server.add_member(guild, "ada")
+    async with running_tandem(server, guild, tmp_path / "t.db") as tandem:
+        await server.invoke_command(ada, guild, "tandem", subcommand="join")
+        opened: int | None = None
+        for _ in range(20):  # up to the first free-text question answered through its button
+            step = await answer_join(tandem, ada, AnswerPolicy(), opened_form=opened)
+            if step.how == "form":
+                break
+            callback = server.interaction(step.interaction_id).callback
+            opened = step.interaction_id if callback and callback.type == MODAL else None
+        else:
+            raise AssertionError("no free-text question was answered through its button")
+        before = await tandem.conversation(ada)
+        old = server.world.find_message(step.question.id)
+        for component in old.walk_components():  # as if the update had been lost
+            component.pop("disabled", None)
+        old_button = next(c for c in old.custom_ids() if c.startswith("tandem:t:"))
+
+        click = await server.click_button(ada, old, old_button)
+        assert (await server.wait_for_interaction_response(click)).type == MODAL
+        submitted = await server.submit_modal(ada, click, {"answer": "too late"})
+        response = await server.wait_for_interaction_response(submitted)
+
+        assert response.data["flags"] & EPHEMERAL
+        assert response.data["content"] == tandem.text(msg("prompt.stale"))
+        after = await tandem.conversation(ada)
+        assert after is not None
+        assert before is not None
+        assert (after.step_id, after.step_seq, after.answers) == (
+            before.step_id,
+            before.step_seq,
+            before.answers,
+        )
