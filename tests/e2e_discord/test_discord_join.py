@@ -10,9 +10,11 @@ from __future__ import annotations
 import pytest
 
 from bot.messages import msg
-from tests.support.discord_loopback import LoopbackDiscord
+from store.conversations import ConversationRecord
+from tests.support.discord_loopback import InteractionResponse, LoopbackDiscord, User
 from tests.support.discord_tandem import (
     AnswerPolicy,
+    Tandem,
     answer_join,
     answer_until_done,
     eventually,
@@ -25,6 +27,22 @@ pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(60)]
 EPHEMERAL = 64
 UPDATE_MESSAGE = 7
 MODAL = 9
+
+
+async def assert_refused_privately(
+    tandem: Tandem, user: User, response: InteractionResponse, before: ConversationRecord | None
+) -> None:
+    """The member alone was told the question is stale, and the conversation did not move."""
+    assert response.data["flags"] & EPHEMERAL
+    assert response.data["content"] == tandem.text(msg("prompt.stale"))
+    after = await tandem.conversation(user)
+    assert after is not None
+    assert before is not None
+    assert (after.step_id, after.step_seq, after.answers) == (
+        before.step_id,
+        before.step_seq,
+        before.answers,
+    )
 
 
 async def test_join_runs_from_the_slash_command_to_a_saved_profile(
@@ -117,16 +135,7 @@ async def test_a_click_on_an_answered_question_is_refused_privately_and_changes_
         click = await server.click_button(ada, old, stale_id)
         response = await server.wait_for_interaction_response(click)
 
-        assert response.data["flags"] & EPHEMERAL
-        assert response.data["content"] == tandem.text(msg("prompt.stale"))
-        after = await tandem.conversation(ada)
-        assert after is not None
-        assert before is not None
-        assert (after.step_id, after.step_seq, after.answers) == (
-            before.step_id,
-            before.step_seq,
-            before.answers,
-        )
+        await assert_refused_privately(tandem, ada, response, before)
 
 
 async def test_cancel_in_the_guild_is_answered_in_the_dm_and_retires_the_question(
@@ -183,13 +192,4 @@ async def test_an_old_answer_button_opens_its_form_but_the_answer_is_refused(
         submitted = await server.submit_modal(ada, click, {"answer": "too late"})
         response = await server.wait_for_interaction_response(submitted)
 
-        assert response.data["flags"] & EPHEMERAL
-        assert response.data["content"] == tandem.text(msg("prompt.stale"))
-        after = await tandem.conversation(ada)
-        assert after is not None
-        assert before is not None
-        assert (after.step_id, after.step_seq, after.answers) == (
-            before.step_id,
-            before.step_seq,
-            before.answers,
-        )
+        await assert_refused_privately(tandem, ada, response, before)
