@@ -17,6 +17,7 @@ from bot.adapter import Adapter, AdapterContext, load_adapter_class
 from bot.capabilities import Platforms
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.engine import FlowEngine
 from bot.events import EventBase
 from bot.i18n import Translator, choose_locale
 from bot.intents import Delivery, IntentBase, Say
@@ -24,9 +25,7 @@ from bot.messages import msg
 from bot.router import Router
 from bot.scheduler import MAINTENANCE_EVERY_MINUTES, Scheduler
 from bot.tasks import TaskSupervisor
-from flows import build_registry
-from flows.engine import FlowEngine
-from flows.maintenance import run_maintenance
+from flows import build_registry, run_maintenance
 from store import Store
 
 log = logging.getLogger(__name__)
@@ -84,8 +83,10 @@ class App:
         )
         self.adapters = {cls.platform: cls(context) for cls in classes}
         platforms = Platforms({platform: a.capabilities for platform, a in self.adapters.items()})
+        registry = build_registry(self.settings)
+        await asyncio.gather(*(asyncio.to_thread(warm_up) for warm_up in registry.warm_ups))
         engine = FlowEngine(
-            build_registry(self.settings),
+            registry,
             self._store,
             self.clock,
             self.translator,

@@ -19,6 +19,7 @@ from weakref import WeakValueDictionary
 
 from bot.answers import Control, control_word
 from bot.commands import CommandSpec
+from bot.engine import FlowEngine
 from bot.events import (
     ChoicePicked,
     CommandInvoked,
@@ -28,12 +29,11 @@ from bot.events import (
     MemberReturned,
     TextReplied,
 )
+from bot.flow import Action, ActionContext
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg
 from bot.places import Place, PlaceKind
 from bot.prompts import parse_prompt_id
-from flows.definition import Action, ActionContext
-from flows.engine import FlowEngine
 from store.conversations import ConversationRecord
 from store.members import MemberRecord, MemberStatus
 

@@ -1,6 +1,6 @@
 """The conversations, written once for every platform.
 
-:mod:`flows.engine` runs flows as persisted state machines; :mod:`flows.definition` says how a
+:mod:`bot.engine` runs flows as persisted state machines; :mod:`bot.flow` says how a
 flow or a one-shot action is written; each other module holds one part of the journey.
 :func:`build_registry` gives the router every command, built from the settings (topics and
 organizer questions come from the config).
@@ -9,11 +9,13 @@ organizer questions come from the config).
 from __future__ import annotations
 
 from bot.config import Settings
+from bot.registry import FlowRegistry
 from flows.data_rights import FORGET, MYDATA
 from flows.join import build_join
+from flows.maintenance import run_maintenance
 from flows.membership import LANGUAGE, LEAVE, PAUSE, RESUME
 from flows.profile import PROFILE, build_edit
-from flows.registry import FlowRegistry
+from flows.timezones import load_names as load_timezone_names
 
 
 def build_registry(settings: Settings) -> FlowRegistry:
@@ -29,8 +31,9 @@ def build_registry(settings: Settings) -> FlowRegistry:
             MYDATA,
             LEAVE,
             FORGET,
-        ]
+        ],
+        warm_ups=[load_timezone_names],
     )
 
 
-__all__ = ["build_registry"]
+__all__ = ["build_registry", "run_maintenance"]

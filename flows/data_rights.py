@@ -11,10 +11,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from bot.i18n import Translator
 from bot.intents import AttachFile, Intent, Option
 from bot.messages import Msg, msg
-from flows.definition import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from flows.profile_view import STATUS_LABELS, profile_lines
 from store.members import MemberRecord
 

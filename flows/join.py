@@ -21,9 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import Settings
-from bot.intents import Option
-from bot.messages import Msg, msg
-from flows.definition import (
+from bot.flow import (
     END,
     FOLLOWING,
     ChoiceQuestion,
@@ -32,6 +30,8 @@ from flows.definition import (
     NextStep,
     Step,
 )
+from bot.intents import Option
+from bot.messages import Msg, msg
 from flows.profile_view import profile_lines
 from flows.questionnaire import (
     CONSENT,

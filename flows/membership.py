@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.commands import CommandArgument
+from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from bot.intents import Intent, Option
 from bot.messages import Msg, msg
-from flows.definition import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from flows.profile import must_have_joined
 from flows.questionnaire import LANGUAGES
 from store.members import MemberStatus

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import Settings
+from bot.flow import END, Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from bot.intents import Intent
 from bot.messages import Msg, msg
-from flows.definition import END, Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from flows.join import choose_step
 from flows.profile_view import STATUS_LABELS, profile_lines
 from flows.questionnaire import after_format, editable_fields, profile_steps

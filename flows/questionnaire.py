@@ -10,9 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import ExtraQuestionSetting, ProgramSettings, Settings
-from bot.intents import Option
-from bot.messages import Msg, msg, organizer_text
-from flows.definition import (
+from bot.flow import (
     ChoiceQuestion,
     FlowContext,
     Invalid,
@@ -20,6 +18,8 @@ from flows.definition import (
     Step,
     TextQuestion,
 )
+from bot.intents import Option
+from bot.messages import Msg, msg, organizer_text
 from flows.timezones import parse_timezone
 
 MAX_TOPICS = 5

@@ -31,17 +31,23 @@ def _key(text: str) -> str:
 
 
 @cache
-def _names() -> tuple[dict[str, str], dict[str, list[str]], dict[str, list[str]]]:
-    """IANA names, city names and country names (folded) to the zones they mean."""
+def load_names() -> tuple[dict[str, str], dict[str, list[str]], dict[str, list[str]]]:
+    """IANA names, city names and country names (folded) to the zones they mean.
+
+    Building this takes about a second: the app builds it off the event loop at start-up (a
+    warm-up of the registry), so no member's answer waits for it.
+    """
     by_name: dict[str, str] = {}
     by_city: dict[str, list[str]] = {}
     by_country: dict[str, list[str]] = {}
     aliases = get_global("zone_aliases")  # old names: Europe/Kiev → Europe/Kyiv
-    for name in sorted(available_timezones()):
+    # Read once: each call walks the zone files on disk again.
+    known = available_timezones()
+    for name in sorted(known):
         if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or "/" not in name:
             continue
         canonical = aliases.get(name, name)
-        zone = canonical if canonical in available_timezones() else name
+        zone = canonical if canonical in known else name
         by_name[_key(name)] = zone
         cities = {name.rsplit("/", 1)[-1]}
         for locale in SUPPORTED_LOCALES:
@@ -75,7 +81,7 @@ def parse_timezone(text: str) -> str | None:
         return None
     if key in {"utc", "gmt", "z"}:
         return "UTC"
-    by_name, by_city, by_country = _names()
+    by_name, by_city, by_country = load_names()
     if key in by_name:
         return by_name[key]
     for zones in (by_city.get(key), by_country.get(key)):

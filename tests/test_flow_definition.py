@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import load_settings
-from bot.intents import Option
-from bot.messages import Msg, msg
-from flows import build_registry
-from flows.definition import (
+from bot.flow import (
     END,
     ChoiceQuestion,
     Flow,
@@ -17,7 +14,10 @@ from flows.definition import (
     Step,
     TextQuestion,
 )
-from flows.registry import FlowRegistry
+from bot.intents import Option
+from bot.messages import Msg, msg
+from bot.registry import FlowRegistry
+from flows import build_registry
 
 
 async def _finish(_context: FlowContext) -> list[Msg]:

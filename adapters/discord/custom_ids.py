@@ -1,7 +1,7 @@
 """Stable, namespaced ``custom_id`` values for every component and modal the bot sends.
 
 A ``custom_id`` carries the prompt id of the persisted conversation step it answers
-(``"<conversation id>.<step seq>"``, see :mod:`flows.engine`), so a click after a restart maps
+(``"<conversation id>.<step seq>"``, see :mod:`bot.engine`), so a click after a restart maps
 straight back to the stored state; nothing about it is kept in memory. The scheme::
 
     tandem:c:<prompt id>:<choice id>   a button: pick that option

@@ -19,8 +19,8 @@ from functools import cache
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.engine import prompt_id
 from bot.i18n import catalog_path
-from flows.engine import prompt_id
 from tests.support.discord_loopback import LoopbackDiscord, Message, User
 from tests.support.discord_tandem import (
     MODAL,

@@ -1,4 +1,4 @@
-"""The flow engine: runs a :class:`~flows.definition.Flow` as a persisted state machine.
+"""The flow engine: runs a :class:`~bot.flow.Flow` as a persisted state machine.
 
 The conversation's state (step, answers, trail for ``back``) is a row in the store, saved after
 every step, so a restart, another process or a week-old button all continue from the same
@@ -21,12 +21,7 @@ from bot.capabilities import Platforms
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import ChoicePicked, CommandInvoked, EventBase, FormSubmitted, TextReplied
-from bot.i18n import Translator, choose_locale
-from bot.intents import Ask, Intent, Option, Say
-from bot.messages import Msg, msg
-from bot.places import Place
-from bot.prompts import make_prompt_id
-from flows.definition import (
+from bot.flow import (
     END,
     ChoiceQuestion,
     Flow,
@@ -35,7 +30,12 @@ from flows.definition import (
     Step,
     TextQuestion,
 )
-from flows.registry import FlowRegistry
+from bot.i18n import Translator, choose_locale
+from bot.intents import Ask, Intent, Option, Say
+from bot.messages import Msg, msg
+from bot.places import Place
+from bot.prompts import make_prompt_id
+from bot.registry import FlowRegistry
 from store import Store
 from store.conversations import ConversationRecord
 from store.members import MemberRecord

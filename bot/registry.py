@@ -5,15 +5,23 @@ Ids and command names are unique; a clash is refused when the registry is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from bot.commands import BUILTIN_COMMANDS, CommandSpec
-from flows.definition import Action, Flow, FlowDefinitionError
+from bot.flow import Action, Flow, FlowDefinitionError
 
 
 class FlowRegistry:
-    def __init__(self, entries: Iterable[Flow | Action]) -> None:
-        """``entries`` in the order ``help`` lists their commands."""
+    def __init__(
+        self, entries: Iterable[Flow | Action], *, warm_ups: Iterable[Callable[[], object]] = ()
+    ) -> None:
+        """``entries`` in the order ``help`` lists their commands.
+
+        ``warm_ups`` build what the flows look things up in (cached tables that take long to
+        build); the app runs them in a thread at start-up, before any event arrives, so nothing
+        slow ever runs on the event loop.
+        """
+        self.warm_ups = tuple(warm_ups)
         self._by_id: dict[str, Flow] = {}
         self._by_command: dict[str, Flow | Action] = {}
         reserved = {spec.name for spec in BUILTIN_COMMANDS}
