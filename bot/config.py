@@ -86,7 +86,8 @@ class DiscordSettings(Section):
     token: Secret = None
     # Every guild and every DM of this bot belong to this one community.
     community_id: str = "discord"
-    # Guilds to register the slash commands on; empty: every guild the bot is in.
+    # The servers (guilds) that are the community: commands, organizer rights and members
+    # leaving count only there. Required when enabled; other servers get a short note.
     guild_ids: list[int] = []
     pair_space: Literal["thread", "channel"] = "thread"
     # Parent channel of the private pair threads (pair_space = "thread").
@@ -105,6 +106,11 @@ class DiscordSettings(Section):
         if self.enabled and self.token is None:
             raise ValueError(
                 "token is required when discord is enabled (env TANDEM_DISCORD__TOKEN)"
+            )
+        if self.enabled and not self.guild_ids:
+            raise ValueError(
+                "guild_ids is required when discord is enabled: list the ids of the servers "
+                "that are this community (Developer Mode on, right-click the server, Copy ID)"
             )
         return self
 

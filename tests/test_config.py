@@ -52,10 +52,19 @@ def test_an_enabled_adapter_without_its_secret_says_where_to_put_it(tmp_path: Pa
         load_settings(path)
 
 
+def test_discord_without_its_servers_is_refused_at_start_up(tmp_path: Path) -> None:
+    # One bot serves one community: the servers that are it must be named.
+    path = write(tmp_path, '[discord]\nenabled = true\ntoken = "file-token-1"\n')
+    with pytest.raises(
+        ConfigError, match=r"discord: guild_ids is required when discord is enabled"
+    ):
+        load_settings(path)
+
+
 def test_the_environment_overrides_the_file_and_secrets_stay_hidden(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write(tmp_path, '[discord]\nenabled = true\ntoken = "file-token-1"\n')
+    path = write(tmp_path, '[discord]\nenabled = true\ntoken = "file-token-1"\nguild_ids = [42]\n')
     monkeypatch.setenv("TANDEM_DISCORD__TOKEN", "env-token-2")
     monkeypatch.setenv("TANDEM_DATABASE__URL", "postgresql+asyncpg://db/tandem")
     settings = load_settings(path)

@@ -215,15 +215,19 @@ def test_a_member_leaving_the_guild_is_a_member_left_event(state):
 
 
 def test_organizer_commands_need_manage_server_on_the_server_side(state):
-    assert not is_organizer(command(state, permissions=0), [])
-    assert is_organizer(command(state, permissions=MANAGE_GUILD), [])
-    assert is_organizer(command(state, permissions=ADMINISTRATOR), [777])
+    assert not is_organizer(command(state, permissions=0), [], [GUILD_ID])
+    assert is_organizer(command(state, permissions=MANAGE_GUILD), [], [GUILD_ID])
+    assert is_organizer(command(state, permissions=ADMINISTRATOR), [777], [GUILD_ID])
 
 
 def test_configured_organizer_roles_narrow_who_may_use_organizer_commands(state):
     cache_guild(state, role_ids=(777,))
-    assert not is_organizer(command(state, permissions=MANAGE_GUILD), [777])
-    assert is_organizer(command(state, permissions=MANAGE_GUILD, roles=(777,)), [777])
+    assert not is_organizer(command(state, permissions=MANAGE_GUILD), [777], [GUILD_ID])
+    assert is_organizer(command(state, permissions=MANAGE_GUILD, roles=(777,)), [777], [GUILD_ID])
+
+
+def test_an_administrator_of_a_server_outside_the_community_is_no_organizer(state):
+    assert not is_organizer(command(state, permissions=ADMINISTRATOR), [], [GUILD_ID + 1])
 
 
 async def test_an_answered_question_keeps_its_buttons_disabled_with_the_pick_highlighted(state):

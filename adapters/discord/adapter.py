@@ -15,7 +15,10 @@ question, hands the event to the app, and afterwards retires the question if the
 answered it (its buttons are disabled, the pick highlighted). A click that answers nothing
 current (stale, or someone else's question) is answered only to the clicker and changes nothing.
 
-Community: every guild and every DM belong to ``discord.community_id`` (one bot, one community).
+Community: the servers in ``discord.guild_ids`` and every DM belong to ``discord.community_id``
+(one bot, one community). An interaction from any other server the bot is in is answered with a
+short note and goes no further: it neither joins anyone nor makes anyone an organizer, and
+members leaving such a server are not members leaving the community.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from adapters.discord.commands import SYNC_COMMAND, CommandSync, build_groups, i
 from adapters.discord.components import answered_view, question_form, question_view
 from adapters.discord.interactions import ACKNOWLEDGE_AFTER_SECONDS, Reply
 from adapters.discord.layout import ModalSpec, clip, question_layout
-from adapters.discord.places import DmClosed, Places
+from adapters.discord.places import DmClosed, OwnerNeeds2FA, Places
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import RICH, Capabilities
 from bot.events import ChoicePicked, EventBase
@@ -157,9 +160,18 @@ class DiscordAdapter(Adapter):
         )
 
     async def _sync_commands(self) -> None:
-        guild_ids = self.settings.guild_ids or [guild.id for guild in self.client.guilds]
-        for guild_id in guild_ids:
+        for guild_id in self.settings.guild_ids:
+            if self.client.get_guild(guild_id) is None:
+                log.warning(
+                    "discord: the bot is not on server %s (discord.guild_ids); invite it there",
+                    guild_id,
+                )
+                continue
             await self.sync_guild(guild_id)
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether an event from ``guild_id`` (None: a DM) belongs to this community."""
+        return guild_id is None or guild_id in self.settings.guild_ids
 
     async def sync_guild(self, guild_id: int, *, force: bool = False) -> bool:
         try:
@@ -175,10 +187,28 @@ class DiscordAdapter(Adapter):
 
     # -- inbound ---------------------------------------------------------------------------
 
+    async def _refused_elsewhere(self, interaction: discord.Interaction[Any]) -> bool:
+        """Answer an interaction from a server outside the community with a note; True if so."""
+        if self.serves(interaction.guild_id):
+            return False
+        log.info("discord: ignored an interaction from server %s", interaction.guild_id)
+        locale = events.interaction_locale(interaction)
+        await interaction.response.send_message(
+            self._text(msg("discord.other_community"), locale),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        return True
+
+    def _is_organizer(self, interaction: discord.Interaction[Any]) -> bool:
+        return is_organizer(interaction, self.settings.admin_role_ids, self.settings.guild_ids)
+
     async def on_command(
         self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...] = ()
     ) -> None:
-        organizer = is_organizer(interaction, self.settings.admin_role_ids)
+        if await self._refused_elsewhere(interaction):
+            return
+        organizer = self._is_organizer(interaction)
         event = events.command_invoked(
             interaction, self.community_id, name, args, organizer=organizer
         )
@@ -187,8 +217,10 @@ class DiscordAdapter(Adapter):
     async def on_organizer_command(
         self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...] = ()
     ) -> None:
+        if await self._refused_elsewhere(interaction):
+            return
         locale = events.interaction_locale(interaction)
-        if not is_organizer(interaction, self.settings.admin_role_ids):
+        if not self._is_organizer(interaction):
             await interaction.response.send_message(
                 self._text(msg("discord.organizer_only"), locale),
                 ephemeral=True,
@@ -200,8 +232,11 @@ class DiscordAdapter(Adapter):
             await interaction.response.defer(ephemeral=True, thinking=True)
             assert interaction.guild_id is not None
             await self.sync_guild(interaction.guild_id, force=True)
-            await interaction.followup.send(
-                self._text(msg("discord.commands_synced"), locale), ephemeral=True
+            # The "thinking" message is the answer: a follow-up straight after a deferral only
+            # edits it by a deprecated quirk (receiving-and-responding.mdx, Create Followup).
+            await interaction.edit_original_response(
+                content=self._text(msg("discord.commands_synced"), locale),
+                allowed_mentions=discord.AllowedMentions.none(),
             )
             return
         await self.on_command(interaction, name, args)
@@ -209,16 +244,22 @@ class DiscordAdapter(Adapter):
     async def on_choice(
         self, interaction: discord.Interaction[Any], prompt: str, choice_ids: tuple[str, ...]
     ) -> None:
+        if await self._refused_elsewhere(interaction):
+            return
         event = events.choice_picked(interaction, self.community_id, prompt, choice_ids)
         await self._dispatch(event, interaction, answering=prompt)
 
     async def on_form(self, interaction: discord.Interaction[Any], prompt: str) -> None:
+        if await self._refused_elsewhere(interaction):
+            return
         event = events.form_submitted(interaction, self.community_id, prompt)
         await self._dispatch(event, interaction, answering=prompt)
 
     async def on_answer_button(self, interaction: discord.Interaction[Any], prompt: str) -> None:
         """Open the form of a free-text question at once (a form cannot be deferred); whether
         the question may still be answered is the router's decision when the form comes back."""
+        if await self._refused_elsewhere(interaction):
+            return
         place = events.interaction_place(interaction)
         stored = await self._recall_question(place, prompt)
         form = stored.get("form") if stored else None
@@ -232,15 +273,19 @@ class DiscordAdapter(Adapter):
             await self._dispatch(event)
 
     async def on_member_left(self, user: discord.abc.User, guild_id: int) -> None:
-        if self.settings.guild_ids and guild_id not in self.settings.guild_ids:
+        if not self.serves(guild_id):
             return
         event = events.member_left(user, self.community_id)
         if event is not None:
             await self._dispatch(event)
 
     async def on_guild_join(self, guild_id: int) -> None:
-        if not self.settings.guild_ids:
-            await self.sync_guild(guild_id)
+        """Register the commands at once: a server that removed the bot dropped them, and
+        whatever hash was stored from before says nothing about what the server has now."""
+        if not self.serves(guild_id):
+            log.info("discord: joined server %s, which is not in discord.guild_ids", guild_id)
+            return
+        await self.sync_guild(guild_id, force=True)
 
     async def _dispatch(
         self,
@@ -366,7 +411,13 @@ class DiscordAdapter(Adapter):
     @renders(OpenPairSpace)
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
         name = self._text(intent.name, intent.locale)
-        space_id, record = await self.places.open_pair_space(name, intent.members, intent.target)
+        try:
+            space_id, record = await self.places.open_pair_space(
+                name, intent.members, intent.target
+            )
+        except OwnerNeeds2FA:
+            await self._tell_owner_needs_2fa(intent, room=intent.target)
+            return Delivery()
         await self._save_state(f"pair_space:{space_id}", record)
         place = Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=str(space_id))
         log.info("discord: opened pair space %s for %d members", space_id, len(intent.members))
@@ -385,10 +436,28 @@ class DiscordAdapter(Adapter):
             for chunk in split_text(farewell, self.capabilities.max_message_length):
                 await self.places.send(intent.target, chunk)
         key = f"pair_space:{intent.target.channel_id}"
-        await self.places.close_pair_space(
-            int(intent.target.channel_id), await self._load_state(key)
-        )
+        try:
+            await self.places.close_pair_space(
+                int(intent.target.channel_id), await self._load_state(key)
+            )
+        except OwnerNeeds2FA:
+            await self._tell_owner_needs_2fa(intent, room=None)
         return Delivery()
+
+    async def _tell_owner_needs_2fa(self, intent: IntentBase, *, room: Place | None) -> None:
+        """Tell the organizers why Discord refused: privately to the organizer whose command
+        this answers, else in the community room (when there is one to name)."""
+        log.error(
+            "discord: Discord refused %s with 60003: the server requires 2FA for moderation and "
+            "the bot owner's account has none (see docs/discord.md)",
+            type(intent).__name__,
+        )
+        text = self._text(msg("discord.owner_needs_2fa"), intent.locale)
+        live = self._replies.get(intent.in_reply_to or "")
+        if live is not None:
+            await live.send(text, ephemeral=True)
+        elif room is not None and room.channel_id:
+            await self.places.send(room, text)
 
     def _reply_for(self, intent: IntentBase) -> Reply | None:
         reply = self._replies.get(intent.in_reply_to or "")

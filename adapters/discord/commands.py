@@ -12,8 +12,9 @@ translations, and syncing them per guild only when they changed.
 * Names stay English; descriptions are translated by :class:`CatalogTranslator` from the same
   catalogs as everything else, for every Discord locale we have a catalog for.
 * :class:`CommandSync` registers the commands per guild (never globally, so they appear at once)
-  and keeps a hash of what it registered in ``adapter_state``, so a restart with unchanged
-  commands makes no request at all.
+  and keeps a hash of what it registered in ``adapter_state``. At start-up it also reads what
+  the guild has registered now (one GET) and registers again when that differs from ours: a
+  guild that removed the bot dropped its commands, and the stored hash cannot know that.
 """
 
 from __future__ import annotations
@@ -71,13 +72,19 @@ def describe(message: Msg, translator: Translator) -> app_commands.locale_str:
     return app_commands.locale_str(english, **{_MSG_EXTRA: message})
 
 
-def is_organizer(interaction: discord.Interaction[Any], admin_role_ids: Iterable[int]) -> bool:
+def is_organizer(
+    interaction: discord.Interaction[Any],
+    admin_role_ids: Iterable[int],
+    guild_ids: Iterable[int],
+) -> bool:
     """Server-side check of an organizer command; never trusts that Discord hid the command.
 
-    The owner and administrators always pass; otherwise *Manage Server* is required and, when
-    ``admin_role_ids`` is configured, one of those roles as well.
+    Only a server of the community (``guild_ids``) counts: the owner of any other server the
+    bot is in is nobody here. There, the owner and administrators always pass; otherwise
+    *Manage Server* is required and, when ``admin_role_ids`` is configured, one of those roles
+    as well.
     """
-    if interaction.guild_id is None:
+    if interaction.guild_id is None or interaction.guild_id not in set(guild_ids):
         return False
     user = interaction.user
     guild = interaction.guild
@@ -168,7 +175,7 @@ class CommandSync:
         return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     async def sync_guild(self, guild_id: int, *, force: bool = False) -> bool:
-        """Register the commands on one guild; True when a request was made."""
+        """Register the commands on one guild unless it has them already; True if it did."""
         guild = discord.Object(id=guild_id)
         self.tree.clear_commands(guild=guild)
         self.tree.copy_global_to(guild=guild)
@@ -176,10 +183,43 @@ class CommandSync:
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"commands:{self.tree.client.application_id}:{guild_id}"
         stored = await self._load(key)
-        if not force and isinstance(stored, dict) and stored.get("hash") == digest:
+        if (
+            not force
+            and isinstance(stored, dict)
+            and stored.get("hash") == digest
+            and await self._registered_match(guild_id, payload)
+        ):
             log.info("commands on guild %s are up to date", guild_id)
             return False
         await self.tree.sync(guild=guild)
         await self._save(key, {"hash": digest})
         log.info("synced %d commands on guild %s", len(payload), guild_id)
         return True
+
+    async def _registered_match(self, guild_id: int, payload: list[dict[str, Any]]) -> bool:
+        """Whether the guild's registered commands are ours (Discord drops them when the bot is
+        removed from a guild; inviting it back does not bring them back)."""
+        client = self.tree.client
+        assert client.application_id is not None
+        registered = await client.http.get_guild_commands(client.application_id, guild_id)
+        ours = sorted((command_shape(c) for c in payload), key=repr)
+        theirs = sorted((command_shape(dict(c)) for c in registered), key=repr)
+        if ours != theirs:
+            log.info("commands on guild %s differ from ours; registering them again", guild_id)
+        return ours == theirs
+
+
+def command_shape(command: dict[str, Any]) -> tuple[Any, ...]:
+    """What a member sees of a command (names, descriptions, options, default permissions), in a
+    form the registration request and Discord's answer share: Discord adds ids and versions,
+    may leave out false defaults and spells permissions as a string."""
+    permissions = command.get("default_member_permissions")
+    return (
+        command.get("name"),
+        command.get("type", 1),
+        command.get("description", ""),
+        None if permissions is None else str(permissions),
+        bool(command.get("required", False)),
+        tuple((c.get("name"), c.get("value")) for c in command.get("choices") or []),
+        tuple(command_shape(option) for option in command.get("options") or []),
+    )

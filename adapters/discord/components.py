@@ -145,17 +145,17 @@ def question_view(layout: QuestionLayout) -> discord.ui.View | None:
 
 
 def question_form(spec: ModalSpec) -> discord.ui.Modal:
+    """A form with one text field, inside a Label as Discord asks: a text input in an action row,
+    and the input's own ``label``, are deprecated (developers/components/reference.mdx)."""
     form = discord.ui.Modal(title=spec.title, custom_id=spec.custom_id, timeout=FORM_MEMORY_SECONDS)
-    form.add_item(
-        discord.ui.TextInput(
-            label=spec.label,
-            custom_id=custom_ids.ANSWER_FIELD,
-            style=discord.TextStyle.paragraph if spec.paragraph else discord.TextStyle.short,
-            placeholder=spec.placeholder,
-            required=spec.required,
-            max_length=spec.max_length,
-        )
+    field = discord.ui.TextInput(
+        custom_id=custom_ids.ANSWER_FIELD,
+        style=discord.TextStyle.paragraph if spec.paragraph else discord.TextStyle.short,
+        placeholder=spec.placeholder,
+        required=spec.required,
+        max_length=spec.max_length,
     )
+    form.add_item(discord.ui.Label(text=spec.label, component=field))
     return form
 
 

@@ -2,20 +2,26 @@
 
 * A DM :class:`~bot.places.Place` is sent through its channel id when known, else the DM
   channel is opened with the member (``POST /users/@me/channels``). A member whose DMs are
-  closed raises :class:`DmClosed`; the adapter then tells them in the guild.
+  closed, or who shares no server with the bot any more, raises :class:`DmClosed`; the adapter
+  then tells them in the guild.
 * A pair space is a private thread in ``discord.pair_channel_id`` (default: the community room
   the intent names) that only its members and the bot are added to, or, with
   ``discord.pair_space = "channel"``, a text channel in ``discord.pair_category_id`` that
   @everyone cannot see and each member and the bot can. What was opened is recorded in
   ``adapter_state`` (``pair_space:<id>``) so it can be closed after a restart.
+* Manage Threads, Manage Channels and Manage Roles are *elevated* permissions: on a server that
+  requires 2FA for moderation Discord refuses them (60003) unless the bot owner's account has
+  2FA. That raises :class:`OwnerNeeds2FA`, for the adapter to tell the organizers.
 
 Everything sent here has mentions disabled: member-written text never pings anyone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -31,6 +37,12 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 #: Discord's "Cannot send messages to this user" (the member's DMs are closed or blocked).
 CANNOT_DM = 50007
+#: "Cannot send messages to this user due to having no mutual guilds": no DM can reach them
+#: either (developers/topics/opcodes-and-status-codes.mdx).
+NO_MUTUAL_GUILDS = 50278
+#: "Two factor is required for this operation": an elevated permission on a server requiring
+#: 2FA for moderation, while the bot owner's account has none (developers/topics/permissions.mdx).
+TWO_FACTOR_REQUIRED = 60003
 MAX_CHANNEL_NAME = 100
 #: A week: the longest a quiet private thread stays open before Discord archives it.
 THREAD_ARCHIVE_MINUTES = 10080
@@ -46,6 +58,10 @@ class DmClosed(Exception):
     def __init__(self, user_id: str) -> None:
         super().__init__(f"cannot send a direct message to {user_id}")
         self.user_id = user_id
+
+
+class OwnerNeeds2FA(Exception):
+    """Discord refused an elevated permission because the bot owner's account lacks 2FA."""
 
 
 class PlaceError(Exception):
@@ -107,8 +123,8 @@ class Places:
             )
         try:
             return await channel.send(content, allowed_mentions=allowed, **extra)
-        except discord.Forbidden as error:
-            if place.kind == PlaceKind.DM and error.code == CANNOT_DM:
+        except discord.HTTPException as error:
+            if place.kind == PlaceKind.DM and error.code in (CANNOT_DM, NO_MUTUAL_GUILDS):
                 raise DmClosed(place.user_id or "?") from None
             raise
 
@@ -126,7 +142,8 @@ class Places:
         """Create the space; its id and the record to keep about it."""
         user_ids = [int(member.user_id) for member in members]
         if self.settings.pair_space == "channel":
-            return await self._open_channel(name, user_ids)
+            with _elevated():
+                return await self._open_channel(name, user_ids)
         parent_id = self.settings.pair_channel_id or (
             int(community_room.channel_id) if community_room.channel_id else None
         )
@@ -169,15 +186,42 @@ class Places:
         """Archive a thread (locked), or make a channel read-only for its members."""
         channel = await self._channel(space_id)
         if isinstance(channel, discord.Thread):
-            await channel.edit(archived=True, locked=True)
+            try:
+                with _elevated():
+                    await channel.edit(archived=True, locked=True)
+            except OwnerNeeds2FA:
+                # Locking needs Manage Threads; the bot may archive the thread it made without.
+                await channel.edit(archived=True)
+                raise
             return
         if isinstance(channel, discord.TextChannel):
-            overwrites = dict(channel.overwrites)
-            members = (record or {}).get("members", [])
-            for user_id in members:
-                overwrites[discord.Object(id=int(user_id))] = discord.PermissionOverwrite(
-                    view_channel=True, send_messages=False, read_message_history=True
+            members = {int(user_id) for user_id in (record or {}).get("members", [])}
+            # One overwrite per id: the cache may hold a member as a Member, and Discord keeps
+            # only one overwrite per target (developers/resources/channel.mdx, Modify Channel).
+            overwrites: dict[Any, discord.PermissionOverwrite] = {
+                target: overwrite
+                for target, overwrite in channel.overwrites.items()
+                if target.id not in members
+            }
+            for user_id in sorted(members):
+                overwrites[discord.Object(id=user_id, type=discord.Member)] = (
+                    discord.PermissionOverwrite(
+                        view_channel=True, send_messages=False, read_message_history=True
+                    )
                 )
-            await channel.edit(overwrites=overwrites)
+            with _elevated():
+                await channel.edit(overwrites=overwrites)
             return
         raise PlaceError(f"{space_id} is not a pair space")
+
+
+@contextlib.contextmanager
+def _elevated() -> Iterator[None]:
+    """Turn Discord's 60003 into :class:`OwnerNeeds2FA` around a call using an elevated
+    permission (Manage Threads, Manage Channels, Manage Roles)."""
+    try:
+        yield
+    except discord.HTTPException as error:
+        if error.code == TWO_FACTOR_REQUIRED:
+            raise OwnerNeeds2FA(str(error)) from None
+        raise

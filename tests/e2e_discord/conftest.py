@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.support.discord_loopback.fixtures import loopback_discord
+from tests.support.discord_loopback.fixtures import loopback_discord, raw_http
 
-__all__ = ["loopback_discord"]
+__all__ = ["loopback_discord", "raw_http"]

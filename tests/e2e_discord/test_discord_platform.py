@@ -73,11 +73,16 @@ async def test_organizer_commands_are_checked_on_the_server_side(
 
         allowed = await server.invoke_command(owner, guild, "tandem-admin", subcommand="sync")
         await server.wait_for_interaction_response(allowed)
-        done = await eventually(
-            lambda: [r for r in server.interaction(allowed).responses if r.kind == "followup"]
+        answer_message = await server.wait_for_message(
+            predicate=lambda m: m.interaction_id == allowed
         )
-        assert done[0].data["content"] == tandem.text(msg("discord.commands_synced"))
+        assert answer_message.content == tandem.text(msg("discord.commands_synced"))
+        assert answer_message.ephemeral
         assert len(server.requests_to("PUT", SYNC_ROUTE)) == 2
+    # The deferred "thinking" message was edited into the answer, not followed up (deprecated).
+    kinds = [(r.kind, r.type) for r in server.interaction(allowed).responses]
+    assert kinds == [("callback", DEFERRED_CHANNEL_MESSAGE), ("edit_original", None)]
+    assert server.deprecations == []
 
 
 async def test_rate_limits_and_server_errors_are_retried_as_discord_says(

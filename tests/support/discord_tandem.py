@@ -29,7 +29,9 @@ from adapters.discord import DiscordAdapter
 from bot.app import App
 from bot.clock import Clock, SystemClock
 from bot.config import load_settings
-from bot.messages import Msg
+from bot.intents import Delivery, OpenPairSpace
+from bot.messages import Msg, msg
+from bot.places import MemberRef, Place
 from store.conversations import ConversationRecord
 from store.members import MemberRecord
 from tests.support.discord_loopback import Guild, LoopbackDiscord, Message, User
@@ -91,6 +93,27 @@ class Tandem:
         if channel_id is None:
             return []
         return [m for m in self.server.messages_in(channel_id) if m.author_id == self.server.bot.id]
+
+
+def ref(user: User) -> MemberRef:
+    """How the kernel names a loopback user."""
+    return MemberRef(platform="discord", user_id=str(user.id), display_name=user.name)
+
+
+async def open_pair_space(
+    tandem: Tandem, room_id: int, *members: User, locale: str = "en"
+) -> Delivery | None:
+    """Ask the bot for a pair space named "tandem-ada-bob" for ``members``, from ``room_id``."""
+    # A message id that is not in the catalogs renders as itself: a plain name for a test space.
+    return await tandem.app.deliver(
+        OpenPairSpace(
+            target=Place.room("discord", str(room_id)),
+            locale=locale,
+            community_id="discord",
+            members=tuple(ref(member) for member in members),
+            name=msg("tandem-ada-bob"),
+        )
+    )
 
 
 @asynccontextmanager

@@ -481,6 +481,7 @@ class Driver:
             "channel": self.world.channel_payload(channel, for_user=user.id),
             "user_payload": user.payload(),
             "app_permissions": self.world.permissions_in(channel, self.bot.id),
+            "locale": user.locale,
         }
         if channel.guild_id is not None:
             guild = self.world.guilds[channel.guild_id]

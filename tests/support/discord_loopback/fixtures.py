@@ -2,12 +2,13 @@
 
 Import them in a ``conftest.py``::
 
-    from tests.support.discord_loopback.fixtures import loopback_discord  # noqa: F401
+    from tests.support.discord_loopback.fixtures import loopback_discord, raw_http  # noqa: F401
 
 ``loopback_discord`` starts a fresh server per test, points discord.py at it, yields it, then
 stops it and restores discord.py. At teardown it fails the test if the bot did anything real
 Discord would have refused (``server.violations``), unless the test called
-``server.expect_violations()`` and asserted on them itself. The patching is process-global:
+``server.expect_violations()`` and asserted on them itself; the same for requests Discord has
+deprecated (``server.deprecations``). The patching is process-global:
 one server per test, no parallel tests within one process.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from tests.support.discord_loopback.server import LoopbackDiscord
@@ -32,3 +34,16 @@ async def loopback_discord() -> AsyncIterator[LoopbackDiscord]:
     if server.violations and not server.violations_expected:
         listing = "\n".join(f"  - {v}" for v in server.violations)
         pytest.fail(f"the bot did what Discord would refuse:\n{listing}", pytrace=False)
+    if server.deprecations and not server.violations_expected:
+        listing = "\n".join(f"  - {d}" for d in server.deprecations)
+        pytest.fail(f"the bot did what Discord has deprecated:\n{listing}", pytrace=False)
+
+
+@pytest.fixture
+async def raw_http(loopback_discord: LoopbackDiscord) -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain HTTP client with the bot's token, for payloads discord.py would refuse to build."""
+    headers = {"Authorization": f"Bot {loopback_discord.token}"}
+    async with aiohttp.ClientSession(
+        f"{loopback_discord.base_url}/api/", headers=headers
+    ) as session:
+        yield session

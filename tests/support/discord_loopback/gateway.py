@@ -7,7 +7,9 @@ kept, a client that reconnects with RESUME gets every event it missed, then RESU
 how a test proves "events still arrive after a reconnect".
 
 Frames handled: op 1 HEARTBEAT (answered with op 11), op 2 IDENTIFY (token checked, intents
-recorded; READY then one GUILD_CREATE per guild), op 6 RESUME. Sent: op 10 HELLO, op 0 DISPATCH,
+recorded; READY then one GUILD_CREATE per guild), op 6 RESUME, op 8 REQUEST_GUILD_MEMBERS
+(answered with GUILD_MEMBERS_CHUNK: GUILD_CREATE carries only the bot without the presences
+intent, so a client that wants the members asks for them). Sent: op 10 HELLO, op 0 DISPATCH,
 op 7 RECONNECT (``request_reconnect``), op 9 INVALID_SESSION.
 """
 
@@ -33,6 +35,7 @@ OP_HEARTBEAT = 1
 OP_IDENTIFY = 2
 OP_RESUME = 6
 OP_RECONNECT = 7
+OP_REQUEST_GUILD_MEMBERS = 8
 OP_INVALID_SESSION = 9
 OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
@@ -99,8 +102,10 @@ class Gateway:
         ready_payloads: Callable[[GatewaySession], tuple[dict[str, Any], list[dict[str, Any]]]],
         on_change: Callable[[], None],
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
+        member_chunk: Callable[[GatewaySession, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.token = token
+        self._member_chunk = member_chunk
         self._gateway_url = gateway_url
         self._ready_payloads = ready_payloads
         self._on_change = on_change
@@ -176,6 +181,9 @@ class Gateway:
                     session = await self._resume(socket, message["d"])
                     if session is None:
                         break
+                elif op == OP_REQUEST_GUILD_MEMBERS and session is not None and self._member_chunk:
+                    session.push("GUILD_MEMBERS_CHUNK", self._member_chunk(session, message["d"]))
+                    session.wake.set()
                 else:
                     _log.debug("loopback gateway ignores op %s", op)
         finally:

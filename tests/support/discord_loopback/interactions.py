@@ -8,6 +8,10 @@ INTERACTION_CREATE and only once (Discord: 404 10062 "Unknown interaction" when 
 Follow-ups use the interaction token as a webhook token for 15 minutes:
 ``POST /webhooks/{app}/{token}``, ``GET/PATCH/DELETE /webhooks/{app}/{token}/messages/@original``
 and ``.../messages/{id}``. The deadlines use the server's clock, which a test can shift.
+
+Deprecated but still accepted, and noted in ``server.deprecations``: a follow-up straight after
+a deferred response (type 5) edits the "thinking" message instead of creating one, and a modal
+whose text inputs sit in action rows or carry their own label.
 """
 
 from __future__ import annotations
@@ -151,6 +155,8 @@ class InteractionApi:
             problems = limits.check_modal(data)
             if problems:
                 raise invalid_form_body(problems)
+            for why in limits.deprecated_in_modal(data):
+                self.server.note_deprecated(f"POST {request.path}", why)
 
         interaction.responses.append(
             InteractionResponse(
@@ -206,6 +212,21 @@ class InteractionApi:
         interaction = self._interaction_for_webhook(request)
         body, uploads = await read_body(request)
         channel = self.world.channel(interaction.channel_id)
+        loading = self._still_loading(interaction)
+        if loading is not None:
+            # "When using this endpoint directly after responding to an interaction with
+            # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, this endpoint will function as Edit Original
+            # Interaction Response ... This behavior is deprecated"
+            # (developers/interactions/receiving-and-responding.mdx, Create Followup Message).
+            self.server.note_deprecated(
+                f"POST {request.path}",
+                "a follow-up straight after a deferral; edit the original response instead",
+            )
+            body = {k: v for k, v in body.items() if k != "flags"}
+            self.server.edit_message_from_body(loading, body, uploads)
+            interaction.responses.append(InteractionResponse("followup", None, body, loading.id))
+            self.world.changed()
+            return json_response(self.server.message_payload(loading))
         message = self.server.create_message_from_body(
             channel,
             body,
@@ -220,6 +241,16 @@ class InteractionApi:
         if request.query.get("wait") in ("true", "1", "True"):
             return json_response(self.server.message_payload(message))
         return no_content()
+
+    def _still_loading(self, interaction: Interaction) -> Message | None:
+        """The "thinking" message of a type-5 deferral nothing has finished yet, if any."""
+        callback = interaction.callback
+        if callback is None or callback.type != CALLBACK_DEFERRED_MESSAGE:
+            return None
+        if interaction.original_message_id is None:
+            return None
+        message = self.world.message(interaction.channel_id, interaction.original_message_id)
+        return message if message.flags & limits.FLAG_LOADING and not message.deleted else None
 
     async def get_webhook_message(self, request: web.Request) -> web.Response:
         interaction = self._interaction_for_webhook(request)

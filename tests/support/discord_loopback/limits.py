@@ -96,10 +96,20 @@ def check_message(
         )
     if attachment_count > ATTACHMENTS_MAX:
         problems.append(_too_many("attachments", ATTACHMENTS_MAX))
-    has_anything = content or embeds or components or attachment_count or body.get("sticker_ids")
-    if creating and not has_anything and not body.get("poll"):
-        problems.append(Problem("content", "BASE_TYPE_REQUIRED", "Cannot send an empty message"))
     return problems
+
+
+def is_empty_message(body: Mapping[str, Any], *, attachment_count: int = 0) -> bool:
+    """Nothing to show: Discord answers 400 with its own code 50006 "Cannot send an empty
+    message" (developers/topics/opcodes-and-status-codes.mdx), not an Invalid Form Body."""
+    return not (
+        body.get("content")
+        or body.get("embeds")
+        or body.get("components")
+        or attachment_count
+        or body.get("sticker_ids")
+        or body.get("poll")
+    )
 
 
 def check_embeds(embeds: Sequence[Mapping[str, Any]]) -> list[Problem]:
@@ -300,6 +310,25 @@ def _check_select(path: str, select: Mapping[str, Any]) -> list[Problem]:
             )
         )
     return problems
+
+
+def deprecated_in_modal(data: Mapping[str, Any]) -> list[str]:
+    """What a modal uses that Discord has deprecated (accepted, for now): a text input in an
+    action row, and a text input's own ``label`` — it belongs in a Label component (type 18)
+    (developers/components/reference.mdx, Action Row and Text Input)."""
+    found: list[str] = []
+    for index, top in enumerate(data.get("components") or []):
+        path = f"data.components.{index}"
+        if top.get("type") == 1:
+            if any(c.get("type") == _TEXT_INPUT for c in top.get("components") or []):
+                found.append(f"{path}: a text input in an action row (use a Label)")
+            inputs = [(f"{path}.components.{i}", c) for i, c in enumerate(top["components"])]
+        else:
+            inputs = [(f"{path}.component", top.get("component") or {})]
+        for input_path, component in inputs:
+            if component.get("type") == _TEXT_INPUT and component.get("label") is not None:
+                found.append(f"{input_path}.label: the text input's own label (use a Label)")
+    return found
 
 
 def check_modal(data: Mapping[str, Any]) -> list[Problem]:

@@ -20,6 +20,7 @@ from tests.support.discord_loopback.errors import (
     CANNOT_SEND_TO_USER,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
+    NO_MUTUAL_GUILDS,
     UNKNOWN_MEMBER,
     DiscordError,
     Problem,
@@ -186,6 +187,9 @@ class RestApi:
         is_owner = channel.is_thread and channel.owner_id == self.server.bot.id
         if not is_owner and not self.world.permissions_in(channel, self.server.bot.id) & needed:
             raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        if not is_owner:
+            assert channel.guild_id is not None
+            self.server.require_two_factor(self.world.guilds[channel.guild_id])
         payload = self.world.channel_payload(channel)
         channel.deleted = True
         self.server.emit_channel(
@@ -218,6 +222,15 @@ class RestApi:
         bot_id = self.server.bot.id
         if channel.is_dm:
             assert channel.recipient_id is not None
+            if not self.world.shares_a_guild(channel.recipient_id, bot_id):
+                # Nobody can reach them any more: 50278 "Cannot send messages to this user due
+                # to having no mutual guilds" (developers/topics/opcodes-and-status-codes.mdx).
+                raise DiscordError(
+                    403,
+                    NO_MUTUAL_GUILDS,
+                    "Cannot send messages to this user due to having no mutual guilds",
+                    violation=False,
+                )
             if self.world.user(channel.recipient_id).dms_closed:
                 # The member's choice, not the bot's mistake: answered but not a violation.
                 raise DiscordError(
@@ -314,6 +327,10 @@ class RestApi:
             raise DiscordError(404, UNKNOWN_MEMBER, "Unknown Member")
         if thread.archived:
             raise DiscordError(400, 50083, "Thread is archived")
+        # "Requires the ability to send messages in the thread" (developers/resources/channel.mdx,
+        # Add Thread Member).
+        if not self.world.permissions_in(thread, self.server.bot.id) & SEND_MESSAGES_IN_THREADS:
+            raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
         self.server.add_thread_member(thread, user_id)
         return no_content()
 
@@ -322,6 +339,8 @@ class RestApi:
         user_id = _id(request, "user_id")
         if user_id != self.server.bot.id:
             self.server.require_permission(thread, MANAGE_THREADS)
+            assert thread.guild_id is not None
+            self.server.require_two_factor(self.world.guilds[thread.guild_id])
         self.server.remove_thread_member(thread, user_id)
         return no_content()
 
@@ -343,6 +362,7 @@ class RestApi:
         bot_permissions = self.world.guild_permissions(guild, self.server.bot.id)
         if not bot_permissions & MANAGE_CHANNELS:
             raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        self.server.require_two_factor(guild)
         problems: list[Problem] = []
         name = body.get("name") or ""
         if not 1 <= len(name) <= 100:
@@ -378,8 +398,22 @@ class RestApi:
     ) -> list[JSON]:
         """Permission overwrites as Discord accepts them from a bot (or the problems found)."""
         overwrites: list[JSON] = []
+        seen: set[int] = set()
         for index, raw in enumerate(raw_overwrites):
             target_id, target_type = int(raw["id"]), int(raw["type"])
+            if target_id in seen:
+                # A channel holds one overwrite per role or member: Discord addresses them by
+                # that id alone (developers/resources/channel.mdx, Overwrite Object and Edit
+                # Channel Permissions). What it does with two is undocumented: refused here.
+                problems.append(
+                    Problem(
+                        f"permission_overwrites.{index}.id",
+                        "DUPLICATE_OVERWRITE",
+                        "Each role or member can have only one overwrite",
+                    )
+                )
+                continue
+            seen.add(target_id)
             known = guild.roles if target_type == OVERWRITE_ROLE else guild.members
             if target_type not in (OVERWRITE_ROLE, OVERWRITE_MEMBER) or target_id not in known:
                 problems.append(
@@ -419,6 +453,9 @@ class RestApi:
             owns = channel.owner_id == self.server.bot.id
             if (body.get("locked") and not moderates) or not (owns or moderates):
                 raise DiscordError(403, MISSING_PERMISSIONS, "Missing Permissions")
+            if body.get("locked") or not owns:
+                # Manage Threads is in use, an elevated permission.
+                self.server.require_two_factor(guild)
             if problems:
                 raise invalid_form_body(problems)
             channel.name = body.get("name", channel.name)
@@ -429,6 +466,7 @@ class RestApi:
         else:
             bot_permissions = self.world.guild_permissions(guild, self.server.bot.id)
             self.server.require_permission(channel, MANAGE_CHANNELS)
+            self.server.require_two_factor(guild)
             overwrites = None
             if "permission_overwrites" in body:
                 overwrites = self._overwrites(

@@ -2,8 +2,11 @@
 
 This module holds the server's lifecycle (``start``/``stop``/``patch_discord``), building the
 world a test needs (``add_guild``, ``add_member``, ``add_text_channel``, ``dm_channel_for``,
-``close_dms``), fault injection (``rate_limit``, ``fail_next``), inspection helpers, and the
-operations the REST handlers share (storing a message and announcing it on the gateway).
+``close_dms``, ``remove_bot``/``invite_bot``, ``owner_has_2fa``), fault injection
+(``rate_limit``, ``fail_next``), inspection helpers, and the operations the REST handlers share
+(storing a message and announcing it on the gateway, the 2FA check of elevated permissions).
+Requests Discord still accepts but has deprecated are answered and noted in
+``server.deprecations``, which fails a test like a violation does.
 What a *person* does — run a command, click, choose, submit a modal, write a message — and the
 ``wait_for_*`` helpers are in ``driver.py``.
 """
@@ -20,9 +23,11 @@ from aiohttp import web
 from tests.support.discord_loopback import limits, payloads
 from tests.support.discord_loopback.driver import Driver
 from tests.support.discord_loopback.errors import (
+    CANNOT_SEND_EMPTY_MESSAGE,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
     REQUEST_ENTITY_TOO_LARGE,
+    TWO_FACTOR_REQUIRED,
     DiscordError,
     Violation,
     invalid_form_body,
@@ -31,6 +36,7 @@ from tests.support.discord_loopback.gateway import (
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_MESSAGES,
+    INTENT_GUILD_PRESENCES,
     INTENT_GUILDS,
     INTENT_MESSAGE_CONTENT,
     PRIVILEGED_INTENTS,
@@ -91,6 +97,11 @@ class LoopbackDiscord(Driver):
         self.application_id = self.bot.id
         self.violations: list[Violation] = []
         self.violations_expected = False
+        #: Requests Discord accepts but has deprecated, each with why.
+        self.deprecations: list[str] = []
+        #: Whether the account owning the application has 2FA (elevated permissions need it on
+        #: servers requiring 2FA for moderation).
+        self.owner_has_2fa = True
         self.requests: list[RequestRecord] = []
         self.faults = Faults()
         self.gateway = Gateway(
@@ -99,6 +110,7 @@ class LoopbackDiscord(Driver):
             ready_payloads=self._ready_payloads,
             on_change=self.world.changed,
             allowed_privileged_intents=allowed_privileged_intents,
+            member_chunk=self._member_chunk,
         )
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -164,8 +176,12 @@ class LoopbackDiscord(Driver):
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
     def expect_violations(self) -> None:
-        """Tell the fixture this test provokes refusals on purpose (assert on them yourself)."""
+        """Tell the fixture this test provokes refusals (and deprecated requests) on purpose
+        (assert on them yourself)."""
         self.violations_expected = True
+
+    def note_deprecated(self, request: str, why: str) -> None:
+        self.deprecations.append(f"{request}: {why}")
 
     # -- faults ----------------------------------------------------------------------
     def rate_limit(
@@ -202,10 +218,12 @@ class LoopbackDiscord(Driver):
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         channel_name: str | None = "general",
+        mfa_level: int = 0,
     ) -> Guild:
-        """A guild with an owner, the bot (with its managed role) and one text channel."""
+        """A guild with an owner, the bot (with its managed role) and one text channel;
+        ``mfa_level=1``: the server requires 2FA for moderation."""
         owner = owner or self.add_user(f"{name} owner")
-        guild = Guild(self.world.next_id(), name, owner.id)
+        guild = Guild(self.world.next_id(), name, owner.id, mfa_level=mfa_level)
         guild.roles[guild.id] = payloads.role(
             guild.id, "@everyone", permissions=everyone_permissions
         )
@@ -213,16 +231,55 @@ class LoopbackDiscord(Driver):
         guild.roles[bot_role_id] = payloads.role(
             bot_role_id, self.bot.name, permissions=bot_permissions, position=1, managed=True
         )
+        guild.bot_role_id = bot_role_id
         self.world.guilds[guild.id] = guild
         self._join(guild, owner.id, [])
         self._join(guild, self.bot.id, [bot_role_id])
         if channel_name is not None:
             self.add_text_channel(guild, channel_name, announce=False)
+        self._announce_guild(guild)
+        return guild
+
+    def _announce_guild(self, guild: Guild) -> None:
+        """GUILD_CREATE for a server the bot joins while connected. ``unavailable`` is only for
+        guilds that were or become unavailable (developers/events/gateway-events.mdx, Guild
+        Create), so a join leaves it out; discord.py tells a join from a recovery by that."""
         for session in self.gateway.sessions.values():
             if session.intents & INTENT_GUILDS:
-                session.push("GUILD_CREATE", self._guild_payload_for(session, guild))
+                payload = self._guild_payload_for(session, guild)
+                payload.pop("unavailable", None)
+                session.push("GUILD_CREATE", payload)
         self.world.changed()
-        return guild
+
+    def remove_bot(self, guild: Guild) -> None:
+        """The server kicks the bot: GUILD_DELETE without ``unavailable`` ("the user was removed
+        from the guild", developers/events/gateway-events.mdx, Guild Delete). Discord deletes
+        the app's guild commands there, and inviting it back does not restore them: not in
+        Discord's docs, confirmed as expected behaviour by discord.js maintainers
+        (discordjs/discord.js issue 10321)."""
+        guild.members.pop(self.bot.id, None)
+        self.world.commands.pop(guild.id, None)
+        self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)}, intent=INTENT_GUILDS)
+        self.world.changed()
+
+    def invite_bot(self, guild: Guild) -> None:
+        """The server invites the bot again: it rejoins with its role, and GUILD_CREATE follows."""
+        self._join(guild, self.bot.id, [guild.bot_role_id] if guild.bot_role_id else [])
+        self._announce_guild(guild)
+
+    def require_two_factor(self, guild: Guild) -> None:
+        """Refuse an elevated permission (Manage Channels/Roles/Threads …) on a server requiring
+        2FA for moderation when the application owner has none: 403 60003
+        (developers/topics/permissions.mdx, the permissions marked *, and
+        developers/topics/oauth2.mdx, Two-Factor Authentication Requirement). Not the bot's
+        mistake, so not a violation."""
+        if guild.mfa_level >= 1 and not self.owner_has_2fa:
+            raise DiscordError(
+                403,
+                TWO_FACTOR_REQUIRED,
+                "Two factor is required for this operation",
+                violation=False,
+            )
 
     def _join(self, guild: Guild, user_id: int, role_ids: Sequence[int]) -> None:
         guild.members[user_id] = list(role_ids)
@@ -336,9 +393,37 @@ class LoopbackDiscord(Driver):
 
     # -- gateway payloads ----------------------------------------------------------------
     def _guild_payload_for(self, session: GatewaySession, guild: Guild) -> JSON:
-        # Without GUILD_MEMBERS Discord sends only the bot itself, but the true member_count.
-        visible = list(guild.members) if session.intents & INTENT_GUILD_MEMBERS else [self.bot.id]
+        # Without GUILD_PRESENCES Discord sends only the bot itself (and members in voice, which
+        # the fake has none of), but the true member_count (developers/events/gateway-events.mdx,
+        # Guild Create).
+        presences = session.intents & INTENT_GUILD_PRESENCES
+        visible = list(guild.members) if presences else [self.bot.id]
         return self.world.guild_payload(guild, visible_member_ids=visible)
+
+    def _member_chunk(self, session: GatewaySession, request: JSON) -> JSON:
+        """One GUILD_MEMBERS_CHUNK for an op 8 request: by ``user_ids`` or name prefix; the
+        whole list needs the GUILD_MEMBERS intent (developers/events/gateway-events.mdx,
+        Request Guild Members)."""
+        guild = self.world.guild(int(request["guild_id"]))
+        wanted = {int(u) for u in request.get("user_ids") or []}
+        query = str(request.get("query") or "")
+        limit = int(request.get("limit") or 0)
+        if wanted:
+            found = [u for u in guild.members if u in wanted]
+        elif query:
+            found = [u for u in guild.members if self.world.user(u).name.startswith(query)]
+            found = found[: min(limit or 100, 100)]
+        else:
+            found = list(guild.members) if session.intents & INTENT_GUILD_MEMBERS else []
+        chunk: JSON = {
+            "guild_id": str(guild.id),
+            "members": [self.world.member_payload(guild, u) for u in found],
+            "chunk_index": 0,
+            "chunk_count": 1,
+        }
+        if request.get("nonce") is not None:
+            chunk["nonce"] = request["nonce"]
+        return chunk
 
     def _ready_payloads(self, session: GatewaySession) -> tuple[JSON, list[JSON]]:
         ready = payloads.ready(
@@ -438,6 +523,8 @@ class LoopbackDiscord(Driver):
         problems = limits.check_message(body, creating=creating, attachment_count=len(uploads))
         if problems:
             raise invalid_form_body(problems)
+        if creating and limits.is_empty_message(body, attachment_count=len(uploads)):
+            raise DiscordError(400, CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message")
         settable = _SETTABLE_FLAGS | (_INTERACTION_FLAGS if allow_ephemeral else 0)
         message = Message(
             id=self.world.next_id(),

@@ -103,6 +103,8 @@ class User:
     name: str
     bot: bool = False
     dms_closed: bool = False
+    #: The language of the person's Discord client, sent with their interactions.
+    locale: str = "en-US"
 
     def payload(self) -> JSON:
         return payloads.user(self.id, self.name, bot=self.bot)
@@ -118,6 +120,10 @@ class Guild:
     members: dict[int, list[int]] = field(default_factory=dict)
     joined_at: dict[int, str] = field(default_factory=dict)
     channel_ids: list[int] = field(default_factory=list)
+    #: 1: the server requires 2FA for moderation (elevated permissions need an owner with 2FA).
+    mfa_level: int = 0
+    #: The bot's managed role, given back when it is invited again.
+    bot_role_id: int | None = None
 
     @property
     def everyone_role_id(self) -> int:
@@ -400,7 +406,7 @@ class World:
 
     def guild_payload(self, guild: Guild, *, visible_member_ids: list[int]) -> JSON:
         channels = [self.channels[c] for c in guild.channel_ids if not self.channels[c].deleted]
-        return payloads.guild(
+        payload = payloads.guild(
             guild.id,
             guild.name,
             guild.owner_id,
@@ -409,6 +415,13 @@ class World:
             channels=[self.channel_payload(c) for c in channels if not c.is_thread],
             threads=[self.channel_payload(c) for c in channels if c.is_thread and not c.archived],
             member_count=len(guild.members),
+        )
+        payload["mfa_level"] = guild.mfa_level
+        return payload
+
+    def shares_a_guild(self, user_id: int, other_id: int) -> bool:
+        return any(
+            user_id in guild.members and other_id in guild.members for guild in self.guilds.values()
         )
 
     # -- permissions ---------------------------------------------------------
