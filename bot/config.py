@@ -102,7 +102,7 @@ class DiscordSettings(Section):
     guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
     @model_validator(mode="after")
-    def _token_when_enabled(self) -> DiscordSettings:
+    def _required_when_enabled(self) -> DiscordSettings:
         if self.enabled and self.token is None:
             raise ValueError(
                 "token is required when discord is enabled (env TANDEM_DISCORD__TOKEN)"
