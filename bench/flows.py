@@ -15,6 +15,10 @@ is one event in → router → step persisted → intent rendered. Measured:
 * for scale, bare read-modify-write transactions per second through SQLAlchemy's async engine
   on aiosqlite on this machine (the floor under any answer).
 
+The per-member rate limit (``bot.rate_limit``) is on, as in production, unless
+``--no-rate-limit`` is given; the figures say which. Each benchmark member answers faster than
+a person can, but no faster than the default burst allows over the whole questionnaire.
+
 Targets (issue 5): ≥ 1,000 answers/s on SQLite; p99 ≤ 20 ms at 500 answers/s; ≤ 200 MB.
 """
 
@@ -164,7 +168,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     if args.postgres:
         url = await fresh_postgres_database()
-    settings = load_settings(None, database={"url": url})
+    settings = load_settings(
+        None, database={"url": url}, bot={"rate_limit": {"enabled": args.rate_limit}}
+    )
+    limit = settings.bot.rate_limit
     app = App(settings, clock=SystemClock(), adapter_names=["memory"], run_scheduler=False)
     await app.start()
     memory = app.adapters["memory"]
@@ -186,6 +193,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     baseline = None if args.postgres else await bare_transactions(url)
     return {
         "store": "postgresql" if args.postgres else "sqlite",
+        "rate_limiter_on": limit.enabled,
+        "rate_limit": f"burst {limit.burst}, {limit.per_second}/s" if limit.enabled else "off",
         "stored_members": args.stored,
         "seed_seconds": round(seed_seconds, 2),
         "answers_per_second_saturation": round(throughput),
@@ -219,6 +228,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="members answering at once")
     parser.add_argument("--rate", type=float, default=500.0, help="offered answers per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the steady run")
+    parser.add_argument(
+        "--no-rate-limit",
+        dest="rate_limit",
+        action="store_false",
+        help="switch the per-member rate limit off (it is on by default, as in production)",
+    )
     figures = asyncio.run(run(parser.parse_args()))
     for key, value in figures.items():
         print(f"{key:>34}: {value}")

@@ -54,10 +54,21 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class RateLimitSettings(Section):
+    """How fast one member may send events (see :mod:`bot.ratelimit`)."""
+
+    enabled: bool = True
+    # Events a member may send at once (a quick run of clicks) ...
+    burst: int = Field(default=20, ge=1, le=1000)
+    # ... and how many per second after that, on average.
+    per_second: float = Field(default=3.0, gt=0, le=1000)
+
+
 class BotSettings(Section):
     default_locale: Literal["en", "de"] = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: Path = Path(".tandem")
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
 
 class DatabaseSettings(Section):

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.messages import Msg
+from bot.messages import Msg, UserText
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "tandem"
@@ -60,7 +61,18 @@ def _translations(locale: str) -> gettext.GNUTranslations:
 
 
 class Translator:
-    """Renders messages in a locale; missing ids show as the id itself (and a test catches it)."""
+    """Renders messages in a locale; missing ids show as the id itself (and a test catches it).
+
+    ``escape`` is applied to every :class:`~bot.messages.UserText` parameter: an adapter whose
+    platform reads markup in message text renders with :meth:`escaping`.
+    """
+
+    def __init__(self, escape: Callable[[str], str] | None = None) -> None:
+        self._escape = escape
+
+    def escaping(self, escape: Callable[[str], str]) -> Translator:
+        """The same catalogs, with member-written parameters escaped by ``escape``."""
+        return Translator(escape)
 
     def render(self, message: Msg | str, locale: str) -> str:
         if isinstance(message, str):
@@ -86,6 +98,8 @@ class Translator:
             return template
 
     def _param(self, value: object, locale: str) -> object:
+        if isinstance(value, UserText):
+            return value.text if self._escape is None else self._escape(value.text)
         if isinstance(value, Msg):
             return self.render(value, locale)
         if isinstance(value, tuple):

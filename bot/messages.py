@@ -2,7 +2,10 @@
 
 Flows never build user-facing strings; they return :class:`Msg` values. The adapter renders them
 in the member's locale with :mod:`bot.i18n`. Parameters are inserted as plain values (never
-parsed as format strings), so member-written text cannot inject placeholders.
+parsed as format strings), so member-written text cannot inject placeholders. A parameter
+that carries member-written text is wrapped in :class:`UserText` (:func:`user_text`): each
+adapter's renderer escapes it for its platform's markup, so it shows literally to whoever reads
+it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,16 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from bot.places import Frozen
+
+
+class UserText(Frozen):
+    """Text a member wrote, as a message parameter: shown as written, never as markup."""
+
+    text: str
+
+
+def user_text(text: str) -> UserText:
+    return UserText(text=text)
 
 
 class Msg(Frozen):
@@ -33,7 +46,7 @@ class Msg(Frozen):
     @classmethod
     def _params_are_plain(cls, params: dict[str, Any]) -> dict[str, Any]:
         for key, value in params.items():
-            if not isinstance(value, str | int | float | Msg | tuple | list):
+            if not isinstance(value, str | int | float | Msg | UserText | tuple | list):
                 raise TypeError(f"parameter {key!r} must be text, a number or a Msg")
         return params
 

@@ -8,6 +8,10 @@
 
 Conversations run in the member's DM: a command given in a community room is answered there
 privately with a pointer to the DM. Events of one member are handled one at a time.
+
+Before any of that, every event's member-written text is cleaned (:func:`bot.text.clean_event`)
+and the member's rate is checked (:mod:`bot.ratelimit`): an event over the limit is dropped, and
+the first one dropped in a burst is answered with a note to slow down and send it again.
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from bot.events import (
 )
 from bot.flow import Action, ActionContext
 from bot.intents import Intent, Say
-from bot.messages import Msg, msg
+from bot.messages import Msg, msg, user_text
 from bot.places import Place, PlaceKind
 from bot.prompts import parse_prompt_id
+from bot.ratelimit import RateLimiter, Verdict
+from bot.text import clean_event, excerpt
 from store.conversations import ConversationRecord
 from store.members import MemberRecord, MemberStatus
 
@@ -52,13 +58,23 @@ class Router:
         self.platforms = engine.platforms
         self.settings = engine.settings
         self._locks: WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = WeakValueDictionary()
+        self.rate_limiter = RateLimiter(self.settings.bot.rate_limit)
 
     def commands(self) -> list[CommandSpec]:
         """Every member command: flows and actions, then the built-in controls."""
         return self.registry.commands()
 
     async def handle(self, event: EventBase) -> list[Intent]:
+        event = clean_event(event)
         key = (event.community_id, *event.member.key)
+        if _counts_towards_rate(event):
+            verdict = self.rate_limiter.check(key)
+            if verdict is Verdict.DROPPED:
+                return []
+            if verdict is Verdict.DROPPED_TELL:
+                log.info("member event dropped: over the rate limit (%s)", event.member.platform)
+                member, _active = await self._find_with_conversation(event)
+                return [self._say(member, event, msg("rate.slow_down"))]
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
@@ -85,10 +101,9 @@ class Router:
             return [self._say(member, event, msg("conversation.none_active"))]
         owner = self.registry.for_command(name)
         if owner is None:
-            return [
-                self._say(member, event, msg("command.unknown", command=event.name)),
-                self._help(member, event),
-            ]
+            # One message, quoting no more than a short excerpt of what was typed.
+            unknown = msg("command.unknown", command=user_text(excerpt(event.name)))
+            return [self._help(member, event, lead=unknown)]
         if isinstance(owner, Action):
             return await self._run_action(owner, member, event)
         if member is not None and active is not None and active.flow_id == owner.id:
@@ -226,3 +241,13 @@ class Router:
     def _say(self, member: MemberRecord | None, event: EventBase, text: Msg) -> Say:
         locale = self.engine.locale(member, event)
         return Say(target=event.place, locale=locale, in_reply_to=event.event_id, text=text)
+
+
+def _counts_towards_rate(event: EventBase) -> bool:
+    """Whether an event is the member talking to the bot (platform notices are not; nor is
+    chatter in a shared room, which the bot does not answer and must never answer with a note)."""
+    if isinstance(event, MemberLeft | MemberReturned):
+        return False
+    if isinstance(event, TextReplied) and event.prompt_id is None:
+        return event.place.kind == PlaceKind.DM
+    return True

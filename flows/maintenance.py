@@ -8,7 +8,9 @@ same moment, never get it done twice or wrongly.
 * members who left are deleted once the community's retention period has passed;
 * people who started joining but never finished (with or without consent) are deleted once
   they have been silent for :data:`ABANDONED_AFTER`;
-* a pause with an end date ends, and the member is told.
+* a pause with an end date ends, and the member is told;
+* conversations that ended, and adapters' records of questions the bot sent, are deleted
+  :data:`ENDED_KEPT_FOR` after they were last touched (docs/privacy.md says so).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from store import Store
 log = logging.getLogger(__name__)
 
 ABANDONED_AFTER = timedelta(days=7)
+ENDED_KEPT_FOR = timedelta(days=30)
 
 
 async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> list[Intent]:
@@ -37,6 +40,8 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
         purged += await store.privacy.purge_if_departed(member, now - timedelta(days=retention))
     for member in await store.privacy.abandoned_before(now - ABANDONED_AFTER):
         purged += await store.privacy.purge_if_abandoned(member, now - ABANDONED_AFTER)
+    pruned = await store.conversations.prune_ended(now - ENDED_KEPT_FOR)
+    pruned += await store.adapter_state.prune_questions(now - ENDED_KEPT_FOR)
     intents: list[Intent] = []
     for member in await store.members.end_pauses_due(now):
         if member.dm_place:
@@ -49,6 +54,11 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
                     text=msg("pause.ended"),
                 )
             )
-    if purged or intents:
-        log.info("maintenance: purged %d members, ended %d pauses", purged, len(intents))
+    if purged or pruned or intents:
+        log.info(
+            "maintenance: purged %d members, pruned %d old records, ended %d pauses",
+            purged,
+            pruned,
+            len(intents),
+        )
     return intents

@@ -18,7 +18,8 @@ from babel.dates import format_date
 from bot.commands import CommandArgument
 from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from bot.intents import Intent, Option
-from bot.messages import Msg, msg
+from bot.messages import Msg, msg, user_text
+from bot.text import excerpt
 from flows.profile import must_have_joined
 from flows.questionnaire import LANGUAGES
 from store.members import MemberStatus
@@ -101,7 +102,9 @@ async def pause(context: ActionContext) -> list[Intent]:
     if context.argument:
         day = parse_day(context.argument)
         if day is None:
-            return [context.reply(msg("pause.bad_date", typed=context.argument[:40]))]
+            return [
+                context.reply(msg("pause.bad_date", typed=user_text(excerpt(context.argument))))
+            ]
         until = _local_midnight(day, member.timezone)
         if not context.now < until <= context.now + MAX_PAUSE:
             return [context.reply(msg("pause.date_out_of_range"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import ProgramSettings
-from bot.messages import Msg, msg, organizer_text
+from bot.messages import Msg, UserText, msg, organizer_text, user_text
 from flows.questionnaire import (
     FIELD_LABELS,
     FORMATS,
@@ -33,11 +33,11 @@ def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg
     topics = {topic.id: organizer_text(topic.texts()) for topic in program.topics}
     values: dict[str, Any] = {
         "offers": _each(answers.get("offers"), topics),
-        "offer_text": answers.get("offer_text"),
+        "offer_text": _written(answers.get("offer_text")),
         "needs": _each(answers.get("needs"), topics),
-        "need_text": answers.get("need_text"),
-        "goals": " · ".join(answers.get("goals") or []),
-        "expectations": answers.get("expectations"),
+        "need_text": _written(answers.get("need_text")),
+        "goals": _written(" · ".join(answers.get("goals") or [])),
+        "expectations": _written(answers.get("expectations")),
         "languages": _each(answers.get("languages"), LANGUAGE_NAMES),
         "timezone": answers.get("timezone"),
         "availability": _each(answers.get("availability"), _SLOT_LABELS),
@@ -47,7 +47,7 @@ def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg
     for field, label in FIELD_LABELS.items():
         if field == "city" and answers.get("format") not in IN_PERSON:
             continue
-        value = answers.get("city") if field == "city" else values[field]
+        value = _written(answers.get("city")) if field == "city" else values[field]
         lines.append(msg("profile.line", label=label, value=value or NOT_GIVEN))
     for question in program.extra_questions:
         answer = answers.get(extra_step_id(question))
@@ -56,6 +56,8 @@ def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg
             answer = _each(answer, options)
         elif isinstance(answer, str) and answer in options:
             answer = options[answer]
+        elif isinstance(answer, str):
+            answer = _written(answer)
         label = organizer_text(question.texts())
         lines.append(msg("profile.line", label=label, value=answer or NOT_GIVEN))
     return lines
@@ -63,3 +65,8 @@ def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg
 
 def _each(ids: list[str] | None, labels: dict[str, Msg]) -> tuple[Msg | str, ...]:
     return tuple(labels.get(item, item) for item in ids or ())
+
+
+def _written(text: str | None) -> UserText | None:
+    """A member's own words, marked so each platform shows them as written (never as markup)."""
+    return user_text(text) if text else None

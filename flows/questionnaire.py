@@ -19,7 +19,8 @@ from bot.flow import (
     TextQuestion,
 )
 from bot.intents import Option
-from bot.messages import Msg, msg, organizer_text
+from bot.messages import Msg, msg, organizer_text, user_text
+from bot.text import excerpt
 from flows.timezones import parse_timezone
 
 MAX_TOPICS = 5
@@ -131,7 +132,7 @@ def parse_goals(text: str, _context: FlowContext) -> list[str]:
 def check_timezone(text: str, _context: FlowContext) -> str:
     zone = parse_timezone(text)
     if zone is None:
-        raise Invalid(msg("join.timezone_unknown", typed=text[:60]))
+        raise Invalid(msg("join.timezone_unknown", typed=user_text(excerpt(text, 60))))
     return zone
 
 

@@ -1,7 +1,9 @@
 """Small records an adapter keeps about its platform (e.g. which Matrix room is whose DM).
 
 A key-value table per (community, platform); ``platform_user_id`` marks entries about one
-person so that forgetting a member deletes them too.
+person so that forgetting a member deletes them too. Keys starting with :data:`QUESTION_PREFIX`
+tie a reply to one question the bot sent; they expire, and the maintenance job deletes those
+not written for a while (:meth:`AdapterStateRepository.prune_questions`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import sqlalchemy as sa
 
 from store.connections import Connections
 from store.schema import adapter_state
+
+QUESTION_PREFIX = "question:"
 
 
 class AdapterStateRepository:
@@ -73,3 +77,14 @@ class AdapterStateRepository:
             await connection.execute(
                 adapter_state.delete().where(self._where(community_id, platform, key))
             )
+
+    async def prune_questions(self, before: datetime) -> int:
+        """Delete question records last written before ``before``; how many went."""
+        async with self._db.write() as connection:
+            result = await connection.execute(
+                adapter_state.delete().where(
+                    adapter_state.c.key.startswith(QUESTION_PREFIX, autoescape=True),
+                    adapter_state.c.updated_at < before,
+                )
+            )
+        return result.rowcount or 0

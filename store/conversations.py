@@ -18,6 +18,10 @@ from store.members import MemberRecord, member_from_row
 from store.schema import conversations, members
 
 ACTIVE = "active"
+# Ended conversations kept per member: enough to tell a click on one's own old question from
+# someone else's, and bounded however often a member starts and cancels. Older ones go at once;
+# the rest when the maintenance job prunes ended conversations (:meth:`prune_ended`).
+KEPT_ENDED = 5
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,19 @@ class ConversationRepository:
                 .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
                 .values(status="replaced", answers={}, updated_at=now)
             )
+            newest_ended = (
+                sa.select(conversations.c.id)
+                .where(conversations.c.member_id == member_id, conversations.c.status != ACTIVE)
+                .order_by(conversations.c.id.desc())
+                .limit(KEPT_ENDED)
+            )
+            await connection.execute(
+                conversations.delete().where(
+                    conversations.c.member_id == member_id,
+                    conversations.c.status != ACTIVE,
+                    conversations.c.id.not_in(newest_ended.scalar_subquery()),
+                )
+            )
             result = await connection.execute(
                 conversations.insert()
                 .values(
@@ -168,6 +185,16 @@ class ConversationRepository:
     ) -> ConversationRecord | None:
         """End with ``done``, ``cancelled`` or ``expired``; None when someone else moved first."""
         return await self._change(_END, current, new_status=status, updated_at=now)
+
+    async def prune_ended(self, before: datetime) -> int:
+        """Delete conversations that ended before ``before``; how many went."""
+        async with self._db.write() as connection:
+            result = await connection.execute(
+                conversations.delete().where(
+                    conversations.c.status != ACTIVE, conversations.c.updated_at < before
+                )
+            )
+        return result.rowcount or 0
 
     async def _change(
         self, statement: sa.Update, current: ConversationRecord, **values: Any

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
-from store.schema import consents, members, profile_answers
+from store.schema import consents, fit_text, members, profile_answers
 
 
 class MemberStatus(StrEnum):
@@ -123,7 +123,7 @@ class MemberRepository:
                     platform=platform,
                     platform_user_id=user_id,
                     platform_locale=platform_locale,
-                    display_name=display_name,
+                    display_name=fit_text(members.c.display_name, display_name),
                     status=MemberStatus.NEW,
                     created_at=now,
                     updated_at=now,
@@ -146,6 +146,8 @@ class MemberRepository:
         }
         if unknown := set(values) - allowed:
             raise ValueError(f"cannot update {sorted(unknown)} on a member")
+        if "display_name" in values:
+            values["display_name"] = fit_text(members.c.display_name, values["display_name"])
         async with self._db.write() as connection:
             await connection.execute(
                 members.update().where(members.c.id == member_id).values(updated_at=now, **values)

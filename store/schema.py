@@ -38,6 +38,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def fit_text(column: sa.Column[str], value: str | None) -> str | None:
+    """``value`` as ``column`` can hold it on every database: without NUL characters (which
+    PostgreSQL refuses in text) and cut to the column's length (which PostgreSQL enforces and
+    SQLite does not), so text from a platform can never make a write fail."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "")
+    length = getattr(column.type, "length", None)
+    return value if length is None else value[:length]
+
+
 members = sa.Table(
     "members",
     metadata,

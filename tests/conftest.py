@@ -119,6 +119,9 @@ def clock() -> FakeClock:
 
 
 def settings_for(db_url: str, **sections: dict[str, Any]) -> Settings:
+    # Memory members answer at machine speed, faster than any person: the rate limit is off
+    # here unless a test asks for it (tests/test_abuse.py). End-to-end tests keep the default.
+    sections["bot"] = {"rate_limit": {"enabled": False}, **sections.get("bot", {})}
     return load_settings(None, database={"url": db_url}, **sections)
 
 

@@ -139,3 +139,30 @@ async def test_sigterm_stops_the_console_cleanly(console: ConsoleProcess) -> Non
     await console.expect("Tandem console.")
     console.process.send_signal(signal.SIGTERM)
     assert await console.finish() == 0
+
+
+async def test_a_one_megabyte_line_is_refused_with_a_note_and_the_console_goes_on(
+    console: ConsoleProcess,
+) -> None:
+    await console.type("/join")
+    await console.expect("Which language")
+    await console.type("x" * 1_000_000)
+    await console.expect(
+        "That line was 1000000 characters long, more than I can read at once (16000)."
+    )
+    # The same question is still waiting, and is answered now.
+    await console.answer("2", "Before I note anything down")
+    await console.type("/quit")
+    assert await console.finish() == 0
+
+
+async def test_a_line_longer_than_the_question_allows_is_answered_with_its_limit(
+    console: ConsoleProcess,
+) -> None:
+    await console.type("/join")
+    await console.answer("2", "Before I note anything down")
+    await console.answer("1", "Let's start with your strengths")
+    await console.answer("1", "Anything you'd like to add")  # free text, 300 characters at most
+    await console.answer("y" * 5000, "That's 5000 characters; please keep it to 300 at most.")
+    await console.type("/quit")
+    assert await console.finish() == 0

@@ -11,11 +11,16 @@ Lines you type:
 
 Everything the bot sends is printed with the member it is for. On start the current member is
 told where a conversation left off, so a restart continues at the same step.
+
+A line of any length is read (a pasted book does not stop the console): one longer than
+:data:`MAX_LINE` characters is not used, and the member is told so; a shorter one that is too
+long for the question gets the kernel's "too long" answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import re
 import sys
 from datetime import timedelta
@@ -29,6 +34,10 @@ from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, O
 from bot.messages import msg
 from bot.places import MemberRef, Place, PlaceKind
 from bot.render import question_as_text
+
+# More than any question allows: a longer line is refused here, a shorter one by the question.
+MAX_LINE = 16_000
+_CHUNK = 64 * 1024
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -84,17 +93,44 @@ class ConsoleAdapter(Adapter):
             self._reader.cancel()
 
     async def _read_loop(self) -> None:
-        assert self._lines is not None
-        while True:
-            raw = await self._lines.readline()
-            if not raw:
-                break
-            line = raw.decode("utf-8", errors="replace").strip()
+        while (read := await self._read_line()) is not None:
+            line, length = read
+            if length > MAX_LINE:
+                self._print(self._t("console.line_too_long", length=length, limit=MAX_LINE))
+                continue
+            line = line.strip()
             if not line:
                 continue
             if not await self._handle_line(line):
                 break
         self.context.request_stop()
+
+    async def _read_line(self) -> tuple[str, int] | None:
+        """The next line (no more than MAX_LINE + 1 characters of it kept) and its length in
+        characters; None at the end of input. ``readline`` would fail on a line longer than
+        the stream's buffer limit and end the console."""
+        assert self._lines is not None
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        kept: list[str] = []
+        length = 0
+        while True:
+            try:
+                raw = await self._lines.readuntil(b"\n")
+                end = True
+            except asyncio.LimitOverrunError as overrun:
+                raw = await self._lines.read(max(overrun.consumed, 1))
+                end = False
+            except asyncio.IncompleteReadError as incomplete:
+                raw = incomplete.partial
+                end = True
+                if not raw and not kept:
+                    return None
+            text = decoder.decode(raw, final=end).removesuffix("\n") if end else decoder.decode(raw)
+            length += len(text)
+            if sum(map(len, kept)) <= MAX_LINE:
+                kept.append(text[: MAX_LINE + 1])
+            if end:
+                return "".join(kept)[: MAX_LINE + 1], length
 
     async def _handle_line(self, line: str) -> bool:
         """One typed line; False when the member asked to quit."""

@@ -58,6 +58,13 @@ _NOTICE_MEMORY = 1000
 _QUESTIONS_KEPT = 5
 
 
+def escape_member_text(text: str) -> str:
+    """Text a member wrote, as Discord shows it literally: markdown escaped, ``@everyone`` and
+    ``@here`` broken (``allowed_mentions`` already stops every ping; this keeps them from
+    looking like one)."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 class DiscordStartError(Exception):
     """The bot could not connect to Discord; the message says what to check."""
 
@@ -88,6 +95,8 @@ class DiscordAdapter(Adapter):
 
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
+        # Member-written text in a message shows as written: no bold, no links, no pings.
+        self.translator = context.translator.escaping(escape_member_text)
         self.settings = context.settings.discord
         self.community_id = self.settings.community_id
         self.client = TandemClient(self, guild_ready_timeout=self.settings.guild_ready_timeout)

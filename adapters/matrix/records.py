@@ -10,7 +10,8 @@ The adapter writes no SQL; it keeps small JSON records through
 ``room:<room id>``       what a room is to the bot: ``{"kind": "dm", "user_id"}``,
                          ``{"kind": "pair", "members"}`` or ``{"kind": "closed"}``
 ``question:<event id>``  a question the bot sent: its prompt id, kind and option emojis, so a
-                         reaction or a reply on it is tied to that exact question
+                         reaction or a reply on it is tied to that exact question (pruned by
+                         the maintenance job after its retention, see docs/privacy.md)
 
 Records about one member carry their user id, so forgetting the member deletes them too.
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
-from store.adapter_state import AdapterStateRepository
+from store.adapter_state import QUESTION_PREFIX, AdapterStateRepository
 
 PLATFORM = "matrix"
 HANDLED_KEPT = 500
@@ -114,7 +115,7 @@ class MatrixRecords:
 
     async def remember_question(self, record: QuestionRecord, user_id: str | None) -> None:
         await self._put(
-            f"question:{record.event_id}",
+            f"{QUESTION_PREFIX}{record.event_id}",
             {
                 "room_id": record.room_id,
                 "prompt_id": record.prompt_id,
@@ -125,7 +126,7 @@ class MatrixRecords:
         )
 
     async def question(self, event_id: str) -> QuestionRecord | None:
-        value = await self._get(f"question:{event_id}")
+        value = await self._get(f"{QUESTION_PREFIX}{event_id}")
         if not isinstance(value, dict):
             return None
         return QuestionRecord(
