@@ -2,9 +2,11 @@
 
 Each member has a bucket of ``burst`` tokens that refills at ``per_second``; every event they
 send takes one. When the bucket is empty the event is dropped and, once per burst, the member
-is told to slow down and to send it again (the router does the telling). The bucket refills on
-the monotonic clock of this process, not the bot's clock: it measures how fast a person types,
-which a test's frozen clock or an operator moving the time must not change.
+is told to slow down and to send it again (the router does the telling, and also answers each
+dropped command or form on a platform where every one must be answered privately).
+
+The bucket refills on the monotonic clock of this process, not the bot's clock: it measures how
+fast a person types, which a test's frozen clock or an operator moving the time must not change.
 
 Buckets that are full again are forgotten, so the table holds only members active in the last
 ``burst / per_second`` seconds.

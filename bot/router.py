@@ -69,9 +69,9 @@ class Router:
         key = (event.community_id, *event.member.key)
         if _counts_towards_rate(event):
             verdict = self.rate_limiter.check(key)
-            if verdict is Verdict.DROPPED:
+            if verdict is Verdict.DROPPED and not self._must_answer(event):
                 return []
-            if verdict is Verdict.DROPPED_TELL:
+            if verdict is not Verdict.ALLOWED:
                 log.info("member event dropped: over the rate limit (%s)", event.member.platform)
                 member, _active = await self._find_with_conversation(event)
                 return [self._say(member, event, msg("rate.slow_down"))]
@@ -80,6 +80,13 @@ class Router:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
             return await self._route(event)
+
+    def _must_answer(self, event: EventBase) -> bool:
+        """Whether even a dropped event gets the note to slow down: a command or form on a
+        platform that answers each one privately (a Discord interaction must be answered, and
+        only the member sees it), where silence would be taken for "done"."""
+        whispered = self.platforms.whispers(event.member.platform)
+        return whispered and isinstance(event, CommandInvoked | FormSubmitted)
 
     async def _route(self, event: EventBase) -> list[Intent]:
         if isinstance(event, CommandInvoked):

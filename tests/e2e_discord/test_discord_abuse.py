@@ -13,6 +13,7 @@ from tests.support.discord_tandem import AnswerPolicy, answer_until_done, runnin
 
 pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(60)]
 
+EPHEMERAL = 64
 MARKUP = "**x** <b>y</b> @everyone"
 
 
@@ -58,3 +59,24 @@ async def test_text_a_member_wrote_shows_literally_not_as_markdown(
         assert record is not None
         stored = await tandem.app.store.members.profile(record.id)
         assert stored["offer_text"] == MARKUP
+
+
+async def test_each_slash_command_over_the_limit_is_answered_privately_not_lost(
+    loopback_discord: LoopbackDiscord, tmp_path
+) -> None:
+    """A Discord interaction must be answered: one dropped by the limit is told so, privately,
+    instead of a false "answered in your DM"."""
+    server = loopback_discord
+    guild = server.add_guild()
+    ada = server.add_member(guild, "ada")
+    slow = {"rate_limit": {"burst": 2, "per_second": 0.01}}
+    async with running_tandem(server, guild, tmp_path / "t.db", bot_settings=slow) as tandem:
+        commands = [
+            await server.invoke_command(ada, guild, "tandem", subcommand="help") for _ in range(4)
+        ]
+        responses = [await server.wait_for_interaction_response(c) for c in commands]
+        contents = sorted(response.data["content"] for response in responses)
+        notice = tandem.text(msg("rate.slow_down"))
+        assert contents.count(notice) == 2
+        assert all(response.data["flags"] & EPHEMERAL for response in responses)
+        assert tandem.text(msg("conversation.answered_in_dm")) not in contents
