@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.discord.adapter import escape_member_text
 from bot.intents import Ask, AttachFile, ClosePairSpace, OpenPairSpace, Option, Say
 from bot.messages import msg
 from bot.places import MemberRef, Place, PlaceKind
@@ -137,7 +138,10 @@ async def test_member_written_text_is_sent_back_with_mentions_disabled(
         await server.invoke_command(ada, guild, "tandem", subcommand="join")
         await answer_until_done(tandem, ada, policy)
 
-        echoed = [m for m in tandem.dm_messages(ada) if INJECTION in m.content]
+        # Shown as written: "@everyone" and "@here" broken by a zero-width space, and no pings.
+        shown = escape_member_text(INJECTION)
+        assert "@\u200beveryone @\u200bhere" in shown
+        echoed = [m for m in tandem.dm_messages(ada) if shown in m.content]
         assert echoed, "the summary shows what the member wrote"
         assert_no_pings(tandem)
 
