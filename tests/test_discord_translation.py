@@ -179,8 +179,11 @@ def _message(client: discord.Client, author: dict[str, Any], *, guild: bool = Fa
         channel = state._get_guild(GUILD_ID).get_channel(CHANNEL_ID)
     else:
         channel = client.get_partial_messageable(DM_ID, type=discord.ChannelType.private)
-    data = payloads.message(
-        60, channel.id, author, content=content, guild_id=GUILD_ID if guild else None
+    # What on_message receives: MESSAGE_CREATE, which names the guild.
+    data = payloads.gateway_message(
+        payloads.message(60, channel.id, author, content=content),
+        guild_id=GUILD_ID if guild else None,
+        member_payload=None,
     )
     return discord.Message(state=state, channel=channel, data=data)
 

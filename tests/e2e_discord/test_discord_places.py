@@ -74,6 +74,7 @@ async def test_a_pair_space_is_a_private_thread_with_exactly_its_members(
         assert thread.type == payloads.CHANNEL_PRIVATE_THREAD
         assert thread.name == "tandem-ada-bob"
         assert not thread.invitable
+        assert thread.auto_archive_duration == 10080  # a week, the longest Discord offers
         assert sorted(thread.member_ids) == sorted([server.bot.id, ada.id, bob.id])
         assert server.can_view(ada, thread)
         assert server.can_view(bob, thread)

@@ -845,5 +845,9 @@ async def test_modal_beyond_discord_limits_is_refused(
     async with raw_http.post(callback, json={"type": 9, "data": _modal()}) as response:
         assert response.status == 200
         body = await response.json()
-    assert body["resource"]["type"] == 9
-    assert server.interaction(interaction_id).modal == _modal()
+    # A modal makes no message, so the answer names the interaction and carries no resource.
+    assert body["interaction"]["id"] == str(interaction_id)
+    assert "resource" not in body
+    accepted = server.interaction(interaction_id).modal
+    assert accepted is not None
+    assert (accepted["custom_id"], accepted["title"]) == ("intro", "Introduce yourself")

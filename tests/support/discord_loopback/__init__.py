@@ -25,8 +25,10 @@ Typical test::
 
 Modules: ``server`` (LoopbackDiscord, world building, faults), ``driver`` (people's actions and
 ``wait_for_*``), ``gateway``, ``rest``, ``interactions`` (callbacks and follow-ups), ``limits``,
-``state``, ``payloads`` (every payload factory), ``transport``, ``errors``, ``client``
-(``running_client``), ``fixtures`` (the ``loopback_discord`` pytest fixture).
+``state``, ``payloads`` (every payload factory), ``components`` (how sent components are kept:
+numbered, in their response shape), ``shapes`` (the documented shape of every REST answer,
+checked by the fixture), ``transport``, ``errors``, ``client`` (``running_client``),
+``fixtures`` (the ``loopback_discord`` pytest fixture).
 See docs/testing-discord.md.
 """
 

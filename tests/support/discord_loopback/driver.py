@@ -441,6 +441,7 @@ class Driver:
             application_id=self.application_id,
             custom_id=component["custom_id"],
             component_type=component["type"],
+            component_id=component.get("id"),
             message_payload=self.message_payload(message),
             values=values,
             **self._interaction_context(user, channel),

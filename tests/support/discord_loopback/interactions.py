@@ -2,8 +2,8 @@
 
 ``POST /interactions/{id}/{token}/callback?with_response=1`` must come within 3 seconds of the
 INTERACTION_CREATE and only once (Discord: 404 10062 "Unknown interaction" when late, 400 40060
-"Interaction has already been acknowledged." the second time). The body returned is the
-``InteractionCallbackResponse`` JSON discord.py 2.7 expects.
+"Interaction has already been acknowledged." the second time). With ``with_response`` the body
+returned is the ``InteractionCallbackResponse`` JSON discord.py 2.7 expects; without, 204.
 
 Follow-ups use the interaction token as a webhook token for 15 minutes:
 ``POST /webhooks/{app}/{token}``, ``GET/PATCH/DELETE /webhooks/{app}/{token}/messages/@original``
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from tests.support.discord_loopback import limits, payloads
+from tests.support.discord_loopback import components, limits, payloads
 from tests.support.discord_loopback.errors import (
     INTERACTION_ALREADY_ACKNOWLEDGED,
     INVALID_WEBHOOK_TOKEN,
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 INITIAL_RESPONSE_DEADLINE = 3.0
 #: Seconds an interaction token stays valid for follow-ups.
 TOKEN_LIFETIME = 15 * 60.0
+
+#: How a boolean query string says true (``developers/reference.mdx``, Boolean Query Strings).
+BOOLEAN_TRUE = frozenset({"true", "True", "1"})
 
 CALLBACK_MESSAGE = 4
 CALLBACK_DEFERRED_MESSAGE = 5
@@ -157,6 +160,11 @@ class InteractionApi:
                 raise invalid_form_body(problems)
             for why in limits.deprecated_in_modal(data):
                 self.server.note_deprecated(f"POST {request.path}", why)
+            # Discord numbers a modal's components too; the submission carries the numbers back.
+            data = {
+                **data,
+                "components": components.stored(data.get("components") or [], in_modal=True),
+            }
 
         interaction.responses.append(
             InteractionResponse(
@@ -164,6 +172,9 @@ class InteractionApi:
             )
         )
         self.world.changed()
+        if request.query.get("with_response") not in BOOLEAN_TRUE:
+            # "Returns 204 unless with_response is set to true" (receiving-and-responding.mdx).
+            return no_content()
         message_payload = self.server.message_payload(message) if message is not None else None
         return json_response(
             payloads.interaction_callback(
@@ -238,7 +249,7 @@ class InteractionApi:
         )
         interaction.responses.append(InteractionResponse("followup", None, body, message.id))
         self.world.changed()
-        if request.query.get("wait") in ("true", "1", "True"):
+        if request.query.get("wait") in BOOLEAN_TRUE:
             return json_response(self.server.message_payload(message))
         return no_content()
 

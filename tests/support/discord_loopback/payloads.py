@@ -7,6 +7,11 @@ field, this is the only file to change.
 
 The factories are pure: they take ids and values and return plain dicts shaped like the Discord
 API v10 objects. Snowflakes are emitted as strings, like Discord does. Nothing here keeps state.
+
+REST answers take the shapes of Discord's OpenAPI description (``discord/discord-api-spec``,
+``specs/openapi.json``); each factory names the schema it follows (``UserResponse``,
+``MessageResponse`` ...), and ``shapes.py`` checks every answer of the end-to-end suite against
+the required fields of those schemas.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ CHANNEL_PUBLIC_THREAD = 11
 CHANNEL_PRIVATE_THREAD = 12
 THREAD_TYPES = frozenset({CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD})
 
+#: The only auto-archive durations a thread may have, in minutes (developers/resources/channel.mdx).
+AUTO_ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
+#: What a thread gets when the request names none (a day, the clients' default).
+DEFAULT_AUTO_ARCHIVE_MINUTES = 1440
+
 
 def timestamp(when: dt.datetime | None = None) -> str:
     """An ISO 8601 timestamp as Discord writes it."""
@@ -44,6 +54,8 @@ def snowflake(value: int | str | None) -> str | None:
 
 
 def user(user_id: int, username: str, *, bot: bool = False, global_name: str | None = None) -> JSON:
+    """A user as ``UserResponse`` describes it: ``flags`` and ``primary_guild`` are required
+    (``developers/resources/user.mdx``, User Structure)."""
     return {
         "id": str(user_id),
         "username": username,
@@ -53,7 +65,21 @@ def user(user_id: int, username: str, *, bot: bool = False, global_name: str | N
         "bot": bot,
         "system": False,
         "public_flags": 0,
+        "flags": 0,
         "avatar_decoration_data": None,
+        "primary_guild": None,
+    }
+
+
+def current_user(user_payload: JSON) -> JSON:
+    """``GET /users/@me`` and READY's user: ``UserPIIResponse`` adds ``mfa_enabled`` and
+    ``locale`` (a bot's email is null and counts as verified)."""
+    return {
+        **user_payload,
+        "mfa_enabled": False,
+        "locale": "en-US",
+        "verified": True,
+        "email": None,
     }
 
 
@@ -167,7 +193,7 @@ def thread(
     archived: bool = False,
     locked: bool = False,
     invitable: bool = True,
-    auto_archive_duration: int = 1440,
+    auto_archive_duration: int = DEFAULT_AUTO_ARCHIVE_MINUTES,
     created_at: str | None = None,
     last_message_id: int | None = None,
     me: JSON | None = None,
@@ -288,14 +314,18 @@ def attachment(
     }
 
 
+def stored_embed(embed: JSON) -> JSON:
+    """An embed as Discord keeps it: ``type`` is required in ``MessageEmbedResponse`` and is
+    "rich" for every embed a bot sends (``developers/resources/message.mdx``, Embed Types)."""
+    return {"type": "rich", **embed}
+
+
 def message(
     message_id: int,
     channel_id: int,
     author: JSON,
     *,
     content: str = "",
-    guild_id: int | None = None,
-    member_payload: JSON | None = None,
     embeds: Sequence[JSON] = (),
     components: Sequence[JSON] = (),
     attachments: Sequence[JSON] = (),
@@ -308,6 +338,9 @@ def message(
     interaction_metadata: JSON | None = None,
     mentions: Sequence[JSON] = (),
 ) -> JSON:
+    """A message as REST answers it (``MessageResponse``). ``guild_id`` and ``member`` are
+    extra fields of the gateway's MESSAGE_CREATE/UPDATE (``developers/events/gateway-events.mdx``,
+    Message Create): :func:`gateway_message` adds them, REST never sends them."""
     payload: JSON = {
         "id": str(message_id),
         "channel_id": str(channel_id),
@@ -326,16 +359,25 @@ def message(
         "type": message_type,
         "flags": flags,
     }
-    if guild_id is not None:
-        payload["guild_id"] = str(guild_id)
-    if member_payload is not None:
-        payload["member"] = member_payload
     if webhook_id is not None:
         payload["webhook_id"] = str(webhook_id)
     if application_id is not None:
         payload["application_id"] = str(application_id)
     if interaction_metadata is not None:
         payload["interaction_metadata"] = interaction_metadata
+    return payload
+
+
+def gateway_message(
+    rest_payload: JSON, *, guild_id: int | None, member_payload: JSON | None
+) -> JSON:
+    """MESSAGE_CREATE/UPDATE: the REST message plus ``guild_id`` and the author's partial
+    ``member`` in guild channels (``developers/events/gateway-events.mdx``, Message Create)."""
+    payload = dict(rest_payload)
+    if guild_id is not None:
+        payload["guild_id"] = str(guild_id)
+    if member_payload is not None:
+        payload["member"] = member_payload
     return payload
 
 
@@ -432,6 +474,7 @@ def component_interaction(
     application_id: int,
     custom_id: str,
     component_type: int,
+    component_id: int | None = None,
     message_payload: JSON,
     channel: JSON,
     user_payload: JSON,
@@ -441,8 +484,11 @@ def component_interaction(
     app_permissions: int = 0,
     locale: str = "en-US",
 ) -> JSON:
-    """Type 3: a button (component_type 2) or a select (3, 5-8) with the chosen ``values``."""
+    """Type 3: a button (component_type 2) or a select (3, 5-8) with the chosen ``values``; ``id``
+    is the number Discord gave the component (``developers/components/reference.mdx``)."""
     data: JSON = {"custom_id": custom_id, "component_type": component_type}
+    if component_id is not None:
+        data["id"] = component_id
     if values is not None:
         data["values"] = list(values)
     return _interaction(
@@ -525,17 +571,33 @@ def submitted_modal_components(
     return submitted
 
 
+#: ``ApplicationIntegrationType`` GUILD_INSTALL: the only way a Tandem bot is installed.
+GUILD_INSTALL = 0
+
+#: Interaction callback types whose answer carries the message as ``resource``.
+CALLBACKS_WITH_MESSAGE = frozenset({4, 7})
+
+
 def application_command(
     command_id: int, application_id: int, spec: Mapping[str, Any], *, guild_id: int | None
 ) -> JSON:
-    """A registered command as Discord echoes it after a bulk overwrite."""
+    """A registered command as Discord answers a bulk overwrite (``ApplicationCommandResponse``;
+    ``developers/interactions/application-commands.mdx``, Application Command Structure).
+
+    Not an echo of the request: ``default_member_permissions`` is a string bit set or null,
+    ``integration_types`` a list (the app's install contexts when the request left it out or
+    null), ``version`` a snowflake, and a field sent as null gets Discord's default instead.
+    """
+    permissions = spec.get("default_member_permissions")
     payload: JSON = {
         "type": 1,
         "description": "",
         "options": [],
-        "default_member_permissions": None,
         "nsfw": False,
-        **spec,
+        "contexts": None,
+        **{key: value for key, value in spec.items() if value is not None},
+        "default_member_permissions": None if permissions is None else str(permissions),
+        "integration_types": list(spec.get("integration_types") or [GUILD_INSTALL]),
         "id": str(command_id),
         "application_id": str(application_id),
         "version": str(command_id),
@@ -545,13 +607,14 @@ def application_command(
     return payload
 
 
-def application_info(application_id: int, name: str, owner: JSON) -> JSON:
+def application_info(application_id: int, name: str, owner: JSON, *, guild_count: int) -> JSON:
+    """``GET /oauth2/applications/@me`` as ``PrivateApplicationResponse`` requires it
+    (``developers/resources/application.mdx``, Application Structure)."""
     return {
         "id": str(application_id),
         "name": name,
         "icon": None,
         "description": "",
-        "summary": "",
         "type": None,
         "bot_public": False,
         "bot_require_code_grant": False,
@@ -559,7 +622,16 @@ def application_info(application_id: int, name: str, owner: JSON) -> JSON:
         "team": None,
         "verify_key": "0" * 64,
         "flags": 0,
+        "flags_new": "0",
+        "redirect_uris": [],
         "interactions_endpoint_url": None,
+        "role_connections_verification_url": None,
+        "approximate_guild_count": guild_count,
+        "approximate_user_install_count": 0,
+        "approximate_user_authorization_count": 0,
+        "explicit_content_filter": 0,
+        "eligible_oauth2_scopes": ["bot", "applications.commands"],
+        "integration_types_config": {str(GUILD_INSTALL): {}},
         "bot": owner,
     }
 
@@ -573,20 +645,22 @@ def interaction_callback(
     loading: bool = False,
     ephemeral: bool = False,
 ) -> JSON:
-    """The body of ``POST /interactions/{id}/{token}/callback?with_response=1``."""
-    body: JSON = {
-        "interaction": {
-            "id": str(interaction_id),
-            "type": interaction_type,
-            "activity_instance_id": None,
-            "response_message_id": message_payload["id"] if message_payload else None,
-            "response_message_loading": loading,
-            "response_message_ephemeral": ephemeral,
-        },
-        "resource": {"type": callback_type},
-    }
+    """The body of ``POST /interactions/{id}/{token}/callback?with_response=1``
+    (``InteractionCallbackResponse``; ``developers/interactions/receiving-and-responding.mdx``,
+    Interaction Callback Response Object).
+
+    ``response_message_*`` only when the callback made or changed a message (omitted, never
+    null); ``resource`` only for CHANNEL_MESSAGE_WITH_SOURCE (4) and UPDATE_MESSAGE (7), the
+    callbacks whose message it carries (LAUNCH_ACTIVITY, 12, the other one, is not used here).
+    """
+    interaction: JSON = {"id": str(interaction_id), "type": interaction_type}
+    body: JSON = {"interaction": interaction}
     if message_payload is not None:
-        body["resource"]["message"] = message_payload
+        interaction["response_message_id"] = message_payload["id"]
+        interaction["response_message_loading"] = loading
+        interaction["response_message_ephemeral"] = ephemeral
+        if callback_type in CALLBACKS_WITH_MESSAGE:
+            body["resource"] = {"type": callback_type, "message": message_payload}
     return body
 
 
@@ -601,7 +675,7 @@ def ready(
     """READY: guilds start unavailable and arrive as GUILD_CREATE right after."""
     return {
         "v": 10,
-        "user": {**bot_user, "verified": True, "mfa_enabled": False, "flags": 0},
+        "user": current_user(bot_user),
         "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
         "session_id": session_id,
         "session_type": "normal",

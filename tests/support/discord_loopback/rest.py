@@ -54,6 +54,26 @@ def _id(request: web.Request, name: str) -> int:
         raise DiscordError(404, 0, "404: Not Found", violation=False) from None
 
 
+def _auto_archive_duration(body: JSON) -> int | None:
+    """``auto_archive_duration`` may only be 60, 1440, 4320 or 10080 minutes
+    (``developers/resources/channel.mdx``: Start Thread without Message, Modify Channel)."""
+    value = body.get("auto_archive_duration")
+    if value is None:
+        return None
+    if value not in payloads.AUTO_ARCHIVE_MINUTES:
+        choices = ", ".join(str(m) for m in payloads.AUTO_ARCHIVE_MINUTES)
+        raise invalid_form_body(
+            [
+                Problem(
+                    "auto_archive_duration",
+                    "BASE_TYPE_CHOICES",
+                    f"Value must be one of ({choices}).",
+                )
+            ]
+        )
+    return int(value)
+
+
 class RestApi:
     def __init__(self, server: LoopbackDiscord) -> None:
         self.server = server
@@ -122,7 +142,7 @@ class RestApi:
         )
 
     async def get_me(self, request: web.Request) -> web.Response:
-        return json_response(self.server.bot.payload())
+        return json_response(payloads.current_user(self.server.bot.payload()))
 
     async def get_user(self, request: web.Request) -> web.Response:
         return json_response(self.world.user(_id(request, "user_id")).payload())
@@ -130,7 +150,12 @@ class RestApi:
     async def get_application(self, request: web.Request) -> web.Response:
         bot = self.server.bot.payload()
         return json_response(
-            payloads.application_info(self.server.application_id, bot["username"], bot)
+            payloads.application_info(
+                self.server.application_id,
+                bot["username"],
+                bot,
+                guild_count=len(self.world.guilds),
+            )
         )
 
     # -- application commands ---------------------------------------------------
@@ -298,6 +323,7 @@ class RestApi:
             raise invalid_form_body(
                 [Problem("type", "BASE_TYPE_CHOICES", "Value must be one of (11, 12).")]
             )
+        auto_archive = _auto_archive_duration(body)
         self.server.require_permission(parent, self.server.thread_create_permission(thread_type))
         thread = self.server.create_thread(
             parent,
@@ -305,8 +331,13 @@ class RestApi:
             thread_type=thread_type,
             invitable=bool(body.get("invitable", True)),
             thread_id=_id(request, "message_id") if from_message else None,
+            auto_archive_duration=auto_archive or payloads.DEFAULT_AUTO_ARCHIVE_MINUTES,
         )
-        return json_response(self.world.channel_payload(thread, for_user=self.server.bot.id))
+        # Both thread routes answer 201 Created (create_thread and
+        # create_thread_from_message in Discord's OpenAPI description).
+        return json_response(
+            self.world.channel_payload(thread, for_user=self.server.bot.id), status=201
+        )
 
     def _thread(self, request: web.Request) -> Channel:
         thread = self._visible_channel(_id(request, "channel_id"))
@@ -387,7 +418,8 @@ class RestApi:
             topic=body.get("topic"),
             channel_type=int(body.get("type") or 0),
         )
-        return json_response(self.world.channel_payload(channel))
+        # 201 Created (create_guild_channel in Discord's OpenAPI description).
+        return json_response(self.world.channel_payload(channel), status=201)
 
     def _overwrites(
         self,
@@ -458,7 +490,9 @@ class RestApi:
                 self.server.require_two_factor(guild)
             if problems:
                 raise invalid_form_body(problems)
+            auto_archive = _auto_archive_duration(body)
             channel.name = body.get("name", channel.name)
+            channel.auto_archive_duration = auto_archive or channel.auto_archive_duration
             channel.archived = bool(body.get("archived", channel.archived))
             channel.locked = bool(body.get("locked", channel.locked))
             channel.invitable = bool(body.get("invitable", channel.invitable))

@@ -20,7 +20,7 @@ from typing import Any
 import yarl
 from aiohttp import web
 
-from tests.support.discord_loopback import limits, payloads
+from tests.support.discord_loopback import components, limits, payloads
 from tests.support.discord_loopback.driver import Driver
 from tests.support.discord_loopback.errors import (
     CANNOT_SEND_EMPTY_MESSAGE,
@@ -454,7 +454,7 @@ class LoopbackDiscord(Driver):
         )
 
         def payload_for(session: GatewaySession) -> JSON:
-            data = self.message_payload(message)
+            data = self.world.gateway_message_payload(message, application_id=self.application_id)
             sees_content = (
                 session.intents & INTENT_MESSAGE_CONTENT
                 or channel.is_dm
@@ -531,8 +531,8 @@ class LoopbackDiscord(Driver):
             channel_id=channel.id,
             author_id=author_id,
             content=body.get("content") or "",
-            embeds=list(body.get("embeds") or []),
-            components=list(body.get("components") or []),
+            embeds=[payloads.stored_embed(e) for e in body.get("embeds") or []],
+            components=components.stored(body.get("components") or []),
             attachments=self._attachments(body, uploads, []),
             allowed_mentions=body.get("allowed_mentions"),
             flags=int(body.get("flags") or 0) & settable,
@@ -577,8 +577,8 @@ class LoopbackDiscord(Driver):
         was_loading = bool(message.flags & limits.FLAG_LOADING)
         message.history.append((message.content, message.components))
         message.content = merged["content"] or ""
-        message.embeds = list(merged["embeds"] or [])
-        message.components = list(merged["components"] or [])
+        message.embeds = [payloads.stored_embed(e) for e in merged["embeds"] or []]
+        message.components = components.stored(merged["components"] or [])
         message.attachments = self._attachments(body, uploads, kept)
         if "allowed_mentions" in body:
             message.allowed_mentions = body["allowed_mentions"]
@@ -612,6 +612,7 @@ class LoopbackDiscord(Driver):
         invitable: bool = True,
         owner_id: int | None = None,
         thread_id: int | None = None,
+        auto_archive_duration: int = payloads.DEFAULT_AUTO_ARCHIVE_MINUTES,
     ) -> Channel:
         assert parent.guild_id is not None
         owner_id = owner_id or self.bot.id
@@ -624,6 +625,7 @@ class LoopbackDiscord(Driver):
             owner_id=owner_id,
             member_ids=[owner_id],
             invitable=invitable,
+            auto_archive_duration=auto_archive_duration,
         )
         self.world.channels[thread.id] = thread
         self.world.guilds[parent.guild_id].channel_ids.append(thread.id)

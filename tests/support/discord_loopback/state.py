@@ -148,6 +148,8 @@ class Channel:
     archived: bool = False
     locked: bool = False
     invitable: bool = True
+    #: Minutes of inactivity before a thread archives itself (threads only).
+    auto_archive_duration: int = payloads.DEFAULT_AUTO_ARCHIVE_MINUTES
     message_count: int = 0
     last_message_id: int | None = None
     created_at: str = field(default_factory=payloads.timestamp)
@@ -363,6 +365,7 @@ class World:
                 archived=channel.archived,
                 locked=channel.locked,
                 invitable=channel.invitable,
+                auto_archive_duration=channel.auto_archive_duration,
                 created_at=channel.created_at,
                 last_message_id=channel.last_message_id,
                 me=me,
@@ -380,19 +383,12 @@ class World:
         )
 
     def message_payload(self, message: Message, *, application_id: int | None = None) -> JSON:
-        member_payload = None
-        if message.guild_id is not None and message.webhook_id is None:
-            guild = self.guilds[message.guild_id]
-            if message.author_id in guild.members:
-                member_payload = self.member_payload(guild, message.author_id)
-                member_payload.pop("user")
+        """The message as REST answers it (``MessageResponse``)."""
         return payloads.message(
             message.id,
             message.channel_id,
             self.user(message.author_id).payload(),
             content=message.content,
-            guild_id=message.guild_id,
-            member_payload=member_payload,
             embeds=message.embeds,
             components=message.components,
             attachments=message.attachments,
@@ -402,6 +398,22 @@ class World:
             edited_at=message.edited_at,
             webhook_id=message.webhook_id,
             application_id=application_id if message.webhook_id is not None else None,
+        )
+
+    def gateway_message_payload(
+        self, message: Message, *, application_id: int | None = None
+    ) -> JSON:
+        """MESSAGE_CREATE/UPDATE: the REST message plus ``guild_id`` and the author's member."""
+        member_payload = None
+        if message.guild_id is not None and message.webhook_id is None:
+            guild = self.guilds[message.guild_id]
+            if message.author_id in guild.members:
+                member_payload = self.member_payload(guild, message.author_id)
+                member_payload.pop("user")
+        return payloads.gateway_message(
+            self.message_payload(message, application_id=application_id),
+            guild_id=message.guild_id,
+            member_payload=member_payload,
         )
 
     def guild_payload(self, guild: Guild, *, visible_member_ids: list[int]) -> JSON:

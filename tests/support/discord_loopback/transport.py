@@ -55,7 +55,18 @@ class Upload:
     data: bytes
 
 
+#: The body :func:`read_body` parsed, by ``id(request)`` until the middleware records the
+#: exchange (string keys on the request warn, and ``web.RequestKey`` needs aiohttp 3.14).
+_parsed_bodies: dict[int, Any] = {}
+
+
 async def read_body(request: web.Request) -> tuple[dict[str, Any], list[Upload]]:
+    body, uploads = await _parse_body(request)
+    _parsed_bodies[id(request)] = body
+    return body, uploads
+
+
+async def _parse_body(request: web.Request) -> tuple[dict[str, Any], list[Upload]]:
     if request.content_type.startswith("multipart/"):
         form = await request.post()
         raw = form.get("payload_json")
@@ -83,13 +94,21 @@ class Fault:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """A request the fake answered; ``route`` is a template: ``/channels/{channel_id}/messages``."""
+    """A request the fake answered; ``route`` is a template: ``/channels/{channel_id}/messages``.
+
+    The exchange itself is kept too — the query, the JSON body the bot sent (``payload_json`` of
+    a multipart request) and the JSON the fake answered (``None`` when there was none) — so that
+    :mod:`shapes` can hold each answer against the shape Discord documents for it.
+    """
 
     method: str
     route: str
     path: str
     status: int
     injected: bool = False
+    query: dict[str, str] = field(default_factory=dict, compare=False)
+    request_body: Any = field(default=None, compare=False)
+    response_body: Any = field(default=None, compare=False)
 
 
 @dataclass
@@ -140,6 +159,13 @@ def fault_response(fault: Fault, route: str) -> web.Response:
     return json_response({"message": "500: Internal Server Error", "code": 0}, status=fault.status)
 
 
+def _json_body(response: web.StreamResponse) -> Any:
+    if not isinstance(response, web.Response) or response.content_type != "application/json":
+        return None
+    body = response.body
+    return json.loads(body) if isinstance(body, bytes) and body else None
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -159,14 +185,26 @@ def make_middleware(
         if not request.path.startswith(API_PREFIX):
             return await handler(request)
 
-        def log(status: int, *, injected: bool = False) -> None:
-            requests.append(RequestRecord(request.method, route, request.path, status, injected))
+        def log(response: web.StreamResponse, *, injected: bool = False) -> None:
+            requests.append(
+                RequestRecord(
+                    request.method,
+                    route,
+                    request.path,
+                    response.status,
+                    injected,
+                    query=dict(request.query),
+                    request_body=_parsed_bodies.pop(id(request), None),
+                    response_body=_json_body(response),
+                )
+            )
             on_change()
 
         fault = faults.take(request.method, route)
         if fault is not None:
-            log(fault.status, injected=True)
-            return fault_response(fault, route)
+            answer = fault_response(fault, route)
+            log(answer, injected=True)
+            return answer
         needs_bot_token = not route.startswith(TOKEN_IN_URL_PREFIXES)
         try:
             if needs_bot_token and request.headers.get("Authorization") != f"Bot {token}":
@@ -185,12 +223,13 @@ def make_middleware(
                         problems=tuple(error.problems),
                     )
                 )
-            log(error.status)
-            return json_response(error.body(), status=error.status)
+            answer = json_response(error.body(), status=error.status)
+            log(answer)
+            return answer
         response.headers.update(
             _rate_limit_headers(route, remaining=RATE_LIMIT_LIMIT - 1, reset_after=1.0)
         )
-        log(response.status)
+        log(response)
         return response
 
     return middleware
