@@ -7,6 +7,13 @@ a bad one gets a translated message saying what to do, and the question again.
 
 Prompt ids are ``"<conversation id>.<step_seq>"``: an answer carrying an older prompt id is
 stale and changes nothing.
+
+Exactly once: every change an event causes is stored together with the event's platform id
+(:class:`store.conversations.AppliedEvent`), so a redelivered event raises
+:class:`store.conversations.AlreadyApplied` instead of answering the next question (the router
+handles it). When a question can no longer be answered (answered, cancelled, expired, replaced,
+gone back from), the engine says so with a :class:`~bot.intents.RetireQuestion` before anything
+else, and each adapter updates the question on its platform.
 """
 
 from __future__ import annotations
@@ -31,20 +38,28 @@ from bot.flow import (
     TextQuestion,
 )
 from bot.i18n import Translator, choose_locale
-from bot.intents import Ask, Intent, Option, Say
+from bot.intents import Ask, Intent, Option, RetireQuestion, Say
 from bot.messages import Msg, msg
 from bot.places import Place
 from bot.prompts import make_prompt_id
 from bot.registry import FlowRegistry
 from store import Store
-from store.conversations import ConversationRecord
+from store.conversations import AppliedEvent, ConversationRecord
 from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
 
+# No answer given: the question was closed rather than answered.
+_UNANSWERED: Any = object()
+
 
 def prompt_id(conversation: ConversationRecord) -> str:
     return make_prompt_id(conversation.id, conversation.step_seq)
+
+
+def applied_event(event: EventBase) -> AppliedEvent:
+    """How the store records ``event`` with the change it causes."""
+    return AppliedEvent(platform=event.member.platform, event_id=event.event_id)
 
 
 @dataclass
@@ -96,6 +111,7 @@ class FlowEngine:
             answers=answers,
             expires_at=now + flow.timeout,
             now=now,
+            cause=applied_event(event),
         )
         turn = _Turn(flow, conversation, member, event)
         intents: list[Intent] = []
@@ -106,7 +122,7 @@ class FlowEngine:
 
     async def settle(
         self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
-    ) -> tuple[ConversationRecord | None, Say | None]:
+    ) -> tuple[ConversationRecord | None, list[Intent] | None]:
         """The conversation if it can go on; else it is ended, with what to tell the member.
 
         A conversation of a flow version (or step) this release no longer has is ended as
@@ -116,10 +132,11 @@ class FlowEngine:
         turn = self._turn(conversation, member, event)
         if turn is None:
             await self.store.conversations.end(conversation, status="retired", now=now)
-            return None, self._plain_say(member, event, msg("conversation.gone"))
+            return None, [self._plain_say(member, event, msg("conversation.gone"))]
         if now >= conversation.expires_at:
             await self.store.conversations.end(conversation, status="expired", now=now)
-            return None, self._say(turn, msg("conversation.expired", command=self._spell(turn)))
+            notice = self._say(turn, msg("conversation.expired", command=self._spell(turn)))
+            return None, [self._retire(turn), notice]
         return conversation, None
 
     async def resume(
@@ -131,6 +148,20 @@ class FlowEngine:
             return []
         return [self._say(turn, msg("conversation.resumed")), self.ask(turn)]
 
+    async def ask_again(
+        self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
+    ) -> list[Intent]:
+        """The current question once more, and nothing else (after a redelivered event)."""
+        turn = self._turn(conversation, member, event)
+        return [] if turn is None else [self.ask(turn)]
+
+    def retire_current(
+        self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
+    ) -> list[Intent]:
+        """The question of a conversation that is being ended from outside (replaced, left)."""
+        turn = self._turn(conversation, member, event)
+        return [] if turn is None else [self._retire(turn)]
+
     async def receive(
         self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
     ) -> list[Intent]:
@@ -140,7 +171,7 @@ class FlowEngine:
             return [self._plain_say(member, event, msg("conversation.gone"))]
         answered = _answered_prompt(event)
         if answered is not None and answered != prompt_id(conversation):
-            return [self._say(turn, msg("prompt.stale"))]
+            return [self._stale(turn)]
         try:
             answer = self._parse(turn, event)
         except Invalid as problem:
@@ -159,10 +190,13 @@ class FlowEngine:
             return [self._plain_say(member, event, msg("conversation.gone"))]
         now = self.clock.now()
         if control is Control.CANCEL:
-            ended = await self.store.conversations.end(conversation, status="cancelled", now=now)
+            ended = await self.store.conversations.end(
+                conversation, status="cancelled", now=now, cause=applied_event(event)
+            )
             if ended is None:
-                return [self._say(turn, msg("prompt.stale"))]
-            return [self._say(turn, msg("conversation.cancelled", command=self._spell(turn)))]
+                return [self._stale(turn)]
+            cancelled = msg("conversation.cancelled", command=self._spell(turn))
+            return [self._retire(turn), self._say(turn, cancelled)]
         if control is Control.HELP:
             return [self._say(turn, msg("conversation.help")), self.ask(turn)]
         if not conversation.trail:
@@ -175,11 +209,13 @@ class FlowEngine:
             trail=conversation.trail[:-1],
             expires_at=now + turn.flow.timeout,
             now=now,
+            cause=applied_event(event),
         )
         if moved is None:
-            return [self._say(turn, msg("prompt.stale"))]
+            return [self._stale(turn)]
+        retired = self._retire(turn)
         turn.conversation = moved
-        return self._enter(turn)
+        return [retired, *self._enter(turn)]
 
     # -- asking ---------------------------------------------------------------------------
 
@@ -194,7 +230,7 @@ class FlowEngine:
     def ask(self, turn: _Turn) -> Ask:
         context = self._context(turn)
         question = turn.step.question
-        prompt = question.prompt(context) if callable(question.prompt) else question.prompt
+        prompt = self._question_text(question, context)
         common: dict[str, Any] = {
             "target": self._place(turn),
             "locale": context.locale,
@@ -285,11 +321,13 @@ class FlowEngine:
             trail=[*conversation.trail, conversation.step_id],
             expires_at=now + turn.flow.timeout,
             now=now,
+            cause=applied_event(turn.event),
         )
         if moved is None:
-            return [self._say(turn, msg("prompt.stale"))]
+            return [self._stale(turn)]
+        retired = self._retire(turn, answers, answer=answer)
         turn.conversation = moved
-        return self._enter(turn)
+        return [retired, *self._enter(turn)]
 
     async def _finish(self, turn: _Turn, answers: dict[str, Any]) -> list[Intent]:
         context = self._context(turn, answers)
@@ -297,13 +335,16 @@ class FlowEngine:
         # Saved before the conversation ends: a crash in between repeats the (idempotent)
         # save on the next answer instead of losing it.
         ended = await self.store.conversations.end(
-            turn.conversation, status="done", now=self.clock.now()
+            turn.conversation, status="done", now=self.clock.now(), cause=applied_event(turn.event)
         )
         if ended is None and await self.store.conversations.get(turn.conversation.id):
             return []  # another answer finished it first
-        return [
+        said = [
             self._say(turn, item, answers) if isinstance(item, Msg) else item for item in closing
         ]
+        if ended is None:
+            return said  # the flow's own finish ended it (e.g. forget deleted everything)
+        return [self._retire(turn, answers, answer=answers.get(turn.step.id)), *said]
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -343,6 +384,33 @@ class FlowEngine:
             place=self._place(turn),
             spell=functools.partial(self.platforms.spell, turn.event.member.platform),
         )
+
+    def _question_text(self, question: TextQuestion | ChoiceQuestion, context: FlowContext) -> Msg:
+        return question.prompt(context) if callable(question.prompt) else question.prompt
+
+    def _retire(
+        self, turn: _Turn, answers: dict[str, Any] | None = None, *, answer: Any = _UNANSWERED
+    ) -> RetireQuestion:
+        """The current question of ``turn`` is over: answered with ``answer``, or closed."""
+        context = self._context(turn, answers)
+        question = turn.step.question
+        picked: tuple[Option, ...] = ()
+        if answer is not _UNANSWERED and isinstance(question, ChoiceQuestion):
+            chosen = set(answer) if isinstance(answer, list) else {answer}
+            picked = tuple(o for o in self._options(question, context) if o.id in chosen)
+        return RetireQuestion(
+            target=self._place(turn),
+            locale=context.locale,
+            in_reply_to=turn.event.event_id,
+            prompt_id=prompt_id(turn.conversation),
+            question=self._question_text(question, context),
+            answered=answer is not _UNANSWERED,
+            picked=picked,
+        )
+
+    def _stale(self, turn: _Turn) -> Say:
+        """The answer was for a question that is over; only the member is told."""
+        return self._say(turn, msg("prompt.stale")).model_copy(update={"transient": True})
 
     def _options(self, question: ChoiceQuestion, context: FlowContext) -> tuple[Option, ...]:
         return question.options(context) if callable(question.options) else question.options

@@ -9,22 +9,23 @@ against the persisted question, so a flow never sees how an answer arrived.
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from bot.places import Frozen, MemberRef, Place
 
-_event_counter = itertools.count(1)
-
 
 def new_event_id() -> str:
-    """Process-unique id an adapter gives each event, so intents can say what they answer."""
-    return f"ev{next(_event_counter)}"
+    """A unique id for an event of a platform that names none (the console, the memory one)."""
+    return f"ev-{uuid.uuid4().hex}"
 
 
 class EventBase(Frozen):
+    # The platform's own id of the event where it has one (a Matrix event id, a Discord
+    # interaction or message id): intents say what they answer with it, and the kernel records
+    # it with the change it causes, so a redelivered event is never applied twice.
     event_id: str = Field(default_factory=new_event_id)
     community_id: str
     member: MemberRef

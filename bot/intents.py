@@ -21,6 +21,9 @@ class IntentBase(Frozen):
     in_reply_to: str | None = None
     # Only the addressed member should see it when the target is shared (ephemeral on Discord).
     private: bool = True
+    # It answers something that changed nothing (a click on an old or someone else's question):
+    # shown only to that member and not kept where the platform can (ephemeral on Discord).
+    transient: bool = False
 
 
 class Say(IntentBase):
@@ -52,6 +55,23 @@ class Ask(IntentBase):
     optional: bool = False
 
 
+class RetireQuestion(IntentBase):
+    """An earlier question (``prompt_id``, asked in ``target``) can no longer be answered.
+
+    The kernel sends it when the question was answered (``answered``, with the options
+    ``picked`` for a choice) or when its conversation ended (cancelled, expired, replaced,
+    gone back). Each adapter updates the question where its platform can: Discord disables
+    its components and highlights the pick, Matrix edits the question to say how it ended,
+    the console shows nothing. ``question`` is the question's text, for platforms that
+    redraw it.
+    """
+
+    prompt_id: str
+    question: Msg
+    answered: bool
+    picked: tuple[Option, ...] = ()
+
+
 class OpenPairSpace(IntentBase):
     """Open a private space for exactly ``members`` and the bot; ``target`` is the community room.
 
@@ -79,13 +99,14 @@ class AttachFile(IntentBase):
     caption: Msg | None = None
 
 
-Intent = Say | Ask | OpenPairSpace | ClosePairSpace | AttachFile
+Intent = Say | Ask | OpenPairSpace | ClosePairSpace | AttachFile | RetireQuestion
 ALL_INTENT_TYPES: tuple[type[IntentBase], ...] = (
     Say,
     Ask,
     OpenPairSpace,
     ClosePairSpace,
     AttachFile,
+    RetireQuestion,
 )
 
 

@@ -12,6 +12,11 @@ privately with a pointer to the DM. Events of one member are handled one at a ti
 Before any of that, every event's member-written text is cleaned (:func:`bot.text.clean_event`)
 and the member's rate is checked (:mod:`bot.ratelimit`): an event over the limit is dropped, and
 the first one dropped in a burst is answered with a note to slow down and send it again.
+
+Exactly once: an event whose platform id is already recorded with a change it caused (a Matrix
+event redelivered after a crash) is not routed again. If its conversation still stands where
+that event left it, the current question is asked again (the crash may have come before it
+was sent); otherwise nothing is said. The store's unique key decides when two processes race.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from weakref import WeakValueDictionary
 
 from bot.answers import Control, control_word
 from bot.commands import CommandSpec
-from bot.engine import FlowEngine
+from bot.engine import FlowEngine, applied_event
 from bot.events import (
     ChoicePicked,
     CommandInvoked,
@@ -34,13 +39,13 @@ from bot.events import (
     TextReplied,
 )
 from bot.flow import Action, ActionContext
-from bot.intents import Intent, Say
+from bot.intents import Intent, RetireQuestion, Say
 from bot.messages import Msg, msg, user_text
 from bot.places import Place, PlaceKind
 from bot.prompts import parse_prompt_id
 from bot.ratelimit import RateLimiter, Verdict
 from bot.text import clean_event, excerpt
-from store.conversations import ConversationRecord
+from store.conversations import AlreadyApplied, AppliedRecord, ConversationRecord
 from store.members import MemberRecord, MemberStatus
 
 log = logging.getLogger(__name__)
@@ -89,17 +94,47 @@ class Router:
         return whispered and isinstance(event, CommandInvoked | FormSubmitted)
 
     async def _route(self, event: EventBase) -> list[Intent]:
-        if isinstance(event, CommandInvoked):
-            return await self._command(event)
         if isinstance(event, MemberLeft):
             return await self._member_left(event)
         if isinstance(event, MemberReturned):
             return await self._member_returned(event)
-        return await self._answer(event)
+        cause = applied_event(event)
+        try:
+            if applied := await self.store.conversations.applied(event.community_id, cause):
+                return await self._replayed(event, applied)
+            if isinstance(event, CommandInvoked):
+                return await self._command(event)
+            return await self._answer(event)
+        except AlreadyApplied:  # another process applied it between the check and the write
+            return await self._replayed(
+                event, await self.store.conversations.applied(event.community_id, cause)
+            )
+
+    async def _replayed(self, event: EventBase, applied: AppliedRecord | None) -> list[Intent]:
+        log.info("event %s was applied before; not applying it again", event.event_id)
+        member, active = await self._find_with_conversation(event)
+        if (
+            applied is None
+            or member is None
+            or active is None
+            or (active.id, active.step_seq) != (applied.conversation_id, applied.step_seq)
+        ):
+            return []  # the conversation went on (or ended) since: nothing to repeat
+        return await self.engine.ask_again(active, member, event)
 
     async def _command(self, event: CommandInvoked) -> list[Intent]:
+        member, active, ended = await self._find_live(event)
+        # A conversation that just expired: its question is over, whatever the command does.
+        retired = [intent for intent in ended or () if isinstance(intent, RetireQuestion)]
+        return retired + await self._run_command(event, member, active)
+
+    async def _run_command(
+        self,
+        event: CommandInvoked,
+        member: MemberRecord | None,
+        active: ConversationRecord | None,
+    ) -> list[Intent]:
         name = event.name.casefold()
-        member, active, _ended = await self._find_live(event)
         if name in {control.value for control in Control}:
             if member is not None and active is not None:
                 return await self.engine.control(active, member, event, Control(name))
@@ -126,7 +161,10 @@ class Router:
             platform_locale=event.locale,
             display_name=event.member.display_name,
         )
+        # The question of the conversation this one replaces is over.
         intents: list[Intent] = []
+        if active is not None:
+            intents += self.engine.retire_current(active, member, event)
         place = event.place
         if place.kind != PlaceKind.DM:
             intents.append(self._say(member, event, msg("conversation.moved_to_dm")))
@@ -143,7 +181,7 @@ class Router:
 
     async def _find_live(
         self, event: EventBase
-    ) -> tuple[MemberRecord | None, ConversationRecord | None, Say | None]:
+    ) -> tuple[MemberRecord | None, ConversationRecord | None, list[Intent] | None]:
         """The member, their conversation if it can go on, and a notice if it just ended."""
         member, active = await self._find_with_conversation(event)
         if member is None or active is None:
@@ -183,10 +221,10 @@ class Router:
         if member is not None and conversation is not None:
             active, ended = await self.engine.settle(conversation, member, event)
             if ended is not None:
-                return [ended]
+                return ended
         if member is None or active is None:
             if isinstance(event, ChoicePicked | FormSubmitted):
-                return [self._say(member, event, msg("prompt.stale"))]
+                return [self._say(member, event, msg("prompt.stale"), transient=True)]
             if event.place.kind == PlaceKind.DM:
                 return [self._help(member, event, lead=msg("router.no_conversation"))]
             return []  # chatter in a community room is not for us
@@ -209,15 +247,15 @@ class Router:
             return None  # the member's own running conversation (its step is checked later)
         conversation = None if parsed is None else await self.store.conversations.get(parsed[0])
         if conversation is None:
-            return self._say(member, event, msg("prompt.stale"))
+            return self._say(member, event, msg("prompt.stale"), transient=True)
         if member is None or conversation.member_id != member.id:
-            return self._say(member, event, msg("prompt.not_yours"))
+            return self._say(member, event, msg("prompt.not_yours"), transient=True)
         return None
 
     async def _member_returned(self, event: MemberReturned) -> list[Intent]:
         member, active, ended = await self._find_live(event)
         if member is None or active is None:
-            return [] if ended is None else [ended]
+            return ended or []
         return await self.engine.resume(active, member, event)
 
     async def _member_left(self, event: MemberLeft) -> list[Intent]:
@@ -225,11 +263,14 @@ class Router:
         if member is None:
             return []
         now = self.clock.now()
-        if active is not None:
-            await self.store.conversations.end(active, status="cancelled", now=now)
+        retired: list[Intent] = []
+        if active is not None and await self.store.conversations.end(
+            active, status="cancelled", now=now
+        ):
+            retired = self.engine.retire_current(active, member, event)
         await self.store.members.update(member.id, now=now, status=MemberStatus.LEFT, left_at=now)
         log.info("member %s left community %s", member.id, event.community_id)
-        return []
+        return retired
 
     def _help(self, member: MemberRecord | None, event: EventBase, lead: Msg | None = None) -> Say:
         lines = [
@@ -245,9 +286,17 @@ class Router:
             member, event, msg("help.text", lead=lead or msg("help.lead"), commands=lines)
         )
 
-    def _say(self, member: MemberRecord | None, event: EventBase, text: Msg) -> Say:
+    def _say(
+        self, member: MemberRecord | None, event: EventBase, text: Msg, *, transient: bool = False
+    ) -> Say:
         locale = self.engine.locale(member, event)
-        return Say(target=event.place, locale=locale, in_reply_to=event.event_id, text=text)
+        return Say(
+            target=event.place,
+            locale=locale,
+            in_reply_to=event.event_id,
+            text=text,
+            transient=transient,
+        )
 
 
 def _counts_towards_rate(event: EventBase) -> bool:

@@ -2,6 +2,18 @@
 
 Every change is a conditional update on ``step_seq``: of two answers to the same question
 (a double click, two processes) exactly one wins, the other is told it lost.
+
+Exactly once: a change caused by a platform event (``cause``) records the event's key
+``(community, platform, event id)`` in ``applied_events`` in the same transaction as the
+change. The key is unique, so a redelivered event (a Matrix sync replayed after a crash) can
+never be applied a second time: not to the step it answered, and not to any later step either.
+The change and its record commit together or not at all; a second try raises
+:class:`AlreadyApplied` and leaves everything as it was. :meth:`ConversationRepository.applied`
+lets the router recognise a replay before it does anything; the unique key is the arbiter
+when two processes race. Records of ended conversations are pruned after a while
+(:meth:`ConversationRepository.prune_applied`), and go with their conversation when that is
+deleted (so a member's records stay as bounded as their conversations); those of a running
+conversation are all kept.
 """
 
 from __future__ import annotations
@@ -12,16 +24,37 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
 from store.members import MemberRecord, member_from_row
-from store.schema import conversations, members
+from store.schema import applied_events, conversations, members
 
 ACTIVE = "active"
 # Ended conversations kept per member: enough to tell a click on one's own old question from
 # someone else's, and bounded however often a member starts and cancels. Older ones go at once;
 # the rest when the maintenance job prunes ended conversations (:meth:`prune_ended`).
 KEPT_ENDED = 5
+
+
+@dataclass(frozen=True)
+class AppliedEvent:
+    """The platform event that causes a change, as the platform names it."""
+
+    platform: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class AppliedRecord:
+    """A recorded event: which conversation it changed and the ``step_seq`` it led to."""
+
+    conversation_id: int
+    step_seq: int
+
+
+class AlreadyApplied(Exception):
+    """The event changed a conversation before (it was redelivered); nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -117,47 +150,56 @@ class ConversationRepository:
         answers: dict[str, Any],
         expires_at: datetime,
         now: datetime,
+        cause: AppliedEvent | None = None,
     ) -> ConversationRecord:
         """Begin a conversation; any other active one of the member ends as ``replaced``."""
-        async with self._db.write() as connection:
-            await connection.execute(
-                conversations.update()
-                .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
-                .values(status="replaced", answers={}, updated_at=now)
-            )
-            newest_ended = (
-                sa.select(conversations.c.id)
-                .where(conversations.c.member_id == member_id, conversations.c.status != ACTIVE)
-                .order_by(conversations.c.id.desc())
-                .limit(KEPT_ENDED)
-            )
-            await connection.execute(
-                conversations.delete().where(
-                    conversations.c.member_id == member_id,
-                    conversations.c.status != ACTIVE,
-                    conversations.c.id.not_in(newest_ended.scalar_subquery()),
+        try:
+            async with self._db.write() as connection:
+                await connection.execute(
+                    conversations.update()
+                    .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
+                    .values(status="replaced", answers={}, updated_at=now)
                 )
-            )
-            result = await connection.execute(
-                conversations.insert()
-                .values(
-                    community_id=community_id,
-                    member_id=member_id,
-                    flow_id=flow_id,
-                    flow_version=flow_version,
-                    step_id=step_id,
-                    step_seq=1,
-                    answers=answers,
-                    trail=[],
-                    place=place,
-                    status=ACTIVE,
-                    expires_at=expires_at,
-                    created_at=now,
-                    updated_at=now,
+                newest_ended = (
+                    sa.select(conversations.c.id)
+                    .where(conversations.c.member_id == member_id, conversations.c.status != ACTIVE)
+                    .order_by(conversations.c.id.desc())
+                    .limit(KEPT_ENDED)
                 )
-                .returning(*conversations.c)
-            )
-            return _record(result.one())
+                await connection.execute(
+                    conversations.delete().where(
+                        conversations.c.member_id == member_id,
+                        conversations.c.status != ACTIVE,
+                        conversations.c.id.not_in(newest_ended.scalar_subquery()),
+                    )
+                )
+                result = await connection.execute(
+                    conversations.insert()
+                    .values(
+                        community_id=community_id,
+                        member_id=member_id,
+                        flow_id=flow_id,
+                        flow_version=flow_version,
+                        step_id=step_id,
+                        step_seq=1,
+                        answers=answers,
+                        trail=[],
+                        place=place,
+                        status=ACTIVE,
+                        expires_at=expires_at,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(*conversations.c)
+                )
+                started = _record(result.one())
+                # Raises (and so rolls the start back) when the event was applied before.
+                await _record_cause(connection, started, cause, now)
+        except sa.exc.IntegrityError as conflict:
+            if cause is None:
+                raise
+            raise AlreadyApplied(cause) from conflict
+        return started
 
     async def advance(
         self,
@@ -168,11 +210,13 @@ class ConversationRepository:
         trail: list[str],
         expires_at: datetime,
         now: datetime,
+        cause: AppliedEvent | None = None,
     ) -> ConversationRecord | None:
         """Move to ``step_id``; None when ``current`` is no longer the latest state."""
         return await self._change(
             _ADVANCE,
             current,
+            cause,
             step_id=step_id,
             answers=answers,
             trail=trail,
@@ -181,10 +225,15 @@ class ConversationRepository:
         )
 
     async def end(
-        self, current: ConversationRecord, *, status: str, now: datetime
+        self,
+        current: ConversationRecord,
+        *,
+        status: str,
+        now: datetime,
+        cause: AppliedEvent | None = None,
     ) -> ConversationRecord | None:
         """End with ``done``, ``cancelled`` or ``expired``; None when someone else moved first."""
-        return await self._change(_END, current, new_status=status, updated_at=now)
+        return await self._change(_END, current, cause, new_status=status, updated_at=now)
 
     async def prune_ended(self, before: datetime) -> int:
         """Delete conversations that ended before ``before``; how many went."""
@@ -197,20 +246,88 @@ class ConversationRepository:
         return result.rowcount or 0
 
     async def _change(
-        self, statement: sa.Update, current: ConversationRecord, **values: Any
+        self,
+        statement: sa.Update,
+        current: ConversationRecord,
+        cause: AppliedEvent | None,
+        **values: Any,
     ) -> ConversationRecord | None:
+        try:
+            async with self._db.write() as connection:
+                result = await connection.execute(
+                    statement,
+                    {
+                        "conversation_id": current.id,
+                        "seen_seq": current.step_seq,
+                        "next_seq": current.step_seq + 1,
+                        **values,
+                    },
+                )
+                row = result.first()
+                if row is None:
+                    return None
+                changed = _record(row)
+                # Raises (and so rolls the change back) when the event was applied before.
+                await _record_cause(connection, changed, cause, changed.updated_at)
+        except sa.exc.IntegrityError as conflict:
+            if cause is None:
+                raise
+            raise AlreadyApplied(cause) from conflict
+        return changed
+
+    async def applied(self, community_id: str, cause: AppliedEvent) -> AppliedRecord | None:
+        """What the event changed, if it was applied already (a redelivery), else None."""
+        async with self._db.read() as connection:
+            row = (
+                await connection.execute(
+                    _APPLIED,
+                    {
+                        "community_id": community_id,
+                        "platform": cause.platform,
+                        "event_id": cause.event_id,
+                    },
+                )
+            ).first()
+        return None if row is None else AppliedRecord(row.conversation_id, row.step_seq)
+
+    async def prune_applied(self, before: datetime) -> int:
+        """Forget events applied before ``before`` to conversations that have ended.
+
+        Redeliveries come within minutes of the event (a Matrix sync repeats at most the batch
+        that was in hand when the bot stopped), so the window only needs to outlast a long
+        outage. A running conversation keeps every record, however old, so none of its
+        events can ever be applied twice.
+        """
+        still_running = sa.exists().where(
+            conversations.c.id == applied_events.c.conversation_id,
+            conversations.c.status == ACTIVE,
+        )
         async with self._db.write() as connection:
             result = await connection.execute(
-                statement,
-                {
-                    "conversation_id": current.id,
-                    "seen_seq": current.step_seq,
-                    "next_seq": current.step_seq + 1,
-                    **values,
-                },
+                applied_events.delete().where(applied_events.c.applied_at < before, ~still_running)
             )
-            row = result.first()
-        return None if row is None else _record(row)
+        return result.rowcount or 0
+
+
+async def _record_cause(
+    connection: AsyncConnection,
+    changed: ConversationRecord,
+    cause: AppliedEvent | None,
+    now: datetime,
+) -> None:
+    if cause is None:
+        return
+    await connection.execute(
+        applied_events.insert().values(
+            community_id=changed.community_id,
+            platform=cause.platform,
+            event_id=cause.event_id,
+            member_id=changed.member_id,
+            conversation_id=changed.id,
+            step_seq=changed.step_seq,
+            applied_at=now,
+        )
+    )
 
 
 # The statements every answer runs, built once: constructing a SQLAlchemy statement costs more
@@ -230,6 +347,11 @@ _MEMBER_AND_ACTIVE = (
     )
     .order_by(_ACTIVE.c.id.desc())
     .limit(1)
+)
+_APPLIED = sa.select(applied_events.c.conversation_id, applied_events.c.step_seq).where(
+    applied_events.c.community_id == sa.bindparam("community_id"),
+    applied_events.c.platform == sa.bindparam("platform"),
+    applied_events.c.event_id == sa.bindparam("event_id"),
 )
 _CURRENT = (
     conversations.update()

@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
 from store.members import MemberRecord, MemberStatus, member_from_row
-from store.schema import adapter_state, consents, conversations, members, profile_answers
+from store.schema import (
+    adapter_state,
+    applied_events,
+    consents,
+    conversations,
+    members,
+    profile_answers,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -40,6 +47,9 @@ class PrivacyRepository:
                 ),
                 "conversations": await self._rows(
                     connection, conversations, conversations.c.member_id == member.id
+                ),
+                "applied_events": await self._rows(
+                    connection, applied_events, applied_events.c.member_id == member.id
                 ),
                 "adapter_state": await self._rows(
                     connection, adapter_state, self._adapter_rows_of(member)

@@ -139,3 +139,31 @@ consents = sa.Table(
     sa.Column("notice_version", sa.String(32), nullable=False),
     sa.Column("given_at", UTCDateTime, nullable=False),
 )
+
+# Platform events that changed a conversation (see store/conversations.py): the key is recorded
+# in the same transaction as the step the event caused, so a redelivered event (a Matrix sync
+# replayed after a crash) is never applied twice, whichever step its conversation is at by then.
+applied_events = sa.Table(
+    "applied_events",
+    metadata,
+    sa.Column("community_id", sa.String(200), primary_key=True),
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column(
+        "member_id",
+        sa.Integer,
+        sa.ForeignKey("members.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "conversation_id",
+        sa.Integer,
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # The conversation's step_seq right after the event: the state it led to.
+    sa.Column("step_seq", sa.Integer, nullable=False),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+    sa.Index("ix_applied_events_applied_at", "applied_at"),
+    sa.Index("ix_applied_events_member", "member_id"),
+)

@@ -30,7 +30,16 @@ from typing import ClassVar, TextIO
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import TEXT_ONLY, Capabilities
 from bot.events import CommandInvoked, EventBase, MemberReturned, TextReplied
-from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
+from bot.intents import (
+    Ask,
+    AttachFile,
+    ClosePairSpace,
+    Delivery,
+    IntentBase,
+    OpenPairSpace,
+    RetireQuestion,
+    Say,
+)
 from bot.messages import msg
 from bot.places import MemberRef, Place, PlaceKind
 from bot.render import question_as_text
@@ -206,6 +215,11 @@ class ConsoleAdapter(Adapter):
     @renders(Ask)
     async def render_ask(self, intent: Ask) -> Delivery:
         return self._show(intent, question_as_text(intent, self.translator))
+
+    @renders(RetireQuestion)
+    async def render_retire_question(self, intent: RetireQuestion) -> Delivery:
+        """Lines already printed stay as they are: a terminal has nothing to update."""
+        return Delivery()
 
     @renders(OpenPairSpace)
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:

@@ -10,10 +10,13 @@ How the pieces fit (each module's docstring has the detail):
 * :mod:`.interactions` — answering an interaction in place, in time, ephemeral where private;
 * :mod:`.places` — DMs (with the closed-DM fallback) and private pair spaces.
 
-Every inbound event goes through :meth:`DiscordAdapter._dispatch`: it notes the member's current
-question, hands the event to the app, and afterwards retires the question if the event
-answered it (its buttons are disabled, the pick highlighted). A click that answers nothing
-current (stale, or someone else's question) is answered only to the clicker and changes nothing.
+Every inbound event goes through :meth:`DiscordAdapter._dispatch`: it hands the event to the app
+and answers its interaction in time. The adapter never looks at conversations: the kernel says
+when a question is over (:class:`~bot.intents.RetireQuestion`), and the adapter, which keeps
+only where each question's message is (prompt id → message id, per place, in its
+``adapter_state`` records), disables its components and highlights the pick, in the clicked
+interaction's own response when the click answered it. What the kernel marks ``transient`` (a
+click on an old or someone else's question) is shown only to the clicker.
 
 Community: the servers in ``discord.guild_ids`` and every DM belong to ``discord.community_id``
 (one bot, one community). An interaction from any other server the bot is in is answered with a
@@ -26,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 import discord
@@ -40,12 +43,20 @@ from adapters.discord.layout import ModalSpec, clip, question_layout
 from adapters.discord.places import DmClosed, OwnerNeeds2FA, Places
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import RICH, Capabilities
-from bot.events import ChoicePicked, EventBase
+from bot.events import EventBase
 from bot.i18n import choose_locale
-from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
+from bot.intents import (
+    Ask,
+    AttachFile,
+    ClosePairSpace,
+    Delivery,
+    IntentBase,
+    OpenPairSpace,
+    RetireQuestion,
+    Say,
+)
 from bot.messages import Msg, msg
 from bot.places import MemberRef, Place, PlaceKind
-from bot.prompts import make_prompt_id
 from bot.render import split_text
 from store.members import MemberRecord
 
@@ -67,14 +78,6 @@ def escape_member_text(text: str) -> str:
 
 class DiscordStartError(Exception):
     """The bot could not connect to Discord; the message says what to check."""
-
-
-@dataclass(frozen=True)
-class _Current:
-    """A member's open question: its prompt id and where the conversation runs."""
-
-    prompt_id: str
-    place: Place
 
 
 def question_key(place: Place) -> str:
@@ -256,13 +259,13 @@ class DiscordAdapter(Adapter):
         if await self._refused_elsewhere(interaction):
             return
         event = events.choice_picked(interaction, self.community_id, prompt, choice_ids)
-        await self._dispatch(event, interaction, answering=prompt)
+        await self._dispatch(event, interaction)
 
     async def on_form(self, interaction: discord.Interaction[Any], prompt: str) -> None:
         if await self._refused_elsewhere(interaction):
             return
         event = events.form_submitted(interaction, self.community_id, prompt)
-        await self._dispatch(event, interaction, answering=prompt)
+        await self._dispatch(event, interaction)
 
     async def on_answer_button(self, interaction: discord.Interaction[Any], prompt: str) -> None:
         """Open the form of a free-text question at once (a form cannot be deferred); whether
@@ -297,29 +300,21 @@ class DiscordAdapter(Adapter):
         await self.sync_guild(guild_id, force=True)
 
     async def _dispatch(
-        self,
-        event: EventBase,
-        interaction: discord.Interaction[Any] | None = None,
-        *,
-        answering: str | None = None,
+        self, event: EventBase, interaction: discord.Interaction[Any] | None = None
     ) -> None:
-        """Hand one event to the app; answer its interaction in time; retire what it answered."""
+        """Hand one event to the app and answer its interaction in time."""
         sink = self.sink
         task = asyncio.current_task()
         if sink is None or self._stopping or task is None:
             return
         self._handling.add(task)
         try:
-            await self._handle(sink, event, interaction, answering)
+            await self._handle(sink, event, interaction)
         finally:
             self._handling.discard(task)
 
     async def _handle(
-        self,
-        sink: EventSink,
-        event: EventBase,
-        interaction: discord.Interaction[Any] | None,
-        answering: str | None,
+        self, sink: EventSink, event: EventBase, interaction: discord.Interaction[Any] | None
     ) -> None:
         reply: Reply | None = None
         watchdog: asyncio.Task[None] | None = None
@@ -330,55 +325,21 @@ class DiscordAdapter(Adapter):
             watchdog = self.context.tasks.spawn(
                 reply.acknowledge_later(), name=f"discord-ack-{interaction.id}"
             )
-        record = await self._member(event.member)
-        before = await self._current(record)
-        if reply is not None:
-            reply.quiet = answering is not None and (
-                before is None or before.prompt_id != answering
-            )
         try:
             await sink(event)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
             try:
-                updated_view = None
-                if before is not None:
-                    after = await self._current(await self._member(event.member))
-                    if after is None or after.prompt_id != before.prompt_id:
-                        updated_view = await self._retire_question(before, event, reply)
                 if reply is not None:
-                    locale = self._locale(record, event.locale)
+                    locale = self._locale(await self._member(event.member), event.locale)
                     await reply.finish(
-                        updated_view=updated_view,
+                        updated_view=reply.retired_view,
                         notice=self._text(msg("conversation.answered_in_dm"), locale),
                         received=self._text(msg("discord.answer_received"), locale),
                     )
             finally:
                 self._replies.pop(event.event_id, None)
-
-    async def _retire_question(
-        self, answered: _Current, event: EventBase, reply: Reply | None
-    ) -> discord.ui.View | None:
-        """Disable the answered question's components; a view for the reply to apply, if any."""
-        stored = await self._recall_question(answered.place, answered.prompt_id, forget=True)
-        if stored is None:
-            return None
-        message_id = int(stored["message_id"])
-        chosen = event.choice_ids if isinstance(event, ChoicePicked) else ()
-        clicked = reply.interaction.message if reply is not None else None
-        try:
-            if clicked is not None and clicked.id == message_id:
-                view = answered_view(clicked, chosen)
-                if reply is not None and not reply.done:
-                    return view
-                await clicked.edit(view=view)
-            else:
-                channel = self.client.get_partial_messageable(int(stored["channel_id"]))
-                await channel.get_partial_message(message_id).edit(view=None)
-        except discord.HTTPException as error:
-            log.info("could not retire question message %s: %s", message_id, error)
-        return None
 
     # -- rendering -------------------------------------------------------------------------
 
@@ -407,6 +368,26 @@ class DiscordAdapter(Adapter):
                 },
             )
         return _delivery(sent)
+
+    @renders(RetireQuestion)
+    async def render_retire_question(self, intent: RetireQuestion) -> Delivery:
+        """Disable the question's components; through the click's own response if it was the
+        click that answered it (Discord then needs no other request)."""
+        stored = await self._recall_question(intent.target, intent.prompt_id, forget=True)
+        if stored is None:
+            return Delivery()  # it had no components, or it predates the records
+        message_id = int(stored["message_id"])
+        reply = self._replies.get(intent.in_reply_to or "")
+        clicked = reply.interaction.message if reply is not None else None
+        try:
+            if reply is not None and clicked is not None and clicked.id == message_id:
+                reply.retired_view = answered_view(clicked, [o.id for o in intent.picked])
+            else:
+                channel = self.client.get_partial_messageable(int(stored["channel_id"]))
+                await channel.get_partial_message(message_id).edit(view=None)
+        except discord.HTTPException as error:
+            log.info("could not retire question message %s: %s", message_id, error)
+        return Delivery(message_id=str(message_id))
 
     @renders(AttachFile)
     async def render_attach_file(self, intent: AttachFile) -> Delivery:
@@ -482,7 +463,9 @@ class DiscordAdapter(Adapter):
     ) -> discord.Message | None:
         """Send ``chunks`` to the intent's target, in place when they answer a live interaction."""
         reply = self._reply_for(intent)
-        ephemeral = reply is not None and reply.ephemeral_for(intent.private)
+        ephemeral = reply is not None and reply.ephemeral_for(
+            private=intent.private, transient=intent.transient
+        )
         sent: discord.Message | None = None
         try:
             for index, chunk in enumerate(chunks):
@@ -559,17 +542,6 @@ class DiscordAdapter(Adapter):
     async def _member(self, member: MemberRef) -> MemberRecord | None:
         return await self.context.store.members.find(
             self.community_id, member.platform, member.user_id
-        )
-
-    async def _current(self, record: MemberRecord | None) -> _Current | None:
-        if record is None:
-            return None
-        conversation = await self.context.store.conversations.active_for(record.id)
-        if conversation is None:
-            return None
-        return _Current(
-            make_prompt_id(conversation.id, conversation.step_seq),
-            Place.model_validate(conversation.place),
         )
 
     async def _remember_question(self, place: Place, record: dict[str, Any]) -> None:

@@ -4,7 +4,9 @@ Every function here takes discord.py objects and returns :mod:`bot.events` value
 here talks to Discord or the store, so the tests build the models from payload dicts and check
 the result. Identity: a member is ``MemberRef("discord", str(user.id), display name)``; the
 community is the configured ``discord.community_id`` for every guild and for DMs (one bot, one
-community); the locale is the one the member's Discord client reports on interactions.
+community); the locale is the one the member's Discord client reports on interactions. An
+event's id is Discord's (the interaction's or the message's snowflake), which the kernel
+records with the change the event causes.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def interaction_locale(interaction: discord.Interaction[Any]) -> str | None:
 
 def _common(interaction: discord.Interaction[Any], community_id: str) -> dict[str, Any]:
     return {
+        "event_id": str(interaction.id),
         "community_id": community_id,
         "member": member_ref(interaction.user),
         "place": interaction_place(interaction),
@@ -91,6 +94,7 @@ def dm_text(message: discord.Message, community_id: str) -> TextReplied | None:
         return None
     member = member_ref(message.author)
     return TextReplied(
+        event_id=str(message.id),
         community_id=community_id,
         member=member,
         place=Place.dm(member, channel_id=str(message.channel.id)),

@@ -38,13 +38,12 @@ class Reply:
         self,
         interaction: discord.Interaction[Any],
         *,
-        quiet: bool = False,
         acknowledge_after: float = ACKNOWLEDGE_AFTER_SECONDS,
     ) -> None:
         self.interaction = interaction
         self.acknowledge_after = acknowledge_after
-        #: Every answer is only for the member (a click that changed nothing).
-        self.quiet = quiet
+        #: The clicked question, retired: applied by :meth:`finish` with the click's response.
+        self.retired_view: discord.ui.View | None = None
         self.in_dm = interaction.guild_id is None
         self.received = time.monotonic()
         self.lock = asyncio.Lock()
@@ -62,14 +61,9 @@ class Reply:
 
     @property
     def can_open_form(self) -> bool:
-        return (
-            not self.done
-            and not self.quiet
-            and self.interaction.type
-            in (
-                discord.InteractionType.application_command,
-                discord.InteractionType.component,
-            )
+        return not self.done and self.interaction.type in (
+            discord.InteractionType.application_command,
+            discord.InteractionType.component,
         )
 
     @property
@@ -85,8 +79,9 @@ class Reply:
             return target.kind == PlaceKind.DM and target.user_id == str(self.interaction.user.id)
         return target.kind != PlaceKind.DM and target.channel_id == str(self.interaction.channel_id)
 
-    def ephemeral_for(self, private: bool) -> bool:
-        return self.quiet or (private and not self.in_dm)
+    def ephemeral_for(self, *, private: bool, transient: bool) -> bool:
+        """Only the member sees it: it changed nothing, or it is private in a shared channel."""
+        return transient or (private and not self.in_dm)
 
     async def send(
         self,
@@ -156,11 +151,15 @@ class Reply:
     ) -> None:
         """Acknowledge what nothing answered: update the clicked message, or say something.
 
+        ``updated_view`` (the clicked question, retired) becomes the response when nothing else
+        used it; after a deferral or an answer in place the message is edited instead.
         ``notice`` answers a command whose replies all went elsewhere (e.g. to the DM);
         ``received`` a form that was not opened from a message (nothing to update in place).
         """
         async with self.lock:
             response = self.interaction.response
+            if response.is_done() and updated_view is not None and self.interaction.message:
+                await self.interaction.message.edit(view=updated_view)
             if not response.is_done():
                 if updated_view is not None and self.interaction.message is not None:
                     await response.edit_message(view=updated_view)

@@ -9,6 +9,9 @@ run as transcripts under both::
     await memory.pick(alex, "en")          # a click on the rich profile
     await memory.say(alex, "2")            # a typed answer, normalised by the kernel
     assert memory.last(alex).text.startswith("What should I call you")
+
+Questions the kernel retires (answered, or their conversation ended) are not messages a member
+reads: they are kept in :attr:`MemoryAdapter.retired`, in order, for transcripts to check.
 """
 
 from __future__ import annotations
@@ -27,7 +30,16 @@ from bot.events import (
     MemberReturned,
     TextReplied,
 )
-from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, IntentBase, OpenPairSpace, Say
+from bot.intents import (
+    Ask,
+    AttachFile,
+    ClosePairSpace,
+    Delivery,
+    IntentBase,
+    OpenPairSpace,
+    RetireQuestion,
+    Say,
+)
 from bot.places import MemberRef, Place, PlaceKind
 from bot.render import question_as_text
 
@@ -56,6 +68,7 @@ class MemoryAdapter(Adapter):
         self.pair_spaces: dict[str, tuple[MemberRef, ...]] = {}
         self.closed_spaces: list[str] = []
         self.files: list[AttachFile] = []
+        self.retired: list[RetireQuestion] = []
         # Benchmarks switch this off: only the latest question per member is kept.
         self.keep_history = True
         self._last_ask: dict[str, Ask] = {}
@@ -200,6 +213,15 @@ class MemoryAdapter(Adapter):
         if intent.options and caps.selects and len(labels) <= caps.max_select_options:
             return self._render(intent, question, select=labels)
         return self._render(intent, question_as_text(intent, self.translator))
+
+    @renders(RetireQuestion)
+    async def render_retire_question(self, intent: RetireQuestion) -> Delivery:
+        if self.keep_history:
+            self.retired.append(intent)
+        return Delivery()
+
+    def retired_for(self, member: MemberRef) -> list[RetireQuestion]:
+        return [r for r in self.retired if r.target.user_id == member.user_id]
 
     @renders(OpenPairSpace)
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:

@@ -39,6 +39,7 @@ VOLATILE = {
     "dm_place",
     "community_id",
     "step_seq",
+    "event_id",
 }
 
 
