@@ -11,6 +11,8 @@ same moment, never get it done twice or wrongly.
 * a pause with an end date ends, and the member is told;
 * conversations that ended, and adapters' records of questions the bot sent, are deleted
   :data:`ENDED_KEPT_FOR` after they were last touched (docs/privacy.md says so).
+* the records of which platform events were applied (the kernel's exactly-once guard) are
+  dropped :data:`APPLIED_EVENTS_KEPT` after the event, once their conversation has ended.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 ABANDONED_AFTER = timedelta(days=7)
 ENDED_KEPT_FOR = timedelta(days=30)
+# A platform redelivers an event within minutes (a Matrix sync repeats the batch in hand at a
+# crash); a week also covers a bot that stays down over a long weekend before it restarts.
+APPLIED_EVENTS_KEPT = timedelta(days=7)
 
 
 async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> list[Intent]:
@@ -42,6 +47,7 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
         purged += await store.privacy.purge_if_abandoned(member, now - ABANDONED_AFTER)
     pruned = await store.conversations.prune_ended(now - ENDED_KEPT_FOR)
     pruned += await store.adapter_state.prune_questions(now - ENDED_KEPT_FOR)
+    pruned += await store.conversations.prune_applied(now - APPLIED_EVENTS_KEPT)
     intents: list[Intent] = []
     for member in await store.members.end_pauses_due(now):
         if member.dm_place:

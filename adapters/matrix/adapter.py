@@ -17,13 +17,21 @@ Inbound, per queued item (one at a time, in order):
 
 Outbound, every message is an ``m.notice`` built by :mod:`.content`: text plain, questions as a
 numbered list in HTML and plain text. A question whose options all have an emoji also gets the
-bot's own reactions with those emojis, so a member can answer with one click. Sends are retried
-with bounds (:mod:`.retry`) under one transaction id, so a retry never posts twice.
+bot's own reactions with those emojis, so a member can answer with one click. A question the
+kernel retires is edited (``m.replace``) to its text and how it ended. Sends are retried
+with bounds (:mod:`.retry`) under one transaction id, so a retry never posts twice; in an
+encrypted room a relation (an edit, a reply) stays in the clear beside the ciphertext, as the
+spec asks and Element expects.
+
+Neutral events carry the Matrix event id as their id: the kernel records it with the step it
+causes, so an event redelivered after a crash is never applied twice. The adapter's own
+``handled`` record is only a cheap filter in front of that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import uuid
@@ -66,7 +74,15 @@ from adapters.matrix.translate import (
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import TEXT_ONLY, Capabilities
 from bot.events import CommandInvoked, EventBase, MemberLeft, TextReplied
-from bot.intents import Ask, AttachFile, ClosePairSpace, Delivery, OpenPairSpace, Say
+from bot.intents import (
+    Ask,
+    AttachFile,
+    ClosePairSpace,
+    Delivery,
+    OpenPairSpace,
+    RetireQuestion,
+    Say,
+)
 from bot.messages import msg
 from bot.places import MemberRef, Place, PlaceKind
 from bot.render import split_text
@@ -250,6 +266,7 @@ class MatrixAdapter(Adapter):
         member = MemberRef(platform=PLATFORM, user_id=incoming.sender, display_name=name)
         place = await self._place_of(incoming.room_id, member)
         common: dict[str, Any] = {
+            "event_id": incoming.event_id,
             "community_id": self.community_id,
             "member": member,
             "place": place,
@@ -452,14 +469,39 @@ class MatrixAdapter(Adapter):
         if room_id not in client.rooms:
             await self._wait_for_room(room_id)
         transaction = str(uuid.uuid4())  # the same id on every retry: the server deduplicates
-        response = await self.retry.call(
-            f"send to {room_id}",
-            lambda: client.room_send(
-                room_id, kind, content, tx_id=transaction, ignore_unverified_devices=True
-            ),
-        )
+        room = client.rooms[room_id]
+        if "m.relates_to" in content and kind != "m.reaction" and room.encrypted and client.olm:
+            send = functools.partial(self._send_relation, room_id, kind, content, transaction)
+        else:
+            send = functools.partial(
+                client.room_send,
+                room_id,
+                kind,
+                content,
+                tx_id=transaction,
+                ignore_unverified_devices=True,
+            )
+        response = await self.retry.call(f"send to {room_id}", send)
         assert isinstance(response, RoomSendResponse)
         return response.event_id
+
+    async def _send_relation(
+        self, room_id: str, kind: str, content: dict[str, Any], transaction: str
+    ) -> Any:
+        """Encrypt ``content`` but keep its ``m.relates_to`` in the clear: servers aggregate
+        edits by it, and Element reads a relation only there (nio would encrypt it away)."""
+        assert self.client is not None
+        client = self.client
+        if not client.rooms[room_id].members_synced:
+            await client.joined_members(room_id)
+        if client.olm is not None and client.olm.should_share_group_session(room_id):
+            await client.share_group_session(room_id, ignore_unverified_devices=True)
+        encrypted_kind, encrypted = client.encrypt(room_id, kind, content)
+        encrypted["m.relates_to"] = content["m.relates_to"]
+        method, path, data = Api.room_send(
+            client.access_token, room_id, encrypted_kind, encrypted, transaction
+        )
+        return await client._send(RoomSendResponse, method, path, data, (room_id,))
 
     def _reply_target(self, intent: Say | Ask, room_id: str) -> str | None:
         origin = self._origins.get(intent.in_reply_to or "")
@@ -489,14 +531,27 @@ class MatrixAdapter(Adapter):
             message = build.as_reply(message, reply_to)
         event_id = await self._send(room_id, message)
         emojis = [option.emoji for option in intent.options]
-        await self.records.remember_question(
-            QuestionRecord(event_id, room_id, intent.prompt_id, intent.kind, emojis),
-            intent.target.user_id,
-        )
+        asked = QuestionRecord(event_id, room_id, intent.prompt_id, intent.kind, emojis)
+        await self.records.remember_question(asked, intent.target.user_id)
+        await self.records.remember_asked(asked, intent.target.user_id)
         if intent.kind == "one" and emojis and all(emojis):
             for emoji in emojis:
                 assert emoji is not None
                 await self._send(room_id, build.reaction(event_id, emoji), "m.reaction")
+        return Delivery(message_id=event_id)
+
+    @renders(RetireQuestion)
+    async def render_retire_question(self, intent: RetireQuestion) -> Delivery:
+        """Edit each message that asked the question into its text and how it ended.
+
+        An edit rather than redacting the option reactions: one event, and the member sees in
+        place what they answered (as Discord's highlighted pick shows it). A reaction on the
+        edited question still reaches the kernel, which answers that it is over.
+        """
+        content = build.retired_question(intent, self.translator)
+        event_id = None
+        for question_id, room_id in await self.records.take_asked(intent.prompt_id):
+            event_id = await self._send(room_id, build.edit(question_id, content))
         return Delivery(message_id=event_id)
 
     @renders(OpenPairSpace)

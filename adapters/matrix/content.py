@@ -9,7 +9,9 @@ shown as written and can never become markup, a link or a mention pill.
 
 A question is a numbered list: ``body`` is :func:`bot.render.question_as_text`, the
 ``formatted_body`` the same as ``<ol>``. How the answer comes back (a number, a word, a
-reaction) is the kernel's business (:mod:`bot.answers`).
+reaction) is the kernel's business (:mod:`bot.answers`). A question that is over is edited
+(:func:`edit`, an ``m.replace``) into :func:`retired_question`: its text without the options,
+and how it ended.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from typing import Any
 
 from bot.i18n import Translator
-from bot.intents import Ask
+from bot.intents import Ask, RetireQuestion
 from bot.messages import msg
 from bot.render import question_as_text
 
@@ -65,6 +67,39 @@ def question(ask: Ask, translator: Translator) -> dict[str, Any]:
     content["format"] = HTML_FORMAT
     content["formatted_body"] = "".join(parts)
     return content
+
+
+def retired_question(retired: RetireQuestion, translator: Translator) -> dict[str, Any]:
+    """A question that can no longer be answered: its text, then what became of it."""
+    if retired.picked:
+        outcome = msg("question.retired_picked", answer=tuple(o.label for o in retired.picked))
+    elif retired.answered:
+        outcome = msg("question.retired_answered")
+    else:
+        outcome = msg("question.retired_closed")
+    question = translator.render(retired.question, retired.locale)
+    status = translator.render(outcome, retired.locale)
+    content = notice(f"{question}\n\n{status}")
+    content["format"] = HTML_FORMAT
+    content["formatted_body"] = f"<p>{to_html(question)}</p><p><em>{to_html(status)}</em></p>"
+    return content
+
+
+def edit(event_id: str, new_content: dict[str, Any]) -> dict[str, Any]:
+    """Replace the bot's own message ``event_id`` with ``new_content`` (``m.replace``).
+
+    Clients that know edits show ``m.new_content`` in place of the original (Element marks it
+    "(edited)"); the top-level ``body`` with its ``*`` is the fallback for those that don't.
+    """
+    fallback = {
+        key: f"* {value}" if key in ("body", "formatted_body") else value
+        for key, value in new_content.items()
+    }
+    return {
+        **fallback,
+        "m.new_content": new_content,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
+    }
 
 
 def as_reply(content: dict[str, Any], event_id: str) -> dict[str, Any]:

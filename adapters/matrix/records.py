@@ -12,6 +12,9 @@ The adapter writes no SQL; it keeps small JSON records through
 ``question:<event id>``  a question the bot sent: its prompt id, kind and option emojis, so a
                          reaction or a reply on it is tied to that exact question (pruned by
                          the maintenance job after its retention, see docs/privacy.md)
+``question:prompt:<prompt id>``  the latest messages (event and room ids) that asked that
+                         prompt, so a question the kernel retires can be edited; dropped once
+                         it is (and pruned like the others if it never is)
 
 Records about one member carry their user id, so forgetting the member deletes them too.
 """
@@ -27,6 +30,8 @@ from store.adapter_state import QUESTION_PREFIX, AdapterStateRepository
 
 PLATFORM = "matrix"
 HANDLED_KEPT = 500
+# The same prompt asked again (help, a wrong answer) is several messages; the latest are edited.
+ASKED_KEPT = 3
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,20 @@ class MatrixRecords:
             },
             user_id,
         )
+
+    async def remember_asked(self, record: QuestionRecord, user_id: str | None) -> None:
+        key = f"{QUESTION_PREFIX}prompt:{record.prompt_id}"
+        asked = [pair for pair in await self._get(key) or [] if pair[0] != record.event_id]
+        asked = [*asked, [record.event_id, record.room_id]][-ASKED_KEPT:]
+        await self._put(key, asked, user_id)
+
+    async def take_asked(self, prompt_id: str) -> list[tuple[str, str]]:
+        """The (event id, room id) of each message that asked ``prompt_id``; forgotten after."""
+        key = f"{QUESTION_PREFIX}prompt:{prompt_id}"
+        asked = await self._get(key) or []
+        if asked:
+            await self._state.delete(self._community, PLATFORM, key)
+        return [(str(event_id), str(room_id)) for event_id, room_id in asked]
 
     async def question(self, event_id: str) -> QuestionRecord | None:
         value = await self._get(f"{QUESTION_PREFIX}{event_id}")

@@ -67,6 +67,12 @@ _TRUE = {"1", "true", "yes", "on"}
 _running: Homeserver | None = None
 
 
+def _edited(event: Event) -> str | None:
+    """The event ``event`` edits, if it is an edit."""
+    relation = event.source.get("content", {}).get("m.relates_to") or {}
+    return relation.get("event_id") if relation.get("rel_type") == "m.replace" else None
+
+
 def e2e_required() -> bool:
     """True when a missing Synapse must fail the run: ``CI`` true or ``TANDEM_REQUIRE_E2E=1``."""
     ci = os.environ.get("CI", "").strip().lower() in _TRUE
@@ -220,11 +226,24 @@ class MatrixTestUser:
             await self.sync(timeout_ms=int(min(remaining, 1.0) * 1000))
 
     def messages(self, room_id: str) -> list[MessageEvent]:
-        """Decrypted text and notice messages seen so far in ``room_id``, oldest first."""
+        """Decrypted text and notice messages seen so far in ``room_id``, oldest first; edits
+        are not among them (a client shows an edit in place of the message it replaces)."""
         return [
             event
             for rid, event in self.timeline
-            if rid == room_id and isinstance(event, RoomMessageText | RoomMessageNotice)
+            if rid == room_id
+            and isinstance(event, RoomMessageText | RoomMessageNotice)
+            and _edited(event) is None
+        ]
+
+    def edits(self, room_id: str, event_id: str) -> list[MessageEvent]:
+        """The edits (``m.replace``) of ``event_id`` seen so far, oldest first."""
+        return [
+            event
+            for rid, event in self.timeline
+            if rid == room_id
+            and isinstance(event, RoomMessageText | RoomMessageNotice)
+            and _edited(event) == event_id
         ]
 
     def undecrypted(self, room_id: str) -> list[MegolmEvent]:
