@@ -13,6 +13,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.events import TextReplied
 from bot.intents import Ask, RetireQuestion
+from bot.places import MemberRef
 from flows import run_maintenance
 from store import Store
 from store.conversations import AlreadyApplied, AppliedEvent, AppliedRecord
@@ -131,20 +132,21 @@ async def test_maintenance_prunes_applied_events_after_a_week(sqlite_db: Databas
         await store.close()
 
 
-def memory_of(app: App) -> MemoryAdapter:
-    adapter = app.adapters["memory"]
-    assert isinstance(adapter, MemoryAdapter)
-    return adapter
+async def joining(make_app: AppFactory, profile: str) -> tuple[App, MemoryAdapter, MemberRef]:
+    """An app on the memory adapter where Ana has just asked to join."""
+    app = await make_app(profile)
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    ana = memory.member("ana")
+    await memory.command(ana, "join")
+    return app, memory, ana
 
 
 @pytest.mark.parametrize("profile", ["memory", "memory-text"])
 async def test_a_replayed_answer_does_not_answer_the_next_question(
     make_app: AppFactory, profile: str
 ) -> None:
-    app = await make_app(profile)
-    memory = memory_of(app)
-    ana = memory.member("ana")
-    await memory.command(ana, "join")
+    app, memory, ana = await joining(make_app, profile)
     assert memory.last_ask(ana).question.id == "join.ask_language"
     # "1" picks the first language here, and would give consent to the next question.
     answer = TextReplied(
@@ -181,10 +183,7 @@ async def test_a_replayed_answer_does_not_answer_the_next_question(
 async def test_answered_and_cancelled_questions_are_retired_by_the_kernel(
     make_app: AppFactory, profile: str
 ) -> None:
-    app = await make_app(profile)
-    memory = memory_of(app)
-    ana = memory.member("ana")
-    await memory.command(ana, "join")
+    _app, memory, ana = await joining(make_app, profile)
     language = memory.last_ask(ana)
     assert memory.retired_for(ana) == []
 

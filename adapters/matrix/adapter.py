@@ -494,6 +494,8 @@ class MatrixAdapter(Adapter):
         client = self.client
         if not client.rooms[room_id].members_synced:
             await client.joined_members(room_id)
+        if client.should_query_keys:
+            await client.keys_query()
         if client.olm is not None and client.olm.should_share_group_session(room_id):
             await client.share_group_session(room_id, ignore_unverified_devices=True)
         encrypted_kind, encrypted = client.encrypt(room_id, kind, content)

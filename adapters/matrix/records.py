@@ -4,7 +4,9 @@ The adapter writes no SQL; it keeps small JSON records through
 :class:`store.adapter_state.AdapterStateRepository`, per (community, ``"matrix"``):
 
 ``sync``                 the last sync token whose events were all handled
-``handled``              ids of the most recent events handled (a replay guard, bounded)
+``handled``              ids of the most recent events handled: a cheap filter in front of the
+                         kernel, which records every event id with the step it caused and so
+                         is what guarantees an event is applied once
 ``dm:<user id>``         the DM room the bot uses with a member (the bot's own record: it does
                          not rely on ``m.direct``)
 ``room:<room id>``       what a room is to the bot: ``{"kind": "dm", "user_id"}``,

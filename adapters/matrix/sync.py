@@ -10,8 +10,9 @@ Two tasks cooperate:
   loop only ends when the adapter stops it.
 * :meth:`SyncLoop.work` takes the queue one item at a time and hands it to the adapter. When it
   reaches a :class:`BatchDone` every event before it has been handled, and only then is the
-  token saved. A restart therefore resumes exactly after the last fully handled batch; the
-  adapter's replay guard (:mod:`adapters.matrix.records`) covers a crash inside a batch.
+  token saved. A restart therefore resumes exactly after the last fully handled batch; an event
+  of a batch cut short by a crash comes again, and the kernel, which stored its id with the step
+  it caused, does not apply it twice (the adapter's ``handled`` record filters most before).
 
 Because handling runs apart from syncing, a handler may wait for the loop (e.g. for a room it
 just created to appear) without deadlocking it.

@@ -12,33 +12,31 @@ import pytest
 from bot.intents import Ask, IntentBase
 from store import Store
 from tests.support.join_player import record_intents
-from tests.support.synapse.bot import TandemBot, open_dm, settle
-from tests.support.synapse.fixtures import MatrixUserFactory
+from tests.support.synapse.bot import Conversation, TandemBot, active_step, open_dm, settle
+from tests.support.synapse.fixtures import MatrixTestUser, MatrixUserFactory
 from tests.support.synapse.homeserver import Homeserver
 
 pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(180)]
 
-COMMUNITY = "test-community"
+COMMUNITY = "test-community"  # as TandemBot configures it
 
 
-async def _active(bot: TandemBot, user_id: str) -> tuple[str, int, dict[str, object]]:
-    app = bot.app
-    assert app is not None
-    member = await app.store.members.find(COMMUNITY, "matrix", user_id)
-    assert member is not None
-    active = await app.store.conversations.active_for(member.id)
-    assert active is not None
-    return active.step_id, active.step_seq, active.answers
+async def _joining(
+    bot: TandemBot, matrix_user_factory: MatrixUserFactory, intents: list[IntentBase]
+) -> tuple[MatrixTestUser, Conversation]:
+    """Alice, in her encrypted DM with the started bot, just asked to join."""
+    alice = await matrix_user_factory("alice")
+    record_intents(await bot.start(), intents)
+    chat = await open_dm(alice, bot)
+    await settle(bot, chat, await chat.say("!tandem join"), intents)
+    return alice, chat
 
 
 async def test_a_message_redelivered_after_a_crash_does_not_answer_the_next_question(
     tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
-    alice = await matrix_user_factory("alice")
     intents: list[IntentBase] = []
-    record_intents(await tandem_bot.start(), intents)
-    chat = await open_dm(alice, tandem_bot)
-    await settle(tandem_bot, chat, await chat.say("!tandem join"), intents)
+    alice, chat = await _joining(tandem_bot, matrix_user_factory, intents)
     synced_before = await tandem_bot.adapter.records.sync_token()
     assert synced_before is not None
     # "1" picks the first language; given to the next question it would be consent.
@@ -47,7 +45,7 @@ async def test_a_message_redelivered_after_a_crash_does_not_answer_the_next_ques
     consent = intents[-1]
     assert isinstance(consent, Ask)
     assert consent.question.id == "join.privacy_notice"
-    step = await _active(tandem_bot, alice.user_id)
+    step = await active_step(tandem_bot, alice.user_id)
     database = tandem_bot.settings_overrides()["database"]["url"]
     await tandem_bot.stop()
 
@@ -71,7 +69,7 @@ async def test_a_message_redelivered_after_a_crash_does_not_answer_the_next_ques
     count = len(intents)
     seen = await settle(tandem_bot, chat, answer, intents)  # Synapse delivers "1" again
 
-    assert await _active(tandem_bot, alice.user_id) == step
+    assert await active_step(tandem_bot, alice.user_id) == step
     assert await tandem_bot.app.store.dump_table("consents") == []  # type: ignore[union-attr]
     # The member is asked the open question once more, and nothing else happens.
     again = intents[count:]
@@ -84,11 +82,8 @@ async def test_a_message_redelivered_after_a_crash_does_not_answer_the_next_ques
 async def test_an_answered_question_is_edited_on_synapse_to_show_the_answer(
     synapse: Homeserver, tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
-    alice = await matrix_user_factory("alice")
     intents: list[IntentBase] = []
-    record_intents(await tandem_bot.start(), intents)
-    chat = await open_dm(alice, tandem_bot)
-    await settle(tandem_bot, chat, await chat.say("!tandem join"), intents)
+    alice, chat = await _joining(tandem_bot, matrix_user_factory, intents)
     question = chat.bot_messages()[-1]
     assert question.body.startswith("Which language should I use with you?")
 

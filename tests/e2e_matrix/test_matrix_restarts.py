@@ -14,20 +14,11 @@ import pytest
 
 from bot.intents import IntentBase
 from tests.support.join_player import last_ask, message_ids, reaction_key, record_intents
-from tests.support.synapse.bot import TandemBot, open_dm, send_reaction, settle
+from tests.support.synapse.bot import TandemBot, active_step, open_dm, send_reaction, settle
 from tests.support.synapse.fixtures import MatrixUserFactory
 from tests.support.synapse.homeserver import Homeserver
 
 pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(180)]
-
-
-async def _active_step(bot: TandemBot, user_id: str) -> tuple[str, int] | None:
-    app = bot.app
-    assert app is not None
-    member = await app.store.members.find("test-community", "matrix", user_id)
-    assert member is not None
-    active = await app.store.conversations.active_for(member.id)
-    return None if active is None else (active.step_id, active.step_seq)
 
 
 async def test_a_restarted_bot_continues_the_conversation_at_the_same_step(
@@ -42,21 +33,21 @@ async def test_a_restarted_bot_continues_the_conversation_at_the_same_step(
     second = last_ask(intents, 0)
     assert second is not None
     second_event = chat.bot_messages()[-1].event_id
-    step_before = await _active_step(tandem_bot, alice.user_id)
+    step_before = await active_step(tandem_bot, alice.user_id)
     assert step_before is not None
     seen_before = len(chat.bot_messages())
 
     record_intents(await tandem_bot.restart(), intents)
     # Nothing old is answered again after the restart.
     assert await chat.quiet_for(1.0) == []
-    assert await _active_step(tandem_bot, alice.user_id) == step_before
+    assert await active_step(tandem_bot, alice.user_id) == step_before
 
     # The question asked before the restart is still answerable, here by reaction.
     count = len(intents)
     reacted = await send_reaction(alice, chat.room_id, second_event, reaction_key(second, 1))
     await settle(tandem_bot, chat, reacted, intents)
     assert [kind for kind, _ in message_ids(intents[count:])][-1] == "ask"
-    step_after = await _active_step(tandem_bot, alice.user_id)
+    step_after = await active_step(tandem_bot, alice.user_id)
     assert step_after is not None
     assert step_after[1] == step_before[1] + 1
     assert len(chat.bot_messages()) > seen_before
@@ -71,7 +62,7 @@ async def test_a_message_sent_while_the_bot_is_down_is_answered_exactly_once(
     record_intents(await tandem_bot.start(), intents)
     chat = await open_dm(alice, tandem_bot)
     await settle(tandem_bot, chat, await chat.say("!tandem join"), intents)
-    step_before = await _active_step(tandem_bot, alice.user_id)
+    step_before = await active_step(tandem_bot, alice.user_id)
     assert step_before is not None
 
     await tandem_bot.stop()
@@ -85,7 +76,7 @@ async def test_a_message_sent_while_the_bot_is_down_is_answered_exactly_once(
     replies = message_ids(intents[count:])
     assert [kind for kind, _ in replies].count("ask") == 1
     assert len(answered) == len(replies)
-    step_after = await _active_step(tandem_bot, alice.user_id)
+    step_after = await active_step(tandem_bot, alice.user_id)
     assert step_after is not None
     assert step_after[1] == step_before[1] + 1
     assert await chat.quiet_for(1.0) == []
@@ -93,7 +84,7 @@ async def test_a_message_sent_while_the_bot_is_down_is_answered_exactly_once(
     # And once more: a second restart does not answer it again.
     record_intents(await tandem_bot.restart(), intents)
     assert await chat.quiet_for(1.0) == []
-    assert await _active_step(tandem_bot, alice.user_id) == step_after
+    assert await active_step(tandem_bot, alice.user_id) == step_after
 
 
 async def test_the_bot_survives_the_homeserver_restarting_mid_sync(

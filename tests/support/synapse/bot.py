@@ -87,6 +87,16 @@ class TandemBot:
         return self.app.adapters["matrix"]
 
 
+async def active_step(bot: TandemBot, user_id: str) -> tuple[str, int] | None:
+    """Where the member's running conversation stands in the bot's store: (step, step_seq)."""
+    app = bot.app
+    assert app is not None
+    member = await app.store.members.find("test-community", "matrix", user_id)
+    assert member is not None
+    active = await app.store.conversations.active_for(member.id)
+    return None if active is None else (active.step_id, active.step_seq)
+
+
 @dataclass
 class Conversation:
     """One member's view of a room with the bot: each bot message handed out once, in order."""
