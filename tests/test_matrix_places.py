@@ -6,9 +6,9 @@ from nio import MatrixRoom, PowerLevels
 
 from adapters.matrix.places import (
     is_organizer,
-    looks_like_dm,
     may_invite_bot,
     pair_room_options,
+    private_to,
 )
 from bot.config import MatrixSettings
 
@@ -67,10 +67,19 @@ def test_a_pair_room_is_private_encrypted_and_members_cannot_invite() -> None:
     assert levels["users_default"] == levels["events_default"] == 0
 
 
-def test_a_two_person_room_with_the_bot_looks_like_a_dm() -> None:
+def test_a_room_is_private_to_a_member_only_if_invite_only_encrypted_and_just_the_two() -> None:
     room = MatrixRoom("!dm:example.org", BOT)
     room.add_member(BOT, None, None)
     room.add_member(ALICE, None, None)
-    assert looks_like_dm(room, BOT, ALICE)
+    room.join_rule = "invite"
+    room.encrypted = True
+    assert private_to(room, BOT, ALICE, encryption=True)
+    room.encrypted = False
+    assert not private_to(room, BOT, ALICE, encryption=True)
+    assert private_to(room, BOT, ALICE, encryption=False)
+    room.encrypted = True
+    room.join_rule = "public"
+    assert not private_to(room, BOT, ALICE, encryption=True)
+    room.join_rule = "invite"
     room.add_member(ORGA, None, None)
-    assert not looks_like_dm(room, BOT, ALICE)
+    assert not private_to(room, BOT, ALICE, encryption=True)

@@ -55,10 +55,10 @@ from adapters.matrix.places import (
     dm_room_options,
     is_organizer,
     joined,
-    looks_like_dm,
     may_invite_bot,
     pair_room_options,
     present,
+    private_to,
 )
 from adapters.matrix.records import MatrixRecords, QuestionRecord
 from adapters.matrix.retry import RequestFailed, RetryPolicy
@@ -301,19 +301,23 @@ class MatrixAdapter(Adapter):
     async def _place_of(self, room_id: str, member: MemberRef) -> Place:
         if room_id == self.community_room_id:
             return Place.room(PLATFORM, room_id)
+        if await self._private_dm(room_id, member.user_id):
+            return Place.dm(member, channel_id=room_id)
         record = await self.records.room(room_id)
-        kind = record.get("kind") if record else None
-        assert self.client is not None
-        # A DM is private only while it holds just the bot and the member.
-        only_us = looks_like_dm(self.client.rooms.get(room_id), self.own_user_id, member.user_id)
-        if kind == "dm" and record and record.get("user_id") == member.user_id and only_us:
-            return Place.dm(member, channel_id=room_id)
-        if kind == "pair":
+        if record is not None and record.get("kind") == "pair":
             return Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=room_id)
-        if kind is None and only_us:
-            await self.records.remember_dm(member.user_id, room_id)
-            return Place.dm(member, channel_id=room_id)
         return Place.room(PLATFORM, room_id)
+
+    async def _private_dm(self, room_id: str | None, user_id: str) -> bool:
+        """Whether ``room_id`` is ``user_id``'s DM: the bot opened it for them or they invited
+        the bot to it as a direct chat (the record says so), and it is private to them now."""
+        if not room_id or self.client is None:
+            return False
+        record = await self.records.room(room_id)
+        if record is None or record.get("kind") != "dm" or record.get("user_id") != user_id:
+            return False
+        room = self.client.rooms.get(room_id)
+        return private_to(room, self.own_user_id, user_id, encryption=self.settings.encryption)
 
     async def is_organizer(self, user_id: str) -> bool:
         community = None
@@ -403,7 +407,7 @@ class MatrixAdapter(Adapter):
         try:
             await self.retry.call(
                 f"leave {room_id}",
-                lambda: client._send(RoomLeaveResponse, method, path, json.dumps(body), (room_id,)),
+                lambda: client._send(RoomLeaveResponse, method, path, json.dumps(body)),
             )
             await self.retry.call(f"forget {room_id}", lambda: client.room_forget(room_id))
         except RequestFailed as error:
@@ -442,10 +446,9 @@ class MatrixAdapter(Adapter):
             return place.channel_id
         assert user_id is not None
         for candidate in (place.channel_id, await self.records.dm_room(user_id)):
-            room = self.client.rooms.get(candidate or "")
-            # Private things go only to a room of exactly the bot and the member.
-            if room is not None and looks_like_dm(room, self.own_user_id, user_id):
-                return room.room_id
+            # Private things go only to a room private to the bot and the member.
+            if candidate is not None and await self._private_dm(candidate, user_id):
+                return candidate
         return await self._open_dm(user_id)
 
     async def _open_dm(self, user_id: str) -> str:
@@ -470,7 +473,9 @@ class MatrixAdapter(Adapter):
             await self._wait_for_room(room_id)
         transaction = str(uuid.uuid4())  # the same id on every retry: the server deduplicates
         room = client.rooms[room_id]
-        if "m.relates_to" in content and kind != "m.reaction" and room.encrypted and client.olm:
+        # Relations (reactions, edits, replies) are encrypted too, as Element does; nio's
+        # room_send would leave reactions in the clear and hide other relations.
+        if "m.relates_to" in content and room.encrypted and client.olm:
             send = functools.partial(self._send_relation, room_id, kind, content, transaction)
         else:
             send = functools.partial(
@@ -489,7 +494,8 @@ class MatrixAdapter(Adapter):
         self, room_id: str, kind: str, content: dict[str, Any], transaction: str
     ) -> Any:
         """Encrypt ``content`` but keep its ``m.relates_to`` in the clear: servers aggregate
-        edits by it, and Element reads a relation only there (nio would encrypt it away)."""
+        edits and reactions by it, and Element reads a relation only there. nio's room_send
+        never encrypts reactions at all (Element does)."""
         assert self.client is not None
         client = self.client
         if not client.rooms[room_id].members_synced:

@@ -1,10 +1,11 @@
 """Rooms the bot opens, joins and leaves: DMs, pair rooms, invites, and who may do what.
 
 * **DMs.** The bot keeps its own record of each member's DM room
-  (:mod:`adapters.matrix.records`), written when a member invites it with ``is_direct``, when a
-  member writes in a two-person room, or when the bot opens the DM itself. ``m.direct`` is not
-  read: clients write it inconsistently and a room created with ``is_direct`` does not even
-  set it for the creator.
+  (:mod:`adapters.matrix.records`), written only when the member invites it with ``is_direct``
+  or when the bot opens the DM itself. ``m.direct`` is not read: clients write it
+  inconsistently and a room created with ``is_direct`` does not even set it for the creator.
+  A recorded room counts as the DM only while it is private to the member (:func:`private_to`):
+  a room someone else opened, made public and left is never one, however few people remain.
 * **Invites** are accepted from members of the community room (joined members), from the
   organizers listed in ``matrix.admin_user_ids``, and to the community room itself; without a
   community room every invite is accepted. Others are rejected with a short reason.
@@ -84,9 +85,17 @@ def may_invite_bot(
     return inviter in matrix.admin_user_ids or joined(community, inviter)
 
 
-def looks_like_dm(room: MatrixRoom | None, own_user_id: str, member: str) -> bool:
-    """A room of exactly the bot and ``member``."""
-    return room is not None and set(room.users) == {own_user_id, member}
+def private_to(room: MatrixRoom | None, own_user_id: str, member: str, *, encryption: bool) -> bool:
+    """Whether ``room`` is private to the bot and ``member``: exactly the two of them (joined or
+    invited), invite-only (nobody else may walk in and read), and end-to-end encrypted when
+    encryption is on. Whether it is *their DM* also needs the bot's record of who made it one
+    (:meth:`MatrixAdapter._private_dm`)."""
+    return (
+        room is not None
+        and set(room.users) == {own_user_id, member}
+        and room.join_rule == "invite"
+        and (room.encrypted or not encryption)
+    )
 
 
 def dm_room_options(user_id: str, encrypted: bool) -> dict[str, Any]:

@@ -12,12 +12,13 @@ from bot.messages import organizer_text
 from bot.places import MemberRef, Place, PlaceKind
 from tests.support.synapse.bot import Conversation, TandemBot, open_community
 from tests.support.synapse.fixtures import MatrixUserFactory
+from tests.support.synapse.homeserver import Homeserver
 
 pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(120)]
 
 
 async def test_a_pair_room_has_exactly_the_pair_and_the_bot_and_is_left_when_closed(
-    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
+    synapse: Homeserver, tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
     organizer = await matrix_user_factory("organizer")
     alice = await matrix_user_factory("alice")
@@ -91,6 +92,9 @@ async def test_a_pair_room_has_exactly_the_pair_and_the_bot_and_is_left_when_clo
         what="the bot to leave the closed pair room",
     )
     assert await tandem_bot.adapter.records.room(room_id) == {"kind": "closed"}
+    # Left and forgotten: not even among the bot's left rooms.
+    rooms = await asyncio.to_thread(synapse.rooms_of, tandem_bot.adapter.client.access_token)
+    assert room_id not in rooms["join"] | rooms["leave"]
 
 
 async def test_organizers_are_told_by_power_level_or_by_the_config(

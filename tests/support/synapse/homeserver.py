@@ -87,6 +87,9 @@ class HomeserverError(RuntimeError):
     """The homeserver did not start, stop or answer as expected."""
 
 
+_sync_limits = itertools.cycle(range(1, 50))
+
+
 class MatrixHTTPError(HomeserverError):
     """A request to the homeserver returned an HTTP error status."""
 
@@ -467,3 +470,15 @@ class Homeserver:
         query = urllib.parse.urlencode({"dir": "b", "limit": limit})
         path = f"/_synapse/admin/v1/rooms/{urllib.parse.quote(room_id)}/messages?{query}"
         return list(self.request("GET", path, access_token=self.admin.access_token)["chunk"])
+
+    def rooms_of(self, access_token: str) -> dict[str, set[str]]:
+        """The rooms a user is in (``join``), invited to (``invite``) and has left without
+        forgetting them (``leave``), from a fresh sync that includes left rooms: Synapse leaves
+        forgotten rooms out of it."""
+        # Synapse answers an identical sync from a cache for a while: vary the timeline limit.
+        limit = next(_sync_limits)
+        sync_filter = json.dumps({"room": {"include_leave": True, "timeline": {"limit": limit}}})
+        query = urllib.parse.urlencode({"filter": sync_filter, "timeout": 0})
+        rooms = self.request("GET", f"/_matrix/client/v3/sync?{query}", access_token=access_token)
+        found = rooms.get("rooms", {})
+        return {kind: set(found.get(kind, {})) for kind in ("join", "invite", "leave")}
