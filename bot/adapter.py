@@ -56,6 +56,12 @@ class AdapterIncomplete(Exception):
     """An adapter cannot render every intent the flows may produce."""
 
 
+class StartRefused(Exception):
+    """An adapter cannot start for a reason only the operator can fix (a refused login, a
+    token of another account). The message names the setting to change and holds no secret;
+    ``tandem`` prints it instead of a traceback."""
+
+
 @dataclass
 class AdapterContext:
     """What the app gives every adapter: settings, the store, translation, time and tasks."""

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.adapter import StartRefused
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from store import DatabaseTooNew, Store
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, command: str) -> Settings:
     overrides: dict[str, dict[str, Any]] = {}
     if getattr(args, "db", None) is not None:
         overrides["database"] = {"url": f"sqlite+aiosqlite:///{args.db}"}
@@ -69,7 +70,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["console"] = {"first_member": args.member}
     if getattr(args, "locale", None):
         overrides["bot"] = {"default_locale": args.locale}
-    return load_settings(resolve_config_path(args.config), **overrides)
+    # Migrating connects to no platform, so it needs none of the adapters' secrets.
+    secrets = command != "migrate"
+    return load_settings(resolve_config_path(args.config), adapter_secrets=secrets, **overrides)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "run"
     try:
-        settings = _settings(args)
+        settings = _settings(args, command)
     except ConfigError as error:
         print(f"tandem: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -96,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseTooNew as error:
         print(f"tandem: {error}", file=sys.stderr)
         return EXIT_DATABASE
+    except StartRefused as error:
+        print(f"tandem: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         pass
     return 0

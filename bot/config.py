@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -37,6 +38,11 @@ _PLACEHOLDER = re.compile(
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message names each bad key."""
+
+
+# False while loading settings for a command that connects to no platform (``tandem migrate``):
+# adapters' secrets are then not asked for.
+_ADAPTER_SECRETS_NEEDED: ContextVar[bool] = ContextVar("adapter_secrets_needed", default=True)
 
 
 def _no_placeholder(value: SecretStr | None) -> SecretStr | None:
@@ -114,7 +120,7 @@ class DiscordSettings(Section):
 
     @model_validator(mode="after")
     def _required_when_enabled(self) -> DiscordSettings:
-        if self.enabled and self.token is None:
+        if self.enabled and self.token is None and _ADAPTER_SECRETS_NEEDED.get():
             raise ValueError(
                 "token is required when discord is enabled (env TANDEM_DISCORD__TOKEN)"
             )
@@ -159,7 +165,8 @@ class MatrixSettings(Section):
         if self.enabled:
             if not self.homeserver or not self.user_id:
                 raise ValueError("homeserver and user_id are required when matrix is enabled")
-            if self.password is None and self.access_token is None:
+            secrets_needed = _ADAPTER_SECRETS_NEEDED.get()
+            if secrets_needed and self.password is None and self.access_token is None:
                 raise ValueError(
                     "password or access_token is required when matrix is enabled "
                     "(env TANDEM_MATRIX__PASSWORD or TANDEM_MATRIX__ACCESS_TOKEN)"
@@ -308,8 +315,14 @@ def resolve_config_path(explicit: Path | None) -> Path | None:
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
 
 
-def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
-    """Read and validate the settings; raise :class:`ConfigError` naming every bad key."""
+def load_settings(
+    path: Path | None = None, *, adapter_secrets: bool = True, **overrides: Any
+) -> Settings:
+    """Read and validate the settings; raise :class:`ConfigError` naming every bad key.
+
+    ``adapter_secrets=False`` is for commands that connect to no platform (``migrate``): a
+    missing bot token or password is then no error.
+    """
     source = "defaults"
     data: dict[str, Any] = {}
     if path is not None:
@@ -322,10 +335,13 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
     for section, values in overrides.items():
         data.setdefault(section, {}).update(values)
+    needed = _ADAPTER_SECRETS_NEEDED.set(adapter_secrets)
     try:
         return Settings(**data)
     except ValidationError as error:
         raise ConfigError(_describe(error, source)) from None
+    finally:
+        _ADAPTER_SECRETS_NEEDED.reset(needed)
 
 
 def _describe(error: ValidationError, source: str) -> str:

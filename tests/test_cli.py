@@ -55,3 +55,21 @@ def test_a_bad_config_is_refused_naming_the_key(
     assert main(["--config", str(config), "run"]) == EXIT_CONFIG
     error = capsys.readouterr().err
     assert "matrix: homeserver and user_id are required when matrix is enabled" in error
+
+
+def test_migrate_needs_no_adapter_secrets_but_run_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "tandem.toml"
+    config.write_text(
+        '[matrix]\nenabled = true\nhomeserver = "http://x"\nuser_id = "@tandem:x"\n'
+        "[discord]\nenabled = true\nguild_ids = [1]\n",
+        encoding="utf-8",
+    )
+    database = tmp_path / "migrated.db"
+    assert main(["--config", str(config), "migrate", "--db", str(database)]) == 0
+    assert "schema is up to date" in capsys.readouterr().out
+    assert main(["--config", str(config), "run"]) == EXIT_CONFIG
+    error = capsys.readouterr().err
+    assert "matrix: password or access_token is required" in error
+    assert "discord: token is required" in error

@@ -140,6 +140,7 @@ class MatrixAdapter(Adapter):
             timeline_limit=self.settings.timeline_limit,
             retry=self.retry,
             after_keys=self._apply_trust_policy,
+            log_in_again=self._log_in_again,
         )
         try:
             await self.records.load_handled()
@@ -166,6 +167,14 @@ class MatrixAdapter(Adapter):
         if self.client is not None:
             await self.client.close()
         self._sink = None
+
+    async def _log_in_again(self) -> AsyncClient:
+        """A new client on a new device, after the old one's token was revoked."""
+        old = self.client
+        self.client = await open_client(self.context.settings, self.retry)
+        if old is not None:
+            await old.close()
+        return self.client
 
     async def _resolve_community_room(self) -> None:
         configured = self.settings.community_room

@@ -7,7 +7,9 @@ Two tasks cooperate:
   timeline events of joined rooms, the rooms the bot left and finally a :class:`BatchDone`
   carrying the response's ``next_batch`` token. A failed sync (connection refused, a timeout,
   the homeserver restarting, an error response) is logged and retried with a growing delay; the
-  loop only ends when the adapter stops it.
+  loop only ends when the adapter stops it. A revoked token (``M_UNKNOWN_TOKEN``: logged out
+  from elsewhere) makes the adapter log in again on a new device, and syncing goes on from
+  the same token with the new client.
 * :meth:`SyncLoop.work` takes the queue one item at a time and hands it to the adapter. When it
   reaches a :class:`BatchDone` every event before it has been handled, and only then is the
   token saved. A restart therefore resumes exactly after the last fully handled batch; an event
@@ -96,8 +98,10 @@ class SyncLoop:
         timeline_limit: int,
         retry: RetryPolicy,
         after_keys: Callable[[], None] | None = None,
+        log_in_again: Callable[[], Awaitable[AsyncClient]] | None = None,
     ) -> None:
         self.client = client
+        self._log_in_again = log_in_again
         self._handle = handle
         self._timeout_ms = int(timeout_seconds * 1000)
         self._request_limit = timeout_seconds + client.config.request_timeout
@@ -153,6 +157,16 @@ class SyncLoop:
                 )
                 await asyncio.sleep(delay)
                 continue
+            if self._logged_out(response):
+                try:
+                    await self._recover_login()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    delay = backoff.next_delay()
+                    log.error("matrix: logged out and cannot log in again (%s); retrying", error)
+                    await asyncio.sleep(delay)
+                continue
             if not isinstance(response, SyncResponse):
                 delay = backoff.next_delay()
                 if isinstance(response, SyncError) and response.status_code == "M_LIMIT_EXCEEDED":
@@ -168,6 +182,22 @@ class SyncLoop:
             except Exception:
                 log.exception("matrix: key maintenance failed; trying again after the next sync")
             await self._dispatch(response, with_timeline=True)
+
+    def _logged_out(self, response: Any) -> bool:
+        return (
+            self._log_in_again is not None
+            and isinstance(response, SyncError)
+            and response.status_code == "M_UNKNOWN_TOKEN"
+        )
+
+    async def _recover_login(self) -> None:
+        """The token was revoked (logged out elsewhere): the homeserver deleted the device and
+        its keys. Continue from the same sync token on a new device, so nothing is missed."""
+        assert self._log_in_again is not None
+        token = self.client.next_batch
+        log.warning("matrix: the bot was logged out; logging in again on a new device")
+        self.client = await self._log_in_again()
+        await self.first_sync(token)
 
     async def _maintain_keys(self) -> None:
         """What ``sync_forever`` does after each sync, each step with a time limit."""
