@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.capabilities import Capabilities
 from bot.events import EventBase
-from bot.intents import ALL_INTENT_TYPES, Delivery, IntentBase
+from bot.intents import ALL_INTENT_TYPES, Delivery, ForgetMember, IntentBase
 
 if TYPE_CHECKING:
     from bot.clock import Clock
@@ -108,6 +108,12 @@ class Adapter(ABC):
     @abstractmethod
     async def stop(self) -> None:
         """Disconnect; pending work is finished or dropped cleanly."""
+
+    @renders(ForgetMember)
+    async def render_forget_member(self, intent: ForgetMember) -> Delivery:
+        """Where the bot can erase nothing of a conversation on the platform's side (it keeps
+        no copy of its own), forgetting is the store's work alone."""
+        return Delivery()
 
     async def send(self, intent: IntentBase) -> Delivery:
         name = self._renderers.get(type(intent))

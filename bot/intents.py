@@ -99,7 +99,14 @@ class AttachFile(IntentBase):
     caption: Msg | None = None
 
 
-Intent = Say | Ask | OpenPairSpace | ClosePairSpace | AttachFile | RetireQuestion
+class ForgetMember(IntentBase):
+    """The member in ``target`` (their DM) was forgotten: erase what the platform lets the bot
+    erase of its conversations with them (on Matrix: redact them, leave and forget the DM, drop
+    its room keys). Sent after the last message to them. Platforms where the bot can erase
+    nothing more do nothing (``docs/privacy.md`` says what each platform keeps)."""
+
+
+Intent = Say | Ask | OpenPairSpace | ClosePairSpace | AttachFile | RetireQuestion | ForgetMember
 ALL_INTENT_TYPES: tuple[type[IntentBase], ...] = (
     Say,
     Ask,
@@ -107,6 +114,7 @@ ALL_INTENT_TYPES: tuple[type[IntentBase], ...] = (
     ClosePairSpace,
     AttachFile,
     RetireQuestion,
+    ForgetMember,
 )
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from bot.i18n import Translator
-from bot.intents import AttachFile, Intent, Option
+from bot.intents import AttachFile, ForgetMember, Intent, Option
 from bot.messages import Msg, msg
+from bot.places import MemberRef, Place, PlaceKind
 from flows.profile_view import STATUS_LABELS, profile_lines
 from store.members import MemberRecord
 
@@ -99,11 +100,16 @@ def something_to_forget(member: MemberRecord | None, _spell: Callable[[str], str
     return msg("mydata.nothing") if member is None else None
 
 
-async def finish_forgetting(context: FlowContext) -> list[Msg]:
+async def finish_forgetting(context: FlowContext) -> list[Msg | Intent]:
     if context.answers["confirm"] != "forget":
         return [msg("forget.kept")]
-    await context.store.privacy.forget(context.member)
-    return [msg("forget.done")]
+    member = context.member
+    await context.store.privacy.forget(member)
+    dm = context.place
+    if dm.kind != PlaceKind.DM:
+        dm = Place.dm(MemberRef(platform=member.platform, user_id=member.platform_user_id))
+    # Said first: the platform may then take the conversation away (Matrix leaves the DM).
+    return [msg("forget.done"), ForgetMember(target=dm, locale=context.locale)]
 
 
 FORGET = Flow(

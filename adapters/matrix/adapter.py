@@ -51,6 +51,7 @@ from nio import (
 from nio.api import Api
 
 from adapters.matrix import content as build
+from adapters.matrix.erase import drop_room_keys, redact_conversation
 from adapters.matrix.places import (
     dm_room_options,
     is_organizer,
@@ -79,6 +80,7 @@ from bot.intents import (
     AttachFile,
     ClosePairSpace,
     Delivery,
+    ForgetMember,
     OpenPairSpace,
     RetireQuestion,
     Say,
@@ -604,6 +606,34 @@ class MatrixAdapter(Adapter):
         await self.records.remember_room(room_id, {"kind": "closed"})
         await self._leave(room_id)
         return Delivery(message_id=event_id)
+
+    @renders(ForgetMember)
+    async def render_forget_member(self, intent: ForgetMember) -> Delivery:
+        """Take back what the bot can of its conversations with a forgotten member
+        (:mod:`.erase`): in every room of just the two of them, redact, leave, forget, and drop
+        the room's keys. A room anyone else is in is never touched."""
+        user_id = intent.target.user_id
+        if user_id is None or self.client is None:
+            return Delivery()
+        client = self.client
+        ours = {self.own_user_id, user_id}
+        candidates = {intent.target.channel_id} | {
+            room_id for room_id, room in client.rooms.items() if user_id in room.users
+        }
+        for room_id in sorted(r for r in candidates if r is not None):
+            room = client.rooms.get(room_id)
+            if room is None or not set(room.users) <= ours:
+                continue
+            try:
+                count = await redact_conversation(client, room_id, user_id, self.retry)
+            except RequestFailed as error:
+                log.warning("matrix: could not read %s to redact it: %s", room_id, error)
+                count = 0
+            await self.records.drop_room(room_id)
+            await self._leave(room_id)
+            drop_room_keys(client, room_id)
+            log.info("matrix: forgot a member's DM %s (%d events redacted)", room_id, count)
+        return Delivery()
 
     @renders(AttachFile)
     async def render_attach_file(self, intent: AttachFile) -> Delivery:

@@ -112,6 +112,11 @@ class MatrixRecords:
             self._rooms[room_id] = await self._get(f"room:{room_id}")
         return self._rooms[room_id]
 
+    async def drop_room(self, room_id: str) -> None:
+        """Keep nothing about the room (a forgotten member's DM), not even that it was closed."""
+        self._rooms.pop(room_id, None)
+        await self._state.delete(self._community, PLATFORM, f"room:{room_id}")
+
     async def remember_room(
         self, room_id: str, value: dict[str, Any], user_id: str | None = None
     ) -> None:

@@ -14,7 +14,14 @@ import pytest
 from nio import ReactionEvent, RoomCreateResponse, RoomPreset
 
 from tests.support.join_player import record_intents
-from tests.support.synapse.bot import Conversation, TandemBot, open_community, open_dm
+from tests.support.synapse.bot import (
+    Conversation,
+    TandemBot,
+    handled,
+    joined_member_with_a_profile,
+    open_community,
+    open_dm,
+)
 from tests.support.synapse.fixtures import (
     DEFAULT_TIMEOUT,
     ENCRYPTION_STATE,
@@ -26,24 +33,6 @@ from tests.support.synapse.homeserver import Homeserver
 pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(120)]
 
 SECRET_HOPE = "a hope only the bot may know"
-
-
-async def joined_member_with_a_profile(bot: TandemBot, user_id: str) -> None:
-    """A member who joined earlier (on another device, say): saved profile, no DM yet."""
-    app = bot.app
-    assert app is not None
-    now = app.clock.now()
-    member = await app.store.members.ensure("test-community", "matrix", user_id, now=now)
-    await app.store.members.save_profile(
-        member, {"expectations": SECRET_HOPE}, now=now, status="waiting"
-    )
-
-
-async def handled(bot: TandemBot, event_id: str, within: float = DEFAULT_TIMEOUT) -> None:
-    deadline = time.monotonic() + within
-    while not bot.adapter.records.was_handled(event_id):
-        assert time.monotonic() < deadline, f"the bot did not handle {event_id}"
-        await asyncio.sleep(0.02)
 
 
 async def new_dm_from_the_bot(member: MatrixTestUser, bot: TandemBot, known: set[str]) -> str:
@@ -71,7 +60,7 @@ async def test_a_room_someone_made_public_and_left_is_not_taken_for_the_members_
     mallory = await matrix_user_factory("mallory")
     await open_community(organizer, tandem_bot, [alice, mallory])
     await tandem_bot.start()
-    await joined_member_with_a_profile(tandem_bot, alice.user_id)
+    await joined_member_with_a_profile(tandem_bot, alice.user_id, SECRET_HOPE)
 
     # Mallory (a community member, so the bot accepts her invite) makes a public room with
     # Alice and the bot, then leaves: two people are left, but anyone may walk in and read.
@@ -109,7 +98,7 @@ async def test_files_go_only_into_an_encrypted_dm(
 ) -> None:
     alice = await matrix_user_factory("alice")
     await tandem_bot.start()
-    await joined_member_with_a_profile(tandem_bot, alice.user_id)
+    await joined_member_with_a_profile(tandem_bot, alice.user_id, SECRET_HOPE)
     # Alice's own direct chat with the bot, but without encryption.
     plain = await alice.create_room(invite=[tandem_bot.user_id], is_direct=True, encrypted=False)
     await alice.wait_for_join(plain, tandem_bot.user_id)

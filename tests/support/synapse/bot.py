@@ -174,6 +174,25 @@ async def open_dm(member: MatrixTestUser, bot: TandemBot) -> Conversation:
     return Conversation(member, room_id, bot.user_id)
 
 
+async def joined_member_with_a_profile(bot: TandemBot, user_id: str, hope: str) -> None:
+    """A member who joined earlier (on another device, say): a saved profile whose
+    expectations are ``hope``, and no DM with the bot yet."""
+    app = bot.app
+    assert app is not None
+    now = app.clock.now()
+    member = await app.store.members.ensure("test-community", "matrix", user_id, now=now)
+    await app.store.members.save_profile(member, {"expectations": hope}, now=now, status="waiting")
+
+
+async def handled(bot: TandemBot, event_id: str, within: float = DEFAULT_TIMEOUT) -> None:
+    """Wait until the bot has handled the member's event ``event_id``."""
+    deadline = time.monotonic() + within
+    while not bot.adapter.records.was_handled(event_id):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bot did not handle {event_id} within {within} s")
+        await asyncio.sleep(0.02)
+
+
 async def send_reaction(
     member: MatrixTestUser, room_id: str, event_id: str, key: str, *, encrypted: bool = True
 ) -> str:
@@ -213,10 +232,7 @@ async def settle(
     """Wait until the bot has handled the member's event, then until the member has seen every
     message the bot sent into this DM; return those new messages."""
     deadline = time.monotonic() + within
-    while not bot.adapter.records.was_handled(sent_event_id):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the bot did not handle {sent_event_id} within {within} s")
-        await asyncio.sleep(0.02)
+    await handled(bot, sent_event_id, within)
     expected = sum(
         1
         for intent in intents
