@@ -152,7 +152,8 @@ class MatrixSettings(Section):
     trust: Literal["trust_all_devices", "ignore_unverified"] = "ignore_unverified"
     # Default: <bot.data_dir>/matrix
     store_dir: Path | None = None
-    # Encrypts the olm account in the crypto store; changing it later makes the store unreadable.
+    # Encrypts the crypto store (default: generated, kept in <store_dir>/crypto_store.key);
+    # changing it later makes the store unreadable.
     crypto_store_key: Secret = None
     sync_timeout_seconds: float = Field(default=30.0, gt=0)
     request_timeout_seconds: float = Field(default=60.0, gt=0)
