@@ -17,6 +17,7 @@ from tests.support.join_player import record_intents
 from tests.support.synapse.bot import (
     Conversation,
     TandemBot,
+    answering_in_a_dm,
     handled,
     joined_member_with_a_profile,
     open_community,
@@ -153,9 +154,7 @@ async def test_a_room_the_bot_leaves_is_forgotten(
     synapse: Homeserver, tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
     alice = await matrix_user_factory("alice")
-    await tandem_bot.start()
-    chat = await open_dm(alice, tandem_bot)
-    await chat.exchange("!tandem help")
+    chat = await answering_in_a_dm(tandem_bot, alice)
     token = tandem_bot.adapter.client.access_token
 
     # Alice leaves her DM; the bot leaves it too, and forgets it.

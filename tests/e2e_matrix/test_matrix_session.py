@@ -15,7 +15,7 @@ import vodozemac
 from nio.store import SqliteStore
 
 from adapters.matrix.session import CRYPTO_KEY_FILE, NIO_DEFAULT_PICKLE_KEY, read_session
-from tests.support.synapse.bot import TandemBot, open_dm
+from tests.support.synapse.bot import TandemBot, answering_in_a_dm
 from tests.support.synapse.fixtures import DEFAULT_TIMEOUT, MatrixUserFactory
 from tests.support.synapse.homeserver import Homeserver
 
@@ -32,9 +32,7 @@ async def test_after_a_logout_the_bot_reads_encrypted_dms_again_on_a_new_device(
     synapse: Homeserver, tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
     alice = await matrix_user_factory("alice")
-    await tandem_bot.start()
-    chat = await open_dm(alice, tandem_bot)
-    await chat.exchange("!tandem help")
+    chat = await answering_in_a_dm(tandem_bot, alice)
     adapter = tandem_bot.adapter
     old_device = adapter.client.device_id
 

@@ -193,6 +193,15 @@ async def handled(bot: TandemBot, event_id: str, within: float = DEFAULT_TIMEOUT
         await asyncio.sleep(0.02)
 
 
+async def answering_in_a_dm(bot: TandemBot, member: MatrixTestUser) -> Conversation:
+    """Start the bot, let ``member`` open a DM with it and check it answers there."""
+    await bot.start()
+    chat = await open_dm(member, bot)
+    (answer,) = await chat.exchange(f"{bot.prefix} help")
+    assert f"{bot.prefix} join" in answer.body
+    return chat
+
+
 async def send_reaction(
     member: MatrixTestUser, room_id: str, event_id: str, key: str, *, encrypted: bool = True
 ) -> str:
