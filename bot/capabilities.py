@@ -25,6 +25,8 @@ class Capabilities(Frozen):
     max_message_length: int = 4000
     # How a member types a command on this platform; ``{name}`` is the subcommand.
     command_format: str = "{name}"
+    # How an organizer command is typed: the same, inside the organizer group.
+    organizer_format: str = "admin {name}"
 
 
 RICH = Capabilities(
@@ -38,23 +40,31 @@ RICH = Capabilities(
     ephemeral=True,
     max_message_length=2000,
     command_format="/tandem {name}",
+    organizer_format="/tandem-admin {name}",
 )
-TEXT_ONLY = Capabilities(reactions=True, max_message_length=30000, command_format="!tandem {name}")
+TEXT_ONLY = Capabilities(
+    reactions=True,
+    max_message_length=30000,
+    command_format="!tandem {name}",
+    organizer_format="!tandem admin {name}",
+)
 
 
 class Platforms:
     """What the running adapters can do, as the kernel needs to know it.
 
-    ``spell("discord", "join")`` → ``/tandem join``; ``whispers("matrix")`` → False: a reply to
-    one member in a shared room would be seen by everyone, so private answers go to the DM.
+    ``spell("discord", "join")`` → ``/tandem join``; ``spell("discord", "status",
+    organizer=True)`` → ``/tandem-admin status``; ``whispers("matrix")`` → False: a reply to one
+    member in a shared room would be seen by everyone, so private answers go to the DM.
     """
 
     def __init__(self, capabilities: Mapping[str, Capabilities]) -> None:
         self._capabilities = dict(capabilities)
 
-    def spell(self, platform: str, name: str) -> str:
-        known = self._capabilities.get(platform)
-        return (known.command_format if known else "{name}").format(name=name)
+    def spell(self, platform: str, name: str, *, organizer: bool = False) -> str:
+        known = self._capabilities.get(platform) or Capabilities()
+        pattern = known.organizer_format if organizer else known.command_format
+        return pattern.format(name=name)
 
     def whispers(self, platform: str) -> bool:
         known = self._capabilities.get(platform)

@@ -94,6 +94,8 @@ class ConsoleSettings(Section):
     enabled: bool = False
     community_id: str = "console"
     first_member: str = "alex"
+    # Console names (as after /as NAME) who may run the organizer commands (/admin …).
+    organizers: list[str] = []
 
 
 class DiscordSettings(Section):

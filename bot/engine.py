@@ -18,8 +18,8 @@ else, and each adapter updates the question on its platform.
 
 from __future__ import annotations
 
-import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -382,7 +382,7 @@ class FlowEngine:
             store=self.store,
             program=self.settings.program_for(turn.conversation.community_id),
             place=self._place(turn),
-            spell=functools.partial(self.platforms.spell, turn.event.member.platform),
+            spell=self.speller(turn.event.member.platform),
         )
 
     def _question_text(self, question: TextQuestion | ChoiceQuestion, context: FlowContext) -> Msg:
@@ -415,8 +415,17 @@ class FlowEngine:
     def _options(self, question: ChoiceQuestion, context: FlowContext) -> tuple[Option, ...]:
         return question.options(context) if callable(question.options) else question.options
 
+    def speller(self, platform: str) -> Callable[[str], str]:
+        """Spells a command the way ``platform`` does; organizer commands in their group."""
+
+        def spell(name: str) -> str:
+            organizer = self.registry.is_organizer_command(name)
+            return self.platforms.spell(platform, name, organizer=organizer)
+
+        return spell
+
     def _spell(self, turn: _Turn) -> str:
-        return self.platforms.spell(turn.event.member.platform, turn.flow.command)
+        return self.speller(turn.event.member.platform)(turn.flow.command)
 
     def _place(self, turn: _Turn) -> Place:
         return Place.model_validate(turn.conversation.place)

@@ -40,8 +40,12 @@ class CommandInvoked(EventBase):
     name: str
     args: tuple[str, ...] = ()
     # The platform says this member may run organizer commands (Discord permissions, Matrix
-    # power level or the config's organizer list).
+    # power level or the config's organizer list). Only the adapter sets it, from what the
+    # platform says server-side; the router refuses organizer commands without it.
     organizer: bool = False
+    # The command was given in the organizer group (``/tandem-admin``, ``!tandem admin``,
+    # ``/admin``), which is how organizer commands are spelled.
+    organizer_command: bool = False
 
 
 class TextReplied(EventBase):

@@ -132,6 +132,11 @@ class Flow:
     guard: Callable[[MemberRecord | None, Callable[[str], str]], Msg | None] | None = None
     # Answers known before the first question (e.g. the saved profile, for ``edit``).
     prefill: Callable[[MemberRecord, Store], Awaitable[dict[str, Any]]] | None = None
+    # Only organizers may start it (the router refuses everyone else); it is spelled in the
+    # organizer group (``/tandem-admin <command>``).
+    organizer_only: bool = False
+    # Runs even while the member's gate is due (see :class:`Gate`): data rights never wait.
+    exempt_from_gate: bool = False
     _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -242,3 +247,20 @@ class Action:
     description: Msg
     run: Callable[[ActionContext], Awaitable[list[Intent]]]
     argument: CommandArgument | None = None
+    # As for :class:`Flow`.
+    organizer_only: bool = False
+    exempt_from_gate: bool = False
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A flow a member goes through before anything else while ``due`` says so.
+
+    The journey registers one (consent to a raised privacy notice version): while it is due,
+    any command or answer of the member starts the gate's flow instead (or repeats its
+    question), except commands marked ``exempt_from_gate``. ``due`` gets the member's record and
+    their community's program settings.
+    """
+
+    flow: Flow
+    due: Callable[[MemberRecord, ProgramSettings], bool]

@@ -1,6 +1,8 @@
 """The commands members can run: flows (conversations) and actions (one-shot answers).
 
-Ids and command names are unique; a clash is refused when the registry is built.
+Ids and command names are unique, across the member and the organizer group alike (so a name
+never means two things); a clash is refused when the registry is built. The journey may add
+one :class:`~bot.flow.Gate`, a flow that comes before anything else while it is due.
 """
 
 from __future__ import annotations
@@ -8,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from bot.commands import BUILTIN_COMMANDS, CommandSpec
-from bot.flow import Action, Flow, FlowDefinitionError
+from bot.flow import Action, Flow, FlowDefinitionError, Gate
 
 
 class FlowRegistry:
     def __init__(
-        self, entries: Iterable[Flow | Action], *, warm_ups: Iterable[Callable[[], object]] = ()
+        self,
+        entries: Iterable[Flow | Action],
+        *,
+        warm_ups: Iterable[Callable[[], object]] = (),
+        gate: Gate | None = None,
     ) -> None:
         """``entries`` in the order ``help`` lists their commands.
 
@@ -22,6 +28,7 @@ class FlowRegistry:
         slow ever runs on the event loop.
         """
         self.warm_ups = tuple(warm_ups)
+        self.gate = gate
         self._by_id: dict[str, Flow] = {}
         self._by_command: dict[str, Flow | Action] = {}
         reserved = {spec.name for spec in BUILTIN_COMMANDS}
@@ -31,6 +38,8 @@ class FlowRegistry:
                     raise FlowDefinitionError(f"two flows have the id {entry.id!r}")
                 self._by_id[entry.id] = entry
             self._claim(entry.command, entry, reserved)
+        if gate is not None and self._by_id.get(gate.flow.id) is not gate.flow:
+            raise FlowDefinitionError(f"the gate's flow {gate.flow.id!r} is not registered")
 
     def _claim(self, command: str, owner: Flow | Action, reserved: set[str]) -> None:
         if command in self._by_command or command in reserved:
@@ -43,13 +52,22 @@ class FlowRegistry:
     def for_command(self, command: str) -> Flow | Action | None:
         return self._by_command.get(command)
 
+    def is_organizer_command(self, command: str) -> bool:
+        owner = self._by_command.get(command)
+        return owner is not None and owner.organizer_only
+
     def __iter__(self) -> Iterator[Flow]:
         return iter(self._by_id.values())
 
     def commands(self) -> list[CommandSpec]:
-        """Every member command, in the order given, then the conversation controls."""
+        """Every command, in the order given, then the conversation controls."""
         specs = [
-            CommandSpec(name, owner.description, argument=getattr(owner, "argument", None))
+            CommandSpec(
+                name,
+                owner.description,
+                organizer_only=owner.organizer_only,
+                argument=getattr(owner, "argument", None),
+            )
             for name, owner in self._by_command.items()
         ]
         return [*specs, *BUILTIN_COMMANDS]

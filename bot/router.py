@@ -1,7 +1,11 @@
 """The router: every inbound event goes to exactly one place.
 
 * a command starts its flow (or resumes it, if the member is already in it), or is a control
-  (``help``/``cancel``/``back``) for the running conversation;
+  (``help``/``cancel``/``back``) for the running conversation; an organizer command (one whose
+  spec is ``organizer_only``, or any given in the organizer group) from someone the adapter did
+  not mark as organizer is refused here, for every adapter, before anything is stored;
+* while the member's gate is due (consent to a raised privacy notice version), any command or
+  answer starts the gate's flow first (data-rights commands excepted);
 * a reply, choice or form goes to the member's active conversation, after checking that the
   question it answers is the current one and belongs to this member;
 * anything else gets help.
@@ -22,7 +26,6 @@ was sent); otherwise nothing is said. The store's unique key decides when two pr
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from weakref import WeakValueDictionary
 
@@ -38,7 +41,7 @@ from bot.events import (
     MemberReturned,
     TextReplied,
 )
-from bot.flow import Action, ActionContext
+from bot.flow import Action, ActionContext, Flow
 from bot.intents import Intent, RetireQuestion, Say
 from bot.messages import Msg, msg, user_text
 from bot.places import Place, PlaceKind
@@ -123,6 +126,13 @@ class Router:
         return await self.engine.ask_again(active, member, event)
 
     async def _command(self, event: CommandInvoked) -> list[Intent]:
+        name = event.name.casefold()
+        owner = self.registry.for_command(name)
+        if (event.organizer_command or (owner is not None and owner.organizer_only)) and (
+            not event.organizer
+        ):
+            # Decided here, for every adapter, before anything is looked up or stored.
+            return [await self._refuse_organizer_command(event, name)]
         member, active, ended = await self._find_live(event)
         # A conversation that just expired: its question is over, whatever the command does.
         retired = [intent for intent in ended or () if isinstance(intent, RetireQuestion)]
@@ -135,14 +145,19 @@ class Router:
         active: ConversationRecord | None,
     ) -> list[Intent]:
         name = event.name.casefold()
-        if name in {control.value for control in Control}:
+        owner = self.registry.for_command(name)
+        is_control = not event.organizer_command and name in {c.value for c in Control}
+        if (gated := await self._gate(member, active, event, owner, is_control)) is not None:
+            return gated
+        if is_control:
             if member is not None and active is not None:
                 return await self.engine.control(active, member, event, Control(name))
             if name == Control.HELP:
                 return [self._help(member, event)]
             return [self._say(member, event, msg("conversation.none_active"))]
-        owner = self.registry.for_command(name)
-        if owner is None:
+        if event.organizer_command and name == Control.HELP:
+            return [self._help(member, event)]
+        if owner is None or owner.organizer_only != event.organizer_command:
             # One message, quoting no more than a short excerpt of what was typed.
             unknown = msg("command.unknown", command=user_text(excerpt(event.name)))
             return [self._help(member, event, lead=unknown)]
@@ -150,9 +165,20 @@ class Router:
             return await self._run_action(owner, member, event)
         if member is not None and active is not None and active.flow_id == owner.id:
             return await self.engine.resume(active, member, event)
-        spell = functools.partial(self.platforms.spell, event.member.platform)
+        spell = self.engine.speller(event.member.platform)
         if owner.guard is not None and (refusal := owner.guard(member, spell)) is not None:
             return [self._say(member, event, refusal)]
+        return await self._start(owner, member, event, active)
+
+    async def _start(
+        self,
+        flow: Flow,
+        member: MemberRecord | None,
+        event: EventBase,
+        active: ConversationRecord | None,
+    ) -> list[Intent]:
+        """Start ``flow`` in the member's DM (saying so where the event came from, if not
+        there); ``active``, the conversation it replaces, has its question retired."""
         member = member or await self.store.members.ensure(
             event.community_id,
             event.member.platform,
@@ -169,8 +195,49 @@ class Router:
         if place.kind != PlaceKind.DM:
             intents.append(self._say(member, event, msg("conversation.moved_to_dm")))
             place = Place.dm(event.member)
-        intents += await self.engine.start(owner, member, event, place)
+        intents += await self.engine.start(flow, member, event, place)
         return intents
+
+    async def _refuse_organizer_command(self, event: CommandInvoked, name: str) -> Say:
+        """The translated refusal; read-only, so the refused command leaves nothing behind."""
+        member = await self.store.members.find(
+            event.community_id, event.member.platform, event.member.user_id
+        )
+        # The name may be anything a forged or mistyped command carried: a short excerpt.
+        command = self.platforms.spell(event.member.platform, excerpt(name), organizer=True)
+        return self._say(member, event, msg("command.organizer_only", command=user_text(command)))
+
+    async def _gate(
+        self,
+        member: MemberRecord | None,
+        active: ConversationRecord | None,
+        event: EventBase,
+        owner: Flow | Action | None = None,
+        is_control: bool = False,
+    ) -> list[Intent] | None:
+        """While the member's gate is due (consent to a new privacy notice), it comes first.
+
+        Returns what to send instead of handling ``event``, or None to handle it as usual:
+        when nothing is due, for commands exempt from the gate (data rights) and answers in
+        their conversations, and for answers and controls of the gate's own conversation. Any
+        other command or answer starts the gate's flow (replacing a running conversation) or
+        repeats its question.
+        """
+        gate = self.registry.gate
+        if gate is None or member is None:
+            return None
+        if not gate.due(member, self.settings.program_for(member.community_id)):
+            return None
+        running = None if active is None else self.registry.get(active.flow_id)
+        if owner is None and running is not None and running.exempt_from_gate:
+            return None  # an answer in a data-rights conversation (forget's confirmation)
+        if owner is not None and owner.exempt_from_gate:
+            return None
+        if active is not None and active.flow_id == gate.flow.id:
+            if isinstance(event, CommandInvoked | MemberReturned) and not is_control:
+                return await self.engine.resume(active, member, event)
+            return None
+        return await self._start(gate.flow, member, event, active)
 
     async def _find_with_conversation(
         self, event: EventBase
@@ -201,7 +268,7 @@ class Router:
             now=self.clock.now(),
             store=self.store,
             program=self.settings.program_for(event.community_id),
-            spell=functools.partial(self.platforms.spell, event.member.platform),
+            spell=self.engine.speller(event.member.platform),
             private_place=place if whispered else Place.dm(event.member),
         )
         intents = await action.run(context)
@@ -226,8 +293,12 @@ class Router:
             if isinstance(event, ChoicePicked | FormSubmitted):
                 return [self._say(member, event, msg("prompt.stale"), transient=True)]
             if event.place.kind == PlaceKind.DM:
+                if (gated := await self._gate(member, None, event)) is not None:
+                    return gated
                 return [self._help(member, event, lead=msg("router.no_conversation"))]
             return []  # chatter in a community room is not for us
+        if (gated := await self._gate(member, active, event)) is not None:
+            return gated
         if isinstance(event, TextReplied) and (
             control := control_word(event.text, self.translator)
         ):
@@ -254,6 +325,8 @@ class Router:
 
     async def _member_returned(self, event: MemberReturned) -> list[Intent]:
         member, active, ended = await self._find_live(event)
+        if ended is None and (gated := await self._gate(member, active, event)) is not None:
+            return gated
         if member is None or active is None:
             return ended or []
         return await self.engine.resume(active, member, event)
@@ -273,10 +346,13 @@ class Router:
         return retired
 
     def _help(self, member: MemberRecord | None, event: EventBase, lead: Msg | None = None) -> Say:
+        # Organizer commands are listed only to organizers, spelled in their group.
         lines = [
             msg(
                 "help.line",
-                command=self.platforms.spell(event.member.platform, spec.name),
+                command=self.platforms.spell(
+                    event.member.platform, spec.name, organizer=spec.organizer_only
+                ),
                 description=spec.description,
             )
             for spec in self.commands()

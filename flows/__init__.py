@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.registry import FlowRegistry
+from flows.admin import STATUS
+from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
 from flows.join import build_join
 from flows.maintenance import run_maintenance
@@ -19,7 +21,8 @@ from flows.timezones import load_names as load_timezone_names
 
 
 def build_registry(settings: Settings) -> FlowRegistry:
-    """Every flow and action, in the order ``help`` lists them."""
+    """Every flow and action, in the order ``help`` lists them (organizer commands last, and
+    only to organizers); the consent gate comes before them while it is due."""
     return FlowRegistry(
         [
             build_join(settings),
@@ -30,9 +33,12 @@ def build_registry(settings: Settings) -> FlowRegistry:
             LANGUAGE,
             MYDATA,
             LEAVE,
+            CONSENT_FLOW,
             FORGET,
+            STATUS,
         ],
         warm_ups=[load_timezone_names],
+        gate=GATE,
     )
 
 

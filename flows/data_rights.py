@@ -93,7 +93,10 @@ async def send_my_data(context: ActionContext) -> list[Intent]:
     return intents
 
 
-MYDATA = Action(command="mydata", description=msg("command.mydata"), run=send_my_data)
+# Data rights never wait for consent to a changed notice (see flows/consent.py).
+MYDATA = Action(
+    command="mydata", description=msg("command.mydata"), run=send_my_data, exempt_from_gate=True
+)
 
 
 def something_to_forget(member: MemberRecord | None, _spell: Callable[[str], str]) -> Msg | None:
@@ -118,6 +121,7 @@ FORGET = Flow(
     command="forget",
     description=msg("command.forget"),
     guard=something_to_forget,
+    exempt_from_gate=True,
     steps=(Step("confirm", ChoiceQuestion(prompt=msg("forget.ask"), options=FORGET_CHOICES)),),
     finish=finish_forgetting,
 )

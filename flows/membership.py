@@ -40,6 +40,8 @@ LANGUAGE = Flow(
     version=1,
     command="language",
     description=msg("command.language"),
+    # Nothing is stored for people who never joined: they choose their language in ``join``.
+    guard=must_have_joined,
     locale_step="language",
     steps=(Step("language", ChoiceQuestion(prompt=msg("join.ask_language"), options=LANGUAGES)),),
     finish=save_language,
@@ -51,12 +53,14 @@ LEAVE_CHOICES = (
 )
 
 
-async def finish_leaving(context: FlowContext) -> list[Msg]:
-    if context.answers["confirm"] != "leave":
-        return [msg("leave.stayed")]
+async def leave_now(context: FlowContext) -> list[Msg]:
+    """The member leaves the program: status left; the maintenance job purges their data after
+    the retention period. (``leave``, and declining a changed privacy notice.)"""
     await context.store.members.update(
         context.member.id, now=context.now, status=MemberStatus.LEFT, left_at=context.now
     )
+    # Once tandems exist, this is where the partner gets the neutral ending message (the
+    # same as after ``forget``), without any reason.
     return [
         msg(
             "leave.done",
@@ -64,6 +68,12 @@ async def finish_leaving(context: FlowContext) -> list[Msg]:
             forget=context.spell("forget"),
         )
     ]
+
+
+async def finish_leaving(context: FlowContext) -> list[Msg]:
+    if context.answers["confirm"] != "leave":
+        return [msg("leave.stayed")]
+    return await leave_now(context)
 
 
 LEAVE = Flow(

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
-from store.members import MemberRecord, member_from_row
+from store.members import MEMBER_COLUMNS, MemberRecord, member_from_row
 from store.schema import applied_events, conversations, members
 
 ACTIVE = "active"
@@ -334,7 +334,7 @@ async def _record_cause(
 # than running it on SQLite.
 _ACTIVE = conversations.alias("active")
 _MEMBER_AND_ACTIVE = (
-    sa.select(members, *(column.label(f"c_{column.name}") for column in _ACTIVE.c))
+    sa.select(*MEMBER_COLUMNS, *(column.label(f"c_{column.name}") for column in _ACTIVE.c))
     .select_from(
         members.outerjoin(
             _ACTIVE, sa.and_(_ACTIVE.c.member_id == members.c.id, _ACTIVE.c.status == ACTIVE)

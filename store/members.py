@@ -42,6 +42,8 @@ class MemberRecord:
     paused_until: datetime | None = None
     left_at: datetime | None = None
     dm_place: dict[str, Any] | None = None
+    # The privacy notice version of the member's latest consent (None: never consented).
+    consented_version: str | None = None
 
     @property
     def joined(self) -> bool:
@@ -62,7 +64,22 @@ def member_from_row(row: sa.Row[Any]) -> MemberRecord:
         paused_until=row.paused_until,
         left_at=row.left_at,
         dm_place=row.dm_place,
+        consented_version=row._mapping.get("consented_version"),
     )
+
+
+#: The version of the member's latest consent, read with the member in the same query (the
+#: router reads it for every event, to ask again when the notice changed).
+_latest_consent = (
+    sa.select(consents.c.notice_version)
+    .where(consents.c.member_id == members.c.id)
+    .order_by(consents.c.id.desc())
+    .limit(1)
+    .correlate(members)
+    .scalar_subquery()
+    .label("consented_version")
+)
+MEMBER_COLUMNS = (*members.c, _latest_consent)
 
 
 class MemberRepository:
@@ -78,7 +95,7 @@ class MemberRepository:
     ) -> MemberRecord | None:
         row = (
             await connection.execute(
-                sa.select(members).where(
+                sa.select(*MEMBER_COLUMNS).where(
                     members.c.community_id == community_id,
                     members.c.platform == platform,
                     members.c.platform_user_id == user_id,
@@ -90,7 +107,9 @@ class MemberRepository:
     async def get(self, member_id: int) -> MemberRecord | None:
         async with self._db.read() as connection:
             row = (
-                await connection.execute(sa.select(members).where(members.c.id == member_id))
+                await connection.execute(
+                    sa.select(*MEMBER_COLUMNS).where(members.c.id == member_id)
+                )
             ).first()
         return None if row is None else member_from_row(row)
 
@@ -267,6 +286,17 @@ class MemberRepository:
                 .returning(*members.c)
             )
             return [member_from_row(row) for row in rows]
+
+    async def count_by_status(self, community_id: str) -> dict[str, int]:
+        """How many members the community has in each status (every status, zeros too)."""
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(members.c.status, sa.func.count())
+                .where(members.c.community_id == community_id)
+                .group_by(members.c.status)
+            )
+            counted = {row[0]: row[1] for row in rows}
+        return {status.value: counted.get(status.value, 0) for status in MemberStatus}
 
     async def profile(self, member_id: int) -> dict[str, Any]:
         async with self._db.read() as connection:

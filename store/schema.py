@@ -138,6 +138,8 @@ consents = sa.Table(
     ),
     sa.Column("notice_version", sa.String(32), nullable=False),
     sa.Column("given_at", UTCDateTime, nullable=False),
+    # The member's latest consent is read with every event (see store.members.MEMBER_COLUMNS).
+    sa.Index("ix_consents_member_id", "member_id", "id"),
 )
 
 # Platform events that changed a conversation (see store/conversations.py): the key is recorded

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Settings, load_settings
@@ -126,6 +127,15 @@ def settings_for(db_url: str, **sections: dict[str, Any]) -> Settings:
 
 
 AppFactory = Callable[..., Awaitable[App]]
+
+#: The memory adapter's two capability profiles: rich (like Discord) and text-only (like Matrix).
+PROFILES = ["memory", "memory-text"]
+
+
+def memory_of(app: App) -> MemoryAdapter:
+    adapter = app.adapters["memory"]
+    assert isinstance(adapter, MemoryAdapter)
+    return adapter
 
 
 @pytest.fixture

@@ -71,14 +71,18 @@ class ConsoleProcess:
         async with asyncio.timeout(within):
             return await self.process.wait()
 
+    async def kill(self) -> None:
+        """Stop it if it still runs (a test's clean-up)."""
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
 
 @pytest.fixture
 async def console(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
     process = await ConsoleProcess.start(tmp_path)
     yield process
-    if process.process.returncode is None:
-        process.process.kill()
-        await process.process.wait()
+    await process.kill()
 
 
 def opening(message_id: str, locale: str) -> str:
@@ -118,9 +122,7 @@ async def test_the_onboarding_transcript_through_the_console_with_a_kill_in_the_
         await again.type("/quit")
         assert await again.finish() == 0
     finally:
-        if again.process.returncode is None:
-            again.process.kill()
-            await again.process.wait()
+        await again.kill()
 
 
 async def test_switching_members_and_moving_the_clock(console: ConsoleProcess) -> None:
@@ -166,3 +168,30 @@ async def test_a_line_longer_than_the_question_allows_is_answered_with_its_limit
     await console.answer("y" * 5000, "That's 5000 characters; please keep it to 300 at most.")
     await console.type("/quit")
     assert await console.finish() == 0
+
+
+async def test_organizer_commands_need_a_name_in_console_organizers(tmp_path: Path) -> None:
+    # The console reads ./tandem.toml of its working directory.
+    (tmp_path / "tandem.toml").write_text('[console]\norganizers = ["Olga"]\n')
+    console = await ConsoleProcess.start(tmp_path)
+    try:
+        await console.expect("Tandem console. You are speaking as alex.")
+        await console.type("/admin status")
+        refused = await console.expect("ask an organizer of your community.")
+        assert 'Only organizers can use "/admin status".' in refused
+        await console.answer("/help", "• /join — ")
+        help_text = await console.expect("• /back — ")
+        assert "/admin" not in help_text
+        await console.type("/join")
+        await console.expect("Which language")
+
+        await console.answer("/as Olga", "You are now speaking as olga.")
+        await console.type("/admin status")
+        counts = await console.expect("• left the program: 0")
+        assert "Members of this community by status (1 in all):" in counts
+        assert "• not joined yet: 1" in counts
+        await console.answer("/help", "• /admin status — How many members are in each status")
+        await console.type("/quit")
+        assert await console.finish() == 0
+    finally:
+        await console.kill()

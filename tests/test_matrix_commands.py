@@ -1,4 +1,5 @@
-"""Commands on Matrix: the configured prefix, and organizer-only commands refused to others."""
+"""Commands on Matrix: the configured prefix, and the organizer group typed after it (who may
+run an organizer command is the router's decision: tests/test_authority.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ from typing import Any
 from adapters.matrix import MatrixAdapter
 from bot.adapter import AdapterContext
 from bot.clock import SystemClock
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, split_group
 from bot.config import load_settings
-from bot.events import CommandInvoked
 from bot.i18n import Translator
 from bot.messages import msg
-from bot.places import MemberRef, Place
 from bot.tasks import TaskSupervisor
 
 SPECS = [
@@ -35,24 +34,18 @@ def adapter(**matrix: Any) -> MatrixAdapter:
     return MatrixAdapter(context)
 
 
-def command(name: str, organizer: bool) -> CommandInvoked:
-    alice = MemberRef(platform="matrix", user_id="@alice:example.org")
-    return CommandInvoked(
-        community_id="matrix",
-        member=alice,
-        place=Place.dm(alice, channel_id="!dm:example.org"),
-        name=name,
-        organizer=organizer,
-    )
-
-
 def test_commands_are_spelled_with_the_configured_prefix() -> None:
     assert adapter().capabilities.command_format == "!tandem {name}"
     assert adapter(command_prefix="!mentor").capabilities.command_format == "!mentor {name}"
 
 
-def test_organizer_only_commands_are_refused_to_members_who_are_not_organizers() -> None:
-    matrix = adapter()
-    assert matrix._organizers_only(command("round", organizer=False))
-    assert not matrix._organizers_only(command("round", organizer=True))
-    assert not matrix._organizers_only(command("join", organizer=False))
+def test_organizer_commands_are_spelled_in_the_admin_group_after_the_prefix() -> None:
+    assert adapter().capabilities.organizer_format == "!tandem admin {name}"
+    assert adapter(command_prefix="!mentor").capabilities.organizer_format == "!mentor admin {name}"
+
+
+def test_a_typed_admin_command_is_split_off_its_group() -> None:
+    assert split_group("admin", ("status",)) == ("status", (), True)
+    assert split_group("ADMIN", ("Status", "x")) == ("status", ("x",), True)
+    assert split_group("admin", ()) == ("help", (), True)
+    assert split_group("status", ()) == ("status", (), False)

@@ -12,7 +12,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.intents import Ask, Say
 from bot.places import Place
-from tests.conftest import AppFactory
+from tests.conftest import PROFILES, AppFactory, memory_of
 from tests.support.onboarding import (
     DONE,
     EXPECTED_MEMBER,
@@ -21,14 +21,6 @@ from tests.support.onboarding import (
     TRANSCRIPT,
     play_on_memory,
 )
-
-PROFILES = ["memory", "memory-text"]
-
-
-def memory_of(app: App) -> MemoryAdapter:
-    adapter = app.adapters["memory"]
-    assert isinstance(adapter, MemoryAdapter)
-    return adapter
 
 
 def asked_ids(memory: MemoryAdapter, user: str) -> list[str]:

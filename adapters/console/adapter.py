@@ -3,6 +3,8 @@
 Lines you type:
 
 * ``/join``, ``/help``, ``/cancel`` … — bot commands, as ``/tandem join`` would be on Discord;
+* ``/admin status`` … — organizer commands, as ``/tandem-admin status`` would be on Discord;
+  the names in ``console.organizers`` are organizers, everyone else is refused by the kernel;
 * ``/as sam`` — speak as another member from now on (``/who`` lists who has spoken);
 * ``/advance 3d`` (or ``2h``, ``30m``, ``1w``) — move the bot's clock forward, to try reminders
   without waiting;
@@ -29,6 +31,7 @@ from typing import ClassVar, TextIO
 
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import TEXT_ONLY, Capabilities
+from bot.commands import split_group
 from bot.events import CommandInvoked, EventBase, MemberReturned, TextReplied
 from bot.intents import (
     Ask,
@@ -62,7 +65,11 @@ def parse_duration(text: str) -> timedelta | None:
 class ConsoleAdapter(Adapter):
     platform = "console"
     capabilities: ClassVar[Capabilities] = TEXT_ONLY.model_copy(
-        update={"command_format": "/{name}", "reactions": False}
+        update={
+            "command_format": "/{name}",
+            "organizer_format": "/admin {name}",
+            "reactions": False,
+        }
     )
 
     def __init__(
@@ -82,6 +89,8 @@ class ConsoleAdapter(Adapter):
         self._pair_spaces: dict[str, tuple[MemberRef, ...]] = {}
         self._sink: EventSink | None = None
         self._reader: asyncio.Task[None] | None = None
+        # Console names are lower-cased (see ``_member``), so the organizer list is too.
+        self._organizers = {name.lower() for name in settings.organizers}
 
     @property
     def locale(self) -> str:
@@ -160,7 +169,17 @@ class ConsoleAdapter(Adapter):
         elif name == "advance":
             self._advance(rest)
         else:
-            await self._sink(self._event(CommandInvoked, name=name, args=tuple(rest.split())))
+            command, args, organizer_command = split_group(name, tuple(rest.split()))
+            organizer = self.current.user_id in self._organizers
+            await self._sink(
+                self._event(
+                    CommandInvoked,
+                    name=command,
+                    args=args,
+                    organizer=organizer,
+                    organizer_command=organizer_command,
+                )
+            )
         return True
 
     def _advance(self, text: str) -> None:

@@ -216,19 +216,35 @@ class DiscordAdapter(Adapter):
         return is_organizer(interaction, self.settings.admin_role_ids, self.settings.guild_ids)
 
     async def on_command(
-        self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...] = ()
+        self,
+        interaction: discord.Interaction[Any],
+        name: str,
+        args: tuple[str, ...] = (),
+        *,
+        organizer_command: bool = False,
     ) -> None:
         if await self._refused_elsewhere(interaction):
             return
         organizer = self._is_organizer(interaction)
         event = events.command_invoked(
-            interaction, self.community_id, name, args, organizer=organizer
+            interaction,
+            self.community_id,
+            name,
+            args,
+            organizer=organizer,
+            organizer_command=organizer_command,
         )
         await self._dispatch(event, interaction)
 
     async def on_organizer_command(
         self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...] = ()
     ) -> None:
+        """``/tandem-admin <name>``: the kernel's organizer commands go to the router, which
+        refuses them to non-organizers; only the adapter's own ``sync`` is checked here."""
+        flows_own = {spec.name for spec in self.context.commands()}
+        if name != SYNC_COMMAND or SYNC_COMMAND in flows_own:
+            await self.on_command(interaction, name, args, organizer_command=True)
+            return
         if await self._refused_elsewhere(interaction):
             return
         locale = events.interaction_locale(interaction)
@@ -239,19 +255,15 @@ class DiscordAdapter(Adapter):
                 allowed_mentions=discord.AllowedMentions.none(),
             )
             return
-        flows_own = {spec.name for spec in self.context.commands()}
-        if name == SYNC_COMMAND and SYNC_COMMAND not in flows_own:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            assert interaction.guild_id is not None
-            await self.sync_guild(interaction.guild_id, force=True)
-            # The "thinking" message is the answer: a follow-up straight after a deferral only
-            # edits it by a deprecated quirk (receiving-and-responding.mdx, Create Followup).
-            await interaction.edit_original_response(
-                content=self._text(msg("discord.commands_synced"), locale),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-            return
-        await self.on_command(interaction, name, args)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        await self.sync_guild(interaction.guild_id, force=True)
+        # The "thinking" message is the answer: a follow-up straight after a deferral only
+        # edits it by a deprecated quirk (receiving-and-responding.mdx, Create Followup).
+        await interaction.edit_original_response(
+            content=self._text(msg("discord.commands_synced"), locale),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     async def on_choice(
         self, interaction: discord.Interaction[Any], prompt: str, choice_ids: tuple[str, ...]

@@ -57,10 +57,16 @@ def command_invoked(
     args: tuple[str, ...] = (),
     *,
     organizer: bool = False,
+    organizer_command: bool = False,
 ) -> CommandInvoked:
-    """``organizer`` is the adapter's server-side permission check, never the client's word."""
+    """``organizer`` is the adapter's server-side permission check, never the client's word;
+    ``organizer_command``: it came from the ``/tandem-admin`` group."""
     return CommandInvoked(
-        name=name, args=args, organizer=organizer, **_common(interaction, community_id)
+        name=name,
+        args=args,
+        organizer=organizer,
+        organizer_command=organizer_command,
+        **_common(interaction, community_id),
     )
 
 

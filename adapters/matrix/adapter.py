@@ -74,6 +74,7 @@ from adapters.matrix.translate import (
 )
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import TEXT_ONLY, Capabilities
+from bot.commands import ORGANIZER_WORD, split_group
 from bot.events import CommandInvoked, EventBase, MemberLeft, TextReplied
 from bot.intents import (
     Ask,
@@ -110,7 +111,10 @@ class MatrixAdapter(Adapter):
         self.settings = context.settings.matrix
         # Instance attribute: the app spells commands with the configured prefix.
         self.capabilities = type(self).capabilities.model_copy(
-            update={"command_format": f"{self.settings.command_prefix} {{name}}"}
+            update={
+                "command_format": f"{self.settings.command_prefix} {{name}}",
+                "organizer_format": f"{self.settings.command_prefix} {ORGANIZER_WORD} {{name}}",
+            }
         )
         self.community_id = self.settings.community_id
         self.records = MatrixRecords(context.store.adapter_state, self.community_id, context.clock)
@@ -248,26 +252,9 @@ class MatrixAdapter(Adapter):
         if neutral is None:
             return
         self._remember_origin(neutral.event_id, room_id, incoming.event_id)
-        if isinstance(neutral, CommandInvoked) and self._organizers_only(neutral):
-            await self.render_say(
-                Say(
-                    target=neutral.place,
-                    locale=self.context.settings.bot.default_locale,
-                    in_reply_to=neutral.event_id,
-                    text=msg("command.organizer_only", command=neutral.name),
-                )
-            )
-        elif self._sink is not None:
+        if self._sink is not None:
             await self._sink(neutral)
         await self.records.mark_handled(incoming.event_id)
-
-    def _organizers_only(self, command: CommandInvoked) -> bool:
-        """An organizer-only command from someone who is not an organizer (refused here, where
-        power levels are known, like the Discord adapter does with its permissions)."""
-        if command.organizer:
-            return False
-        specs = self.context.commands()
-        return any(spec.name == command.name and spec.organizer_only for spec in specs)
 
     async def to_neutral(self, incoming: Incoming) -> EventBase | None:
         """The neutral event for what a member did, or None when it is not for the bot."""
@@ -283,10 +270,13 @@ class MatrixAdapter(Adapter):
             "place": place,
         }
         if incoming.kind == "command":
+            # ``!tandem admin status``: the organizer group; the kernel decides who may.
+            name, args, organizer_command = split_group(incoming.command, incoming.args)
             return CommandInvoked(
-                name=incoming.command,
-                args=incoming.args,
+                name=name,
+                args=args,
                 organizer=await self.is_organizer(incoming.sender),
+                organizer_command=organizer_command,
                 **common,
             )
         question = None

@@ -12,6 +12,9 @@ run as transcripts under both::
 
 Questions the kernel retires (answered, or their conversation ended) are not messages a member
 reads: they are kept in :attr:`MemoryAdapter.retired`, in order, for transcripts to check.
+
+Who is an organizer is the test's word here (``memory.organizers``), as it is the platform's
+elsewhere; ``memory.admin(alex, "status")`` runs an organizer command.
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ class MemoryAdapter(Adapter):
         self.retired: list[RetireQuestion] = []
         # Benchmarks switch this off: only the latest question per member is kept.
         self.keep_history = True
+        # User ids this "platform" marks as organizers on their commands.
+        self.organizers: set[str] = set()
         self._last_ask: dict[str, Ask] = {}
         self._count = 0
 
@@ -111,9 +116,29 @@ class MemoryAdapter(Adapter):
         *args: str,
         place: Place | None = None,
         locale: str | None = None,
+        organizer_command: bool = False,
     ) -> list[Rendered]:
         return await self.push(
-            CommandInvoked(name=name, args=args, **self._common(member, place, locale))
+            CommandInvoked(
+                name=name,
+                args=args,
+                organizer=member.user_id in self.organizers,
+                organizer_command=organizer_command,
+                **self._common(member, place, locale),
+            )
+        )
+
+    async def admin(
+        self,
+        member: MemberRef,
+        name: str,
+        *args: str,
+        place: Place | None = None,
+        locale: str | None = None,
+    ) -> list[Rendered]:
+        """An organizer command, as ``/tandem-admin <name>`` would give it."""
+        return await self.command(
+            member, name, *args, place=place, locale=locale, organizer_command=True
         )
 
     async def say(

@@ -125,12 +125,14 @@ async def running_tandem(
     clock: Clock | None = None,
     expect_errors: bool = False,
     bot_settings: dict[str, Any] | None = None,
+    program: dict[str, Any] | None = None,
     **discord_settings: Any,
 ) -> AsyncIterator[Tandem]:
     settings = load_settings(
         None,
         bot=bot_settings or {},
         database={"url": f"sqlite+aiosqlite:///{database}"},
+        program=program or {},
         discord={
             "enabled": True,
             "token": server.token,

@@ -34,6 +34,8 @@ class TandemBot:
     homeserver: Homeserver
     base_dir: Path
     matrix: dict[str, Any] = field(default_factory=dict)
+    # The [program] section (e.g. a raised privacy_notice_version before a restart).
+    program: dict[str, Any] = field(default_factory=dict)
     user_id: str = ""
     password: str = ""
     app: App | None = None
@@ -58,6 +60,7 @@ class TandemBot:
                 "retry_max_delay_seconds": 2,
                 **self.matrix,
             },
+            "program": self.program,
         }
 
     async def start(self) -> App:
