@@ -128,8 +128,9 @@ async def test_an_organizer_command_outside_its_group_is_unknown_to_organizers(
     memory = memory_of(app)
     memory.organizers.add("olga")
     seen = await memory.command(memory.member("olga"), "status", locale="en")
-    assert seen[0].text == 'I don\'t know the command "status".'
-    assert "• /tandem-admin status — How many members are in each status" in seen[1].text
+    assert len(seen) == 1
+    assert seen[0].text.startswith('I don\'t know the command "status".\n')
+    assert "• /tandem-admin status — How many members are in each status" in seen[0].text
     seen = await memory.admin(memory.member("olga"), "join", locale="en")
-    assert seen[0].text == 'I don\'t know the command "join".'
+    assert seen[0].text.startswith('I don\'t know the command "join".\n')
     assert json.dumps(await everything_stored(app), default=str).count("olga") == 0
