@@ -9,6 +9,8 @@ placeholder secrets ("changeme", "<your token>") are refused.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 import tomllib
@@ -54,6 +56,33 @@ def _no_placeholder(value: SecretStr | None) -> SecretStr | None:
 
 
 Secret = Annotated[SecretStr | None, AfterValidator(_no_placeholder)]
+
+_TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def looks_like_discord_token(token: str) -> bool:
+    """A Discord bot token's shape: three base64url parts joined by dots, the first of which
+    is the bot's numeric user id (the example in discord-api-docs ``developers/reference.mdx``,
+    "Authentication", has it). Checked before connecting, so a pasted client secret or
+    application id gets a clear message instead of a refused login."""
+    parts = token.split(".")
+    if len(parts) != 3 or not all(_TOKEN_PART.match(part) for part in parts):
+        return False
+    try:
+        user_id = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return user_id.isdigit()
+
+
+def _discord_token(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and not looks_like_discord_token(value.get_secret_value()):
+        raise ValueError(
+            "is not a Discord bot token (three parts joined by dots, the first being the "
+            "bot's user id); copy it from the Developer Portal (your application, Bot, "
+            "Reset Token) into discord.token or the environment variable TANDEM_DISCORD__TOKEN"
+        )
+    return value
 
 
 class Section(BaseModel):
@@ -102,7 +131,7 @@ class DiscordSettings(Section):
     """Every key is explained in docs/discord.md (section "Config keys")."""
 
     enabled: bool = False
-    token: Secret = None
+    token: Annotated[Secret, AfterValidator(_discord_token)] = None
     # Every guild and every DM of this bot belong to this one community.
     community_id: str = "discord"
     # The servers (guilds) that are the community: commands, organizer rights and members

@@ -46,6 +46,39 @@ def test_placeholder_secrets_are_refused(tmp_path: Path, placeholder: str) -> No
         load_settings(path)
 
 
+#: The example token of discord-api-docs developers/reference.mdx ("Authentication").
+DOCS_TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+
+
+@pytest.mark.parametrize(
+    "not_a_token",
+    [
+        "1234567890123456789",  # the application id
+        "k3v9Qx7aZr2mT8pL0wYbNc4dHs6fJ1gE",  # the client secret
+        "Bot " + DOCS_TOKEN,
+        "aGVsbG8.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs",  # first part is not a user id
+        "MTk4NjIyNDgzNDcxOTI1MjQ4..ZnCjm1XVW7vRze4b7Cq4se7kKWs",
+    ],
+)
+def test_a_discord_token_of_the_wrong_shape_is_refused_naming_the_setting(
+    tmp_path: Path, not_a_token: str
+) -> None:
+    path = write(tmp_path, f'[discord]\nenabled = true\ntoken = "{not_a_token}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    text = str(caught.value)
+    assert "discord.token: is not a Discord bot token" in text
+    assert "TANDEM_DISCORD__TOKEN" in text
+    assert not_a_token not in text
+
+
+def test_a_discord_token_of_the_right_shape_is_accepted(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[discord]\nenabled = true\ntoken = "{DOCS_TOKEN}"\nguild_ids = [42]\n')
+    settings = load_settings(path)
+    assert settings.discord.token is not None
+    assert settings.discord.token.get_secret_value() == DOCS_TOKEN
+
+
 def test_an_enabled_adapter_without_its_secret_says_where_to_put_it(tmp_path: Path) -> None:
     path = write(tmp_path, "[discord]\nenabled = true\n")
     with pytest.raises(ConfigError, match="TANDEM_DISCORD__TOKEN"):
@@ -54,7 +87,7 @@ def test_an_enabled_adapter_without_its_secret_says_where_to_put_it(tmp_path: Pa
 
 def test_discord_without_its_servers_is_refused_at_start_up(tmp_path: Path) -> None:
     # One bot serves one community: the servers that are it must be named.
-    path = write(tmp_path, '[discord]\nenabled = true\ntoken = "file-token-1"\n')
+    path = write(tmp_path, f'[discord]\nenabled = true\ntoken = "{DOCS_TOKEN}"\n')
     with pytest.raises(
         ConfigError, match=r"discord: guild_ids is required when discord is enabled"
     ):
@@ -64,13 +97,15 @@ def test_discord_without_its_servers_is_refused_at_start_up(tmp_path: Path) -> N
 def test_the_environment_overrides_the_file_and_secrets_stay_hidden(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write(tmp_path, '[discord]\nenabled = true\ntoken = "file-token-1"\nguild_ids = [42]\n')
-    monkeypatch.setenv("TANDEM_DISCORD__TOKEN", "env-token-2")
+    file_token = DOCS_TOKEN.replace("ZnC", "fil")
+    env_token = DOCS_TOKEN.replace("ZnC", "env")
+    path = write(tmp_path, f'[discord]\nenabled = true\ntoken = "{file_token}"\nguild_ids = [42]\n')
+    monkeypatch.setenv("TANDEM_DISCORD__TOKEN", env_token)
     monkeypatch.setenv("TANDEM_DATABASE__URL", "postgresql+asyncpg://db/tandem")
     settings = load_settings(path)
     assert settings.discord.token is not None
-    assert settings.discord.token.get_secret_value() == "env-token-2"
-    assert "env-token-2" not in repr(settings)
+    assert settings.discord.token.get_secret_value() == env_token
+    assert env_token not in repr(settings)
     assert settings.database.url == "postgresql+asyncpg://db/tandem"
     assert settings.platform_adapters == ["discord"]
 

@@ -13,7 +13,9 @@ What a *person* does — run a command, click, choose, submit a modal, write a m
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -73,6 +75,15 @@ _SETTABLE_FLAGS = (1 << 2) | (1 << 12) | limits.FLAG_IS_COMPONENTS_V2
 _INTERACTION_FLAGS = limits.FLAG_EPHEMERAL | limits.FLAG_LOADING
 
 
+def bot_token(user_id: int) -> str:
+    """A token of a real one's shape: the user id, a timestamp and an HMAC, base64url-encoded
+    and joined by dots, like the example in discord-api-docs ``developers/reference.mdx``
+    (Authentication: ``Bot MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs``)."""
+    user = base64.urlsafe_b64encode(str(user_id).encode()).decode().rstrip("=")
+    issued = base64.urlsafe_b64encode(int(1_700_000_000).to_bytes(4, "big")).decode().rstrip("=")
+    return f"{user}.{issued}.{secrets.token_urlsafe(27)}"
+
+
 class LoopbackDiscord(Driver):
     """A Discord for one test: REST on ``/api/v10``, the gateway on ``/``, state in ``world``.
 
@@ -83,17 +94,18 @@ class LoopbackDiscord(Driver):
     def __init__(
         self,
         *,
-        token: str = "loopback-bot-token",
+        token: str | None = None,
         bot_name: str = "Tandem",
         now: Callable[[], float] | None = None,
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
     ) -> None:
-        self.token = token
         self.clock = ShiftableClock()
         self.now: Callable[[], float] = now or self.clock
         self.world = World(self.now)
         self.bot = self.add_user(bot_name, bot=True)
         self.world.bot_id = self.bot.id
+        # Shaped like a real one, since the bot checks a token's shape before connecting.
+        self.token = token or bot_token(self.bot.id)
         self.application_id = self.bot.id
         self.violations: list[Violation] = []
         self.violations_expected = False
@@ -105,7 +117,7 @@ class LoopbackDiscord(Driver):
         self.requests: list[RequestRecord] = []
         self.faults = Faults()
         self.gateway = Gateway(
-            token=token,
+            token=self.token,
             gateway_url=lambda: self.gateway_url,
             ready_payloads=self._ready_payloads,
             on_change=self.world.changed,
