@@ -3,10 +3,16 @@
 When a later feature adds a table with personal data, it adds that table here too; the
 data-rights tests scan every table of the database after :meth:`PrivacyRepository.forget`,
 so a table left out fails them.
+
+Adapter records name a member in two ways: records *about* them carry their id in
+``platform_user_id`` (their DM, their questions) and are deleted with them; records about
+something shared name them inside the value (a pair space lists its members) and are scrubbed:
+the member's id is taken out and the record stays for the others.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +58,7 @@ class PrivacyRepository:
                     connection, applied_events, applied_events.c.member_id == member.id
                 ),
                 "adapter_state": await self._rows(
-                    connection, adapter_state, self._adapter_rows_of(member)
+                    connection, adapter_state, self._adapter_rows_naming(member)
                 ),
             }
 
@@ -63,11 +69,52 @@ class PrivacyRepository:
         return [{key: _plain(value) for key, value in row._mapping.items()} for row in result]
 
     def _adapter_rows_of(self, member: MemberRecord) -> sa.ColumnElement[bool]:
+        """Records about the member alone."""
         return sa.and_(
             adapter_state.c.community_id == member.community_id,
             adapter_state.c.platform == member.platform,
             adapter_state.c.platform_user_id == member.platform_user_id,
         )
+
+    def _adapter_rows_naming(self, member: MemberRecord) -> sa.ColumnElement[bool]:
+        """Records about the member, and records whose key or value mentions their id (a
+        candidate filter: :func:`_without` decides what exactly names them)."""
+        # Values are stored as JSON text, so the id is searched for as JSON spells it.
+        spelled = json.dumps(member.platform_user_id)[1:-1]
+        pattern = "%" + _escape_like(spelled) + "%"
+        return sa.and_(
+            adapter_state.c.community_id == member.community_id,
+            adapter_state.c.platform == member.platform,
+            sa.or_(
+                adapter_state.c.platform_user_id == member.platform_user_id,
+                adapter_state.c.key.like("%" + _escape_like(member.platform_user_id) + "%", "\\"),
+                sa.cast(adapter_state.c.value, sa.Text).like(pattern, "\\"),
+            ),
+        )
+
+    async def _forget_adapter_records(
+        self, connection: AsyncConnection, member: MemberRecord
+    ) -> None:
+        """Delete the records about the member; take their id out of shared ones."""
+        await connection.execute(adapter_state.delete().where(self._adapter_rows_of(member)))
+        user_id = member.platform_user_id
+        rows = await connection.execute(
+            sa.select(adapter_state.c.key, adapter_state.c.value).where(
+                self._adapter_rows_naming(member)
+            )
+        )
+        for key, value in rows.all():
+            where = sa.and_(
+                adapter_state.c.community_id == member.community_id,
+                adapter_state.c.platform == member.platform,
+                adapter_state.c.key == key,
+            )
+            if key == user_id or key.endswith(":" + user_id):  # e.g. "dm:<user id>"
+                await connection.execute(adapter_state.delete().where(where))
+                continue
+            scrubbed = _without(value, user_id)
+            if scrubbed != value:
+                await connection.execute(adapter_state.update().where(where).values(value=scrubbed))
 
     async def forget(self, member: MemberRecord) -> None:
         """Delete the member for real: their row and, by cascade, everything keyed to it."""
@@ -116,10 +163,28 @@ class PrivacyRepository:
             )
             if not result.rowcount:
                 return False
-            await connection.execute(adapter_state.delete().where(self._adapter_rows_of(member)))
+            await self._forget_adapter_records(connection, member)
             return True
 
     async def _select(self, where: sa.ColumnElement[bool]) -> list[MemberRecord]:
         async with self._db.read() as connection:
             rows = await connection.execute(sa.select(members).where(where))
             return [member_from_row(row) for row in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _without(value: Any, user_id: str) -> Any:
+    """``value`` with every list item, mapping entry and key that is exactly ``user_id``
+    taken out (a pair space's ``members``, a map keyed by member)."""
+    if isinstance(value, list):
+        return [_without(item, user_id) for item in value if item != user_id]
+    if isinstance(value, dict):
+        return {
+            key: _without(item, user_id)
+            for key, item in value.items()
+            if key != user_id and item != user_id
+        }
+    return value

@@ -7,11 +7,13 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+from adapters.matrix.records import MatrixRecords, QuestionRecord
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
 from bot.intents import AttachFile
 from bot.places import Place
+from store.members import MemberRecord, MemberStatus
 from tests.conftest import Database, settings_for
 from tests.support.onboarding import TRANSCRIPT, play_on_memory
 
@@ -89,3 +91,48 @@ async def test_mydata_then_forget(any_app_db: Database, clock: FakeClock) -> Non
         assert len(await app.store.members.profile(bystander.id)) == 10
     finally:
         await app.stop()
+
+
+ZOE_MATRIX = "@zoe_q:example.org"
+BEN_MATRIX = "@ben:example.org"
+
+
+async def test_forget_and_purge_reach_every_matrix_record_naming_the_member(
+    any_db: Database, clock: FakeClock
+) -> None:
+    """The records the Matrix adapter keeps (written here through its own records class): the
+    DM, its room, a question, and a pair room Zoë shares with Ben."""
+    store = await any_db.open_store()
+    try:
+        records = MatrixRecords(store.adapter_state, "matrix", clock)
+
+        async def zoe_with_records() -> MemberRecord:
+            zoe = await store.members.ensure("matrix", "matrix", ZOE_MATRIX, now=clock.now())
+            await records.remember_dm(ZOE_MATRIX, "!dm:example.org")
+            await records.remember_question(
+                QuestionRecord("$q", "!dm:example.org", "1.1", "one", ["1️⃣"]), ZOE_MATRIX
+            )
+            await records.remember_room(
+                "!pair:example.org", {"kind": "pair", "members": [ZOE_MATRIX, BEN_MATRIX]}
+            )
+            return zoe
+
+        async def matrix_records() -> str:
+            return json.dumps(await store.dump_table("adapter_state"), default=str)
+
+        await store.members.ensure("matrix", "matrix", BEN_MATRIX, now=clock.now())
+        await store.privacy.forget(await zoe_with_records())
+        assert ZOE_MATRIX not in await matrix_records()
+        pair = await store.adapter_state.get("matrix", "matrix", "room:!pair:example.org")
+        assert pair == {"kind": "pair", "members": [BEN_MATRIX]}
+
+        zoe = await zoe_with_records()
+        await store.members.update(
+            zoe.id, now=clock.now(), status=MemberStatus.LEFT, left_at=clock.now()
+        )
+        clock.advance(timedelta(days=31))
+        assert await store.privacy.purge_if_departed(zoe, clock.now() - timedelta(days=30))
+        assert ZOE_MATRIX not in await matrix_records()
+        assert BEN_MATRIX in await matrix_records()
+    finally:
+        await store.close()

@@ -120,7 +120,7 @@ async def open_pair_space(
 async def running_tandem(
     server: LoopbackDiscord,
     guild: Guild,
-    database: Path,
+    database: Path | str,
     *,
     clock: Clock | None = None,
     expect_errors: bool = False,
@@ -128,10 +128,12 @@ async def running_tandem(
     program: dict[str, Any] | None = None,
     **discord_settings: Any,
 ) -> AsyncIterator[Tandem]:
+    """Run the bot on ``database``: a SQLite file, or a database URL (e.g. PostgreSQL)."""
+    url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
     settings = load_settings(
         None,
         bot=bot_settings or {},
-        database={"url": f"sqlite+aiosqlite:///{database}"},
+        database={"url": url},
         program=program or {},
         discord={
             "enabled": True,

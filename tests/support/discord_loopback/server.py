@@ -80,7 +80,7 @@ def bot_token(user_id: int) -> str:
     and joined by dots, like the example in discord-api-docs ``developers/reference.mdx``
     (Authentication: ``Bot MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs``)."""
     user = base64.urlsafe_b64encode(str(user_id).encode()).decode().rstrip("=")
-    issued = base64.urlsafe_b64encode(int(1_700_000_000).to_bytes(4, "big")).decode().rstrip("=")
+    issued = base64.urlsafe_b64encode((1_700_000_000).to_bytes(4, "big")).decode().rstrip("=")
     return f"{user}.{issued}.{secrets.token_urlsafe(27)}"
 
 
