@@ -100,10 +100,12 @@ class AttachFile(IntentBase):
 
 
 class ForgetMember(IntentBase):
-    """The member in ``target`` (their DM) was forgotten: erase what the platform lets the bot
-    erase of its conversations with them (on Matrix: redact them, leave and forget the DM, drop
-    its room keys). Sent after the last message to them. Platforms where the bot can erase
-    nothing more do nothing (``docs/privacy.md`` says what each platform keeps)."""
+    """The member in ``target`` (their DM) was forgotten (``forget``, or purged by the
+    maintenance job): erase what the platform lets the bot erase of its conversations with them
+    (on Matrix: redact them, leave and forget the DM, drop its room keys) and drop what the adapter
+    keeps about them outside the store (files it wrote, caches). Sent after the last message to
+    them. Platforms where the bot can erase nothing more do nothing (``docs/privacy.md`` says what
+    each platform keeps)."""
 
 
 Intent = Say | Ask | OpenPairSpace | ClosePairSpace | AttachFile | RetireQuestion | ForgetMember

@@ -103,16 +103,23 @@ def something_to_forget(member: MemberRecord | None, _spell: Callable[[str], str
     return msg("mydata.nothing") if member is None else None
 
 
+def forgotten(member: MemberRecord, locale: str, place: Place | None = None) -> ForgetMember:
+    """Tells the member's adapter that they were forgotten: it erases what it can on the
+    platform and drops what it keeps outside the store (e.g. the console's exports). ``place``
+    is where they were talking, if it was their DM."""
+    if place is None or place.kind != PlaceKind.DM:
+        ref = MemberRef(platform=member.platform, user_id=member.platform_user_id)
+        place = Place.model_validate(member.dm_place) if member.dm_place else Place.dm(ref)
+    return ForgetMember(target=place, locale=locale)
+
+
 async def finish_forgetting(context: FlowContext) -> list[Msg | Intent]:
     if context.answers["confirm"] != "forget":
         return [msg("forget.kept")]
     member = context.member
     await context.store.privacy.forget(member)
-    dm = context.place
-    if dm.kind != PlaceKind.DM:
-        dm = Place.dm(MemberRef(platform=member.platform, user_id=member.platform_user_id))
     # Said first: the platform may then take the conversation away (Matrix leaves the DM).
-    return [msg("forget.done"), ForgetMember(target=dm, locale=context.locale)]
+    return [msg("forget.done"), forgotten(member, context.locale, context.place)]
 
 
 FORGET = Flow(

@@ -26,7 +26,9 @@ from bot.i18n import choose_locale
 from bot.intents import Intent, Say
 from bot.messages import msg
 from bot.places import Place
+from flows.data_rights import forgotten
 from store import Store
+from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +41,23 @@ APPLIED_EVENTS_KEPT = timedelta(days=7)
 
 async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> list[Intent]:
     now = clock.now()
-    purged = 0
+    purged: list[MemberRecord] = []
     for member in await store.privacy.departed_before(now):
         retention = settings.program_for(member.community_id).retention_days_after_leaving
-        purged += await store.privacy.purge_if_departed(member, now - timedelta(days=retention))
+        if await store.privacy.purge_if_departed(member, now - timedelta(days=retention)):
+            purged.append(member)
     for member in await store.privacy.abandoned_before(now - ABANDONED_AFTER):
-        purged += await store.privacy.purge_if_abandoned(member, now - ABANDONED_AFTER)
+        if await store.privacy.purge_if_abandoned(member, now - ABANDONED_AFTER):
+            purged.append(member)
     pruned = await store.conversations.prune_ended(now - ENDED_KEPT_FOR)
     pruned += await store.adapter_state.prune_questions(now - ENDED_KEPT_FOR)
     pruned += await store.conversations.prune_applied(now - APPLIED_EVENTS_KEPT)
-    intents: list[Intent] = []
+    if pruned:  # old answers were in them: leave no copy in SQLite's write-ahead log either
+        await store.connections.empty_write_ahead_log()
+    # The adapters drop what they keep outside the store about the purged, too.
+    default_locale = settings.bot.default_locale
+    intents: list[Intent] = [forgotten(member, default_locale) for member in purged]
+    pauses = 0
     for member in await store.members.end_pauses_due(now):
         if member.dm_place:
             intents.append(
@@ -60,11 +69,12 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
                     text=msg("pause.ended"),
                 )
             )
-    if purged or pruned or intents:
+            pauses += 1
+    if purged or pruned or pauses:
         log.info(
             "maintenance: purged %d members, pruned %d old records, ended %d pauses",
-            purged,
+            len(purged),
             pruned,
-            len(intents),
+            pauses,
         )
     return intents

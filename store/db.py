@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +32,35 @@ def open_connections(url: str, **engine_options: Any) -> Connections:
     if parsed.get_backend_name() != "sqlite":
         return Connections(create_async_engine(url, pool_pre_ping=True, **engine_options))
     database = parsed.database
-    if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _private_sqlite_file(Path(database).expanduser())
     # Every write commits or rolls back itself and pysqlite opens no transaction for a read,
     # so the pool's rollback on check-in (a thread hop per use) is not needed.
     common = {"pool_reset_on_return": None, "max_overflow": 0}
     writer = _sqlite_engine(url, **{**common, "pool_size": 1, **engine_options})
     reader = _sqlite_engine(url, **{**common, "pool_size": SQLITE_READERS, **engine_options})
     return Connections(writer, reader)
+
+
+#: Modes of the SQLite file and of folders made for it: members' data, for the bot's user only.
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file (and missing folders) private to the bot's user before SQLite
+    opens it, and tighten an existing one. SQLite gives the ``-wal`` and ``-shm`` files the
+    database file's permissions when it creates them; those that exist are tightened too."""
+    missing = [folder for folder in path.parents if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        folder.chmod(PRIVATE_DIR)  # mkdir's mode is cut by the umask
+    if not path.exists():  # SQLite takes an empty file for a new database
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists() and companion.stat().st_mode & 0o777 != PRIVATE_FILE:
+            companion.chmod(PRIVATE_FILE)
 
 
 def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
@@ -51,6 +73,9 @@ def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not just unlinked: after forget, no copy of
+        # them stays in the file (the write-ahead log is emptied after such deletes too).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     return engine

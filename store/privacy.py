@@ -164,7 +164,8 @@ class PrivacyRepository:
             if not result.rowcount:
                 return False
             await self._forget_adapter_records(connection, member)
-            return True
+        await self._db.empty_write_ahead_log()
+        return True
 
     async def _select(self, where: sa.ColumnElement[bool]) -> list[MemberRecord]:
         async with self._db.read() as connection:

@@ -195,3 +195,30 @@ async def test_organizer_commands_need_a_name_in_console_organizers(tmp_path: Pa
         assert await console.finish() == 0
     finally:
         await console.kill()
+
+
+async def test_exports_are_private_to_each_member_and_forget_deletes_them(
+    tmp_path: Path, console: ConsoleProcess
+) -> None:
+    exports = tmp_path / ".tandem" / "console-files"
+    for name in ("alex", "sam"):
+        await console.answer(f"/as {name}", f"You are now speaking as {name}.")
+        await console.answer("/join", "Which language")
+        await console.type("/mydata")
+        await console.expect("tandem-my-data.md")
+    alex, sam = exports / "member-alex", exports / "member-sam"
+    for folder in (tmp_path / ".tandem", exports, alex, sam):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    assert sorted(p.name for p in alex.iterdir()) == ["tandem-my-data.json", "tandem-my-data.md"]
+    for file in (*alex.iterdir(), *sam.iterdir()):
+        assert file.stat().st_mode & 0o777 == 0o600, file
+    assert b'"alex"' in (alex / "tandem-my-data.json").read_bytes()
+    assert b'"alex"' not in (sam / "tandem-my-data.json").read_bytes()
+
+    await console.answer("/as alex", "You are now speaking as alex.")
+    await console.answer("/forget", "delete all your data for good")
+    await console.answer("1", "Done. I've deleted everything")
+    await console.type("/who")
+    await console.expect("Members in this console")
+    assert not alex.exists()
+    assert sorted(p.name for p in sam.iterdir()) == ["tandem-my-data.json", "tandem-my-data.md"]

@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import store.db as store_db
 from adapters.matrix.records import MatrixRecords, QuestionRecord
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
 from bot.intents import AttachFile
 from bot.places import Place
+from store import Store
 from store.members import MemberRecord, MemberStatus
 from tests.conftest import Database, settings_for
 from tests.support.onboarding import TRANSCRIPT, play_on_memory
@@ -82,6 +91,8 @@ async def test_mydata_then_forget(any_app_db: Database, clock: FakeClock) -> Non
         done = await memory.pick(zoe, "forget")
         assert done[0].text.startswith("Erledigt. Ich habe alles gelöscht")
 
+        # The adapter was told to drop what it keeps outside the store (the console's files).
+        assert [dm.user_id for dm in memory.forgotten] == [SECRET_ID]
         remaining = await everything_in_the_database(app)
         for needle in (SECRET_NAME, SECRET_ID, SECRET_ANSWER):
             assert needle not in remaining, needle
@@ -136,3 +147,108 @@ async def test_forget_and_purge_reach_every_matrix_record_naming_the_member(
         assert BEN_MATRIX in await matrix_records()
     finally:
         await store.close()
+
+
+def raw_database_files(database: Database) -> bytes:
+    """The bytes of the SQLite database and its write-ahead log and shared-memory files."""
+    path = Path(database.url.removeprefix("sqlite+aiosqlite:///"))
+    files = [path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm")]
+    return b"".join(file.read_bytes() for file in files if file.exists())
+
+
+@pytest.fixture(params=["as built here", "built without secure_delete"])
+def sqlite_build(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """SQLite as this machine's Python has it (Debian compiles SECURE_DELETE in), or as builds
+    without that default behave: deleted rows left in free space unless the bot asks."""
+    if request.param == "built without secure_delete":
+        real = store_db.create_async_engine
+
+        def without_secure_delete(url: str, **options: Any) -> AsyncEngine:
+            engine = real(url, **options)
+
+            @sa.event.listens_for(engine.sync_engine, "connect", insert=True)
+            def _compiled_default(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.execute("PRAGMA secure_delete=OFF")
+
+            return engine
+
+        monkeypatch.setattr(store_db, "create_async_engine", without_secure_delete)
+    return request.param
+
+
+async def test_no_copy_of_deleted_rows_stays_in_the_sqlite_files(
+    sqlite_db: Database, clock: FakeClock, sqlite_build: str
+) -> None:
+    """After forget, and after a retention purge, the raw files (database, write-ahead log,
+    shared memory) hold no copy of the member's answers or id."""
+    markers = {"forgets": "Forgetful-marker-93xq", "leaves": "Departing-marker-51kd"}
+    app = App(settings_for(sqlite_db.url), clock=clock, adapter_names=["memory"])
+    await app.start()
+    try:
+        memory = app.adapters["memory"]
+        assert isinstance(memory, MemoryAdapter)
+        members = {who: memory.member(f"{who}-4711") for who in markers}
+        for who, marker in markers.items():
+            transcript = tuple(
+                replace(turn, text=marker) if turn.asked == "join.ask_offer_text" else turn
+                for turn in TRANSCRIPT
+            )
+            await memory.command(members[who], "join")
+            await play_on_memory(memory, members[who], transcript, typed=False)
+        await memory.command(memory.member("stays"), "join")
+        await play_on_memory(memory, memory.member("stays"), TRANSCRIPT, typed=False)
+    finally:
+        await app.stop()
+    # A restart between: what they answered is in the database file itself by now, not only
+    # in the write-ahead log.
+    app = App(settings_for(sqlite_db.url), clock=clock, adapter_names=["memory"])
+    await app.start()
+    try:
+        memory = app.adapters["memory"]
+        assert isinstance(memory, MemoryAdapter)
+        before = raw_database_files(sqlite_db)
+        for marker in markers.values():
+            assert marker.encode() in before
+
+        await memory.command(members["forgets"], "forget")
+        await memory.pick(members["forgets"], "forget")
+        after_forget = raw_database_files(sqlite_db)
+        assert markers["forgets"].encode() not in after_forget
+        assert b"forgets-4711" not in after_forget
+        assert markers["leaves"].encode() in after_forget
+
+        await memory.leave(members["leaves"])
+        clock.advance(timedelta(days=31))
+        await app.run_maintenance()
+        after_purge = raw_database_files(sqlite_db)
+        assert markers["leaves"].encode() not in after_purge
+        assert b"leaves-4711" not in after_purge
+        assert await app.store.members.find("memory", "memory", "stays") is not None
+    finally:
+        await app.stop()
+
+
+async def test_the_database_and_its_folder_are_private_to_the_bots_user(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """Created 0600 (with the write-ahead log and shared-memory files) in a 0700 folder even
+    under a permissive umask; a database file left readable by others is tightened."""
+    old_umask = os.umask(0o022)
+    try:
+        path = tmp_path / "data" / "tandem.db"
+        store = await Store.open(f"sqlite+aiosqlite:///{path}")
+        try:
+            await store.members.ensure("m", "memory", "someone", now=clock.now())
+            for suffix in ("", "-wal", "-shm"):
+                file = path.with_name(path.name + suffix)
+                assert file.stat().st_mode & 0o777 == 0o600, file
+            assert path.parent.stat().st_mode & 0o777 == 0o700
+        finally:
+            await store.close()
+
+        path.chmod(0o644)
+        store = await Store.open(f"sqlite+aiosqlite:///{path}")
+        await store.close()
+        assert path.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old_umask)

@@ -28,16 +28,19 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, TextIO
+from urllib.parse import quote
 
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import TEXT_ONLY, Capabilities
 from bot.commands import split_group
 from bot.events import CommandInvoked, EventBase, MemberReturned, TextReplied
+from bot.files import data_dir, remove_tree, write_private
 from bot.intents import (
     Ask,
     AttachFile,
     ClosePairSpace,
     Delivery,
+    ForgetMember,
     IntentBase,
     OpenPairSpace,
     RetireQuestion,
@@ -51,6 +54,8 @@ from bot.render import question_as_text
 MAX_LINE = 16_000
 _CHUNK = 64 * 1024
 
+#: The folder in ``bot.data_dir`` where files sent to members are saved, one folder per member.
+EXPORTS = "console-files"
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -261,18 +266,29 @@ class ConsoleAdapter(Adapter):
         self._print(self._t("console.space_closed", space=intent.target.channel_id or "?"))
         return Delivery()
 
+    def _files_of(self, user_id: str) -> Path:
+        """Where the files sent to one member are saved: a folder of their own, so that one
+        member's export never lands beside (or over) another's, and ``forget`` can remove it."""
+        return Path(self.context.settings.bot.data_dir) / EXPORTS / f"member-{quote(user_id, '')}"
+
     @renders(AttachFile)
     async def render_attach_file(self, intent: AttachFile) -> Delivery:
-        folder = Path(self.context.settings.bot.data_dir) / "console-files"
-        folder.mkdir(parents=True, exist_ok=True)
+        member_folder = self._files_of(intent.target.user_id or "shared")
+        folder = data_dir(self.context.settings.bot.data_dir, EXPORTS, member_folder.name)
         path = folder / Path(intent.filename).name
-        path.write_bytes(intent.content)
+        write_private(path, intent.content)
         caption = (
             "" if intent.caption is None else self.translator.render(intent.caption, intent.locale)
         )
         return self._show(
             intent, f"{caption}\n{self._t('console.file_saved', path=str(path))}".strip()
         )
+
+    @renders(ForgetMember)
+    async def render_forget_member(self, intent: ForgetMember) -> Delivery:
+        if intent.target.user_id:
+            remove_tree(self._files_of(intent.target.user_id))
+        return Delivery()
 
 
 async def _stdin_reader() -> asyncio.StreamReader:

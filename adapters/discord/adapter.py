@@ -50,6 +50,7 @@ from bot.intents import (
     AttachFile,
     ClosePairSpace,
     Delivery,
+    ForgetMember,
     IntentBase,
     OpenPairSpace,
     RetireQuestion,
@@ -460,6 +461,13 @@ class DiscordAdapter(Adapter):
             await live.send(text, ephemeral=True)
         elif room is not None and room.channel_id:
             await self.places.send(room, text)
+
+    @renders(ForgetMember)
+    async def render_forget_member(self, intent: ForgetMember) -> Delivery:
+        # The store has deleted the adapter's records; only the DM channel cache is left.
+        if intent.target.user_id:
+            self.places.forget_dm_channel(intent.target.user_id)
+        return Delivery()
 
     def _reply_for(self, intent: IntentBase) -> Reply | None:
         reply = self._replies.get(intent.in_reply_to or "")

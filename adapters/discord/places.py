@@ -100,6 +100,9 @@ class Places:
             return channel
         return self.client.get_partial_messageable(int(place.channel_id))
 
+    def forget_dm_channel(self, user_id: str) -> None:
+        self._dm_channels.pop(user_id, None)
+
     async def send(
         self,
         place: Place,

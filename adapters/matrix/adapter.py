@@ -623,6 +623,8 @@ class MatrixAdapter(Adapter):
             await self._leave(room_id)
             drop_room_keys(client, room_id)
             log.info("matrix: forgot a member's DM %s (%d events redacted)", room_id, count)
+        # The store has deleted or scrubbed the records naming them; the cached copies go too.
+        self.records.drop_cached(user_id)
         return Delivery()
 
     @renders(AttachFile)

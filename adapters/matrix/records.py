@@ -107,6 +107,12 @@ class MatrixRecords:
             await self._state.delete(self._community, PLATFORM, f"dm:{user_id}")
         await self.remember_room(room_id, {"kind": "closed"})
 
+    def drop_cached(self, user_id: str) -> None:
+        """Forget the cached room records naming a member (after the store deleted them)."""
+        for room_id, value in list(self._rooms.items()):
+            if value and (value.get("user_id") == user_id or user_id in value.get("members", [])):
+                del self._rooms[room_id]
+
     async def room(self, room_id: str) -> dict[str, Any] | None:
         if room_id not in self._rooms:
             self._rooms[room_id] = await self._get(f"room:{room_id}")

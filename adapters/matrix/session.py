@@ -38,6 +38,7 @@ from nio.store import SqliteStore
 from adapters.matrix.retry import RequestFailed, RetryPolicy
 from bot.adapter import StartRefused
 from bot.config import MatrixSettings, Settings
+from bot.files import data_dir, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,11 @@ class SavedSession:
 
 
 def store_dir(settings: Settings) -> Path:
-    return Path(settings.matrix.store_dir or Path(settings.bot.data_dir) / "matrix")
+    """The crypto store's folder, made (or tightened) private to the bot's user, and the data
+    directory around it when it is the default one."""
+    if settings.matrix.store_dir is not None:
+        return private_dir(Path(settings.matrix.store_dir))
+    return data_dir(settings.bot.data_dir, "matrix")
 
 
 def crypto_store_key(matrix: MatrixSettings, folder: Path) -> tuple[str, bool]:
@@ -121,7 +126,6 @@ async def open_client(settings: Settings, retry: RetryPolicy) -> AsyncClient:
     """A logged-in client on the bot's persistent device, its crypto store loaded."""
     matrix = settings.matrix
     folder = store_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     saved = read_session(folder)
     if saved is not None and (
         saved.user_id != matrix.user_id or saved.homeserver != matrix.homeserver

@@ -38,6 +38,7 @@ from bot.intents import (
     AttachFile,
     ClosePairSpace,
     Delivery,
+    ForgetMember,
     IntentBase,
     OpenPairSpace,
     RetireQuestion,
@@ -72,6 +73,8 @@ class MemoryAdapter(Adapter):
         self.closed_spaces: list[str] = []
         self.files: list[AttachFile] = []
         self.retired: list[RetireQuestion] = []
+        # The DMs of members who were forgotten (``ForgetMember``).
+        self.forgotten: list[Place] = []
         # Benchmarks switch this off: only the latest question per member is kept.
         self.keep_history = True
         # User ids this "platform" marks as organizers on their commands.
@@ -270,6 +273,12 @@ class MemoryAdapter(Adapter):
             "" if intent.caption is None else self.translator.render(intent.caption, intent.locale)
         )
         return self._render(intent, f"{caption} [{intent.filename}]".strip())
+
+    @renders(ForgetMember)
+    async def render_forget_member(self, intent: ForgetMember) -> Delivery:
+        self.forgotten.append(intent.target)
+        self._last_ask.pop(intent.target.user_id or "", None)
+        return Delivery()
 
 
 class TextMemoryAdapter(MemoryAdapter):
