@@ -4,6 +4,9 @@
     tandem console    chat with the bot in this terminal on a local SQLite file
     tandem migrate    bring the database schema up to date and exit
 
+``--debug-logger NAME`` (before the command, repeatable) lets one library's logger write at
+DEBUG; they are kept at WARNING otherwise, since they log members' data (``bot.logs``).
+
 Every command reads the config from ``--config``, ``$TANDEM_CONFIG`` or ``./tandem.toml``
 (none is needed); secrets may come from the environment (see ``config.example.toml``).
 """
@@ -12,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 from bot.adapter import StartRefused
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
+from bot.logs import configure_logging, configured_secrets
 from store import DatabaseTooNew, Store
 
 EXIT_CONFIG = 2
@@ -35,6 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         type=Path,
         help="TOML config file (default: $TANDEM_CONFIG, else ./tandem.toml if present)",
+    )
+    parser.add_argument(
+        "--debug-logger",
+        dest="debug_loggers",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "let a library's logger (e.g. sqlalchemy.engine, discord.http, nio) write at DEBUG; "
+            "its records hold members' data (repeatable)"
+        ),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
@@ -85,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tandem: {error}", file=sys.stderr)
         return EXIT_CONFIG
     quiet = command == "console" or "console" in settings.platform_adapters
-    logging.basicConfig(
-        level=logging.WARNING if quiet else settings.bot.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        "WARNING" if quiet else settings.bot.log_level,
+        debug_loggers=[*settings.bot.debug_loggers, *args.debug_loggers],
+        secrets=configured_secrets(settings),
     )
     try:
         if command == "migrate":

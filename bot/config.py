@@ -102,6 +102,9 @@ class RateLimitSettings(Section):
 class BotSettings(Section):
     default_locale: Literal["en", "de"] = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Libraries' loggers to hear at DEBUG (e.g. "sqlalchemy.engine"); they stay at WARNING
+    # otherwise, since they log members' data (see docs/privacy.md, "Logs").
+    debug_loggers: list[str] = []
     data_dir: Path = Path(".tandem")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
 

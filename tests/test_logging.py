@@ -1,0 +1,90 @@
+"""Logs never hold what members wrote, their names or secrets, even at DEBUG: the libraries stay
+quiet unless asked for by name, and secrets are masked in every record."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from adapters.memory import MemoryAdapter
+from bot.app import App
+from bot.cli import build_parser
+from bot.clock import FakeClock
+from tests.conftest import Database, settings_for
+from tests.support.log_capture import debug_logging
+from tests.support.onboarding import TRANSCRIPT, play_on_memory
+
+ANSWER = "Quallen-Geheimnis-8841"
+NAME = "Zoë Quartermaine"
+DISCORD_TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+
+
+async def test_a_join_at_debug_logs_no_answer_and_no_name(
+    sqlite_db: Database, clock: FakeClock
+) -> None:
+    transcript = tuple(
+        replace(turn, text=ANSWER) if turn.asked == "join.ask_offer_text" else turn
+        for turn in TRANSCRIPT
+    )
+    with debug_logging() as logs:
+        app = App(settings_for(sqlite_db.url), clock=clock, adapter_names=["memory"])
+        await app.start()
+        try:
+            memory = app.adapters["memory"]
+            assert isinstance(memory, MemoryAdapter)
+            zoe = memory.member("zoe").model_copy(update={"display_name": NAME})
+            await memory.command(zoe, "join")
+            await play_on_memory(memory, zoe, transcript, typed=True)
+            await memory.command(zoe, "profile")
+        finally:
+            await app.stop()
+    assert logs.lines, "nothing was logged at all: the capture is not working"
+    assert logs.leaks(ANSWER, NAME, "Europe/Vienna") == []
+
+
+async def test_a_library_logger_asked_for_by_name_speaks_and_the_rest_stay_quiet(
+    sqlite_db: Database, clock: FakeClock
+) -> None:
+    with debug_logging(debug_loggers=["sqlalchemy.engine"]) as logs:
+        app = App(settings_for(sqlite_db.url), clock=clock, adapter_names=["memory"])
+        await app.start()
+        try:
+            memory = app.adapters["memory"]
+            assert isinstance(memory, MemoryAdapter)
+            await memory.command(memory.member("zoe"), "join")
+        finally:
+            await app.stop()
+    assert "INSERT INTO members" in logs.text
+    assert logging.getLogger("aiosqlite").getEffectiveLevel() == logging.WARNING
+
+
+def test_secrets_are_masked_in_any_record_and_any_traceback() -> None:
+    with debug_logging(secrets=["hunter2-database-password"]) as logs:
+        log = logging.getLogger("aiohttp.client")
+        log.warning("GET /gateway headers={'Authorization': 'Bot %s'}", DISCORD_TOKEN)
+        log.warning("login answered %s", {"access_token": "syt_Ym90_aBcDeF_1x2y3z", "x": 1})
+        log.warning("POST /_matrix/client/v3/login body=%s", '{"password": "pw-of-the-bot"}')
+        log.warning("PATCH /api/v10/webhooks/1234/aW50ZXJhY3Rpb246MTIz/messages/@original")
+        try:
+            raise ValueError(
+                "could not connect to postgresql://tandem:hunter2-database-password@db"
+            )
+        except ValueError:
+            logging.getLogger("store").exception("store failed")
+    for secret in (
+        DISCORD_TOKEN,
+        "syt_Ym90_aBcDeF_1x2y3z",
+        "pw-of-the-bot",
+        "aW50ZXJhY3Rpb246MTIz",
+        "hunter2-database-password",
+    ):
+        assert logs.leaks(secret) == [], secret
+    assert logs.text.count("[redacted]") >= 5
+    assert "/webhooks/1234/[redacted]/messages/@original" in logs.text
+
+
+def test_the_cli_takes_debug_loggers_by_name() -> None:
+    args = build_parser().parse_args(
+        ["--debug-logger", "sqlalchemy.engine", "--debug-logger", "nio", "run"]
+    )
+    assert args.debug_loggers == ["sqlalchemy.engine", "nio"]
