@@ -57,9 +57,15 @@ class PrivacyRepository:
                 "applied_events": await self._rows(
                     connection, applied_events, applied_events.c.member_id == member.id
                 ),
-                "adapter_state": await self._rows(
-                    connection, adapter_state, self._adapter_rows_naming(member)
-                ),
+                "adapter_state": [
+                    row
+                    for row in await self._rows(
+                        connection, adapter_state, self._adapter_rows_naming(member)
+                    )
+                    if row["platform_user_id"] == member.platform_user_id
+                    or _key_names(row["key"], member.platform_user_id)
+                    or _without(row["value"], member.platform_user_id) != row["value"]
+                ],
             }
 
     async def _rows(
@@ -109,7 +115,7 @@ class PrivacyRepository:
                 adapter_state.c.platform == member.platform,
                 adapter_state.c.key == key,
             )
-            if key == user_id or key.endswith(":" + user_id):  # e.g. "dm:<user id>"
+            if _key_names(key, user_id):
                 await connection.execute(adapter_state.delete().where(where))
                 continue
             scrubbed = _without(value, user_id)
@@ -175,6 +181,11 @@ class PrivacyRepository:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _key_names(key: str, user_id: str) -> bool:
+    """Whether a record's key is about the member, as ``dm:<user id>`` is."""
+    return key == user_id or key.endswith(":" + user_id)
 
 
 def _without(value: Any, user_id: str) -> Any:

@@ -132,7 +132,15 @@ async def test_forget_and_purge_reach_every_matrix_record_naming_the_member(
             return json.dumps(await store.dump_table("adapter_state"), default=str)
 
         await store.members.ensure("matrix", "matrix", BEN_MATRIX, now=clock.now())
-        await store.privacy.forget(await zoe_with_records())
+        zoe = await zoe_with_records()
+        exported = await store.privacy.export(zoe)
+        assert sorted(row["key"] for row in exported["adapter_state"]) == [
+            f"dm:{ZOE_MATRIX}",
+            "question:$q",
+            "room:!dm:example.org",
+            "room:!pair:example.org",
+        ]
+        await store.privacy.forget(zoe)
         assert ZOE_MATRIX not in await matrix_records()
         pair = await store.adapter_state.get("matrix", "matrix", "room:!pair:example.org")
         assert pair == {"kind": "pair", "members": [BEN_MATRIX]}
