@@ -178,13 +178,15 @@ async def open_dm(member: MatrixTestUser, bot: TandemBot) -> Conversation:
 
 
 async def joined_member_with_a_profile(bot: TandemBot, user_id: str, hope: str) -> None:
-    """A member who joined earlier (on another device, say): a saved profile whose
-    expectations are ``hope``, and no DM with the bot yet."""
+    """A member who joined earlier (on another device, say): consent to the current notice, a
+    saved profile whose expectations are ``hope``, and no DM with the bot yet."""
     app = bot.app
     assert app is not None
     now = app.clock.now()
     member = await app.store.members.ensure("test-community", "matrix", user_id, now=now)
     await app.store.members.save_profile(member, {"expectations": hope}, now=now, status="waiting")
+    version = app.settings.program_for("test-community").privacy_notice_version
+    await app.store.members.record_consent(member, version, now=now)
 
 
 async def handled(bot: TandemBot, event_id: str, within: float = DEFAULT_TIMEOUT) -> None:
