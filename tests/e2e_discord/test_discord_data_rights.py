@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intents import OpenPairSpace
-from bot.messages import msg
-from bot.places import MemberRef, Place
 from tests.conftest import Database
-from tests.support.discord_loopback import LoopbackDiscord, User
+from tests.support.discord_loopback import LoopbackDiscord
 from tests.support.discord_tandem import (
     PREFERRED,
     TEXTS,
     AnswerPolicy,
     answer_until_done,
+    open_pair_space,
     running_tandem,
 )
 from tests.test_data_rights import everything_in_the_database
@@ -23,10 +21,6 @@ from tests.test_data_rights import everything_in_the_database
 pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(90)]
 
 MARKER = "Quallenaquarien-7f3k"
-
-
-def ref(user: User) -> MemberRef:
-    return MemberRef(platform="discord", user_id=str(user.id), display_name=user.name)
 
 
 async def test_forget_leaves_no_trace_even_in_a_shared_pair_space_record(
@@ -40,15 +34,7 @@ async def test_forget_leaves_no_trace_even_in_a_shared_pair_space_record(
         for user, text in ((ada, MARKER), (bob, "Bob's own answers")):
             await server.invoke_command(user, guild, "tandem", subcommand="join")
             await answer_until_done(tandem, user, AnswerPolicy(texts={**TEXTS, "offer_text": text}))
-        delivery = await tandem.app.deliver(
-            OpenPairSpace(
-                target=Place.room("discord", str(server.default_channel(guild).id)),
-                locale="en",
-                community_id="discord",
-                members=(ref(ada), ref(bob)),
-                name=msg("tandem-ada-bob"),
-            )
-        )
+        delivery = await open_pair_space(tandem, server.default_channel(guild).id, ada, bob)
         assert delivery is not None
         assert delivery.place is not None
         before = await everything_in_the_database(tandem.app)

@@ -15,6 +15,7 @@ from tests.support.discord_tandem import (
     Tandem,
     answer_until_done,
     eventually,
+    open_pair_space,
     question_message,
     running_tandem,
 )
@@ -103,15 +104,7 @@ async def test_a_pair_space_can_be_a_private_channel_in_a_category(
     async with running_tandem(
         server, guild, tmp_path / "t.db", pair_space="channel", pair_category_id=category.id
     ) as tandem:
-        delivery = await tandem.app.deliver(
-            OpenPairSpace(
-                target=Place.room("discord", str(server.default_channel(guild).id)),
-                locale="en",
-                community_id="discord",
-                members=(ref(ada), ref(bob)),
-                name=SPACE_NAME,
-            )
-        )
+        delivery = await open_pair_space(tandem, server.default_channel(guild).id, ada, bob)
 
         assert delivery is not None
         assert delivery.place is not None

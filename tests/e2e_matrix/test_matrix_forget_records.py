@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intents import OpenPairSpace
-from bot.messages import organizer_text
-from bot.places import MemberRef, Place
-from tests.support.synapse.bot import Conversation, TandemBot, open_community, open_dm
+from tests.support.synapse.bot import (
+    Conversation,
+    TandemBot,
+    open_community,
+    open_dm,
+    open_pair_room,
+)
 from tests.support.synapse.fixtures import MatrixUserFactory
 from tests.test_data_rights import everything_in_the_database
 
@@ -34,21 +37,7 @@ async def test_forget_reaches_the_pair_room_record_and_every_other_record(
     app = await tandem_bot.start()
     chat = await open_dm(alice, tandem_bot)
     await chat.exchange(f"{tandem_bot.prefix} join")  # the first question: the member exists
-    delivery = await app.deliver(
-        OpenPairSpace(
-            target=Place.room("matrix", community),
-            locale="en",
-            community_id="test-community",
-            members=(
-                MemberRef(platform="matrix", user_id=alice.user_id),
-                MemberRef(platform="matrix", user_id=bob.user_id),
-            ),
-            name=organizer_text({"en": "Tandem: Alice & Bob"}),
-        )
-    )
-    assert delivery is not None
-    assert delivery.place is not None
-    room_id = delivery.place.channel_id
+    room_id = (await open_pair_room(app, community, alice, bob)).channel_id
     assert alice.user_id in await everything_in_the_database(app)
 
     await chat.say(f"{tandem_bot.prefix} forget")

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from nio import JoinError
 
-from bot.intents import ClosePairSpace, OpenPairSpace
+from bot.intents import ClosePairSpace
 from bot.messages import organizer_text
-from bot.places import MemberRef, Place, PlaceKind
-from tests.support.synapse.bot import Conversation, TandemBot, open_community
+from bot.places import PlaceKind
+from tests.support.synapse.bot import Conversation, TandemBot, open_community, open_pair_room
 from tests.support.synapse.fixtures import MatrixUserFactory
 from tests.support.synapse.homeserver import Homeserver
 
@@ -27,23 +27,11 @@ async def test_a_pair_room_has_exactly_the_pair_and_the_bot_and_is_left_when_clo
     community = await open_community(organizer, tandem_bot, [alice, bob, carol])
     app = await tandem_bot.start()
 
-    delivery = await app.deliver(
-        OpenPairSpace(
-            target=Place.room("matrix", community),
-            locale="en",
-            community_id="test-community",
-            members=(
-                MemberRef(platform="matrix", user_id=alice.user_id),
-                MemberRef(platform="matrix", user_id=bob.user_id),
-            ),
-            name=organizer_text({"en": "Tandem: Alice & Bob"}),
-            welcome=organizer_text({"en": "Welcome, you two! This room is just for you."}),
-        )
+    space = await open_pair_room(
+        app, community, alice, bob, welcome="Welcome, you two! This room is just for you."
     )
-    assert delivery is not None
-    assert delivery.place is not None
-    assert delivery.place.kind == PlaceKind.PAIR_SPACE
-    room_id = delivery.place.channel_id
+    assert space.kind == PlaceKind.PAIR_SPACE
+    room_id = space.channel_id
     assert room_id is not None
 
     for member in (alice, bob):
@@ -80,7 +68,7 @@ async def test_a_pair_room_has_exactly_the_pair_and_the_bot_and_is_left_when_clo
 
     await app.deliver(
         ClosePairSpace(
-            target=delivery.place,
+            target=space,
             locale="en",
             farewell=organizer_text({"en": "This tandem has ended. Thank you both!"}),
         )

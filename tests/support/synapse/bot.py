@@ -23,7 +23,9 @@ from nio.api import Api
 
 from bot.app import App
 from bot.config import load_settings
-from bot.intents import Ask, IntentBase, Say
+from bot.intents import Ask, IntentBase, OpenPairSpace, Say
+from bot.messages import organizer_text
+from bot.places import MemberRef, Place
 from tests.support.join_player import Player, last_ask
 from tests.support.synapse.fixtures import DEFAULT_TIMEOUT, MatrixTestUser, MessageEvent
 from tests.support.synapse.homeserver import Homeserver, unique_localpart
@@ -168,6 +170,26 @@ async def open_community(
         await member.join(room_id)
     bot.matrix["community_room"] = room_id
     return room_id
+
+
+async def open_pair_room(
+    app: App, community: str, *members: MatrixTestUser, welcome: str | None = None
+) -> Place:
+    """Ask the bot for a pair room named "Tandem: Alice & Bob" for ``members``; its place."""
+    delivery = await app.deliver(
+        OpenPairSpace(
+            target=Place.room("matrix", community),
+            locale="en",
+            community_id="test-community",
+            members=tuple(MemberRef(platform="matrix", user_id=m.user_id) for m in members),
+            name=organizer_text({"en": "Tandem: Alice & Bob"}),
+            welcome=None if welcome is None else organizer_text({"en": welcome}),
+        )
+    )
+    assert delivery is not None
+    assert delivery.place is not None
+    assert delivery.place.channel_id is not None
+    return delivery.place
 
 
 async def open_dm(member: MatrixTestUser, bot: TandemBot) -> Conversation:
