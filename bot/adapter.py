@@ -12,6 +12,7 @@ Adapters are found by dotted path (:data:`ADAPTERS`) and imported only when conf
 from __future__ import annotations
 
 import importlib
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from bot.i18n import Translator
     from bot.tasks import TaskSupervisor
     from store import Store
+
+log = logging.getLogger(__name__)
 
 EventSink = Callable[[EventBase], Awaitable[None]]
 
@@ -74,12 +77,24 @@ class AdapterContext:
     commands: Callable[[], list[CommandSpec]]
     # Ask the app to shut down (the console does when its input ends).
     request_stop: Callable[[], None]
+    # Run every due item now (the console's /advance, after moving the clock).
+    run_due: Callable[[], Awaitable[int]]
+
+
+#: Adapter records of sends already made (see :attr:`Adapter.remembers_sends`).
+SENT_RECORD_PREFIX = "sent:"
 
 
 class Adapter(ABC):
     platform: ClassVar[str]
     capabilities: ClassVar[Capabilities]
     _renderers: ClassVar[dict[type[IntentBase], str]]
+    # A platform that cannot drop a repeated send itself (the console, the memory adapter) has
+    # the adapter remember each idempotency key it sent, in its records, and drop a repeat.
+    # Discord (message nonces) and Matrix (transaction ids) are asked to drop it themselves.
+    remembers_sends: ClassVar[bool] = False
+    # The community whose records those are (an adapter that serves one sets it).
+    community_id: str = "*"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -121,7 +136,22 @@ class Adapter(ABC):
             raise AdapterIncomplete(
                 f"adapter {self.platform!r} cannot render {type(intent).__name__}"
             )
-        return await getattr(self, name)(intent)
+        key = intent.idempotency_key
+        if key is None or not self.remembers_sends:
+            return await getattr(self, name)(intent)
+        records = self.context.store.adapter_state
+        record = SENT_RECORD_PREFIX + key
+        if await records.get(self.community_id, self.platform, record) is not None:
+            log.info("%s dropped a repeated send (%s)", self.platform, key)
+            return Delivery()
+        delivery = await getattr(self, name)(intent)
+        # Recorded after sending: a crash in between sends again rather than never. The record
+        # names the scheduled item only, nobody's account: it outlives no one's data (a purge
+        # sends its own notice to the adapter, which is recorded too).
+        await records.put(
+            self.community_id, self.platform, record, {}, now=self.context.clock.now()
+        )
+        return delivery
 
 
 def load_adapter_class(name: str) -> type[Adapter]:

@@ -12,23 +12,27 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.adapter import Adapter, AdapterContext, load_adapter_class
 from bot.capabilities import Platforms
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.due import DueService
 from bot.engine import FlowEngine
 from bot.events import EventBase
 from bot.i18n import Translator, choose_locale
 from bot.intents import Delivery, IntentBase, Say
 from bot.messages import msg
 from bot.router import Router
-from bot.scheduler import MAINTENANCE_EVERY_MINUTES, Scheduler
+from bot.scheduler import Scheduler
 from bot.tasks import TaskSupervisor
-from flows import build_registry, run_maintenance
+from flows import build_registry, schedule_bot_wide
 from store import Store
 
 log = logging.getLogger(__name__)
+
+POLL_AT_LEAST_EVERY = timedelta(minutes=1)
 
 
 class App:
@@ -46,7 +50,7 @@ class App:
         self.translator = Translator()
         self.tasks = TaskSupervisor()
         self.scheduler = Scheduler()
-        # Tests drive time with a fake clock and call run_maintenance themselves.
+        # Tests drive time with a fake clock and call run_due themselves.
         self.run_scheduler = run_scheduler
         self.adapters: dict[str, Adapter] = {}
         self._store: Store | None = None
@@ -54,13 +58,20 @@ class App:
         self._stopping = asyncio.Event()
         self._stop_started = False
         self._stopped = False
-        self._maintenance = asyncio.Lock()
+        self._due: DueService | None = None
+        self._due_lock = asyncio.Lock()
 
     @property
     def store(self) -> Store:
         if self._store is None:
             raise RuntimeError("the app is not started")
         return self._store
+
+    @property
+    def due(self) -> DueService:
+        if self._due is None:
+            raise RuntimeError("the app is not started")
+        return self._due
 
     @property
     def router(self) -> Router:
@@ -80,6 +91,7 @@ class App:
             tasks=self.tasks,
             commands=lambda: self.router.commands(),
             request_stop=self.request_stop,
+            run_due=self.run_due,
         )
         self.adapters = {cls.platform: cls(context) for cls in classes}
         platforms = Platforms({platform: a.capabilities for platform, a in self.adapters.items()})
@@ -94,11 +106,17 @@ class App:
             platforms,
         )
         self._router = Router(engine)
+        self._due = DueService(
+            self._store, self.clock, self.settings, registry.due_kinds, self._send_or_raise
+        )
+        await schedule_bot_wide(self._store, self.clock.now())
+        await self._due.take_back()
         for adapter in self.adapters.values():
             await adapter.start(self.handle_event)
         if self.run_scheduler:
-            self.scheduler.every("maintenance", MAINTENANCE_EVERY_MINUTES, self.run_maintenance)
             self.scheduler.start()
+            # Catch up on what fell due while the bot was down, then wake when the next is due.
+            self.tasks.spawn(self._wake(), name="due-catch-up")
         log.info("tandem started with adapters %s", ", ".join(self.adapters))
 
     async def handle_event(self, event: EventBase) -> None:
@@ -118,29 +136,43 @@ class App:
         for intent in intents:
             await self.deliver(intent)
 
-    async def run_maintenance(self) -> None:
-        """Purges and ended pauses (see :mod:`flows.maintenance`); their messages are sent."""
-        async with self._maintenance:
+    async def run_due(self) -> int:
+        """Run every due item now (see :mod:`bot.due`); returns how many ran."""
+        async with self._due_lock:
             if self._stopped:
-                return
+                return 0
             try:
-                intents = await run_maintenance(self.store, self.clock, self.settings)
+                return await self.due.run_due()
             except Exception:
-                log.exception("maintenance failed; it runs again at the next interval")
-                return
-            for intent in intents:
-                await self.deliver(intent)
+                log.exception("running due items failed; they are tried again at the next wake")
+                return 0
+
+    async def _wake(self) -> None:
+        """Run what is due, then arm the next wake-up from the store (the one timer held)."""
+        await self.run_due()
+        if self._stopped:
+            return
+        now = self.clock.now()
+        soonest = now + POLL_AT_LEAST_EVERY
+        when = await self.due.next_wake()
+        # At least once a minute: other processes may have scheduled something sooner.
+        delay = (min(when, soonest) if when else soonest) - now
+        self.scheduler.wake_in("due", delay, self._wake)
 
     async def deliver(self, intent: IntentBase) -> Delivery | None:
+        """Send an answer to an event; a failure is logged (the member can simply ask again)."""
+        try:
+            return await self._send_or_raise(intent)
+        except Exception:
+            log.exception("failed to send %s to %s", type(intent).__name__, intent.target.platform)
+            return None
+
+    async def _send_or_raise(self, intent: IntentBase) -> Delivery | None:
+        """Send; a failure raises, so a due item is retried rather than marked done."""
         adapter = self.adapters.get(intent.target.platform)
         if adapter is None:
-            log.error("no adapter for platform %s", intent.target.platform)
-            return None
-        try:
-            return await adapter.send(intent)
-        except Exception:
-            log.exception("adapter %s failed to render %s", adapter.platform, type(intent).__name__)
-            return None
+            raise LookupError(f"no adapter for platform {intent.target.platform}")
+        return await adapter.send(intent)
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -148,7 +180,7 @@ class App:
             return
         self._stop_started = True
         self.scheduler.pause()
-        async with self._maintenance:  # let a run under way finish with the store still open
+        async with self._due_lock:  # let a run under way finish with the store still open
             self._stopped = True
         self.scheduler.stop()
         for adapter in self.adapters.values():

@@ -13,8 +13,10 @@ import base64
 import binascii
 import os
 import re
+import socket
 import tomllib
 from contextvars import ContextVar
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -107,6 +109,9 @@ class BotSettings(Section):
     debug_loggers: list[str] = []
     data_dir: Path = Path(".tandem")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    # This process's name in the due-item claims (bot.due). A restarted process takes back at
+    # once what it held when it stopped; several processes on one database need different names.
+    instance: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
 
 
 class DatabaseSettings(Section):
@@ -276,6 +281,13 @@ DEFAULT_TOPICS = [
 ]
 
 
+class QuietHours(Section):
+    """The member's night, in their own time zone: what is not urgent waits until ``end``."""
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+
 class ProgramSettings(Section):
     """What the mentoring program asks and keeps; per community under [communities.<id>]."""
 
@@ -285,6 +297,7 @@ class ProgramSettings(Section):
     privacy_notice_version: str = Field(default="2026-11", min_length=1, max_length=32)
     privacy_contact: str = ""
     retention_days_after_leaving: int = Field(default=30, ge=0, le=3650)
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
 
     @model_validator(mode="after")
     def _catalog_fits(self) -> ProgramSettings:

@@ -24,6 +24,10 @@ class IntentBase(Frozen):
     # It answers something that changed nothing (a click on an old or someone else's question):
     # shown only to that member and not kept where the platform can (ephemeral on Discord).
     transient: bool = False
+    # Set on what the bot sends on its own schedule (see bot.due): the same key on a resend
+    # after a crash, so the platform (Matrix transaction id, Discord nonce) or the adapter drops
+    # the second copy.
+    idempotency_key: str | None = None
 
 
 class Say(IntentBase):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from bot.commands import BUILTIN_COMMANDS, CommandSpec
+from bot.due import DueKind
 from bot.flow import Action, Flow, FlowDefinitionError, Gate
 
 
@@ -20,6 +21,7 @@ class FlowRegistry:
         *,
         warm_ups: Iterable[Callable[[], object]] = (),
         gate: Gate | None = None,
+        due_kinds: Iterable[DueKind] = (),
     ) -> None:
         """``entries`` in the order ``help`` lists their commands.
 
@@ -29,6 +31,11 @@ class FlowRegistry:
         """
         self.warm_ups = tuple(warm_ups)
         self.gate = gate
+        # What the flows do on their own schedule (see bot.due); names are unique.
+        self.due_kinds = tuple(due_kinds)
+        names = [kind.name for kind in self.due_kinds]
+        if len(set(names)) != len(names):
+            raise FlowDefinitionError(f"two due-item kinds share a name: {sorted(names)}")
         self._by_id: dict[str, Flow] = {}
         self._by_command: dict[str, Flow | Action] = {}
         reserved = {spec.name for spec in BUILTIN_COMMANDS}

@@ -1,4 +1,4 @@
-"""Housekeeping the database asks for: purges and pauses that end, run on a schedule.
+"""Housekeeping the database asks for: purges and pruning, run as a recurring due item.
 
 Everything due is found by querying the store (the source of truth), so a run after downtime
 catches up on whatever fell due meanwhile. Each item is claimed by a conditional write (the
@@ -8,26 +8,29 @@ same moment, never get it done twice or wrongly.
 * members who left are deleted once the community's retention period has passed;
 * people who started joining but never finished (with or without consent) are deleted once
   they have been silent for :data:`ABANDONED_AFTER`;
-* a pause with an end date ends, and the member is told;
 * conversations that ended, and adapters' records of questions the bot sent, are deleted
-  :data:`ENDED_KEPT_FOR` after they were last touched (docs/privacy.md says so).
+  :data:`ENDED_KEPT_FOR` after they were last touched (docs/privacy.md says so);
 * the records of which platform events were applied (the kernel's exactly-once guard) are
-  dropped :data:`APPLIED_EVENTS_KEPT` after the event, once their conversation has ended.
+  dropped :data:`APPLIED_EVENTS_KEPT` after the event, once their conversation has ended;
+* done and cancelled due items, and the console's and memory adapter's records of what they
+  sent (kept to drop a resend after a crash), are deleted after :data:`KEEP_SETTLED_DUE_ITEMS`.
+
+(A pause with an end date is a due item of its own: :data:`flows.membership.PAUSE_END`.)
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.adapter import SENT_RECORD_PREFIX
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import choose_locale
-from bot.intents import Intent, Say
-from bot.messages import msg
-from bot.places import Place
+from bot.due import BOT_WIDE, DueKind, DueRun
+from bot.intents import Intent
 from flows.data_rights import forgotten
 from store import Store
+from store.adapter_state import QUESTION_PREFIX
 from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,9 @@ ENDED_KEPT_FOR = timedelta(days=30)
 # A platform redelivers an event within minutes (a Matrix sync repeats the batch in hand at a
 # crash); a week also covers a bot that stays down over a long weekend before it restarts.
 APPLIED_EVENTS_KEPT = timedelta(days=7)
+MAINTENANCE_EVERY = timedelta(minutes=10)
+# Done and cancelled due items are kept a while for operators to look at, then deleted.
+KEEP_SETTLED_DUE_ITEMS = timedelta(days=7)
 
 
 async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> list[Intent]:
@@ -50,31 +56,43 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
         if await store.privacy.purge_if_abandoned(member, now - ABANDONED_AFTER):
             purged.append(member)
     pruned = await store.conversations.prune_ended(now - ENDED_KEPT_FOR)
-    pruned += await store.adapter_state.prune_questions(now - ENDED_KEPT_FOR)
     pruned += await store.conversations.prune_applied(now - APPLIED_EVENTS_KEPT)
+    pruned += await store.adapter_state.prune(QUESTION_PREFIX, updated_before=now - ENDED_KEPT_FOR)
+    pruned += await store.due.prune(settled_before=now - KEEP_SETTLED_DUE_ITEMS)
+    pruned += await store.adapter_state.prune(
+        SENT_RECORD_PREFIX, updated_before=now - KEEP_SETTLED_DUE_ITEMS
+    )
     if pruned:  # old answers were in them: leave no copy in SQLite's write-ahead log either
         await store.connections.empty_write_ahead_log()
     # The adapters drop what they keep outside the store about the purged, too.
     default_locale = settings.bot.default_locale
     intents: list[Intent] = [forgotten(member, default_locale) for member in purged]
-    pauses = 0
-    for member in await store.members.end_pauses_due(now):
-        if member.dm_place:
-            intents.append(
-                Say(
-                    target=Place.model_validate(member.dm_place),
-                    locale=choose_locale(
-                        member.locale, member.platform_locale, settings.bot.default_locale
-                    ),
-                    text=msg("pause.ended"),
-                )
-            )
-            pauses += 1
-    if purged or pruned or pauses:
-        log.info(
-            "maintenance: purged %d members, pruned %d old records, ended %d pauses",
-            len(purged),
-            pruned,
-            pauses,
-        )
+    if purged or pruned:
+        log.info("maintenance: purged %d members, pruned %d old records", len(purged), pruned)
     return intents
+
+
+async def maintain(run: DueRun) -> list[Intent]:
+    """The ``maintenance`` due item: books its next run, then catches up on all that is due.
+
+    Booked first, so a failing run is simply tried again at the next interval. A late run
+    (after downtime) does what every run does: each query finds whatever fell due meanwhile.
+    """
+    await run.store.due.schedule(
+        community_id=BOT_WIDE,
+        kind=MAINTENANCE.name,
+        key=MAINTENANCE.name,
+        due_at=run.now + MAINTENANCE_EVERY,
+        now=run.now,
+    )
+    return await run_maintenance(run.store, run.clock, run.settings)
+
+
+MAINTENANCE = DueKind("maintenance", maintain, urgent=True)
+
+
+async def schedule_bot_wide(store: Store, now: datetime) -> None:
+    """At start-up: the maintenance run exists (due now if it never ran or was lost)."""
+    await store.due.schedule_if_absent(
+        community_id=BOT_WIDE, kind=MAINTENANCE.name, key=MAINTENANCE.name, due_at=now, now=now
+    )

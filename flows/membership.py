@@ -1,5 +1,8 @@
 """Taking part, pausing and stopping: ``language``, ``pause`` [until], ``resume``, ``leave``.
 
+A pause with a date books a ``pause_end`` due item (:data:`PAUSE_END`); ``resume`` or a pause
+without a date cancels it.
+
 ::
 
     language:  language ─▶ END (saved)
@@ -16,9 +19,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.commands import CommandArgument
+from bot.due import DueKind, DueRun
 from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
-from bot.intents import Intent, Option
+from bot.i18n import choose_locale
+from bot.intents import Intent, Option, Say
 from bot.messages import Msg, msg, user_text
+from bot.places import Place
 from bot.text import excerpt
 from flows.profile import must_have_joined
 from flows.questionnaire import LANGUAGES
@@ -120,6 +126,19 @@ async def pause(context: ActionContext) -> list[Intent]:
             return [context.reply(msg("pause.date_out_of_range"))]
     values: dict[str, Any] = {"status": MemberStatus.PAUSED, "paused_until": until}
     await context.store.members.update(member.id, now=context.now, **values)
+    if until is None:
+        await context.store.due.cancel(
+            member.community_id, _pause_end_key(member.id), now=context.now
+        )
+    else:
+        await context.store.due.schedule(
+            community_id=member.community_id,
+            kind=PAUSE_END.name,
+            key=_pause_end_key(member.id),
+            member_id=member.id,
+            due_at=until,
+            now=context.now,
+        )
     resume = context.spell("resume")
     if until is None:
         return [context.reply(msg("pause.done", resume=resume))]
@@ -134,7 +153,33 @@ async def resume(context: ActionContext) -> list[Intent]:
     await context.store.members.update(
         member.id, now=context.now, status=MemberStatus.WAITING, paused_until=None
     )
+    await context.store.due.cancel(member.community_id, _pause_end_key(member.id), now=context.now)
     return [context.reply(msg("resume.done"))]
+
+
+def _pause_end_key(member_id: int) -> str:
+    return f"pause_end:{member_id}"
+
+
+async def end_pause(run: DueRun) -> list[Intent]:
+    """The ``pause_end`` due item: the member is back, and told so in their DM.
+
+    Not urgent: a pause ending at midnight is told in the member's morning. A late run still
+    ends the pause and says so (nothing in the message depends on when). A member who resumed,
+    paused anew or left meanwhile is left alone.
+    """
+    if run.item.member_id is None:
+        return []
+    member = await run.store.members.end_pause_if_due(run.item.member_id, run.now)
+    if member is None or not member.dm_place:
+        return []
+    locale = choose_locale(member.locale, member.platform_locale, run.settings.bot.default_locale)
+    return [
+        Say(target=Place.model_validate(member.dm_place), locale=locale, text=msg("pause.ended"))
+    ]
+
+
+PAUSE_END = DueKind("pause_end", end_pause)
 
 
 PAUSE = Action(

@@ -3,7 +3,7 @@
 A key-value table per (community, platform); ``platform_user_id`` marks entries about one
 person so that forgetting a member deletes them too. Keys starting with :data:`QUESTION_PREFIX`
 tie a reply to one question the bot sent; they expire, and the maintenance job deletes those
-not written for a while (:meth:`AdapterStateRepository.prune_questions`).
+not written for a while (:meth:`AdapterStateRepository.prune`).
 """
 
 from __future__ import annotations
@@ -78,13 +78,13 @@ class AdapterStateRepository:
                 adapter_state.delete().where(self._where(community_id, platform, key))
             )
 
-    async def prune_questions(self, before: datetime) -> int:
-        """Delete question records last written before ``before``; how many went."""
+    async def prune(self, key_prefix: str, *, updated_before: datetime) -> int:
+        """Delete every entry whose key starts with ``key_prefix`` not written since then."""
         async with self._db.write() as connection:
             result = await connection.execute(
                 adapter_state.delete().where(
-                    adapter_state.c.key.startswith(QUESTION_PREFIX, autoescape=True),
-                    adapter_state.c.updated_at < before,
+                    adapter_state.c.key.startswith(key_prefix, autoescape=True),
+                    adapter_state.c.updated_at < updated_before,
                 )
             )
         return result.rowcount or 0

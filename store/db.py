@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from store.adapter_state import AdapterStateRepository
 from store.connections import Connections
 from store.conversations import ConversationRepository
+from store.due_items import DueItemRepository
 from store.members import MemberRepository
 from store.migrate import upgrade_to_head
 from store.privacy import PrivacyRepository
@@ -91,6 +92,7 @@ class Store:
         self.conversations = ConversationRepository(connections)
         self.adapter_state = AdapterStateRepository(connections)
         self.privacy = PrivacyRepository(connections)
+        self.due = DueItemRepository(connections)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:

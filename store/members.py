@@ -275,17 +275,23 @@ class MemberRepository:
                         ],
                     )
 
-    async def end_pauses_due(self, now: datetime) -> list[MemberRecord]:
-        """End every pause whose date has come, and return those members (each once: the
-        update claims them, so two processes never both tell the same member)."""
+    async def end_pause_if_due(self, member_id: int, now: datetime) -> MemberRecord | None:
+        """End the member's pause if its date has come; the member, or None if it had not (or
+        they resumed or left meanwhile). The update is the claim: two runs never both end it."""
         async with self._db.write() as connection:
-            rows = await connection.execute(
-                members.update()
-                .where(members.c.status == MemberStatus.PAUSED, members.c.paused_until <= now)
-                .values(status=MemberStatus.WAITING, paused_until=None, updated_at=now)
-                .returning(*members.c)
-            )
-            return [member_from_row(row) for row in rows]
+            row = (
+                await connection.execute(
+                    members.update()
+                    .where(
+                        members.c.id == member_id,
+                        members.c.status == MemberStatus.PAUSED,
+                        members.c.paused_until <= now,
+                    )
+                    .values(status=MemberStatus.WAITING, paused_until=None, updated_at=now)
+                    .returning(*members.c)
+                )
+            ).first()
+            return None if row is None else member_from_row(row)
 
     async def count_by_status(self, community_id: str) -> dict[str, int]:
         """How many members the community has in each status (every status, zeros too)."""

@@ -168,4 +168,31 @@ applied_events = sa.Table(
     sa.Column("applied_at", UTCDateTime, nullable=False),
     sa.Index("ix_applied_events_applied_at", "applied_at"),
     sa.Index("ix_applied_events_member", "member_id"),
+# Everything the bot does on its own schedule (see store/due_items.py and bot/due.py).
+due_items = sa.Table(
+    "due_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    # Chosen by the flow ("pause_end:42", "meeting:42:reminder_24h"): reschedule and cancel by it.
+    sa.Column("key", sa.String(255), nullable=False),
+    # The member it is for, if any: forgetting or purging the member deletes their items.
+    sa.Column("member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE")),
+    # Where it is sent when that is not the member's DM: a serialised Place (pair space, room).
+    sa.Column("target", sa.JSON),
+    # Ids only, never text: what the kind needs to find its data at run time.
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    # pending → claimed (with a lease) → done; or cancelled; or failed after too many attempts.
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("lease_until", UTCDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("community_id", "key", name="uq_due_items_community_key"),
+    sa.Index("ix_due_items_state_due", "state", "due_at"),
+    sa.Index("ix_due_items_state_lease", "state", "lease_until"),
+    sa.Index("ix_due_items_member", "member_id"),
 )

@@ -4,11 +4,14 @@ in a separate process that can be killed and started again."""
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -119,6 +122,14 @@ async def test_the_onboarding_transcript_through_the_console_with_a_kill_in_the_
         profile = await again.expect("Eine Antwort änderst du mit /edit")
         assert "• Zeitzone: Europe/Vienna" in profile
         assert "• Wann ich Zeit habe: Montag abends, Donnerstag vormittags" in profile
+
+        # A dated pause ends by itself once /advance moves the clock past it, in the morning.
+        vienna = ZoneInfo("Europe/Vienna")
+        pause_ends = datetime.now(vienna).date() + timedelta(days=3)
+        await again.answer(f"/pause {pause_ends.isoformat()}", "Pausiert bis")
+        noon_after = datetime.combine(pause_ends, time(12), tzinfo=vienna)
+        hours = math.ceil((noon_after - datetime.now(UTC)) / timedelta(hours=1))
+        await again.answer(f"/advance {hours}h", "Deine Pause ist vorbei")
         await again.type("/quit")
         assert await again.finish() == 0
     finally:
@@ -131,9 +142,14 @@ async def test_switching_members_and_moving_the_clock(console: ConsoleProcess) -
     await console.answer("/as Sam", "You are now speaking as sam.")
     await console.answer("/join", "── to sam ──")
     await console.answer("/who", "Members in this console: alex, sam")
+    await console.answer("/advance 3d", "The clock now says")
+    await console.answer("/as alex", "You are now speaking as alex.")
+    await console.expect("Which language")  # alex's conversation goes on after three days
+    # A week of silence: /advance runs the purge of people who never finished joining.
     await console.answer("/advance 8d", "The clock now says")
     await console.answer("/as alex", "You are now speaking as alex.")
-    await console.expect("This conversation has expired. Start again any time with /join.")
+    started_over = await console.answer("/join", "Which language")
+    assert "Welcome back" not in started_over
     await console.answer("/advance soon", "Usage: /advance 30m, 2h, 3d or 1w.")
 
 

@@ -3,6 +3,7 @@ run an organizer command is the router's decision: tests/test_authority.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,6 +31,7 @@ def adapter(**matrix: Any) -> MatrixAdapter:
         tasks=TaskSupervisor(),
         commands=lambda: SPECS,
         request_stop=lambda: None,
+        run_due=lambda: asyncio.sleep(0, 0),
     )
     return MatrixAdapter(context)
 

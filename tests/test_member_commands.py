@@ -91,11 +91,11 @@ async def test_pause_until_a_date_and_the_automatic_return(
     seen = await memory.command(ana, "pause", "15.01.2026")
     assert seen[0].text.startswith("Pausiert bis 15. Januar 2026.")
     assert await status_of(app, "ana") == "paused"
-    await app.run_maintenance()
+    await app.run_due()
     assert await status_of(app, "ana") == "paused"
     clock.advance(timedelta(days=10))
     before = len(memory.sent)
-    await app.run_maintenance()
+    await app.run_due()
     assert await status_of(app, "ana") == "waiting"
     told = memory.sent[before:]
     assert [r.text for r in told] == [
@@ -161,10 +161,10 @@ async def test_members_who_left_are_purged_after_the_retention_period(
     await memory.leave(ana)
     assert await status_of(app, "ana") == "left"
     clock.advance(timedelta(days=13))
-    await app.run_maintenance()
+    await app.run_due()
     assert await app.store.members.find("memory", "memory", "ana") is not None
     clock.advance(timedelta(days=2))
-    await app.run_maintenance()
+    await app.run_due()
     assert await app.store.members.find("memory", "memory", "ana") is None
     assert await app.store.dump_table("profile_answers") == []
 
@@ -179,7 +179,7 @@ async def test_people_who_never_consented_are_purged_after_a_week(
     await memory.command(ghost, "join")
     await memory.pick(ghost, "en")
     clock.advance(timedelta(days=8))
-    await app.run_maintenance()
+    await app.run_due()
     assert await app.store.members.find("memory", "memory", "ghost") is None
     assert await app.store.dump_table("conversations") == []
 
@@ -227,7 +227,7 @@ async def test_someone_answering_again_after_a_week_is_not_purged(
     clock.advance(timedelta(days=9))  # the first try expired; today they start again
     await memory.command(back, "join")
     await memory.pick(back, "en")
-    await app.run_maintenance()
+    await app.run_due()
     assert await app.store.members.find("memory", "memory", "back") is not None
     seen = await memory.pick(back, "agree")
     assert seen[0].text.startswith("Let's start with your strengths")
@@ -245,10 +245,10 @@ async def test_consent_without_a_finished_profile_is_purged_after_a_silent_week(
     await memory.pick(half, "agree")
     await memory.say(half, "cancel")
     clock.advance(timedelta(days=6))
-    await app.run_maintenance()
+    await app.run_due()
     assert await status_of(app, "half") == "onboarding"
     clock.advance(timedelta(days=2))
-    await app.run_maintenance()
+    await app.run_due()
     assert await app.store.members.find("memory", "memory", "half") is None
     assert await app.store.dump_table("consents") == []
 
@@ -268,7 +268,7 @@ async def test_two_maintenance_runs_at_once_end_a_pause_once(
     await memory.command(ana, "pause", "2026-01-10")
     clock.advance(timedelta(days=6))
     before = len(memory.sent)
-    await asyncio.gather(app.run_maintenance(), app.run_maintenance())
+    await asyncio.gather(app.run_due(), app.run_due())
     told = [r.text for r in memory.sent[before:]]
     assert told == [
         "Deine Pause ist vorbei – willkommen zurück! Bei der nächsten Vermittlungsrunde bist "

@@ -76,6 +76,7 @@ class ConsoleAdapter(Adapter):
             "reactions": False,
         }
     )
+    remembers_sends = True
 
     def __init__(
         self,
@@ -172,7 +173,8 @@ class ConsoleAdapter(Adapter):
         elif name == "who":
             self._print(self._t("console.members", members=tuple(sorted(self.known))))
         elif name == "advance":
-            self._advance(rest)
+            if self._advance(rest):
+                await self.context.run_due()  # whatever fell due in the skipped time, now
         else:
             command, args, organizer_command = split_group(name, tuple(rest.split()))
             organizer = self.current.user_id in self._organizers
@@ -187,16 +189,18 @@ class ConsoleAdapter(Adapter):
             )
         return True
 
-    def _advance(self, text: str) -> None:
+    def _advance(self, text: str) -> bool:
+        """Move the clock; False (with the usage) when ``text`` is not a duration."""
         delta = parse_duration(text)
         advance = getattr(self.context.clock, "advance", None)
         if delta is None or advance is None:
             self._print(self._t("console.advance_usage"))
-            return
+            return False
         advance(delta)
         self._print(
             self._t("console.advanced", now=self.context.clock.now().strftime("%Y-%m-%d %H:%M UTC"))
         )
+        return True
 
     # -- events and output -----------------------------------------------------------------
 

@@ -63,6 +63,7 @@ class Rendered:
 class MemoryAdapter(Adapter):
     platform = "memory"
     capabilities: ClassVar[Capabilities] = RICH
+    remembers_sends = True
 
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)

@@ -1,0 +1,185 @@
+"""The due-item service: runs what the store says is due, exactly once, after any crash.
+
+Flows add *kinds* (a name, a function that says what to send, and whether it is urgent) and
+schedule items of them in the store (:mod:`store.due_items`) under keys they choose. This
+service claims what is due in batches, runs each item's kind, sends the intents it returns and
+marks the item done — in that order, each step committed before the next:
+
+* a crash before the claim commits leaves the item pending: the next run takes it;
+* a crash after the claim, before sending, leaves a claim whose lease runs out: the next run
+  after that takes it over (its attempt count says it is a retry);
+* a crash after sending, before marking done, sends again — with the same idempotency key on
+  every intent (derived from the item and its due time), which the platform or the adapter
+  uses to drop the second copy (Matrix transaction ids, Discord message nonces, the console and
+  memory adapters' own record).
+
+What a late run does is each kind's decision: its function sees :attr:`DueRun.lateness` (a
+reminder for a meeting that already started is dropped; a purge simply runs). Kinds that are
+not urgent are held while it is night for the member (the community's quiet hours, in the
+member's own time zone) and run at the end of them.
+
+APScheduler only wakes the service: :class:`bot.app.App` arms one wake-up at the earliest due
+time the store knows (at most a minute ahead, so items another process scheduled are seen),
+so memory holds no items beyond the batch being run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.intents import Intent, IntentBase
+from bot.quiet_hours import quiet_until
+from store import Store
+from store.due_items import DueItem
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+# Long enough for a batch of sends, short enough that another process takes over soon.
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+#: Where items that belong to the whole bot (the maintenance run) are filed.
+BOT_WIDE = "*"
+
+
+@dataclass(frozen=True)
+class DueRun:
+    """What a kind's function sees when its item runs."""
+
+    item: DueItem
+    now: datetime
+    clock: Clock
+    store: Store
+    settings: Settings
+
+    @property
+    def lateness(self) -> timedelta:
+        """How long after its due time the item runs (downtime, quiet hours, a retry)."""
+        return self.now - self.item.due_at
+
+
+@dataclass(frozen=True)
+class DueKind:
+    name: str
+    # What to send; an empty list when there is nothing (any more) to say.
+    run: Callable[[DueRun], Awaitable[list[Intent]]]
+    # Urgent kinds run at night too; the others wait for the end of the member's quiet hours.
+    urgent: bool = False
+
+
+class SimulatedCrash(BaseException):
+    """Raised by the crash tests' fault points; nothing in the service catches it."""
+
+
+class DueService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        kinds: Iterable[DueKind],
+        send: Callable[[IntentBase], Awaitable[object]],
+        *,
+        worker: str | None = None,
+        batch: int = BATCH,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.kinds = {kind.name: kind for kind in kinds}
+        self._send = send
+        self.worker = worker or settings.bot.instance
+        self.batch = batch
+        # Crash tests raise SimulatedCrash here: "claim" (inside the claim's transaction),
+        # "claimed" (after it committed), "sent" (after sending, before marking done).
+        self.fault: Callable[[str], None] | None = None
+
+    async def take_back(self) -> int:
+        """At start-up: items this instance held when it stopped run again now (see
+        :meth:`store.due_items.DueItemRepository.take_back`)."""
+        taken = await self.store.due.take_back(self.worker, now=self.clock.now())
+        if taken:
+            log.info("took back %d due items this instance held when it stopped", taken)
+        return taken
+
+    async def run_due(self) -> int:
+        """Run everything due now, batch after batch; returns how many items were run."""
+        total = 0
+        while True:
+            now = self.clock.now()
+            items = await self.store.due.claim(
+                now=now,
+                worker=self.worker,
+                lease_until=now + LEASE,
+                limit=self.batch,
+                before_commit=self._fault_point("claim"),
+            )
+            if not items:
+                return total
+            self._at("claimed")
+            done: list[int] = []
+            for item in items:
+                if await self._run(item, now):
+                    done.append(item.id)
+            self._at("sent")
+            await self.store.due.finish(done, worker=self.worker, now=self.clock.now())
+            total += len(items)
+
+    async def next_wake(self) -> datetime | None:
+        return await self.store.due.next_wake()
+
+    async def _run(self, item: DueItem, now: datetime) -> bool:
+        """Run one claimed item; True when it is done (else it was given back or failed)."""
+        kind = self.kinds.get(item.kind)
+        if kind is None:
+            log.error("due item %s has unknown kind %r; it is marked failed", item.id, item.kind)
+            await self.store.due.fail([item.id], worker=self.worker, now=now)
+            return False
+        if not kind.urgent and (held := await self._quiet_hold(item, now)) is not None:
+            await self.store.due.release(
+                item.id, worker=self.worker, due_at=held, now=now, count=False
+            )
+            return False
+        try:
+            intents = await kind.run(DueRun(item, now, self.clock, self.store, self.settings))
+            for index, intent in enumerate(intents):
+                key = f"due-{item.id}-{int(item.due_at.timestamp())}-{index}"
+                await self._send(intent.model_copy(update={"idempotency_key": key}))
+        except Exception:
+            if item.attempts >= MAX_ATTEMPTS:
+                log.exception(
+                    "due item %s (%s) failed %d times; giving up", item.id, item.kind, item.attempts
+                )
+                await self.store.due.fail([item.id], worker=self.worker, now=now)
+            else:
+                retry = now + timedelta(minutes=2**item.attempts)
+                log.exception(
+                    "due item %s (%s) failed; retrying at %s", item.id, item.kind, retry.isoformat()
+                )
+                await self.store.due.release(item.id, worker=self.worker, due_at=retry, now=now)
+            return False
+        return True
+
+    async def _quiet_hold(self, item: DueItem, now: datetime) -> datetime | None:
+        """The end of the member's quiet hours if it is night for them now, else None."""
+        if item.member_id is None:
+            return None
+        member = await self.store.members.get(item.member_id)
+        if member is None or not member.timezone:
+            return None
+        quiet = self.settings.program_for(item.community_id).quiet_hours
+        return quiet_until(now, member.timezone, quiet.start, quiet.end)
+
+    def _at(self, point: str) -> None:
+        if self.fault is not None:
+            self.fault(point)
+
+    def _fault_point(self, point: str) -> Callable[[], None] | None:
+        if self.fault is None:
+            return None
+        return lambda: self._at(point)
