@@ -186,31 +186,35 @@ class DueItemRepository:
         ``before_commit`` runs inside the transaction (tests crash there to prove a claim that
         never committed is taken by the next run).
         """
-        due = sa.or_(
-            sa.and_(due_items.c.state == PENDING, due_items.c.due_at <= now),
-            sa.and_(due_items.c.state == CLAIMED, due_items.c.lease_until <= now),
-        )
-        picked = (
-            sa.select(due_items.c.id)
-            .where(due)
-            .order_by(due_items.c.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        statement = (
-            due_items.update()
-            .where(due_items.c.id.in_(picked.scalar_subquery()), due)
-            .values(
-                state=CLAIMED,
-                claimed_by=worker,
-                lease_until=lease_until,
-                attempts=due_items.c.attempts + 1,
-                updated_at=now,
-            )
-            .returning(*due_items.c)
-        )
+        # Two statements, each walking its own index in order (an OR of both would scan the
+        # whole table on SQLite): claims whose lease ran out first, then what fell due.
+        expired = sa.and_(due_items.c.state == CLAIMED, due_items.c.lease_until <= now)
+        pending = sa.and_(due_items.c.state == PENDING, due_items.c.due_at <= now)
+        rows: list[sa.Row[Any]] = []
         async with self._db.write() as connection:
-            rows = (await connection.execute(statement)).all()
+            for due, order in ((expired, due_items.c.lease_until), (pending, due_items.c.due_at)):
+                if len(rows) >= limit:
+                    break
+                picked = (
+                    sa.select(due_items.c.id)
+                    .where(due)
+                    .order_by(order)
+                    .limit(limit - len(rows))
+                    .with_for_update(skip_locked=True)
+                )
+                statement = (
+                    due_items.update()
+                    .where(due_items.c.id.in_(picked.scalar_subquery()), due)
+                    .values(
+                        state=CLAIMED,
+                        claimed_by=worker,
+                        lease_until=lease_until,
+                        attempts=due_items.c.attempts + 1,
+                        updated_at=now,
+                    )
+                    .returning(*due_items.c)
+                )
+                rows += (await connection.execute(statement)).all()
             if before_commit is not None:
                 before_commit()
         return sorted((_item(row) for row in rows), key=lambda item: (item.due_at, item.id))
