@@ -80,8 +80,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     app = App(settings, clock=SystemClock(), adapter_names=["memory"], run_scheduler=True)
     started = time.perf_counter()
     await app.start()
-    while not app.scheduler.has_wake("due"):
-        await asyncio.sleep(0.001)
+    await app.caught_up.wait()
     startup_seconds = time.perf_counter() - started
     jobs_held = app.scheduler.job_count()
     await app.stop()

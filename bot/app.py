@@ -59,6 +59,8 @@ class App:
         self._stop_started = False
         self._stopped = False
         self._due: DueService | None = None
+        # Set once the start-up catch-up ran and the first wake-up is armed.
+        self.caught_up = asyncio.Event()
         self._due_lock = asyncio.Lock()
 
     @property
@@ -158,6 +160,7 @@ class App:
         # At least once a minute: other processes may have scheduled something sooner.
         delay = (min(when, soonest) if when else soonest) - now
         self.scheduler.wake_in("due", delay, self._wake)
+        self.caught_up.set()
 
     async def deliver(self, intent: IntentBase) -> Delivery | None:
         """Send an answer to an event; a failure is logged (the member can simply ask again)."""

@@ -29,9 +29,6 @@ class Scheduler:
             misfire_grace_time=None,
         )
 
-    def has_wake(self, job_id: str) -> bool:
-        return self._scheduler.get_job(job_id) is not None
-
     def job_count(self) -> int:
         return len(self._scheduler.get_jobs())
 
