@@ -17,7 +17,7 @@ from bot.intents import Intent, Say
 from bot.messages import msg
 from bot.places import MemberRef, Place
 from store.due_items import CANCELLED, DONE, PENDING
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, Database, settings_for
 from tests.test_member_commands import joined, status_of
 
 PAUSE_OVER = (
@@ -235,3 +235,27 @@ async def test_two_runs_at_once_tell_the_member_once(
     clock.advance(timedelta(days=4))
     await asyncio.gather(app.run_due(), app.due.run_due())
     assert told(memory, "ana", PAUSE_OVER) == 1
+
+
+async def test_the_app_catches_up_by_itself_at_start(
+    make_app: AppFactory, sqlite_db: Database, clock: FakeClock
+) -> None:
+    """With its scheduler on, a started bot runs what fell due while it was down, unasked,
+    and holds one wake-up for what comes next."""
+    app = await make_app("memory")
+    memory, ana = await joined(app, "ana")
+    await memory.command(ana, "pause", "2026-01-08")
+    await app.stop()
+    clock.advance(timedelta(days=20))
+    again = App(
+        settings_for(sqlite_db.url), clock=clock, adapter_names=["memory"], run_scheduler=True
+    )
+    await again.start()
+    try:
+        await asyncio.wait_for(again.caught_up.wait(), timeout=10)
+        back = again.adapters["memory"]
+        assert isinstance(back, MemoryAdapter)
+        assert told(back, "ana", PAUSE_OVER) == 1
+        assert again.scheduler.job_count() == 1
+    finally:
+        await again.stop()

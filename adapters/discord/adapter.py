@@ -40,7 +40,7 @@ from adapters.discord.commands import SYNC_COMMAND, CommandSync, build_groups, i
 from adapters.discord.components import answered_view, question_form, question_view
 from adapters.discord.interactions import ACKNOWLEDGE_AFTER_SECONDS, Reply
 from adapters.discord.layout import ModalSpec, clip, question_layout
-from adapters.discord.places import DmClosed, OwnerNeeds2FA, Places
+from adapters.discord.places import DmClosed, OwnerNeeds2FA, Places, message_nonce
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import RICH, Capabilities
 from bot.events import EventBase
@@ -504,7 +504,8 @@ class DiscordAdapter(Adapter):
                 ):
                     sent = await reply.send(chunk, ephemeral=ephemeral, **extra)
                 else:
-                    sent = await self.places.send(intent.target, chunk, **extra)
+                    nonce = message_nonce(intent.idempotency_key, index)
+                    sent = await self.places.send(intent.target, chunk, nonce=nonce, **extra)
         except DmClosed:
             await self._tell_dm_closed(intent)
             return None

@@ -19,6 +19,7 @@ Everything sent here has mentions disabled: member-written text never pings anyo
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import re
 from collections.abc import Iterator
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
     from bot.config import DiscordSettings
 
 log = logging.getLogger(__name__)
+
+
+def message_nonce(idempotency_key: str | None, chunk: int) -> str | None:
+    """The nonce of one message of an intent sent with an idempotency key (see bot.due).
+
+    Discord takes at most 25 characters (developers/resources/message.mdx, Create Message): a
+    hash of the key and the chunk's number fits, and is the same on every resend.
+    """
+    if idempotency_key is None:
+        return None
+    return hashlib.blake2b(f"{idempotency_key}#{chunk}".encode(), digest_size=12).hexdigest()
+
 
 NO_MENTIONS = discord.AllowedMentions.none()
 #: Discord's "Cannot send messages to this user" (the member's DMs are closed or blocked).
@@ -111,10 +124,17 @@ class Places:
         view: discord.ui.View | None = None,
         file: discord.File | None = None,
         mention: discord.abc.Snowflake | None = None,
+        nonce: str | None = None,
     ) -> discord.Message:
-        """Post to a place; ``mention`` is the one user a bot-written notice may ping."""
+        """Post to a place; ``mention`` is the one user a bot-written notice may ping.
+
+        With a ``nonce`` discord.py asks Discord to enforce it: a resend with the same nonce
+        within a few minutes returns the first message instead of posting a second.
+        """
         channel = await self.messageable(place)
         extra: dict[str, Any] = {}
+        if nonce is not None:
+            extra["nonce"] = nonce
         if view is not None:
             extra["view"] = view
         if file is not None:

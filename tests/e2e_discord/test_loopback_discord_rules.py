@@ -9,6 +9,8 @@ discord.py client (the adapter's own tests for them are in ``test_discord_real_a
 * no DM reaches someone who shares no server with the bot (50278);
 * an empty message is refused with 50006;
 * adding a thread member needs the right to send messages in the thread;
+* a message nonce is at most 25 characters, and an enforced one returns the first message
+  sent with it instead of creating a second (within the loopback's two minutes);
 * deprecated, answered, but noted: a follow-up straight after a deferral, and text inputs outside
   a Label or with their own label.
 """
@@ -267,3 +269,43 @@ async def test_a_text_input_in_an_action_row_is_accepted_but_deprecated(
     assert len(server.deprecations) == 2
     assert "action row" in server.deprecations[0]
     assert "own label" in server.deprecations[1]
+
+
+async def test_an_enforced_nonce_returns_the_first_message_instead_of_a_second(
+    loopback_discord: LoopbackDiscord, raw_http: aiohttp.ClientSession
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild()
+    channel = server.default_channel(guild)
+    body = {"content": "Reminder", "nonce": "due-1-1767603600-0", "enforce_nonce": True}
+    ids = []
+    for _ in range(2):
+        async with raw_http.post(f"v10/channels/{channel.id}/messages", json=body) as response:
+            assert response.status == 200
+            ids.append((await response.json())["id"])
+    assert ids[0] == ids[1]
+    assert [m.content for m in server.messages_in(channel)] == ["Reminder"]
+    # Without enforce_nonce, or after the window, the same nonce makes a new message.
+    async with raw_http.post(
+        f"v10/channels/{channel.id}/messages", json={**body, "enforce_nonce": False}
+    ) as response:
+        assert response.status == 200
+    server.clock.advance(121)
+    async with raw_http.post(f"v10/channels/{channel.id}/messages", json=body) as response:
+        assert response.status == 200
+    assert len(server.messages_in(channel)) == 3
+
+
+async def test_a_nonce_longer_than_25_characters_is_refused(
+    loopback_discord: LoopbackDiscord, raw_http: aiohttp.ClientSession
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild()
+    channel = server.default_channel(guild)
+    server.expect_violations()
+    body = {"content": "Reminder", "nonce": "n" * 26}
+    async with raw_http.post(f"v10/channels/{channel.id}/messages", json=body) as response:
+        error = await response.json()
+    assert response.status == 400
+    assert "nonce" in error["errors"]
+    assert server.messages_in(channel) == []

@@ -71,6 +71,15 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
+NONCE_MAX = 25
+#: Create Message with ``enforce_nonce``: "it will be checked for uniqueness in the past few
+#: minutes. If another message was created by the same author with the same nonce, that message
+#: will be returned and no new message will be created" (developers/resources/message.mdx).
+#: Discord does not say how many minutes; the loopback keeps two, so a test that passes here
+#: does not lean on a longer window than real Discord may have.
+NONCE_WINDOW_SECONDS = 120.0
+
+
 def check_message(
     body: Mapping[str, Any], *, creating: bool, attachment_count: int = 0
 ) -> list[Problem]:
@@ -96,6 +105,10 @@ def check_message(
         )
     if attachment_count > ATTACHMENTS_MAX:
         problems.append(_too_many("attachments", ATTACHMENTS_MAX))
+    # "nonce: integer or string — can be used to verify a message was sent (up to 25
+    # characters)" (developers/resources/message.mdx, Create Message).
+    if _length(body.get("nonce")) > NONCE_MAX:
+        problems.append(_too_long("nonce", NONCE_MAX))
     return problems
 
 

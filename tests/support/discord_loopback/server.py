@@ -537,6 +537,11 @@ class LoopbackDiscord(Driver):
             raise invalid_form_body(problems)
         if creating and limits.is_empty_message(body, attachment_count=len(uploads)):
             raise DiscordError(400, CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message")
+        nonce = None if body.get("nonce") is None else str(body["nonce"])
+        if creating and nonce is not None and body.get("enforce_nonce"):
+            earlier = self._message_with_nonce(channel, author_id, nonce)
+            if earlier is not None:
+                return earlier  # Discord returns the first message and creates none
         settable = _SETTABLE_FLAGS | (_INTERACTION_FLAGS if allow_ephemeral else 0)
         message = Message(
             id=self.world.next_id(),
@@ -552,9 +557,20 @@ class LoopbackDiscord(Driver):
             interaction_id=interaction.id if interaction is not None else None,
             webhook_id=self.application_id if interaction is not None else None,
             message_type=message_type,
+            nonce=nonce,
+            sent_at=self.now(),
         )
         self.store_message(channel, message)
         return message
+
+    def _message_with_nonce(self, channel: Channel, author_id: int, nonce: str) -> Message | None:
+        since = self.now() - limits.NONCE_WINDOW_SECONDS
+        for message in reversed(self.world.messages.get(channel.id, [])):
+            if message.sent_at < since:
+                return None
+            if message.author_id == author_id and message.nonce == nonce and not message.deleted:
+                return message
+        return None
 
     def store_message(self, channel: Channel, message: Message) -> None:
         self.world.messages.setdefault(channel.id, []).append(message)

@@ -183,6 +183,9 @@ class Message:
     interaction_id: int | None = None
     webhook_id: int | None = None
     message_type: int = 0
+    # Create Message's nonce, with the server time it was sent (for enforce_nonce).
+    nonce: str | None = None
+    sent_at: float = 0.0
     created_at: str = field(default_factory=payloads.timestamp)
     edited_at: str | None = None
     deleted: bool = False

@@ -1,0 +1,77 @@
+"""What the bot sends on its own schedule reaches a Discord member once, whatever the crash.
+
+A due item is run, and the bot "dies" at each point between claiming it and marking it done;
+a new bot on the same database then runs what is due. The member's DM holds the message once:
+a resend after the send carries the same nonce, which Discord (here the loopback, as
+developers/resources/message.mdx describes ``enforce_nonce``) answers with the first message.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.due import DueKind, DueRun, SimulatedCrash
+from bot.intents import Intent, Say
+from bot.messages import msg
+from bot.places import MemberRef, Place
+from store.due_items import DONE
+from tests.support.discord_loopback import LoopbackDiscord
+from tests.support.discord_tandem import running_tandem
+
+pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(60)]
+
+
+async def remind(run: DueRun) -> list[Intent]:
+    member = MemberRef(platform="discord", user_id=run.item.payload["user"])
+    return [Say(target=Place.dm(member), locale="en", text=msg("pause.ended"))]
+
+
+REMINDER = DueKind("test_reminder", remind, urgent=True)
+
+
+def crash_at(point: str):
+    def fault(reached: str) -> None:
+        if reached == point:
+            raise SimulatedCrash(point)
+
+    return fault
+
+
+@pytest.mark.parametrize("point", ["claim", "claimed", "sent"])
+async def test_a_crash_at_any_point_still_sends_the_message_once(
+    loopback_discord: LoopbackDiscord, tmp_path: Path, point: str
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild()
+    ada = server.add_member(guild, "ada")
+    database = tmp_path / "t.db"
+    async with running_tandem(server, guild, database) as tandem:
+        app = tandem.app
+        await app.run_due()  # the app's own maintenance run, out of the way
+        app.due.kinds[REMINDER.name] = REMINDER
+        now = datetime.now(UTC)
+        await app.store.due.schedule(
+            community_id="discord",
+            kind=REMINDER.name,
+            key="reminder:1",
+            payload={"user": str(ada.id)},
+            due_at=now,
+            now=now,
+        )
+        app.due.fault = crash_at(point)
+        with pytest.raises(SimulatedCrash):
+            await app.due.run_due()
+        reminder = tandem.text(msg("pause.ended"))
+        already = [m.content for m in tandem.dm_messages(ada)].count(reminder)
+        assert already == (1 if point == "sent" else 0)
+
+    async with running_tandem(server, guild, database) as again:
+        again.app.due.kinds[REMINDER.name] = REMINDER
+        await again.app.run_due()
+        assert [m.content for m in again.dm_messages(ada)].count(reminder) == 1
+        item = await again.app.store.due.get("discord", "reminder:1")
+        assert item is not None
+        assert item.state == DONE
