@@ -168,6 +168,8 @@ applied_events = sa.Table(
     sa.Column("applied_at", UTCDateTime, nullable=False),
     sa.Index("ix_applied_events_applied_at", "applied_at"),
     sa.Index("ix_applied_events_member", "member_id"),
+)
+
 # Everything the bot does on its own schedule (see store/due_items.py and bot/due.py).
 due_items = sa.Table(
     "due_items",

@@ -466,13 +466,21 @@ class MatrixAdapter(Adapter):
         return response.room_id
 
     async def _send(
-        self, room_id: str, content: dict[str, Any], kind: str = "m.room.message"
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        kind: str = "m.room.message",
+        *,
+        transaction: str | None = None,
     ) -> str:
+        """Send one event. The transaction id is the same on every retry, and for an intent
+        with an idempotency key (bot.due) the same after a restart: the homeserver answers a
+        repeat with the first event instead of posting a second."""
         assert self.client is not None
         client = self.client
         if room_id not in client.rooms:
             await self._wait_for_room(room_id)
-        transaction = str(uuid.uuid4())  # the same id on every retry: the server deduplicates
+        transaction = transaction or str(uuid.uuid4())
         room = client.rooms[room_id]
         # Relations (reactions, edits, replies) are encrypted too, as Element does; nio's
         # room_send would leave reactions in the clear and hide other relations.
@@ -524,11 +532,15 @@ class MatrixAdapter(Adapter):
         text = self.translator.render(intent.text, intent.locale)
         reply_to = self._reply_target(intent, room_id)
         event_id = None
-        for part in split_text(text, self.capabilities.max_message_length):
+        parts = split_text(text, self.capabilities.max_message_length)
+        for index, part in enumerate(parts):
             message = build.notice(part)
             if reply_to is not None:
                 message = build.as_reply(message, reply_to)
-            event_id = await self._send(room_id, message)
+            transaction = None
+            if intent.idempotency_key is not None:
+                transaction = f"tandem.{intent.idempotency_key}.{index}"
+            event_id = await self._send(room_id, message, transaction=transaction)
         return Delivery(message_id=event_id)
 
     @renders(Ask)

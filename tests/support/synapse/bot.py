@@ -41,6 +41,8 @@ class TandemBot:
     user_id: str = ""
     password: str = ""
     app: App | None = None
+    # Off where a test runs the due items itself (see bot.due).
+    run_scheduler: bool = True
 
     def register(self) -> None:
         self.user_id, self.password, _ = self.homeserver.register_user(
@@ -69,7 +71,7 @@ class TandemBot:
         if not self.user_id:
             await asyncio.to_thread(self.register)
         settings = load_settings(None, **self.settings_overrides())
-        self.app = App(settings, adapter_names=["matrix"])
+        self.app = App(settings, adapter_names=["matrix"], run_scheduler=self.run_scheduler)
         await asyncio.wait_for(self.app.start(), timeout=DEFAULT_TIMEOUT * 2)
         return self.app
 
