@@ -59,6 +59,9 @@ def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
         render(msg("mydata.md.platform"), locale),
         *(f"- {row['key']}: {json.dumps(row['value'])}" for row in data["adapter_state"]),
         "",
+        render(msg("mydata.md.scheduled"), locale),
+        *(f"- {row['kind']} ({row['state']}): {row['due_at']}" for row in data["due_items"]),
+        "",
         render(msg("mydata.md.json_note"), locale),
     ]
     return "\n".join(parts) + "\n"

@@ -26,6 +26,7 @@ from store.schema import (
     applied_events,
     consents,
     conversations,
+    due_items,
     members,
     profile_answers,
 )
@@ -66,6 +67,9 @@ class PrivacyRepository:
                     or _key_names(row["key"], member.platform_user_id)
                     or _without(row["value"], member.platform_user_id) != row["value"]
                 ],
+                "due_items": await self._rows(
+                    connection, due_items, due_items.c.member_id == member.id
+                ),
             }
 
     async def _rows(
