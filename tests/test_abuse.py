@@ -182,7 +182,7 @@ async def test_maintenance_prunes_ended_conversations_and_old_question_records(
     await memory.command(fresh, "join")
     await state.put("memory", "memory", "question:$new", {"p": 2}, now=clock.now())
 
-    await app.run_maintenance()
+    await app.run_due()
 
     conversations = await app.store.dump_table("conversations")
     assert [(row["status"], row["flow_id"]) for row in conversations] == [("active", "join")]
