@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.events import TextReplied
 from bot.intents import Ask, RetireQuestion
 from bot.places import MemberRef
-from flows import run_maintenance
+from flows.maintenance import run_maintenance
 from store import Store
 from store.conversations import AlreadyApplied, AppliedEvent, AppliedRecord
 from tests.conftest import AppFactory, Database, settings_for
