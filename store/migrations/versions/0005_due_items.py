@@ -3,8 +3,8 @@
 Dated pauses that are running when this migration runs get their ``pause_end`` item, so no pause
 is forgotten by the upgrade (until now the maintenance job found them by query).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 from store.schema import UTCDateTime
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
