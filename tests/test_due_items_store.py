@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 
 from store import Store
 from store.due_items import CANCELLED, CLAIMED, DONE, PENDING
+from store.migrate import alembic_config
 from tests.conftest import Database
 
 NOW = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -154,5 +156,33 @@ async def test_settled_items_are_pruned_and_running_ones_are_kept(any_db: Databa
         assert await store.due.prune(settled_before=NOW) == 0
         assert await store.due.prune(settled_before=NOW + timedelta(seconds=1)) == 1
         assert await store.due.count_by_state() == {PENDING: 1}
+    finally:
+        await store.close()
+
+
+async def test_pauses_running_before_the_upgrade_get_their_end_booked(any_db: Database) -> None:
+    """The migration that brings due items books the end of every dated pause already running,
+    so no member stays paused forever after the upgrade."""
+    store = await any_db.open_store(migrate=False)
+    try:
+        async with store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0004"))
+        member = await store.members.ensure("c1", "memory", "ana", now=NOW)
+        await store.members.update(
+            member.id, now=NOW, status="paused", paused_until=NOW + timedelta(days=3)
+        )
+        other = await store.members.ensure("c1", "memory", "ben", now=NOW)
+        await store.members.update(other.id, now=NOW, status="paused")  # no date: nothing
+        async with store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        item = await store.due.get("c1", f"pause_end:{member.id}")
+        assert item is not None
+        assert (item.kind, item.member_id, item.due_at, item.state) == (
+            "pause_end",
+            member.id,
+            NOW + timedelta(days=3),
+            PENDING,
+        )
+        assert await store.due.get("c1", f"pause_end:{other.id}") is None
     finally:
         await store.close()
