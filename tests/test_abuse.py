@@ -187,7 +187,9 @@ async def test_maintenance_prunes_ended_conversations_and_old_question_records(
     conversations = await app.store.dump_table("conversations")
     assert [(row["status"], row["flow_id"]) for row in conversations] == [("active", "join")]
     keys = sorted(row["key"] for row in await app.store.dump_table("adapter_state"))
-    assert keys == ["question:$new", "sync"]
+    # (The memory adapter also noted the run's own notice about the purged member, by the
+    # scheduled item's number: ``sent:due-…``, which names no one and goes after a week.)
+    assert [key for key in keys if not key.startswith("sent:")] == ["question:$new", "sync"]
 
 
 async def test_the_time_zone_table_is_built_at_start_up_and_answering_builds_nothing(

@@ -102,7 +102,7 @@ async def test_declining_the_new_notice_is_leaving(
     seen = await memory.command(cleo, "profile")
     assert seen[0].text.startswith("Du bist noch nicht dabei")
     clock.advance(timedelta(days=31))
-    await app.run_maintenance()
+    await app.run_due()
     assert await app.store.members.find("memory", "memory", "cleo") is None
     assert await app.store.members.find("memory", "memory", "dan") is not None
 

@@ -227,7 +227,7 @@ async def test_no_copy_of_deleted_rows_stays_in_the_sqlite_files(
 
         await memory.leave(members["leaves"])
         clock.advance(timedelta(days=31))
-        await app.run_maintenance()
+        await app.run_due()
         after_purge = raw_database_files(sqlite_db)
         assert markers["leaves"].encode() not in after_purge
         assert b"leaves-4711" not in after_purge

@@ -33,6 +33,9 @@ async def start_worker(url: str, instance: str) -> asyncio.subprocess.Process:
         url,
         instance,
         "50",
+        # Each send takes a millisecond, as a platform's answer would: the two processes then
+        # work side by side however busy the machine's cores are.
+        "0.001",
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdin=asyncio.subprocess.PIPE,
@@ -75,7 +78,7 @@ async def test_two_processes_send_each_of_ten_thousand_items_exactly_once() -> N
         counts = Counter(key for keys in sent for key in keys)
         assert len(counts) == ITEMS  # every item was sent …
         assert max(counts.values()) == 1  # … and none twice
-        assert all(len(keys) > ITEMS // 20 for keys in sent), [len(keys) for keys in sent]
+        assert all(len(keys) > ITEMS // 10 for keys in sent), [len(keys) for keys in sent]
         assert await store.due.count_by_state() == {"done": ITEMS}
         async with store.connections.read() as connection:
             claimed_by = dict(
