@@ -208,6 +208,8 @@ async def joined_member_with_a_profile(bot: TandemBot, user_id: str, hope: str) 
     assert app is not None
     now = app.clock.now()
     member = await app.store.members.ensure("test-community", "matrix", user_id, now=now)
+    notice = app.settings.program_for("test-community").privacy_notice_version
+    await app.store.members.record_consent(member, notice, now=now)
     await app.store.members.save_profile(member, {"expectations": hope}, now=now, status="waiting")
     version = app.settings.program_for("test-community").privacy_notice_version
     await app.store.members.record_consent(member, version, now=now)
