@@ -211,8 +211,6 @@ async def joined_member_with_a_profile(bot: TandemBot, user_id: str, hope: str) 
     notice = app.settings.program_for("test-community").privacy_notice_version
     await app.store.members.record_consent(member, notice, now=now)
     await app.store.members.save_profile(member, {"expectations": hope}, now=now, status="waiting")
-    version = app.settings.program_for("test-community").privacy_notice_version
-    await app.store.members.record_consent(member, version, now=now)
 
 
 async def handled(bot: TandemBot, event_id: str, within: float = DEFAULT_TIMEOUT) -> None:
