@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import resource
 import statistics
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.memory import MemoryAdapter
+from bench.report import print_figures
 from bot.app import App
 from bot.clock import SystemClock
 from bot.config import load_settings
@@ -235,9 +235,7 @@ def main() -> None:
         help="switch the per-member rate limit off (it is on by default, as in production)",
     )
     figures = asyncio.run(run(parser.parse_args()))
-    for key, value in figures.items():
-        print(f"{key:>34}: {value}")
-    print(json.dumps(figures))
+    print_figures(figures)
 
 
 if __name__ == "__main__":

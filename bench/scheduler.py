@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import resource
 import tempfile
 import time
@@ -30,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.flows import fresh_postgres_database
+from bench.report import print_figures
 from bot.app import App
 from bot.clock import SystemClock
 from bot.config import load_settings
@@ -125,9 +125,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
     parser.add_argument("--items", type=int, default=ITEMS, help="pending due items stored")
     figures = asyncio.run(run(parser.parse_args()))
-    for key, value in figures.items():
-        print(f"{key:>28}: {value}")
-    print(json.dumps(figures))
+    print_figures(figures)
 
 
 if __name__ == "__main__":
