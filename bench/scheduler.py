@@ -53,6 +53,7 @@ async def seed(app: App, count: int) -> float:
                 "key": f"ping:{number}",
                 "payload": {"user": f"u{number % 997}"},
                 "due_at": now + timedelta(days=1, seconds=number * 25),
+                "scheduled_for": now + timedelta(days=1, seconds=number * 25),
                 "state": "pending",
                 "attempts": 0,
                 "created_at": now,
@@ -92,7 +93,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await connection.execute(
             due_items.update()
             .where(due_items.c.kind == PING_KIND.name)
-            .values(due_at=datetime.now(UTC) - timedelta(minutes=1))
+            .values(due_at=datetime.now(UTC) - timedelta(minutes=1))  # fell due while down
         )
     sent = 0
 

@@ -112,7 +112,6 @@ class App:
             self._store, self.clock, self.settings, registry.due_kinds, self._send_or_raise
         )
         await schedule_bot_wide(self._store, self.clock.now())
-        await self._due.take_back()
         for adapter in self.adapters.values():
             await adapter.start(self.handle_event)
         if self.run_scheduler:
@@ -150,17 +149,27 @@ class App:
                 return 0
 
     async def _wake(self) -> None:
-        """Run what is due, then arm the next wake-up from the store (the one timer held)."""
-        await self.run_due()
-        if self._stopped:
-            return
+        """Run what is due, then arm the next wake-up from the store (the one timer held).
+
+        The next wake-up is armed whatever happens here: a database that fails for a moment
+        must not end the chain (then the bot looks again in a minute)."""
         now = self.clock.now()
-        soonest = now + POLL_AT_LEAST_EVERY
-        when = await self.due.next_wake()
-        # At least once a minute: other processes may have scheduled something sooner.
-        delay = (min(when, soonest) if when else soonest) - now
-        self.scheduler.wake_in("due", delay, self._wake)
-        self.caught_up.set()
+        delay = POLL_AT_LEAST_EVERY
+        try:
+            await self.run_due()
+            if self._stopped:
+                return
+            now = self.clock.now()
+            when = await self.due.next_wake()
+            # At least once a minute: other processes may have scheduled something sooner.
+            if when is not None:
+                delay = min(max(when - now, timedelta(0)), POLL_AT_LEAST_EVERY)
+        except Exception:
+            log.exception("could not read when the next item is due; looking again in a minute")
+        finally:
+            if not self._stopped:
+                self.scheduler.wake_in("due", delay, self._wake)
+                self.caught_up.set()
 
     async def deliver(self, intent: IntentBase) -> Delivery | None:
         """Send an answer to an event; a failure is logged (the member can simply ask again)."""
@@ -183,6 +192,8 @@ class App:
             return
         self._stop_started = True
         self.scheduler.pause()
+        if self._due is not None:
+            self._due.stopping = True  # a catch-up under way ends after its current batch
         async with self._due_lock:  # let a run under way finish with the store still open
             self._stopped = True
         self.scheduler.stop()

@@ -109,8 +109,8 @@ class BotSettings(Section):
     debug_loggers: list[str] = []
     data_dir: Path = Path(".tandem")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
-    # This process's name in the due-item claims (bot.due). A restarted process takes back at
-    # once what it held when it stopped; several processes on one database need different names.
+    # How this bot names itself in its claims of scheduled work (bot.due), for operators; each
+    # process adds its process id and a random suffix, so claims never mix.
     instance: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
 
 

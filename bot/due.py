@@ -7,7 +7,8 @@ marks the item done — in that order, each step committed before the next:
 
 * a crash before the claim commits leaves the item pending: the next run takes it;
 * a crash after the claim, before sending, leaves a claim whose lease runs out: the next run
-  after that takes it over (its attempt count says it is a retry);
+  after that, in this process restarted or in another, takes it over (its attempt count says it
+  is a retry);
 * a crash after sending, before marking done, sends again — with the same idempotency key on
   every intent (derived from the item and its due time), which the platform or the adapter
   uses to drop the second copy (Matrix transaction ids, Discord message nonces, the console and
@@ -26,6 +27,8 @@ so memory holds no items beyond the batch being run.
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,8 +62,9 @@ class DueRun:
 
     @property
     def lateness(self) -> timedelta:
-        """How long after its due time the item runs (downtime, quiet hours, a retry)."""
-        return self.now - self.item.due_at
+        """How long after the time it was scheduled for the item runs (downtime, quiet hours,
+        retries all count)."""
+        return self.now - self.item.scheduled_for
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class DueKind:
     run: Callable[[DueRun], Awaitable[list[Intent]]]
     # Urgent kinds run at night too; the others wait for the end of the member's quiet hours.
     urgent: bool = False
+    # False for kinds whose item names someone being forgotten: deleted once done, not kept.
+    keep_when_done: bool = True
 
 
 class SimulatedCrash(BaseException):
@@ -93,53 +99,50 @@ class DueService:
         self.settings = settings
         self.kinds = {kind.name: kind for kind in kinds}
         self._send = send
-        self.worker = worker or settings.bot.instance
+        # Unique to this process: a claim is only ever finished by the process that made it,
+        # and a restarted or second process on the same host takes it over only when its
+        # lease ran out (never a live one).
+        self.worker = worker or f"{settings.bot.instance}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.batch = batch
+        # Set when the app stops: no further batch is claimed.
+        self.stopping = False
         # Crash tests raise SimulatedCrash here: "claim" (inside the claim's transaction),
         # "claimed" (after it committed), "sent" (after sending, before marking done).
         self.fault: Callable[[str], None] | None = None
 
-    async def take_back(self) -> int:
-        """At start-up: items this instance held when it stopped run again now (see
-        :meth:`store.due_items.DueItemRepository.take_back`)."""
-        taken = await self.store.due.take_back(self.worker, now=self.clock.now())
-        if taken:
-            log.info("took back %d due items this instance held when it stopped", taken)
-        return taken
-
     async def run_due(self) -> int:
         """Run everything due now, batch after batch; returns how many items were run."""
         total = 0
-        while True:
+        while not self.stopping:
             now = self.clock.now()
             items = await self.store.due.claim(
                 now=now,
                 worker=self.worker,
                 lease_until=now + LEASE,
                 limit=self.batch,
+                kinds=self.kinds,
                 before_commit=self._fault_point("claim"),
             )
             if not items:
                 return total
             self._at("claimed")
             done: list[int] = []
+            gone: list[int] = []
             for item in items:
                 if await self._run(item, now):
-                    done.append(item.id)
+                    (done if self.kinds[item.kind].keep_when_done else gone).append(item.id)
             self._at("sent")
             await self.store.due.finish(done, worker=self.worker, now=self.clock.now())
+            await self.store.due.finish_and_delete(gone, worker=self.worker)
             total += len(items)
+        return total
 
     async def next_wake(self) -> datetime | None:
         return await self.store.due.next_wake()
 
     async def _run(self, item: DueItem, now: datetime) -> bool:
         """Run one claimed item; True when it is done (else it was given back or failed)."""
-        kind = self.kinds.get(item.kind)
-        if kind is None:
-            log.error("due item %s has unknown kind %r; it is marked failed", item.id, item.kind)
-            await self.store.due.fail([item.id], worker=self.worker, now=now)
-            return False
+        kind = self.kinds[item.kind]  # only known kinds are claimed
         if not kind.urgent and (held := await self._quiet_hold(item, now)) is not None:
             await self.store.due.release(
                 item.id, worker=self.worker, due_at=held, now=now, count=False
@@ -148,7 +151,7 @@ class DueService:
         try:
             intents = await kind.run(DueRun(item, now, self.clock, self.store, self.settings))
             for index, intent in enumerate(intents):
-                key = f"due-{item.id}-{int(item.due_at.timestamp())}-{index}"
+                key = f"due-{item.id}-{int(item.scheduled_for.timestamp())}-{index}"
                 await self._send(intent.model_copy(update={"idempotency_key": key}))
         except Exception:
             if item.attempts >= MAX_ATTEMPTS:

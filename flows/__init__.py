@@ -14,8 +14,8 @@ from flows.admin import STATUS
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
 from flows.join import build_join
-from flows.maintenance import MAINTENANCE, schedule_bot_wide
-from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, RESUME
+from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
+from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
 from flows.profile import PROFILE, build_edit
 from flows.timezones import load_names as load_timezone_names
 
@@ -39,7 +39,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
         ],
         warm_ups=[load_timezone_names],
         gate=GATE,
-        due_kinds=[MAINTENANCE, PAUSE_END],
+        due_kinds=[MAINTENANCE, PAUSE_END, PAUSE_OVER_NOTICE, FORGET_ON_PLATFORM],
     )
 
 

@@ -27,7 +27,8 @@ from bot.adapter import SENT_RECORD_PREFIX
 from bot.clock import Clock
 from bot.config import Settings
 from bot.due import BOT_WIDE, DueKind, DueRun
-from bot.intents import Intent
+from bot.intents import ForgetMember, Intent
+from bot.places import Place
 from flows.data_rights import forgotten
 from store import Store
 from store.adapter_state import QUESTION_PREFIX
@@ -64,12 +65,36 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
     )
     if pruned:  # old answers were in them: leave no copy in SQLite's write-ahead log either
         await store.connections.empty_write_ahead_log()
-    # The adapters drop what they keep outside the store about the purged, too.
-    default_locale = settings.bot.default_locale
-    intents: list[Intent] = [forgotten(member, default_locale) for member in purged]
+    # The adapters drop what they keep outside the store about the purged, too: one due item
+    # each, so a platform that fails for one of them is asked again for that one.
+    for member in purged:
+        notice = forgotten(member, settings.bot.default_locale)
+        await store.due.schedule(
+            community_id=member.community_id,
+            kind=FORGET_ON_PLATFORM.name,
+            key=f"forget:{member.platform}:{member.platform_user_id}",
+            target=notice.target.model_dump(mode="json", exclude_none=True),
+            due_at=now,
+            now=now,
+        )
     if purged or pruned:
         log.info("maintenance: purged %d members, pruned %d old records", len(purged), pruned)
-    return intents
+    return []
+
+
+async def tell_platform_forgotten(run: DueRun) -> list[Intent]:
+    """The ``forget_on_platform`` due item: the adapter of a purged member erases what it can on
+    the platform and drops what it keeps outside the store. Urgent (nobody reads it), retried
+    when the platform fails, and deleted once done: it names someone who is being forgotten."""
+    if run.item.target is None:
+        return []
+    place = Place.model_validate(run.item.target)
+    return [ForgetMember(target=place, locale=run.settings.bot.default_locale)]
+
+
+FORGET_ON_PLATFORM = DueKind(
+    "forget_on_platform", tell_platform_forgotten, urgent=True, keep_when_done=False
+)
 
 
 async def maintain(run: DueRun) -> list[Intent]:

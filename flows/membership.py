@@ -1,7 +1,8 @@
 """Taking part, pausing and stopping: ``language``, ``pause`` [until], ``resume``, ``leave``.
 
-A pause with a date books a ``pause_end`` due item (:data:`PAUSE_END`); ``resume`` or a pause
-without a date cancels it.
+A pause with a date books a ``pause_end`` due item (:data:`PAUSE_END`), which ends the pause on
+time and books the "welcome back" for the member's morning (:data:`PAUSE_OVER_NOTICE`);
+``resume`` or a pause without a date cancels it.
 
 ::
 
@@ -162,24 +163,39 @@ def _pause_end_key(member_id: int) -> str:
 
 
 async def end_pause(run: DueRun) -> list[Intent]:
-    """The ``pause_end`` due item: the member is back, and told so in their DM.
-
-    Not urgent: a pause ending at midnight is told in the member's morning. A late run still
-    ends the pause and says so (nothing in the message depends on when). A member who resumed,
-    paused anew or left meanwhile is left alone.
+    """The ``pause_end`` due item: the member is back at once, at the date they chose (even at
+    midnight, so a match round that morning counts them in); being told waits for their morning
+    (:data:`PAUSE_OVER_NOTICE`). A late run still ends the pause. A member who resumed, paused
+    anew or left meanwhile is left alone.
     """
     if run.item.member_id is None:
         return []
     member = await run.store.members.end_pause_if_due(run.item.member_id, run.now)
-    if member is None or not member.dm_place:
+    if member is not None:
+        await run.store.due.schedule(
+            community_id=member.community_id,
+            kind=PAUSE_OVER_NOTICE.name,
+            key=f"pause_over:{member.id}",
+            member_id=member.id,
+            due_at=run.now,
+            now=run.now,
+        )
+    return []
+
+
+async def tell_pause_over(run: DueRun) -> list[Intent]:
+    """The ``pause_over`` due item: "welcome back", in the member's DM and their morning (not
+    urgent). Said only while they are still back: not to someone who paused again or left."""
+    member = None if run.item.member_id is None else await run.store.members.get(run.item.member_id)
+    if member is None or member.status != MemberStatus.WAITING or not member.dm_place:
         return []
     locale = choose_locale(member.locale, member.platform_locale, run.settings.bot.default_locale)
-    return [
-        Say(target=Place.model_validate(member.dm_place), locale=locale, text=msg("pause.ended"))
-    ]
+    place = Place.model_validate(member.dm_place)
+    return [Say(target=place, locale=locale, text=msg("pause.ended"))]
 
 
-PAUSE_END = DueKind("pause_end", end_pause)
+PAUSE_END = DueKind("pause_end", end_pause, urgent=True)
+PAUSE_OVER_NOTICE = DueKind("pause_over", tell_pause_over)
 
 
 PAUSE = Action(

@@ -31,7 +31,9 @@ def open_connections(url: str, **engine_options: Any) -> Connections:
     a busy timeout); for PostgreSQL one pool for both."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return Connections(create_async_engine(url, pool_pre_ping=True, **engine_options))
+        return Connections(
+            create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **engine_options)
+        )
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         _private_sqlite_file(Path(database).expanduser())
@@ -65,7 +67,8 @@ def _private_sqlite_file(path: Path) -> None:
 
 
 def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
-    engine = create_async_engine(url, **options)
+    # Errors name the statement but never its values: those are members' answers.
+    engine = create_async_engine(url, hide_parameters=True, **options)
 
     @sa.event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -45,6 +45,7 @@ class DueItem:
     target: dict[str, Any] | None
     payload: dict[str, Any]
     due_at: datetime
+    scheduled_for: datetime
     state: str
     claimed_by: str | None
     lease_until: datetime | None
@@ -61,6 +62,7 @@ def _item(row: sa.Row[Any]) -> DueItem:
         target=None if row.target is None else dict(row.target),
         payload=dict(row.payload or {}),
         due_at=row.due_at,
+        scheduled_for=row.scheduled_for,
         state=row.state,
         claimed_by=row.claimed_by,
         lease_until=row.lease_until,
@@ -93,6 +95,7 @@ class DueItemRepository:
             "target": target,
             "payload": payload or {},
             "due_at": due_at,
+            "scheduled_for": due_at,
             "state": PENDING,
             "claimed_by": None,
             "lease_until": None,
@@ -123,6 +126,7 @@ class DueItemRepository:
                 key=key,
                 payload={},
                 due_at=due_at,
+                scheduled_for=due_at,
                 state=PENDING,
                 attempts=0,
                 created_at=now,
@@ -131,7 +135,13 @@ class DueItemRepository:
             await connection.execute(
                 insert.on_conflict_do_update(
                     index_elements=["community_id", "key"],
-                    set_={"state": PENDING, "due_at": due_at, "attempts": 0, "updated_at": now},
+                    set_={
+                        "state": PENDING,
+                        "due_at": due_at,
+                        "scheduled_for": due_at,
+                        "attempts": 0,
+                        "updated_at": now,
+                    },
                     where=due_items.c.state.in_([DONE, CANCELLED, FAILED]),
                 )
             )
@@ -178,18 +188,22 @@ class DueItemRepository:
         worker: str,
         lease_until: datetime,
         limit: int,
+        kinds: Iterable[str],
         before_commit: Callable[[], None] | None = None,
     ) -> list[DueItem]:
         """Claim up to ``limit`` due items (earliest first) for ``worker``, committed on return.
 
         Due means pending with ``due_at <= now``, or claimed by a worker whose lease ran out.
+        Only items of ``kinds`` (those this process knows how to run) are taken: during an
+        upgrade, an older process leaves a newer kind to the processes that know it.
         ``before_commit`` runs inside the transaction (tests crash there to prove a claim that
         never committed is taken by the next run).
         """
         # Two statements, each walking its own index in order (an OR of both would scan the
         # whole table on SQLite): claims whose lease ran out first, then what fell due.
-        expired = sa.and_(due_items.c.state == CLAIMED, due_items.c.lease_until <= now)
-        pending = sa.and_(due_items.c.state == PENDING, due_items.c.due_at <= now)
+        known = due_items.c.kind.in_(list(kinds))
+        expired = sa.and_(due_items.c.state == CLAIMED, due_items.c.lease_until <= now, known)
+        pending = sa.and_(due_items.c.state == PENDING, due_items.c.due_at <= now, known)
         rows: list[sa.Row[Any]] = []
         async with self._db.write() as connection:
             for due, order in ((expired, due_items.c.lease_until), (pending, due_items.c.due_at)):
@@ -236,6 +250,22 @@ class DueItemRepository:
         """Give up on items that failed too often; they stay for an operator to look at."""
         return await self._settle(ids, worker, now, state=FAILED)
 
+    async def finish_and_delete(self, ids: Iterable[int], *, worker: str) -> int:
+        """Delete items ``worker`` still holds, done: for kinds whose item names someone who is
+        being forgotten, which must outlive nothing."""
+        chosen = list(ids)
+        if not chosen:
+            return 0
+        async with self._db.write() as connection:
+            result = await connection.execute(
+                due_items.delete().where(
+                    due_items.c.id.in_(chosen),
+                    due_items.c.claimed_by == worker,
+                    due_items.c.state == CLAIMED,
+                )
+            )
+        return result.rowcount
+
     async def _settle(self, ids: Iterable[int], worker: str, now: datetime, *, state: str) -> int:
         chosen = list(ids)
         if not chosen:
@@ -280,18 +310,6 @@ class DueItemRepository:
             )
         return result.rowcount == 1
 
-    async def take_back(self, worker: str, *, now: datetime) -> int:
-        """At start-up: what ``worker`` (this process, before a crash) held is pending again, at
-        once instead of when its lease runs out (a resend within minutes is what platforms
-        drop as a duplicate)."""
-        async with self._db.write() as connection:
-            result = await connection.execute(
-                due_items.update()
-                .where(due_items.c.state == CLAIMED, due_items.c.claimed_by == worker)
-                .values(state=PENDING, claimed_by=None, lease_until=None, updated_at=now)
-            )
-        return result.rowcount
-
     async def next_wake(self) -> datetime | None:
         """When the next item falls due, or a lease runs out: the one time worth waking at."""
         async with self._db.read() as connection:
@@ -311,11 +329,11 @@ class DueItemRepository:
         return min(times) if times else None
 
     async def prune(self, *, settled_before: datetime) -> int:
-        """Delete done and cancelled items last changed before ``settled_before``."""
+        """Delete done, cancelled and failed items last changed before ``settled_before``."""
         async with self._db.write() as connection:
             result = await connection.execute(
                 due_items.delete().where(
-                    due_items.c.state.in_([DONE, CANCELLED]),
+                    due_items.c.state.in_([DONE, CANCELLED, FAILED]),
                     due_items.c.updated_at < settled_before,
                 )
             )

@@ -185,7 +185,12 @@ due_items = sa.Table(
     sa.Column("target", sa.JSON),
     # Ids only, never text: what the kind needs to find its data at run time.
     sa.Column("payload", sa.JSON, nullable=False),
+    # When the item runs next: the time it was scheduled for, or later when it was held for
+    # quiet hours or put off after a failure.
     sa.Column("due_at", UTCDateTime, nullable=False),
+    # The time the flow scheduled it for: how late a run is, and its idempotency key, count
+    # from here, whatever holds and retries moved ``due_at`` to.
+    sa.Column("scheduled_for", UTCDateTime, nullable=False),
     # pending → claimed (with a lease) → done; or cancelled; or failed after too many attempts.
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("claimed_by", sa.String(64)),

@@ -15,6 +15,7 @@ from tests.conftest import Database
 
 NOW = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
+KINDS = ["ping"]
 
 
 async def _schedule(store: Store, key: str, due_in: timedelta, **extra: object) -> int:
@@ -24,7 +25,9 @@ async def _schedule(store: Store, key: str, due_in: timedelta, **extra: object) 
 
 
 async def _claim(store: Store, worker: str, at: datetime = NOW, limit: int = 100) -> list[str]:
-    items = await store.due.claim(now=at, worker=worker, lease_until=at + LEASE, limit=limit)
+    items = await store.due.claim(
+        now=at, worker=worker, lease_until=at + LEASE, limit=limit, kinds=KINDS
+    )
     return [item.key for item in items]
 
 
@@ -68,7 +71,9 @@ async def test_an_item_rescheduled_while_it_runs_keeps_its_new_time(any_db: Data
     store = await any_db.open_store()
     try:
         await _schedule(store, "meeting:1:reminder", timedelta(0))
-        [item] = await store.due.claim(now=NOW, worker="w1", lease_until=NOW + LEASE, limit=10)
+        [item] = await store.due.claim(
+            now=NOW, worker="w1", lease_until=NOW + LEASE, limit=10, kinds=KINDS
+        )
         await _schedule(store, "meeting:1:reminder", timedelta(days=1))  # the meeting moved
         assert await store.due.finish([item.id], worker="w1", now=NOW) == 0
         moved = await store.due.get("c1", "meeting:1:reminder")
@@ -84,7 +89,9 @@ async def test_a_claim_whose_lease_ran_out_is_taken_over_and_the_old_worker_cann
     store = await any_db.open_store()
     try:
         await _schedule(store, "k", timedelta(0))
-        [lost] = await store.due.claim(now=NOW, worker="dead", lease_until=NOW + LEASE, limit=10)
+        [lost] = await store.due.claim(
+            now=NOW, worker="dead", lease_until=NOW + LEASE, limit=10, kinds=KINDS
+        )
         assert await _claim(store, "alive", NOW + LEASE - timedelta(seconds=1)) == []
         assert await _claim(store, "alive", NOW + LEASE) == ["k"]
         assert await store.due.finish([lost.id], worker="dead", now=NOW + LEASE) == 0
@@ -105,7 +112,9 @@ async def test_cancelling_by_key_and_by_prefix_stops_only_what_is_pending_for_it
         for key in ("tandem:7:meeting:1", "tandem:7:meeting:2", "tandem:70:meeting:1", "x_y"):
             await _schedule(store, key, timedelta(hours=1))
         await _schedule(store, "tandem:7:done", timedelta(0))
-        [done] = await store.due.claim(now=NOW, worker="w", lease_until=NOW + LEASE, limit=10)
+        [done] = await store.due.claim(
+            now=NOW, worker="w", lease_until=NOW + LEASE, limit=10, kinds=KINDS
+        )
         await store.due.finish([done.id], worker="w", now=NOW)
 
         assert await store.due.cancel_prefix("c1", "tandem:7:", now=NOW) == 2
@@ -136,7 +145,12 @@ async def test_a_claim_that_never_committed_leaves_the_item_pending(any_db: Data
 
         with pytest.raises(RuntimeError):
             await store.due.claim(
-                now=NOW, worker="w1", lease_until=NOW + LEASE, limit=5, before_commit=crash
+                now=NOW,
+                worker="w1",
+                lease_until=NOW + LEASE,
+                limit=5,
+                kinds=KINDS,
+                before_commit=crash,
             )
         item = await store.due.get("c1", "k")
         assert item is not None
@@ -151,7 +165,9 @@ async def test_settled_items_are_pruned_and_running_ones_are_kept(any_db: Databa
     try:
         await _schedule(store, "done", timedelta(0))
         await _schedule(store, "pending", timedelta(days=30))
-        [item] = await store.due.claim(now=NOW, worker="w", lease_until=NOW + LEASE, limit=10)
+        [item] = await store.due.claim(
+            now=NOW, worker="w", lease_until=NOW + LEASE, limit=10, kinds=KINDS
+        )
         await store.due.finish([item.id], worker="w", now=NOW)
         assert await store.due.prune(settled_before=NOW) == 0
         assert await store.due.prune(settled_before=NOW + timedelta(seconds=1)) == 1
@@ -184,5 +200,22 @@ async def test_pauses_running_before_the_upgrade_get_their_end_booked(any_db: Da
             PENDING,
         )
         assert await store.due.get("c1", f"pause_end:{other.id}") is None
+    finally:
+        await store.close()
+
+
+async def test_only_kinds_the_process_knows_are_claimed(any_db: Database) -> None:
+    """During an upgrade an older process leaves a newer kind to those that know it."""
+    store = await any_db.open_store()
+    try:
+        await _schedule(store, "known", timedelta(0))
+        await store.due.schedule(
+            community_id="c1", kind="match_round", key="new", due_at=NOW, now=NOW
+        )
+        assert await _claim(store, "old-process") == ["known"]
+        newer = await store.due.claim(
+            now=NOW, worker="new", lease_until=NOW + LEASE, limit=5, kinds=["match_round"]
+        )
+        assert [item.key for item in newer] == ["new"]
     finally:
         await store.close()

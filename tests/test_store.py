@@ -198,3 +198,19 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) ->
         assert (journal, foreign_keys) == ("wal", 1)
     finally:
         await store.close()
+
+
+async def test_a_failing_statement_names_no_value_in_its_error(any_db: Database) -> None:
+    """Database errors end up in the operators' log: they name the statement, never the values
+    (a member's answers)."""
+    store = await any_db.open_store()
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as raised:
+            async with store.connections.write() as connection:
+                await connection.execute(
+                    sa.text("INSERT INTO no_such_table (answer) VALUES (:answer)"),
+                    {"answer": "my secret hope 4711"},
+                )
+        assert "4711" not in str(raised.value)
+    finally:
+        await store.close()

@@ -1,7 +1,8 @@
 """What the bot sends on its own schedule reaches a Discord member once, whatever the crash.
 
 A due item is run, and the bot "dies" at each point between claiming it and marking it done;
-a new bot on the same database then runs what is due. The member's DM holds the message once:
+a new bot on the same database then runs what is due (taking over the dead bot's claim when its
+lease runs out). The member's DM holds the message once:
 a resend after the send carries the same nonce, which Discord (here the loopback, as
 developers/resources/message.mdx describes ``enforce_nonce``) answers with the first message.
 """
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.due import DueKind, DueRun, SimulatedCrash
+from bot.clock import FakeClock
+from bot.due import LEASE, DueKind, DueRun, SimulatedCrash
 from bot.intents import Intent, Say
 from bot.messages import msg
 from bot.places import MemberRef, Place
@@ -48,11 +50,12 @@ async def test_a_crash_at_any_point_still_sends_the_message_once(
     guild = server.add_guild()
     ada = server.add_member(guild, "ada")
     database = tmp_path / "t.db"
-    async with running_tandem(server, guild, database) as tandem:
+    clock = FakeClock(datetime.now(UTC))
+    async with running_tandem(server, guild, database, clock=clock) as tandem:
         app = tandem.app
         await app.run_due()  # the app's own maintenance run, out of the way
         app.due.kinds[REMINDER.name] = REMINDER
-        now = datetime.now(UTC)
+        now = clock.now()
         await app.store.due.schedule(
             community_id="discord",
             kind=REMINDER.name,
@@ -68,9 +71,13 @@ async def test_a_crash_at_any_point_still_sends_the_message_once(
         already = [m.content for m in tandem.dm_messages(ada)].count(reminder)
         assert already == (1 if point == "sent" else 0)
 
-    async with running_tandem(server, guild, database) as again:
+    async with running_tandem(server, guild, database, clock=clock) as again:
         again.app.due.kinds[REMINDER.name] = REMINDER
         await again.app.run_due()
+        if point != "claim":  # the dead bot's claim holds until its lease runs out
+            assert [m.content for m in again.dm_messages(ada)].count(reminder) == already
+            clock.advance(LEASE)
+            await again.app.run_due()
         assert [m.content for m in again.dm_messages(ada)].count(reminder) == 1
         item = await again.app.store.due.get("discord", "reminder:1")
         assert item is not None

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("target", sa.JSON),
         sa.Column("payload", sa.JSON, nullable=False),
         sa.Column("due_at", UTCDateTime, nullable=False),
+        sa.Column("scheduled_for", UTCDateTime, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("claimed_by", sa.String(64)),
         sa.Column("lease_until", UTCDateTime),
@@ -43,10 +44,10 @@ def upgrade() -> None:
     op.create_index("ix_due_items_state_lease", "due_items", ["state", "lease_until"])
     op.create_index("ix_due_items_member", "due_items", ["member_id"])
     op.execute(
-        "INSERT INTO due_items (community_id, kind, key, member_id, payload, due_at, state,"
-        " attempts, created_at, updated_at)"
+        "INSERT INTO due_items (community_id, kind, key, member_id, payload, due_at,"
+        " scheduled_for, state, attempts, created_at, updated_at)"
         " SELECT community_id, 'pause_end', 'pause_end:' || CAST(id AS VARCHAR(20)), id, '{}',"
-        " paused_until, 'pending', 0, paused_until, paused_until"
+        " paused_until, paused_until, 'pending', 0, paused_until, paused_until"
         " FROM members WHERE status = 'paused' AND paused_until IS NOT NULL"
     )
 
