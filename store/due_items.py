@@ -264,6 +264,8 @@ class DueItemRepository:
                     due_items.c.state == CLAIMED,
                 )
             )
+        # Like forget itself: no copy of the row stays in SQLite's write-ahead log.
+        await self._db.empty_write_ahead_log()
         return result.rowcount
 
     async def _settle(self, ids: Iterable[int], worker: str, now: datetime, *, state: str) -> int:
