@@ -293,6 +293,12 @@ class MemberRepository:
             ).first()
             return None if row is None else member_from_row(row)
 
+    async def platforms(self) -> set[str]:
+        """The platforms the stored members come from (all communities)."""
+        async with self._db.read() as connection:
+            rows = await connection.execute(sa.select(members.c.platform).distinct())
+            return {row[0] for row in rows}
+
     async def count_by_status(self, community_id: str) -> dict[str, int]:
         """How many members the community has in each status (every status, zeros too)."""
         async with self._db.read() as connection:

@@ -17,6 +17,7 @@ import pytest
 
 from bot.i18n import Translator
 from bot.messages import msg
+from store import Store
 from tests.support.onboarding import RESTART_AFTER, TRANSCRIPT, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,3 +239,28 @@ async def test_exports_are_private_to_each_member_and_forget_deletes_them(
     await console.expect("Members in this console")
     assert not alex.exists()
     assert sorted(p.name for p in sam.iterdir()) == ["tandem-my-data.json", "tandem-my-data.md"]
+
+
+async def test_advance_refuses_to_move_time_on_a_real_communitys_database(tmp_path: Path) -> None:
+    """Someone who tries the console on the community's database (a tandem.toml in the folder)
+    cannot run its purges early by moving the clock."""
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}")
+    now = datetime.now(UTC)
+    member = await store.members.ensure("discord", "discord", "4711", now=now)
+    await store.members.update(member.id, now=now, status="left", left_at=now)
+    await store.close()
+    console = await ConsoleProcess.start(tmp_path)
+    try:
+        await console.expect("Tandem console.")
+        await console.answer("/advance 60d", "/advance works only on a console database")
+        await console.type("/quit")
+        assert await console.finish() == 0
+    finally:
+        if console.process.returncode is None:
+            console.process.kill()
+            await console.process.wait()
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}")
+    try:
+        assert await store.members.find("discord", "discord", "4711") is not None
+    finally:
+        await store.close()

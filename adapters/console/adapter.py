@@ -173,7 +173,7 @@ class ConsoleAdapter(Adapter):
         elif name == "who":
             self._print(self._t("console.members", members=tuple(sorted(self.known))))
         elif name == "advance":
-            if self._advance(rest):
+            if await self._may_move_time() and self._advance(rest):
                 await self.context.run_due()  # whatever fell due in the skipped time, now
         else:
             command, args, organizer_command = split_group(name, tuple(rest.split()))
@@ -188,6 +188,14 @@ class ConsoleAdapter(Adapter):
                 )
             )
         return True
+
+    async def _may_move_time(self) -> bool:
+        """Moving the clock runs what falls due (purges, the end of pauses): only on a database
+        of console members, never on a real community's (a tandem.toml in the folder)."""
+        others = await self.context.store.members.platforms() - {self.platform}
+        if others:
+            self._print(self._t("console.advance_refused", platforms=", ".join(sorted(others))))
+        return not others
 
     def _advance(self, text: str) -> bool:
         """Move the clock; False (with the usage) when ``text`` is not a duration."""
