@@ -4,11 +4,8 @@ database: the member receives the message exactly once."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,26 +16,11 @@ from bot.i18n import Translator
 from bot.messages import msg
 from store import Store
 from store.due_items import DONE
+from tests.support.due_crash import run_bot
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.timeout(120)
-
-
-async def run_bot(database: Path, delivered: Path, now: datetime, kill: str | None) -> int:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.support.due_crash",
-        str(database),
-        str(delivered),
-        now.isoformat(),
-        *([kill] if kill else []),
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    return await asyncio.wait_for(process.wait(), timeout=60)
 
 
 @pytest.mark.parametrize("point", ["claim", "claimed", "sent"])

@@ -9,19 +9,23 @@ developers/resources/message.mdx describes ``enforce_nonce``) answers with the f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.due import LEASE, DueKind, DueRun, SimulatedCrash
+from bot.i18n import Translator
 from bot.intents import Intent, Say
 from bot.messages import msg
 from bot.places import MemberRef, Place
+from store import Store
 from store.due_items import DONE
 from tests.support.discord_loopback import LoopbackDiscord
 from tests.support.discord_tandem import running_tandem
+from tests.support.due_crash import run_bot
 
 pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(60)]
 
@@ -82,3 +86,40 @@ async def test_a_crash_at_any_point_still_sends_the_message_once(
         item = await again.app.store.due.get("discord", "reminder:1")
         assert item is not None
         assert item.state == DONE
+
+
+@pytest.mark.parametrize("point", ["claim", "claimed", "sent"])
+async def test_a_bot_process_killed_at_any_point_still_sends_the_message_once(
+    loopback_discord: LoopbackDiscord, tmp_path: Path, point: str
+) -> None:
+    """The same with a real process on the loopback Discord, killed outright (SIGKILL)."""
+    server = loopback_discord
+    guild = server.add_guild()
+    ada = server.add_member(guild, "ada")
+    database = tmp_path / "t.db"
+    now = datetime.now(UTC)
+    store = await Store.open(f"sqlite+aiosqlite:///{database}")
+    await store.due.schedule(
+        community_id="discord",
+        kind=REMINDER.name,
+        key="reminder:1",
+        payload={"platform": "discord", "user": str(ada.id)},
+        due_at=now - timedelta(minutes=1),
+        now=now,
+    )
+    await store.close()
+    loopback = {
+        "api_url": server.api_url,
+        "gateway_url": server.gateway_url,
+        "token": server.token,
+        "guild_id": guild.id,
+    }
+    delivered = tmp_path / "unused.jsonl"
+    assert await run_bot(database, delivered, now, point, loopback) == -signal.SIGKILL
+    later = now + LEASE + timedelta(seconds=1)
+    assert await run_bot(database, delivered, later, None, loopback) == 0
+
+    reminder = Translator().render(msg("pause.ended"), "en")
+    channel = server.world.dm_channels[ada.id]
+    sent = [m.content for m in server.messages_in(channel) if m.author_id == server.bot.id]
+    assert sent.count(reminder) == 1

@@ -1,11 +1,15 @@
 """A bot process that runs what is due and can be killed outright, for the kill tests.
 
 ``python -m tests.support.due_crash DB DELIVERED NOW [KILL_AT]`` starts the app on the SQLite
-file ``DB`` with the memory adapter and a clock standing at ``NOW`` (ISO), runs every due item
-(with the kind ``test_reminder``: one message to the member named in its payload) and stops.
-Every message the adapter renders is first appended to ``DELIVERED`` and synced to disk, as a
-platform would have it. With ``KILL_AT`` (``claim``, ``claimed`` or ``sent``, see
-:class:`bot.due.DueService`) the process sends itself SIGKILL at that point: no clean-up runs.
+file ``DB`` with a clock standing at ``NOW`` (ISO), runs every due item (with the kind
+``test_reminder``: one message to the member named in its payload) and stops. With ``KILL_AT``
+(``claim``, ``claimed`` or ``sent``, see :class:`bot.due.DueService`) the process sends itself
+SIGKILL at that point: no clean-up runs.
+
+By default it runs the memory adapter, which first appends every message it renders to
+``DELIVERED`` and syncs it to disk, as a platform would keep it. With ``TANDEM_TEST_LOOPBACK``
+set (JSON: ``api_url``, ``gateway_url``, ``token``, ``guild_id``) it runs the Discord adapter
+against the test's loopback Discord, which keeps what was sent itself.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import discord
+import yarl
+
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
@@ -30,7 +37,8 @@ from bot.places import MemberRef, Place
 
 
 async def remind(run: DueRun) -> list[Intent]:
-    member = MemberRef(platform="memory", user_id=run.item.payload["user"])
+    payload = run.item.payload
+    member = MemberRef(platform=payload.get("platform", "memory"), user_id=payload["user"])
     return [Say(target=Place.dm(member), locale="en", text=msg("pause.ended"))]
 
 
@@ -45,10 +53,7 @@ def kill_at(point: str) -> Any:
     return fault
 
 
-async def main(database: Path, delivered: Path, now: datetime, point: str | None) -> None:
-    settings = load_settings(None, database={"url": f"sqlite+aiosqlite:///{database}"})
-    app = App(settings, clock=FakeClock(now), adapter_names=["memory"], run_scheduler=False)
-    await app.start()
+def keep_what_memory_renders(app: App, delivered: Path) -> None:
     memory = app.adapters["memory"]
     assert isinstance(memory, MemoryAdapter)
     render = memory._render
@@ -61,11 +66,64 @@ async def main(database: Path, delivered: Path, now: datetime, point: str | None
         return render(intent, text, **extra)
 
     memory._render = render_and_keep  # type: ignore[method-assign]
+
+
+def point_discord_at(loopback: dict[str, Any]) -> dict[str, Any]:
+    """discord.py talks to the loopback Discord (as the loopback's ``patch_discord`` does)."""
+    discord.http.Route.BASE = loopback["api_url"]
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(loopback["gateway_url"])
+    return {
+        "enabled": True,
+        "token": loopback["token"],
+        "guild_ids": [loopback["guild_id"]],
+        "guild_ready_timeout": 0.05,
+    }
+
+
+async def main(database: Path, delivered: Path, now: datetime, point: str | None) -> None:
+    sections: dict[str, Any] = {"database": {"url": f"sqlite+aiosqlite:///{database}"}}
+    loopback = os.environ.get("TANDEM_TEST_LOOPBACK")
+    if loopback:
+        sections["discord"] = point_discord_at(json.loads(loopback))
+    settings = load_settings(None, **sections)
+    adapter = "discord" if loopback else "memory"
+    app = App(settings, clock=FakeClock(now), adapter_names=[adapter], run_scheduler=False)
+    await app.start()
+    if not loopback:
+        keep_what_memory_renders(app, delivered)
     app.due.kinds[REMINDER.name] = REMINDER
     if point is not None:
         app.due.fault = kill_at(point)
     await app.run_due()
     await app.stop()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def run_bot(
+    database: Path,
+    delivered: Path,
+    now: datetime,
+    kill: str | None,
+    loopback: dict[str, Any] | None = None,
+) -> int:
+    """Run this module as a process (see the module's docstring); its exit code (-9: killed)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if loopback is not None:
+        env["TANDEM_TEST_LOOPBACK"] = json.dumps(loopback)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.due_crash",
+        str(database),
+        str(delivered),
+        now.isoformat(),
+        *([kill] if kill else []),
+        cwd=ROOT,
+        env=env,
+    )
+    return await asyncio.wait_for(process.wait(), timeout=60)
 
 
 if __name__ == "__main__":
