@@ -426,8 +426,10 @@ class DiscordAdapter(Adapter):
         log.info("discord: opened pair space %s for %d members", space_id, len(intent.members))
         if intent.welcome is not None:
             welcome = self._text(intent.welcome, intent.locale)
-            for chunk in split_text(welcome, self.capabilities.max_message_length):
-                await self.places.send(place, chunk)
+            chunks = split_text(welcome, self.capabilities.max_message_length)
+            for index, chunk in enumerate(chunks):
+                nonce = message_nonce(intent.idempotency_key, index)
+                await self.places.send(place, chunk, nonce=nonce)
         return Delivery(place=place)
 
     @renders(ClosePairSpace)
@@ -436,8 +438,10 @@ class DiscordAdapter(Adapter):
             return Delivery()
         if intent.farewell is not None:
             farewell = self._text(intent.farewell, intent.locale)
-            for chunk in split_text(farewell, self.capabilities.max_message_length):
-                await self.places.send(intent.target, chunk)
+            chunks = split_text(farewell, self.capabilities.max_message_length)
+            for index, chunk in enumerate(chunks):
+                nonce = message_nonce(intent.idempotency_key, index)
+                await self.places.send(intent.target, chunk, nonce=nonce)
         key = f"pair_space:{intent.target.channel_id}"
         try:
             await self.places.close_pair_space(

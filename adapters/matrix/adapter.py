@@ -82,6 +82,7 @@ from bot.intents import (
     ClosePairSpace,
     Delivery,
     ForgetMember,
+    IntentBase,
     OpenPairSpace,
     RetireQuestion,
     Say,
@@ -537,9 +538,7 @@ class MatrixAdapter(Adapter):
             message = build.notice(part)
             if reply_to is not None:
                 message = build.as_reply(message, reply_to)
-            transaction = None
-            if intent.idempotency_key is not None:
-                transaction = f"tandem.{intent.idempotency_key}.{index}"
+            transaction = _transaction(intent, str(index))
             event_id = await self._send(room_id, message, transaction=transaction)
         return Delivery(message_id=event_id)
 
@@ -550,15 +549,20 @@ class MatrixAdapter(Adapter):
         reply_to = self._reply_target(intent, room_id)
         if reply_to is not None:
             message = build.as_reply(message, reply_to)
-        event_id = await self._send(room_id, message)
+        event_id = await self._send(room_id, message, transaction=_transaction(intent, "ask"))
         emojis = [option.emoji for option in intent.options]
         asked = QuestionRecord(event_id, room_id, intent.prompt_id, intent.kind, emojis)
         await self.records.remember_question(asked, intent.target.user_id)
         await self.records.remember_asked(asked, intent.target.user_id)
         if intent.kind == "one" and emojis and all(emojis):
-            for emoji in emojis:
+            for number, emoji in enumerate(emojis):
                 assert emoji is not None
-                await self._send(room_id, build.reaction(event_id, emoji), "m.reaction")
+                await self._send(
+                    room_id,
+                    build.reaction(event_id, emoji),
+                    "m.reaction",
+                    transaction=_transaction(intent, f"reaction.{number}"),
+                )
         return Delivery(message_id=event_id)
 
     @renders(RetireQuestion)
@@ -592,7 +596,8 @@ class MatrixAdapter(Adapter):
         if intent.welcome is not None:
             await self._wait_for_room(room_id, members)
             text = self.translator.render(intent.welcome, intent.locale)
-            event_id = await self._send(room_id, build.notice(text))
+            welcome = _transaction(intent, "welcome")
+            event_id = await self._send(room_id, build.notice(text), transaction=welcome)
         return Delivery(message_id=event_id, place=place)
 
     @renders(ClosePairSpace)
@@ -604,7 +609,8 @@ class MatrixAdapter(Adapter):
         assert self.client is not None
         if intent.farewell is not None and joined(self.client.rooms.get(room_id), self.own_user_id):
             text = self.translator.render(intent.farewell, intent.locale)
-            event_id = await self._send(room_id, build.notice(text))
+            farewell = _transaction(intent, "farewell")
+            event_id = await self._send(room_id, build.notice(text), transaction=farewell)
         await self.records.remember_room(room_id, {"kind": "closed"})
         await self._leave(room_id)
         return Delivery(message_id=event_id)
@@ -646,7 +652,9 @@ class MatrixAdapter(Adapter):
         room_id = await self._room_for(intent.target)
         if intent.caption is not None:
             await self._send(
-                room_id, build.notice(self.translator.render(intent.caption, intent.locale))
+                room_id,
+                build.notice(self.translator.render(intent.caption, intent.locale)),
+                transaction=_transaction(intent, "caption"),
             )
         if room_id not in client.rooms:
             await self._wait_for_room(room_id)
@@ -674,4 +682,14 @@ class MatrixAdapter(Adapter):
         message = build.file_message(
             intent.filename, intent.mime_type, len(intent.content), location
         )
-        return Delivery(message_id=await self._send(room_id, message))
+        file_id = await self._send(room_id, message, transaction=_transaction(intent, "file"))
+        return Delivery(message_id=file_id)
+
+
+def _transaction(intent: IntentBase, part: str) -> str | None:
+    """The transaction id of one event an intent sends, when the intent has an idempotency key
+    (what the bot sends on its own schedule): the same after a restart, so Synapse answers a
+    resend with the first event. ``None`` lets ``_send`` choose a fresh one."""
+    if intent.idempotency_key is None:
+        return None
+    return f"tandem.{intent.idempotency_key}.{part}"
