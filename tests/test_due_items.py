@@ -4,7 +4,6 @@ a crash at every point between claiming and marking done — each item reaches t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +14,10 @@ from bot.clock import FakeClock
 from bot.due import LEASE, DueKind, DueRun, DueService, SimulatedCrash
 from bot.intents import Intent, Say
 from bot.messages import msg
-from bot.places import MemberRef, Place
+from bot.places import Place
 from store.due_items import CANCELLED, DONE, PENDING
 from tests.conftest import AppFactory, Database, settings_for
+from tests.support.due_crash import REMINDER, crash_at
 from tests.test_member_commands import joined, status_of
 
 PAUSE_OVER = (
@@ -166,24 +166,6 @@ async def test_a_failing_kind_is_retried_later_and_given_up_after_five_attempts(
 CRASH_POINTS = ["claim", "claimed", "sent"]
 
 
-def crash_at(point: str) -> Callable[[str], None]:
-    def fault(reached: str) -> None:
-        if reached == point:
-            raise SimulatedCrash(point)
-
-    return fault
-
-
-async def always_remind(run: DueRun) -> list[Intent]:
-    """A kind that sends whenever it runs (unlike the end of a pause, which sends only when it
-    ends the pause): only the send ledger can keep a resend from reaching the member."""
-    member = MemberRef(platform="memory", user_id=run.item.payload["user"])
-    return [Say(target=Place.dm(member), locale="de", text=msg("pause.ended"))]
-
-
-REMINDER = DueKind("test_reminder", always_remind)
-
-
 @pytest.mark.parametrize("point", CRASH_POINTS)
 async def test_a_crash_at_any_point_still_tells_the_member_exactly_once(
     make_app: AppFactory, clock: FakeClock, point: str
@@ -199,7 +181,7 @@ async def test_a_crash_at_any_point_still_tells_the_member_exactly_once(
         kind=REMINDER.name,
         key="reminder:1",
         member_id=member.id,
-        payload={"user": "ana"},
+        payload={"user": "ana", "locale": "de"},
         due_at=clock.now(),
         now=clock.now(),
     )
@@ -242,7 +224,7 @@ async def test_two_runs_at_once_tell_the_member_once(
             community_id="memory",
             kind=REMINDER.name,
             key=f"reminder:{number}",
-            payload={"user": "ana"},
+            payload={"user": "ana", "locale": "de"},
             due_at=clock.now(),
             now=clock.now(),
         )

@@ -16,34 +16,16 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.due import LEASE, DueKind, DueRun, SimulatedCrash
+from bot.due import LEASE, SimulatedCrash
 from bot.i18n import Translator
-from bot.intents import Intent, Say
 from bot.messages import msg
-from bot.places import MemberRef, Place
 from store import Store
 from store.due_items import DONE
 from tests.support.discord_loopback import LoopbackDiscord
 from tests.support.discord_tandem import running_tandem
-from tests.support.due_crash import run_bot
+from tests.support.due_crash import REMINDER, crash_at, run_bot
 
 pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(60)]
-
-
-async def remind(run: DueRun) -> list[Intent]:
-    member = MemberRef(platform="discord", user_id=run.item.payload["user"])
-    return [Say(target=Place.dm(member), locale="en", text=msg("pause.ended"))]
-
-
-REMINDER = DueKind("test_reminder", remind, urgent=True)
-
-
-def crash_at(point: str):
-    def fault(reached: str) -> None:
-        if reached == point:
-            raise SimulatedCrash(point)
-
-    return fault
 
 
 @pytest.mark.parametrize("point", ["claim", "claimed", "sent"])
@@ -64,7 +46,7 @@ async def test_a_crash_at_any_point_still_sends_the_message_once(
             community_id="discord",
             kind=REMINDER.name,
             key="reminder:1",
-            payload={"user": str(ada.id)},
+            payload={"platform": "discord", "user": str(ada.id)},
             due_at=now,
             now=now,
         )

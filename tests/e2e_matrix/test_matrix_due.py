@@ -8,28 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.due import LEASE, DueKind, DueRun, SimulatedCrash
-from bot.intents import Intent, Say
+from bot.due import LEASE, SimulatedCrash
 from bot.messages import msg
-from bot.places import MemberRef, Place
 from store.due_items import DONE
+from tests.support.due_crash import REMINDER, crash_at
 from tests.support.synapse.bot import TandemBot, open_dm
 from tests.support.synapse.fixtures import MatrixUserFactory
 
 pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(120)]
-
-
-async def remind(run: DueRun) -> list[Intent]:
-    member = MemberRef(platform="matrix", user_id=run.item.payload["user"])
-    return [Say(target=Place.dm(member), locale="en", text=msg("pause.ended"))]
-
-
-REMINDER = DueKind("test_reminder", remind, urgent=True)
-
-
-def crash_after_sending(reached: str) -> None:
-    if reached == "sent":
-        raise SimulatedCrash(reached)
 
 
 async def test_a_crash_after_sending_does_not_send_twice(
@@ -47,11 +33,11 @@ async def test_a_crash_after_sending_does_not_send_twice(
         community_id="test-community",
         kind=REMINDER.name,
         key="reminder:1",
-        payload={"user": alice.user_id},
+        payload={"platform": "matrix", "user": alice.user_id},
         due_at=now,
         now=now,
     )
-    app.due.fault = crash_after_sending
+    app.due.fault = crash_at("sent")
     with pytest.raises(SimulatedCrash):
         await app.due.run_due()
     reminder = app.translator.render(msg("pause.ended"), "en")

@@ -19,6 +19,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,22 +31,38 @@ from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import load_settings
-from bot.due import DueKind, DueRun
+from bot.due import DueKind, DueRun, SimulatedCrash
 from bot.intents import Delivery, Intent, IntentBase, Say
 from bot.messages import msg
 from bot.places import MemberRef, Place
 
 
 async def remind(run: DueRun) -> list[Intent]:
+    """Sends whenever it runs (unlike the end of a pause, which sends only when it ends the
+    pause): only the platform's or the adapter's record of the key can stop a second copy.
+    The payload names the member (``user``, and ``platform``/``locale`` unless memory/en)."""
     payload = run.item.payload
     member = MemberRef(platform=payload.get("platform", "memory"), user_id=payload["user"])
-    return [Say(target=Place.dm(member), locale="en", text=msg("pause.ended"))]
+    locale = payload.get("locale", "en")
+    return [Say(target=Place.dm(member), locale=locale, text=msg("pause.ended"))]
 
 
 REMINDER = DueKind("test_reminder", remind, urgent=True)
 
 
-def kill_at(point: str) -> Any:
+def crash_at(point: str) -> Callable[[str], None]:
+    """A fault for :attr:`bot.due.DueService.fault` that raises at ``point`` (in-process)."""
+
+    def fault(reached: str) -> None:
+        if reached == point:
+            raise SimulatedCrash(point)
+
+    return fault
+
+
+def kill_at(point: str) -> Callable[[str], None]:
+    """The same, killing the whole process outright (SIGKILL)."""
+
     def fault(reached: str) -> None:
         if reached == point:
             os.kill(os.getpid(), signal.SIGKILL)
