@@ -4,10 +4,10 @@ Intents carry :class:`~bot.messages.Msg` values; an adapter calls :meth:`Transla
 with the member's locale when it draws them. The locale for a member is chosen by
 :func:`choose_locale`: their own choice, else their platform's, else the community default.
 
-Catalogs are the ``.po`` files themselves, compiled in memory at start-up, so there is no build
-step and no stale ``.mo``. Message ids are symbolic (``join.ask_name``); the English catalog
-holds the English text. ``tests/test_i18n.py`` fails when an id used in code lacks a
-translation in either language.
+Catalogs are the ``.po`` files themselves (several per locale, one per area of the journey,
+merged), compiled in memory at start-up, so there is no build step and no stale ``.mo``.
+Message ids are symbolic (``join.ask_name``); the English catalog holds the English text.
+``tests/test_i18n.py`` fails when an id used in code lacks a translation in either language.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -46,16 +47,31 @@ def choose_locale(member_choice: str | None, platform_locale: str | None, defaul
     )
 
 
-def catalog_path(locale: str) -> Path:
-    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalog_paths(locale: str) -> list[Path]:
+    """The locale's catalog files: one per area of the journey (``tandem.po`` for onboarding
+    and the kernel, ``introduction.po`` for matching, …), so each area's texts live together."""
+    return sorted((LOCALES_DIR / locale / "LC_MESSAGES").glob("*.po"))
+
+
+def read_catalog(locale: str) -> Catalog:
+    """All of a locale's catalog files as one catalog; an id defined twice is an error."""
+    merged = Catalog(locale=locale, domain=DOMAIN)
+    for path in catalog_paths(locale):
+        with path.open("rb") as po:
+            part = read_po(po, locale=locale)
+        for message in part:
+            if not message.id:
+                continue
+            if message.id in merged:
+                raise ValueError(f"{path.name}: {message.id!r} is defined in two catalog files")
+            merged[message.id] = message
+    return merged
 
 
 @cache
 def _translations(locale: str) -> gettext.GNUTranslations:
-    with catalog_path(locale).open("rb") as po:
-        catalog = read_po(po, locale=locale)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, read_catalog(locale))
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 

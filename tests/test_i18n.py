@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from bot.i18n import SUPPORTED_LOCALES, Translator, catalog_path, choose_locale
+from bot.i18n import SUPPORTED_LOCALES, Translator, catalog_paths, choose_locale, read_catalog
 from bot.messages import msg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,10 +29,8 @@ def used_message_ids() -> set[str]:
 
 
 def catalog(locale: str) -> dict[str, list[str]]:
-    with catalog_path(locale).open("rb") as po:
-        parsed = read_po(po, locale=locale)
     entries = {}
-    for message in parsed:
+    for message in read_catalog(locale):
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
@@ -60,6 +57,24 @@ def test_both_catalogs_hold_the_same_ids_with_the_same_placeholders() -> None:
         wanted = {tuple(sorted(set(PLACEHOLDER.findall(s)))) for s in strings}
         found = {tuple(sorted(set(PLACEHOLDER.findall(s)))) for s in german[message_id]}
         assert wanted == found, f"{message_id}: {wanted} vs {found}"
+
+
+def test_each_area_has_its_catalog_file_in_both_languages() -> None:
+    files = {locale: [path.name for path in catalog_paths(locale)] for locale in SUPPORTED_LOCALES}
+    assert "tandem.po" in files["en"]
+    assert files["de"] == files["en"]
+
+
+def test_an_id_defined_in_two_catalog_files_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    for name in ("a.po", "b.po"):
+        (folder / name).write_text('msgid "same.id"\nmsgstr "Same"\n', encoding="utf-8")
+    monkeypatch.setattr("bot.i18n.LOCALES_DIR", tmp_path)
+    with pytest.raises(ValueError, match=r"same\.id"):
+        read_catalog("en")
 
 
 def test_german_speaks_informally() -> None:

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import pytest
-from babel.messages.pofile import read_po
 
 from bot.engine import prompt_id
-from bot.i18n import catalog_path
+from bot.i18n import read_catalog
 from tests.support.discord_loopback import LoopbackDiscord, Message, User
 from tests.support.discord_tandem import (
     MODAL,
@@ -47,8 +46,7 @@ CONSENT_VERSION = "2026-11"
 
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    with catalog_path(locale).open("rb") as po:
-        return {m.id: m.string for m in read_po(po, locale=locale) if isinstance(m.id, str)}
+    return {m.id: m.string for m in read_catalog(locale) if isinstance(m.id, str)}
 
 
 def catalog_text(message_id: str, locale: str) -> str:
