@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.intents import Intent, IntentBase
+from bot.intents import Delivery, Intent, IntentBase
 from bot.quiet_hours import quiet_until
 from store import Store
 from store.due_items import DueItem
@@ -59,6 +59,14 @@ class DueRun:
     clock: Clock
     store: Store
     settings: Settings
+    # Sends one intent now and returns what the adapter reports (the place of a pair space it
+    # opened), for kinds that must record a result before saying more. The kind sets the
+    # intent's idempotency key itself (see :meth:`key`).
+    deliver: Callable[[IntentBase], Awaitable[Delivery | None]]
+
+    def key(self, part: str) -> str:
+        """An idempotency key for something this item sends itself, the same on every retry."""
+        return f"due-{self.item.id}-{int(self.item.scheduled_for.timestamp())}-{part}"
 
     @property
     def lateness(self) -> timedelta:
@@ -89,7 +97,7 @@ class DueService:
         clock: Clock,
         settings: Settings,
         kinds: Iterable[DueKind],
-        send: Callable[[IntentBase], Awaitable[object]],
+        send: Callable[[IntentBase], Awaitable[Delivery | None]],
         *,
         worker: str | None = None,
         batch: int = BATCH,
@@ -149,10 +157,10 @@ class DueService:
             )
             return False
         try:
-            intents = await kind.run(DueRun(item, now, self.clock, self.store, self.settings))
+            run = DueRun(item, now, self.clock, self.store, self.settings, self._send)
+            intents = await kind.run(run)
             for index, intent in enumerate(intents):
-                key = f"due-{item.id}-{int(item.scheduled_for.timestamp())}-{index}"
-                await self._send(intent.model_copy(update={"idempotency_key": key}))
+                await self._send(intent.model_copy(update={"idempotency_key": run.key(str(index))}))
         except Exception:
             if item.attempts >= MAX_ATTEMPTS:
                 log.exception(

@@ -79,13 +79,18 @@ class RetireQuestion(IntentBase):
 class OpenPairSpace(IntentBase):
     """Open a private space for exactly ``members`` and the bot; ``target`` is the community room.
 
-    The adapter returns the new space's :class:`Place` in its :class:`Delivery`.
+    The adapter returns the new space's :class:`Place` in its :class:`Delivery`. Making a thread
+    or a room is not idempotent on any platform, so ``marker`` (the same on every retry, e.g.
+    derived from the tandem's id) is put on the space the adapter makes; asked again with the
+    same marker, the adapter returns the space that already carries it instead of making
+    another — after a crash too, when nothing but the platform remembers it.
     """
 
     community_id: str
     members: tuple[MemberRef, ...]
     name: Msg
     welcome: Msg | None = None
+    marker: str | None = None
 
 
 class ClosePairSpace(IntentBase):
