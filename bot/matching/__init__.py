@@ -19,7 +19,6 @@ __all__ = [
     "Person",
     "Proposal",
     "Reasons",
-    "city_key",
     "propose",
 ]
 
@@ -27,9 +26,4 @@ __all__ = [
 def propose(people: list[Person], *, week_start: date, seed: int = 0) -> Proposal:
     """The pairs for a round whose week starts on ``week_start`` (a Monday), deterministic for
     ``seed``. Being built (issue 10)."""
-    raise NotImplementedError
-
-
-def city_key(text: str) -> str:
-    """A free-text city as a key two spellings of the same place share. Being built."""
     raise NotImplementedError

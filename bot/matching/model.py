@@ -21,7 +21,8 @@ class Person:
 
     ``availability`` holds the questionnaire's slot ids (``"mon_evening"``: the hours the question
     states, mornings 8–12, afternoons 12–17, evenings 17–21) in the member's own ``timezone`` (an
-    IANA name). ``city`` is already a normalised key (see :func:`bot.matching.city_key`) or None.
+    IANA name). ``city`` is already a normalised key (the journey normalises the free-text
+    answer with its place-name data) or None; equal keys mean the same city.
     ``excluded`` holds the ids of members this one must never be paired with (past partners,
     declined introductions, blocks in either direction). ``first_in_line`` is set for someone
     who sat out or was left without a partner last time: the engine does not choose them to sit
