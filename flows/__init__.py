@@ -16,6 +16,7 @@ from flows.data_rights import FORGET, MYDATA
 from flows.join import build_join
 from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
 from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
+from flows.places import load_places
 from flows.profile import PROFILE, build_edit
 from flows.timezones import load_names as load_timezone_names
 
@@ -37,7 +38,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             FORGET,
             STATUS,
         ],
-        warm_ups=[load_timezone_names],
+        warm_ups=[load_timezone_names, load_places],
         gate=GATE,
         due_kinds=[MAINTENANCE, PAUSE_END, PAUSE_OVER_NOTICE, FORGET_ON_PLATFORM],
     )

