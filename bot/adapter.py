@@ -11,6 +11,7 @@ Adapters are found by dotted path (:data:`ADAPTERS`) and imported only when conf
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from abc import ABC, abstractmethod
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.capabilities import Capabilities
 from bot.events import EventBase
-from bot.intents import ALL_INTENT_TYPES, Delivery, ForgetMember, IntentBase
+from bot.intents import ALL_INTENT_TYPES, Delivery, ForgetMember, IntentBase, OpenPairSpace
+from bot.pair_spaces import SpaceLedger
 
 if TYPE_CHECKING:
     from bot.clock import Clock
@@ -124,6 +126,13 @@ class Adapter(ABC):
     async def stop(self) -> None:
         """Disconnect; pending work is finished or dropped cleanly."""
 
+    @functools.cached_property
+    def space_ledger(self) -> SpaceLedger:
+        """The records of the pair spaces this adapter opened by marker (bot.pair_spaces)."""
+        return SpaceLedger(
+            self.context.store.adapter_state, self.community_id, self.platform, self.context.clock
+        )
+
     @renders(ForgetMember)
     async def render_forget_member(self, intent: ForgetMember) -> Delivery:
         """Where the bot can erase nothing of a conversation on the platform's side (it keeps
@@ -137,7 +146,9 @@ class Adapter(ABC):
                 f"adapter {self.platform!r} cannot render {type(intent).__name__}"
             )
         key = intent.idempotency_key
-        if key is None or not self.remembers_sends:
+        # A pair space opened by marker is found again, not dropped: its place is the answer.
+        marked = isinstance(intent, OpenPairSpace) and intent.marker is not None
+        if key is None or not self.remembers_sends or marked:
             return await getattr(self, name)(intent)
         records = self.context.store.adapter_state
         record = SENT_RECORD_PREFIX + key

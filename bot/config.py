@@ -148,8 +148,11 @@ class DiscordSettings(Section):
     pair_space: Literal["thread", "channel"] = "thread"
     # Parent channel of the private pair threads (pair_space = "thread").
     pair_channel_id: int | None = None
-    # Category of the private pair channels (pair_space = "channel").
+    # Category of the private pair channels (pair_space = "channel"); when it holds 50 (Discord's
+    # limit), overflow categories named after it ("Tandems 2", …) are opened.
     pair_category_id: int | None = None
+    # Days a closed pair channel stays, read-only, before it is deleted (pair_space = "channel").
+    closed_pair_channel_days: int = Field(default=7, ge=0)
     # Organizer commands also need one of these roles (besides Manage Server), when set.
     admin_role_ids: list[int] = []
     # Where to tell a member their DMs are closed when there is no interaction to answer.

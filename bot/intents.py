@@ -94,9 +94,18 @@ class OpenPairSpace(IntentBase):
 
 
 class ClosePairSpace(IntentBase):
-    """Archive or leave a pair space (``target``) that is no longer used."""
+    """Close a pair space (``target``) that is no longer used: post ``farewell`` (a neutral word
+    for whoever is still there), then archive it, make it read-only or leave it, as the
+    platform allows.
+
+    ``removed`` are members who must lose the space at once (they used ``forget``, left or were
+    removed): the adapter takes them out of it (their Discord overwrite or thread membership
+    goes, a Matrix room kicks them) while the others keep reading it. Send it before the
+    member's data is deleted, so the farewell reaches the partner first.
+    """
 
     farewell: Msg | None = None
+    removed: tuple[MemberRef, ...] = ()
 
 
 class AttachFile(IntentBase):

@@ -78,6 +78,20 @@ class AdapterStateRepository:
                 adapter_state.delete().where(self._where(community_id, platform, key))
             )
 
+    async def with_prefix(
+        self, community_id: str, platform: str, key_prefix: str
+    ) -> list[tuple[str, Any]]:
+        """Every (key, value) of one community and platform whose key starts with ``key_prefix``."""
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(adapter_state.c.key, adapter_state.c.value).where(
+                    adapter_state.c.community_id == community_id,
+                    adapter_state.c.platform == platform,
+                    adapter_state.c.key.startswith(key_prefix, autoescape=True),
+                )
+            )
+            return [(row.key, row.value) for row in rows]
+
     async def prune(self, key_prefix: str, *, updated_before: datetime) -> int:
         """Delete every entry whose key starts with ``key_prefix`` not written since then."""
         async with self._db.write() as connection:

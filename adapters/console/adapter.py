@@ -92,7 +92,7 @@ class ConsoleAdapter(Adapter):
         self.known: dict[str, MemberRef] = {self.current.user_id: self.current}
         self._lines = lines
         self._output = output or sys.stdout
-        self._pair_spaces: dict[str, tuple[MemberRef, ...]] = {}
+        self._spaces_opened = 0
         self._sink: EventSink | None = None
         self._reader: asyncio.Task[None] | None = None
         # Console names are lower-cased (see ``_member``), so the organizer list is too.
@@ -259,16 +259,29 @@ class ConsoleAdapter(Adapter):
 
     @renders(OpenPairSpace)
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
-        space_id = f"pair-{len(self._pair_spaces) + 1}"
-        self._pair_spaces[space_id] = intent.members
-        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=space_id)
+        """A pair space is a heading in the terminal. One opened with a marker is named after
+        the marker's tag, so that opening it again after a restart names the same space."""
         names = tuple(member.user_id for member in intent.members)
-        self._print(self._t("console.space_opened", space=space_id, members=names))
-        if intent.welcome is not None:
-            self._show(
-                intent.model_copy(update={"target": place}),
-                self.translator.render(intent.welcome, intent.locale),
-            )
+
+        async def nowhere(tag: str, thorough: bool) -> str | None:
+            return None  # the terminal keeps nothing: the ledger's record is all there is
+
+        async def create(tag: str | None) -> str:
+            self._spaces_opened += 1
+            space_id = f"pair-{tag}" if tag else f"pair-{self._spaces_opened}"
+            self._print(self._t("console.space_opened", space=space_id, members=names))
+            return space_id
+
+        opened = await self.space_ledger.open(intent.marker, find=nowhere, create=create)
+        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=opened.space_id)
+        welcome = intent.welcome
+        if welcome is not None:
+
+            async def post() -> None:
+                here = intent.model_copy(update={"target": place})
+                self._show(here, self.translator.render(welcome, intent.locale))
+
+            await self.space_ledger.welcome(opened, post)
         return Delivery(place=place)
 
     @renders(ClosePairSpace)

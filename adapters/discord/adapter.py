@@ -8,7 +8,9 @@ How the pieces fit (each module's docstring has the detail):
 * :mod:`.layout` / :mod:`.components` / :mod:`.custom_ids` — questions as buttons, selects and
   forms whose ids name the persisted prompt, so clicks work across restarts;
 * :mod:`.interactions` — answering an interaction in place, in time, ephemeral where private;
-* :mod:`.places` — DMs (with the closed-DM fallback) and private pair spaces.
+* :mod:`.places` — DMs (with the closed-DM fallback) and channels;
+* :mod:`.pair_spaces` — private pair spaces, opened once per marker (found again by the tag they
+  carry), overflow categories past Discord's 50 channels, closed spaces swept.
 
 Every inbound event goes through :meth:`DiscordAdapter._dispatch`: it hands the event to the app
 and answers its interaction in time. The adapter never looks at conversations: the kernel says
@@ -40,6 +42,7 @@ from adapters.discord.commands import SYNC_COMMAND, CommandSync, build_groups, i
 from adapters.discord.components import answered_view, question_form, question_view
 from adapters.discord.interactions import ACKNOWLEDGE_AFTER_SECONDS, Reply
 from adapters.discord.layout import ModalSpec, clip, question_layout
+from adapters.discord.pair_spaces import DiscordPairSpaces
 from adapters.discord.places import DmClosed, OwnerNeeds2FA, Places, message_nonce
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import RICH, Capabilities
@@ -105,6 +108,14 @@ class DiscordAdapter(Adapter):
         self.community_id = self.settings.community_id
         self.client = TandemClient(self, guild_ready_timeout=self.settings.guild_ready_timeout)
         self.places = Places(self.client, self.settings)
+        self.pair_spaces = DiscordPairSpaces(
+            self.client,
+            self.settings,
+            context.store.adapter_state,
+            self.community_id,
+            context.clock,
+            topic=lambda tag: self._text(msg("pairspace.topic", tag=tag), None),
+        )
         self.commands = CommandSync(self.client.tree, self._load_state, self._save_state)
         self.sink: EventSink | None = None
         self._replies: dict[str, Reply] = {}
@@ -414,22 +425,42 @@ class DiscordAdapter(Adapter):
     @renders(OpenPairSpace)
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
         name = self._text(intent.name, intent.locale)
+        spaces = self.pair_spaces
         try:
-            space_id, record = await self.places.open_pair_space(
-                name, intent.members, intent.target
-            )
+            where = await spaces.where(intent.target)
+
+            async def find(tag: str, thorough: bool) -> str | None:
+                return await spaces.find(where, tag, thorough)
+
+            async def create(tag: str | None) -> str:
+                return await spaces.create(where, name, intent.members, tag)
+
+            opened = await self.space_ledger.open(intent.marker, find=find, create=create)
+            if opened.found:
+                await spaces.finish(opened.space_id, intent.members)
         except OwnerNeeds2FA:
             await self._tell_owner_needs_2fa(intent, room=intent.target)
             return Delivery()
-        await self._save_state(f"pair_space:{space_id}", record)
-        place = Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=str(space_id))
-        log.info("discord: opened pair space %s for %d members", space_id, len(intent.members))
-        if intent.welcome is not None:
-            welcome = self._text(intent.welcome, intent.locale)
-            chunks = split_text(welcome, self.capabilities.max_message_length)
-            for index, chunk in enumerate(chunks):
-                nonce = message_nonce(intent.idempotency_key, index)
-                await self.places.send(place, chunk, nonce=nonce)
+        mode = "channel" if spaces.channel_mode else "thread"
+        members = [member.user_id for member in intent.members]
+        await self._save_state(f"pair_space:{opened.space_id}", {"mode": mode, "members": members})
+        place = Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=opened.space_id)
+        how = "opened" if opened.created else "found again"
+        log.info("discord: %s pair space %s for %d members", how, opened.space_id, len(members))
+        welcome = intent.welcome
+        if welcome is not None:
+
+            async def post() -> None:
+                text = self._text(welcome, intent.locale)
+                chunks = split_text(text, self.capabilities.max_message_length)
+                for index, chunk in enumerate(chunks):
+                    nonce = message_nonce(intent.idempotency_key, index)
+                    await self.places.send(place, chunk, nonce=nonce)
+
+            async def posted_before() -> bool:
+                return await spaces.bot_posted_in(opened.space_id)
+
+            await self.space_ledger.welcome(opened, post, posted_before=posted_before)
         return Delivery(place=place)
 
     @renders(ClosePairSpace)
@@ -444,8 +475,8 @@ class DiscordAdapter(Adapter):
                 await self.places.send(intent.target, chunk, nonce=nonce)
         key = f"pair_space:{intent.target.channel_id}"
         try:
-            await self.places.close_pair_space(
-                int(intent.target.channel_id), await self._load_state(key)
+            await self.pair_spaces.close(
+                int(intent.target.channel_id), await self._load_state(key), intent.removed
             )
         except OwnerNeeds2FA:
             await self._tell_owner_needs_2fa(intent, room=None)

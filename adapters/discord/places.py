@@ -1,14 +1,9 @@
-"""Where messages go on Discord: DMs, guild channels, and private pair spaces.
+"""Where messages go on Discord: DMs and guild channels (pair spaces: :mod:`.pair_spaces`).
 
 * A DM :class:`~bot.places.Place` is sent through its channel id when known, else the DM
   channel is opened with the member (``POST /users/@me/channels``). A member whose DMs are
   closed, or who shares no server with the bot any more, raises :class:`DmClosed`; the adapter
   then tells them in the guild.
-* A pair space is a private thread in ``discord.pair_channel_id`` (default: the community room
-  the intent names) that only its members and the bot are added to, or, with
-  ``discord.pair_space = "channel"``, a text channel in ``discord.pair_category_id`` that
-  @everyone cannot see and each member and the bot can. What was opened is recorded in
-  ``adapter_state`` (``pair_space:<id>``) so it can be closed after a restart.
 * Manage Threads, Manage Channels and Manage Roles are *elevated* permissions: on a server that
   requires 2FA for moderation Discord refuses them (60003) unless the bot owner's account has
   2FA. That raises :class:`OwnerNeeds2FA`, for the adapter to tell the organizers.
@@ -28,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.layout import clip
-from bot.places import MemberRef, Place, PlaceKind
+from bot.places import Place, PlaceKind
 
 if TYPE_CHECKING:
     from bot.config import DiscordSettings
@@ -59,10 +54,6 @@ TWO_FACTOR_REQUIRED = 60003
 MAX_CHANNEL_NAME = 100
 #: A week: the longest a quiet private thread stays open before Discord archives it.
 THREAD_ARCHIVE_MINUTES = 10080
-# Only what the bot itself holds may be granted (Discord refuses the rest): see docs/discord.md.
-_MEMBER_CAN = discord.PermissionOverwrite(
-    view_channel=True, send_messages=True, read_message_history=True, attach_files=True
-)
 
 
 class DmClosed(Exception):
@@ -151,95 +142,9 @@ class Places:
                 raise DmClosed(place.user_id or "?") from None
             raise
 
-    async def _channel(self, channel_id: int) -> Any:
-        channel = self.client.get_channel(channel_id)
-        if channel is None:
-            channel = await self.client.fetch_channel(channel_id)
-        return channel
-
-    # -- pair spaces -----------------------------------------------------------------------
-
-    async def open_pair_space(
-        self, name: str, members: tuple[MemberRef, ...], community_room: Place
-    ) -> tuple[int, dict[str, Any]]:
-        """Create the space; its id and the record to keep about it."""
-        user_ids = [int(member.user_id) for member in members]
-        if self.settings.pair_space == "channel":
-            with _elevated():
-                return await self._open_channel(name, user_ids)
-        parent_id = self.settings.pair_channel_id or (
-            int(community_room.channel_id) if community_room.channel_id else None
-        )
-        if parent_id is None:
-            raise PlaceError("set discord.pair_channel_id to open pair spaces as threads")
-        parent = await self._channel(parent_id)
-        if not isinstance(parent, discord.TextChannel):
-            raise PlaceError(f"discord.pair_channel_id {parent_id} is not a text channel")
-        thread = await parent.create_thread(
-            name=clip(name, MAX_CHANNEL_NAME),
-            type=discord.ChannelType.private_thread,
-            invitable=False,
-            auto_archive_duration=THREAD_ARCHIVE_MINUTES,
-        )
-        for user_id in user_ids:
-            await thread.add_user(discord.Object(id=user_id))
-        return thread.id, {"mode": "thread", "members": [str(u) for u in user_ids]}
-
-    async def _open_channel(self, name: str, user_ids: list[int]) -> tuple[int, dict[str, Any]]:
-        category_id = self.settings.pair_category_id
-        if category_id is None:
-            raise PlaceError("set discord.pair_category_id to open pair spaces as channels")
-        category = await self._channel(category_id)
-        if not isinstance(category, discord.CategoryChannel):
-            raise PlaceError(f"discord.pair_category_id {category_id} is not a category")
-        guild = category.guild
-        me = guild.me or discord.Object(id=self.client.user.id if self.client.user else 0)
-        overwrites: dict[Any, discord.PermissionOverwrite] = {
-            guild.default_role: discord.PermissionOverwrite(view_channel=False),
-            me: _MEMBER_CAN,
-        }
-        for user_id in user_ids:
-            overwrites[discord.Object(id=user_id)] = _MEMBER_CAN
-        channel = await guild.create_text_channel(
-            name=channel_name(name), category=category, overwrites=overwrites
-        )
-        return channel.id, {"mode": "channel", "members": [str(u) for u in user_ids]}
-
-    async def close_pair_space(self, space_id: int, record: dict[str, Any] | None) -> None:
-        """Archive a thread (locked), or make a channel read-only for its members."""
-        channel = await self._channel(space_id)
-        if isinstance(channel, discord.Thread):
-            try:
-                with _elevated():
-                    await channel.edit(archived=True, locked=True)
-            except OwnerNeeds2FA:
-                # Locking needs Manage Threads; the bot may archive the thread it made without.
-                await channel.edit(archived=True)
-                raise
-            return
-        if isinstance(channel, discord.TextChannel):
-            members = {int(user_id) for user_id in (record or {}).get("members", [])}
-            # One overwrite per id: the cache may hold a member as a Member, and Discord keeps
-            # only one overwrite per target (developers/resources/channel.mdx, Modify Channel).
-            overwrites: dict[Any, discord.PermissionOverwrite] = {
-                target: overwrite
-                for target, overwrite in channel.overwrites.items()
-                if target.id not in members
-            }
-            for user_id in sorted(members):
-                overwrites[discord.Object(id=user_id, type=discord.Member)] = (
-                    discord.PermissionOverwrite(
-                        view_channel=True, send_messages=False, read_message_history=True
-                    )
-                )
-            with _elevated():
-                await channel.edit(overwrites=overwrites)
-            return
-        raise PlaceError(f"{space_id} is not a pair space")
-
 
 @contextlib.contextmanager
-def _elevated() -> Iterator[None]:
+def elevated() -> Iterator[None]:
     """Turn Discord's 60003 into :class:`OwnerNeeds2FA` around a call using an elevated
     permission (Manage Threads, Manage Channels, Manage Roles)."""
     try:

@@ -13,6 +13,10 @@ run as transcripts under both::
 Questions the kernel retires (answered, or their conversation ended) are not messages a member
 reads: they are kept in :attr:`MemoryAdapter.retired`, in order, for transcripts to check.
 
+Pair spaces live on :attr:`MemoryAdapter.world` (:mod:`.platform`), which a kill test keeps on
+disk so that it outlives the bot's process; a space opened with a marker is found there again
+rather than opened twice (:mod:`bot.pair_spaces`).
+
 Who is an organizer is the test's word here (``memory.organizers``), as it is the platform's
 elsewhere; ``memory.admin(alex, "status")`` runs an organizer command.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from adapters.memory.platform import MemoryPlatform
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import RICH, TEXT_ONLY, Capabilities
 from bot.events import (
@@ -70,8 +75,8 @@ class MemoryAdapter(Adapter):
         self.community_id = "memory"
         self.sink: EventSink | None = None
         self.sent: list[Rendered] = []
-        self.pair_spaces: dict[str, tuple[MemberRef, ...]] = {}
-        self.closed_spaces: list[str] = []
+        # What the "platform" holds: pair spaces (and, on disk, every message posted).
+        self.world = MemoryPlatform()
         self.files: list[AttachFile] = []
         self.retired: list[RetireQuestion] = []
         # The DMs of members who were forgotten (``ForgetMember``).
@@ -222,6 +227,7 @@ class MemoryAdapter(Adapter):
             self._last_ask[intent.target.user_id] = intent
         if self.keep_history:
             self.sent.append(rendered)
+        self.world.post(intent.target, text, intent.idempotency_key)
         self._count += 1
         return Delivery(message_id=f"m{self._count}")
 
@@ -254,18 +260,48 @@ class MemoryAdapter(Adapter):
 
     @renders(OpenPairSpace)
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
-        space_id = f"pair-{len(self.pair_spaces) + 1}"
-        self.pair_spaces[space_id] = intent.members
-        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=space_id)
-        if intent.welcome is not None:
-            self._render(intent, self.translator.render(intent.welcome, intent.locale))
+        members = [member.user_id for member in intent.members]
+        name = self.translator.render(intent.name, intent.locale)
+
+        async def find(tag: str, thorough: bool) -> str | None:
+            space = self.world.find_space(tag)
+            return None if space is None else space.id
+
+        async def create(tag: str | None) -> str:
+            return self.world.open_space(members, name, tag).id
+
+        opened = await self.space_ledger.open(intent.marker, find=find, create=create)
+        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=opened.space_id)
+        welcome = intent.welcome
+        if welcome is not None:
+
+            async def post() -> None:
+                here = intent.model_copy(update={"target": place})
+                self._render(here, self.translator.render(welcome, intent.locale))
+
+            async def posted_before() -> bool:
+                return bool(self.world.posts_in(opened.space_id)) or any(
+                    r.place.channel_id == opened.space_id for r in self.sent
+                )
+
+            await self.space_ledger.welcome(opened, post, posted_before=posted_before)
         return Delivery(place=place)
 
     @renders(ClosePairSpace)
     async def render_close_pair_space(self, intent: ClosePairSpace) -> Delivery:
-        if intent.target.channel_id:
-            self.closed_spaces.append(intent.target.channel_id)
+        space_id = intent.target.channel_id
+        if space_id is None:
+            return Delivery()
+        if intent.farewell is not None:
+            self._render(intent, self.translator.render(intent.farewell, intent.locale))
+        self.world.close_space(space_id, [member.user_id for member in intent.removed])
         return Delivery()
+
+    def spaces_of(self, member: MemberRef) -> list[str]:
+        """The ids of the open pair spaces ``member`` is in."""
+        return [
+            s.id for s in self.world.spaces.values() if member.user_id in s.members and not s.closed
+        ]
 
     @renders(AttachFile)
     async def render_attach_file(self, intent: AttachFile) -> Delivery:

@@ -8,7 +8,12 @@ discord.py client (the adapter's own tests for them are in ``test_discord_real_a
 * elevated permissions on a server requiring 2FA need an owner with 2FA (60003);
 * no DM reaches someone who shares no server with the bot (50278);
 * an empty message is refused with 50006;
-* adding a thread member needs the right to send messages in the thread;
+* adding a thread member needs the right to send messages in the thread; the creator of a
+  private thread may remove members without Manage Threads, but not from an archived thread;
+* a category holds at most 50 channels, a guild 500 (threads not counted), a topic 1024
+  characters;
+* active threads are listed for the whole guild, archived private ones the bot joined per
+  channel, newest first and in pages;
 * a message nonce is at most 25 characters, and an enforced one returns the first message
   sent with it instead of creating a second (within the loopback's two minutes);
 * deprecated, answered, but noted: a follow-up straight after a deferral, and text inputs outside
@@ -309,3 +314,107 @@ async def test_a_nonce_longer_than_25_characters_is_refused(
     assert response.status == 400
     assert "nonce" in error["errors"]
     assert server.messages_in(channel) == []
+
+
+async def test_a_category_holds_fifty_channels_and_a_guild_five_hundred(
+    loopback_discord: LoopbackDiscord, raw_http: aiohttp.ClientSession
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild()
+    category = server.add_text_channel(guild, "Tandems", channel_type=4, announce=False)
+    for number in range(50):
+        server.add_text_channel(guild, f"pair-{number}", parent_id=category.id, announce=False)
+    server.expect_violations()
+    route = f"v10/guilds/{guild.id}/channels"
+
+    async with raw_http.post(route, json={"name": "one-more", "parent_id": str(category.id)}) as r:
+        full = await r.json()
+    async with raw_http.post(route, json={"name": "topic", "topic": "x" * 1025}) as r:
+        long_topic = await r.json()
+    # A thread does not count; channels up to 500 do.
+    general = server.default_channel(guild)
+    server.create_thread(general, "a thread")
+    while len(server.channels_in(guild)) - 1 < 499:
+        server.add_text_channel(guild, "filler", announce=False)
+    async with raw_http.post(route, json={"name": "the-500th"}) as r:
+        assert r.status == 201
+    async with raw_http.post(route, json={"name": "the-501st"}) as r:
+        too_many = await r.json()
+        status = r.status
+
+    assert full["code"] == 50035
+    assert full["errors"]["parent_id"]["_errors"] == [
+        {
+            "code": "CHANNEL_PARENT_MAX_CHANNELS",
+            "message": "Maximum number of channels in category reached (50)",
+        }
+    ]
+    assert long_topic["errors"]["topic"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+    assert (status, too_many["code"]) == (400, 30013)
+    assert len([c for c in server.channels_in(guild) if not c.is_thread]) == 500
+
+
+async def test_the_creator_of_a_private_thread_removes_members_while_it_is_not_archived(
+    loopback_discord: LoopbackDiscord, raw_http: aiohttp.ClientSession
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild(bot_permissions=DEFAULT_EVERYONE_PERMISSIONS)  # no Manage Threads
+    ada, bob = server.add_member(guild, "ada"), server.add_member(guild, "bob")
+    general = server.default_channel(guild)
+    own = server.create_thread(general, "own")  # the bot made it
+    other = server.create_thread(general, "other", owner_id=ada.id)
+    for thread in (own, other):
+        server.add_thread_member(thread, bob.id)
+    server.add_thread_member(other, server.bot.id)  # in it, but not its creator
+    server.expect_violations()
+
+    async with raw_http.delete(f"v10/channels/{own.id}/thread-members/{bob.id}") as r:
+        assert r.status == 204
+    async with raw_http.delete(f"v10/channels/{other.id}/thread-members/{bob.id}") as r:
+        assert (r.status, (await r.json())["code"]) == (403, 50013)
+    server.add_thread_member(own, bob.id)
+    own.archived = True
+    async with raw_http.delete(f"v10/channels/{own.id}/thread-members/{bob.id}") as r:
+        assert (r.status, (await r.json())["code"]) == (400, 50083)
+    assert bob.id in own.member_ids
+    assert bob.id in other.member_ids
+
+
+async def test_threads_are_listed_active_per_guild_and_archived_per_channel_in_pages(
+    loopback_discord: LoopbackDiscord, raw_http: aiohttp.ClientSession
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild()
+    ada = server.add_member(guild, "ada")
+    general = server.default_channel(guild)
+    active = server.create_thread(general, "active")
+    archived = [server.create_thread(general, f"archived {n}") for n in range(3)]
+    for thread in archived:
+        thread.archived = True
+    # A private thread the bot is not in (and may not manage) is listed nowhere.
+    hidden_guild = server.add_guild(
+        "No Manage Threads", bot_permissions=DEFAULT_EVERYONE_PERMISSIONS
+    )
+    server.add_member(hidden_guild, ada)
+    server.create_thread(server.default_channel(hidden_guild), "theirs", owner_id=ada.id)
+
+    async with raw_http.get(f"v10/guilds/{guild.id}/threads/active") as r:
+        listed = await r.json()
+    async with raw_http.get(f"v10/guilds/{hidden_guild.id}/threads/active") as r:
+        none_listed = await r.json()
+    route = f"v10/channels/{general.id}/users/@me/threads/archived/private"
+    async with raw_http.get(route, params={"limit": "2"}) as r:
+        first = await r.json()
+    before = first["threads"][-1]["id"]
+    async with raw_http.get(route, params={"limit": "2", "before": before}) as r:
+        second = await r.json()
+
+    assert [t["id"] for t in listed["threads"]] == [str(active.id)]
+    assert [m["id"] for m in listed["members"]] == [str(active.id)]
+    assert none_listed["threads"] == []
+    newest_first = [str(t.id) for t in reversed(archived)]
+    assert [t["id"] for t in first["threads"]] == newest_first[:2]
+    assert first["has_more"] is True
+    assert [t["id"] for t in second["threads"]] == newest_first[2:]
+    assert second["has_more"] is False
+    assert all(t["thread_metadata"]["archived"] for t in first["threads"] + second["threads"])

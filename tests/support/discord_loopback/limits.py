@@ -71,6 +71,17 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
+#: "each parent category can contain up to 50 channels" (developers/resources/channel.mdx,
+#: Channel Object, ``parent_id``; and Channel Types, ``GUILD_CATEGORY``).
+CHANNELS_PER_CATEGORY = 50
+#: "Maximum number of guild channels reached (500)", error 30013
+#: (developers/topics/opcodes-and-status-codes.mdx); "Threads do not count against the
+#: per-guild channel limit" (developers/resources/channel.mdx, Thread-specific Channel Endpoints).
+CHANNELS_PER_GUILD = 500
+#: "0-1024 character channel topic" for text channels (developers/resources/guild.mdx, Create
+#: Guild Channel; channel.mdx, Modify Channel).
+TOPIC_MAX = 1024
+
 NONCE_MAX = 25
 #: Create Message with ``enforce_nonce``: "it will be checked for uniqueness in the past few
 #: minutes. If another message was created by the same author with the same nonce, that message

@@ -195,10 +195,12 @@ def thread(
     invitable: bool = True,
     auto_archive_duration: int = DEFAULT_AUTO_ARCHIVE_MINUTES,
     created_at: str | None = None,
+    archived_at: str | None = None,
     last_message_id: int | None = None,
     me: JSON | None = None,
 ) -> JSON:
-    """A thread channel; discord.py needs thread_metadata, message_count and member_count."""
+    """A thread channel; discord.py needs thread_metadata, message_count and member_count.
+    ``archive_timestamp`` is when it was last archived or unarchived (its creation before)."""
     created = created_at or timestamp()
     payload: JSON = {
         "id": str(thread_id),
@@ -217,7 +219,7 @@ def thread(
         "thread_metadata": {
             "archived": archived,
             "auto_archive_duration": auto_archive_duration,
-            "archive_timestamp": created,
+            "archive_timestamp": archived_at or created,
             "locked": locked,
             "invitable": invitable,
             "create_timestamp": created,
@@ -226,6 +228,14 @@ def thread(
     if me is not None:
         payload["member"] = me
     return payload
+
+
+def thread_list(threads: list[JSON], members: list[JSON], *, has_more: bool = False) -> JSON:
+    """A list of threads: active ones of a guild (developers/resources/guild.mdx, List Active
+    Guild Threads) or archived ones of a channel (developers/resources/channel.mdx, List Joined
+    Private Archived Threads). The docs name ``has_more`` only for the archived lists; the
+    OpenAPI description's ``ThreadsResponse`` requires it for both."""
+    return {"threads": threads, "members": members, "has_more": has_more}
 
 
 def thread_member(thread_id: int, user_id: int, *, joined_at: str | None = None) -> JSON:

@@ -18,9 +18,11 @@ from aiohttp import web
 from tests.support.discord_loopback import limits, payloads
 from tests.support.discord_loopback.errors import (
     CANNOT_SEND_TO_USER,
+    GUILD_CHANNELS_FULL,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
     NO_MUTUAL_GUILDS,
+    THREAD_ARCHIVED,
     UNKNOWN_MEMBER,
     DiscordError,
     Problem,
@@ -32,6 +34,7 @@ from tests.support.discord_loopback.state import (
     MANAGE_THREADS,
     OVERWRITE_MEMBER,
     OVERWRITE_ROLE,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -111,6 +114,11 @@ class RestApi:
                 f"{p}/channels/{{channel_id}}/messages/{{message_id}}/threads", self.create_thread
             ),
             web.get(f"{p}/channels/{{channel_id}}/thread-members", self.get_thread_members),
+            web.get(
+                f"{p}/channels/{{channel_id}}/users/@me/threads/archived/private",
+                self.get_joined_private_archived_threads,
+            ),
+            web.get(f"{p}/guilds/{{guild_id}}/threads/active", self.get_active_threads),
             web.put(
                 f"{p}/channels/{{channel_id}}/thread-members/{{user_id}}", self.add_thread_member
             ),
@@ -366,14 +374,68 @@ class RestApi:
         return no_content()
 
     async def remove_thread_member(self, request: web.Request) -> web.Response:
+        """ "Requires the MANAGE_THREADS permission, or the creator of the thread if it is a
+        PRIVATE_THREAD. Also requires the thread is not archived" (developers/resources/
+        channel.mdx, Remove Thread Member)."""
         thread = self._thread(request)
         user_id = _id(request, "user_id")
-        if user_id != self.server.bot.id:
+        if thread.archived:
+            raise DiscordError(400, THREAD_ARCHIVED, "Thread is archived")
+        bot_id = self.server.bot.id
+        creator = thread.type == payloads.CHANNEL_PRIVATE_THREAD and thread.owner_id == bot_id
+        if user_id != bot_id and not creator:
             self.server.require_permission(thread, MANAGE_THREADS)
             assert thread.guild_id is not None
             self.server.require_two_factor(self.world.guilds[thread.guild_id])
         self.server.remove_thread_member(thread, user_id)
         return no_content()
+
+    async def get_active_threads(self, request: web.Request) -> web.Response:
+        """ "Returns all active threads in the guild, including public and private threads.
+        Threads are ordered by their id, in descending order" (developers/resources/guild.mdx,
+        List Active Guild Threads): those the bot can see."""
+        guild = self.world.guild(_id(request, "guild_id"))
+        bot_id = self.server.bot.id
+        threads = [
+            c
+            for c in (self.world.channels[c] for c in guild.channel_ids)
+            if c.is_thread and not c.deleted and not c.archived and self.world.can_view(bot_id, c)
+        ]
+        return self._thread_list(sorted(threads, key=lambda c: -c.id), has_more=False)
+
+    async def get_joined_private_archived_threads(self, request: web.Request) -> web.Response:
+        """Archived private threads of the channel the bot joined, "ordered by their id, in
+        descending order"; ``before`` is a thread id; "Requires the READ_MESSAGE_HISTORY
+        permission" (developers/resources/channel.mdx, List Joined Private Archived Threads)."""
+        parent = self._visible_channel(_id(request, "channel_id"))
+        self.server.require_permission(parent, READ_MESSAGE_HISTORY)
+        bot_id = self.server.bot.id
+        before = int(request.query["before"]) if request.query.get("before") else None
+        limit = int(request.query.get("limit", 50))
+        threads = sorted(
+            (
+                c
+                for c in self.world.channels.values()
+                if c.type == payloads.CHANNEL_PRIVATE_THREAD
+                and c.parent_id == parent.id
+                and c.archived
+                and not c.deleted
+                and bot_id in c.member_ids
+                and (before is None or c.id < before)
+            ),
+            key=lambda c: -c.id,
+        )
+        return self._thread_list(threads[:limit], has_more=len(threads) > limit)
+
+    def _thread_list(self, threads: list[Channel], *, has_more: bool) -> web.Response:
+        bot_id = self.server.bot.id
+        return json_response(
+            payloads.thread_list(
+                [self.world.channel_payload(t, for_user=bot_id) for t in threads],
+                [payloads.thread_member(t.id, bot_id) for t in threads if bot_id in t.member_ids],
+                has_more=has_more,
+            )
+        )
 
     # -- guilds ---------------------------------------------------------------------
     async def get_member(self, request: web.Request) -> web.Response:
@@ -408,8 +470,29 @@ class RestApi:
             problems.append(
                 Problem("parent_id", "CHANNEL_PARENT_INVALID", "Unknown parent channel")
             )
+        elif (
+            parent_id is not None
+            and self._children(guild, parent_id) >= limits.CHANNELS_PER_CATEGORY
+        ):
+            # No error code of its own, an Invalid Form Body on parent_id, as real Discord
+            # answers it (discord/discord-api-docs pull request 1289, which documented the limit).
+            problems.append(
+                Problem(
+                    "parent_id",
+                    "CHANNEL_PARENT_MAX_CHANNELS",
+                    "Maximum number of channels in category reached (50)",
+                )
+            )
+        if len(body.get("topic") or "") > limits.TOPIC_MAX:
+            problems.append(
+                Problem("topic", "BASE_TYPE_MAX_LENGTH", "Must be 1024 or fewer in length.")
+            )
         if problems:
             raise invalid_form_body(problems)
+        if len(self.world.guild_channels(guild)) >= limits.CHANNELS_PER_GUILD:
+            raise DiscordError(
+                400, GUILD_CHANNELS_FULL, "Maximum number of guild channels reached (500)"
+            )
         channel = self.server.add_text_channel(
             guild,
             name,
@@ -420,6 +503,9 @@ class RestApi:
         )
         # 201 Created (create_guild_channel in Discord's OpenAPI description).
         return json_response(self.world.channel_payload(channel), status=201)
+
+    def _children(self, guild: Guild, category_id: int) -> int:
+        return sum(1 for c in self.world.guild_channels(guild) if c.parent_id == category_id)
 
     def _overwrites(
         self,
@@ -493,7 +579,10 @@ class RestApi:
             auto_archive = _auto_archive_duration(body)
             channel.name = body.get("name", channel.name)
             channel.auto_archive_duration = auto_archive or channel.auto_archive_duration
-            channel.archived = bool(body.get("archived", channel.archived))
+            archived = bool(body.get("archived", channel.archived))
+            if archived != channel.archived:
+                channel.archived_at = payloads.timestamp()
+            channel.archived = archived
             channel.locked = bool(body.get("locked", channel.locked))
             channel.invitable = bool(body.get("invitable", channel.invitable))
             self.server.emit_channel("THREAD_UPDATE", channel)

@@ -186,6 +186,13 @@ SHAPES: dict[str, Shape] = {
             " total_message_sent",
             nested={"thread_metadata": "ThreadMetadataResponse", "member": "ThreadMemberResponse"},
         ),
+        _shape(
+            "ThreadsResponse",
+            "threads members has_more",
+            allowed="first_messages",
+            nested={"threads": "channel", "members": "ThreadMemberResponse"},
+            types={"has_more": ("boolean",)},
+        ),
         _shape("ThreadMetadataResponse", "archived archive_timestamp auto_archive_duration locked"),
         _shape("ThreadMemberResponse", "id user_id join_timestamp flags"),
         _shape(
@@ -293,6 +300,11 @@ ROUTES: dict[tuple[str, str], Answer] = {
         200, "ThreadMemberResponse", many=True
     ),
     ("PUT", "/channels/{channel_id}/thread-members/{user_id}"): _answer(204),
+    # get_active_guild_threads and list_my_private_archived_threads.
+    ("GET", "/guilds/{guild_id}/threads/active"): _answer(200, "ThreadsResponse"),
+    ("GET", "/channels/{channel_id}/users/@me/threads/archived/private"): _answer(
+        200, "ThreadsResponse"
+    ),
     ("DELETE", "/channels/{channel_id}/thread-members/{user_id}"): _answer(204),
     # create_guild_channel: 201 Created.
     ("POST", "/guilds/{guild_id}/channels"): _answer(201, "GuildChannelResponse"),

@@ -146,6 +146,8 @@ class Channel:
     #: Thread members in the order they joined.
     member_ids: list[int] = field(default_factory=list)
     archived: bool = False
+    #: When the thread was last archived or unarchived (``thread_metadata.archive_timestamp``).
+    archived_at: str | None = None
     locked: bool = False
     invitable: bool = True
     #: Minutes of inactivity before a thread archives itself (threads only).
@@ -370,6 +372,7 @@ class World:
                 invitable=channel.invitable,
                 auto_archive_duration=channel.auto_archive_duration,
                 created_at=channel.created_at,
+                archived_at=channel.archived_at,
                 last_message_id=channel.last_message_id,
                 me=me,
             )
@@ -490,6 +493,11 @@ class World:
         if not permissions & VIEW_CHANNEL:
             return 0
         return permissions
+
+    def guild_channels(self, guild: Guild) -> list[Channel]:
+        """The guild's channels as Discord counts them against its limits: no threads."""
+        channels = (self.channels[c] for c in guild.channel_ids)
+        return [c for c in channels if not c.deleted and not c.is_thread]
 
     def can_view(self, user_id: int, channel: Channel) -> bool:
         return bool(self.permissions_in(channel, user_id) & VIEW_CHANNEL)
