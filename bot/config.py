@@ -202,6 +202,9 @@ class MatrixSettings(Section):
     timeline_limit: int = Field(default=50, ge=1, le=1000)
     retry_attempts: int = Field(default=5, ge=1)
     retry_max_delay_seconds: float = Field(default=30.0, gt=0)
+    # How long one request waits in all on the homeserver's rate limits before it fails (a
+    # match round on a default Synapse may make one room a minute).
+    rate_limit_patience_seconds: float = Field(default=3600.0, gt=0)
 
     @model_validator(mode="after")
     def _login_when_enabled(self) -> MatrixSettings:

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
+from bot.intents import OpenPairSpace
+from bot.places import Place, PlaceKind
 from store.adapter_state import AdapterStateRepository
 
 #: ``adapter_state`` key prefix of the record of one marker.
@@ -97,6 +99,29 @@ class SpaceLedger:
         finally:
             if not lock.locked() and self._locks.get(tag) is lock:
                 del self._locks[tag]
+
+    async def open_intent(
+        self,
+        intent: OpenPairSpace,
+        *,
+        find: Find,
+        create: Create,
+        finish: Callable[[str], Awaitable[object]] | None = None,
+        post_welcome: Callable[[Place], Awaitable[object]],
+        posted_before: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> tuple[OpenedSpace, Place]:
+        """What every adapter does for an :class:`OpenPairSpace`: open the space (:meth:`open`),
+        ``finish`` one found on the platform, and post the welcome once (:meth:`welcome`)."""
+        opened = await self.open(intent.marker, find=find, create=create)
+        if opened.found and finish is not None:
+            await finish(opened.space_id)
+        place = Place(
+            platform=self._platform, kind=PlaceKind.PAIR_SPACE, channel_id=opened.space_id
+        )
+        if intent.welcome is not None:
+            before = None if posted_before is None else lambda: posted_before(opened.space_id)
+            await self.welcome(opened, lambda: post_welcome(place), posted_before=before)
+        return opened, place
 
     async def _open(self, tag: str, find: Find, create: Create) -> OpenedSpace:
         record = await self._get(tag)

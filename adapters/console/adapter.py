@@ -272,16 +272,14 @@ class ConsoleAdapter(Adapter):
             self._print(self._t("console.space_opened", space=space_id, members=names))
             return space_id
 
-        opened = await self.space_ledger.open(intent.marker, find=nowhere, create=create)
-        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=opened.space_id)
-        welcome = intent.welcome
-        if welcome is not None:
+        async def post_welcome(place: Place) -> None:
+            assert intent.welcome is not None
+            here = intent.model_copy(update={"target": place})
+            self._show(here, self.translator.render(intent.welcome, intent.locale))
 
-            async def post() -> None:
-                here = intent.model_copy(update={"target": place})
-                self._show(here, self.translator.render(welcome, intent.locale))
-
-            await self.space_ledger.welcome(opened, post)
+        _, place = await self.space_ledger.open_intent(
+            intent, find=nowhere, create=create, post_welcome=post_welcome
+        )
         return Delivery(place=place)
 
     @renders(ClosePairSpace)

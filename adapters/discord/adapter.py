@@ -426,6 +426,15 @@ class DiscordAdapter(Adapter):
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
         name = self._text(intent.name, intent.locale)
         spaces = self.pair_spaces
+        members = [member.user_id for member in intent.members]
+
+        async def post_welcome(place: Place) -> None:
+            assert intent.welcome is not None
+            text = self._text(intent.welcome, intent.locale)
+            for index, chunk in enumerate(split_text(text, self.capabilities.max_message_length)):
+                nonce = message_nonce(intent.idempotency_key, index)
+                await self.places.send(place, chunk, nonce=nonce)
+
         try:
             where = await spaces.where(intent.target)
 
@@ -433,34 +442,27 @@ class DiscordAdapter(Adapter):
                 return await spaces.find(where, tag, thorough)
 
             async def create(tag: str | None) -> str:
-                return await spaces.create(where, name, intent.members, tag)
+                space_id = await spaces.create(where, name, intent.members, tag)
+                await self._save_state(f"pair_space:{space_id}", spaces.record(members))
+                return space_id
 
-            opened = await self.space_ledger.open(intent.marker, find=find, create=create)
-            if opened.found:
-                await spaces.finish(opened.space_id, intent.members)
+            async def finish(space_id: str) -> None:
+                await spaces.finish(space_id, intent.members)
+                await self._save_state(f"pair_space:{space_id}", spaces.record(members))
+
+            opened, place = await self.space_ledger.open_intent(
+                intent,
+                find=find,
+                create=create,
+                finish=finish,
+                post_welcome=post_welcome,
+                posted_before=spaces.bot_posted_in,
+            )
         except OwnerNeeds2FA:
             await self._tell_owner_needs_2fa(intent, room=intent.target)
             return Delivery()
-        mode = "channel" if spaces.channel_mode else "thread"
-        members = [member.user_id for member in intent.members]
-        await self._save_state(f"pair_space:{opened.space_id}", {"mode": mode, "members": members})
-        place = Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=opened.space_id)
         how = "opened" if opened.created else "found again"
         log.info("discord: %s pair space %s for %d members", how, opened.space_id, len(members))
-        welcome = intent.welcome
-        if welcome is not None:
-
-            async def post() -> None:
-                text = self._text(welcome, intent.locale)
-                chunks = split_text(text, self.capabilities.max_message_length)
-                for index, chunk in enumerate(chunks):
-                    nonce = message_nonce(intent.idempotency_key, index)
-                    await self.places.send(place, chunk, nonce=nonce)
-
-            async def posted_before() -> bool:
-                return await spaces.bot_posted_in(opened.space_id)
-
-            await self.space_ledger.welcome(opened, post, posted_before=posted_before)
         return Delivery(place=place)
 
     @renders(ClosePairSpace)

@@ -145,6 +145,11 @@ class DiscordPairSpaces:
     def channel_mode(self) -> bool:
         return self.settings.pair_space == "channel"
 
+    def record(self, members: list[str]) -> dict[str, Any]:
+        """The adapter's record of a pair space (``pair_space:<id>``): who is in the pair, so
+        that closing knows whom to keep reading (the store scrubs a forgotten member from it)."""
+        return {"mode": "channel" if self.channel_mode else "thread", "members": members}
+
     async def _channel(self, channel_id: int) -> Any:
         channel = self.client.get_channel(channel_id)
         if channel is None:

@@ -52,12 +52,12 @@ from nio.api import Api
 
 from adapters.matrix import content as build
 from adapters.matrix.erase import drop_room_keys, redact_conversation
+from adapters.matrix.pair_rooms import PairRooms
 from adapters.matrix.places import (
     dm_room_options,
     is_organizer,
     joined,
     may_invite_bot,
-    pair_room_options,
     present,
     private_to,
 )
@@ -120,9 +120,18 @@ class MatrixAdapter(Adapter):
         self.community_id = self.settings.community_id
         self.records = MatrixRecords(context.store.adapter_state, self.community_id, context.clock)
         self.retry = RetryPolicy(
-            attempts=self.settings.retry_attempts, max_delay=self.settings.retry_max_delay_seconds
+            attempts=self.settings.retry_attempts,
+            max_delay=self.settings.retry_max_delay_seconds,
+            rate_limit_patience=self.settings.rate_limit_patience_seconds,
         )
         self.client: AsyncClient | None = None
+        self.pair_rooms = PairRooms(
+            self._live_client,
+            self.retry,
+            self.records,
+            self.own_user_id,
+            encryption=self.settings.encryption,
+        )
         self.loop: SyncLoop | None = None
         self.community_room_id: str | None = None
         self._community_creators: frozenset[str] = frozenset()
@@ -136,6 +145,10 @@ class MatrixAdapter(Adapter):
     @property
     def own_user_id(self) -> str:
         return self.settings.user_id
+
+    def _live_client(self) -> AsyncClient:
+        assert self.client is not None, "the Matrix adapter is not started"
+        return self.client
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
@@ -581,24 +594,37 @@ class MatrixAdapter(Adapter):
 
     @renders(OpenPairSpace)
     async def render_open_pair_space(self, intent: OpenPairSpace) -> Delivery:
-        assert self.client is not None
-        client = self.client
         members = [member.user_id for member in intent.members]
         name = self.translator.render(intent.name, intent.locale)
-        options = pair_room_options(self.own_user_id, members, name, self.settings.encryption)
-        response = await self.retry.call("open a pair room", lambda: client.room_create(**options))
-        assert isinstance(response, RoomCreateResponse)
-        room_id = response.room_id
-        await self.records.remember_room(room_id, {"kind": "pair", "members": members})
-        place = Place(platform=PLATFORM, kind=PlaceKind.PAIR_SPACE, channel_id=room_id)
-        log.info("matrix: opened pair room %s for %d members", room_id, len(members))
-        event_id = None
-        if intent.welcome is not None:
+        rooms = self.pair_rooms
+        sent: list[str] = []
+
+        async def create(tag: str | None) -> str:
+            return await rooms.create(name, members, tag)
+
+        async def finish(room_id: str) -> None:
+            await rooms.finish(room_id, members)
+
+        async def post_welcome(place: Place) -> None:
+            assert intent.welcome is not None
+            assert place.channel_id is not None
+            room_id = place.channel_id
             await self._wait_for_room(room_id, members)
             text = self.translator.render(intent.welcome, intent.locale)
-            welcome = _transaction(intent, "welcome")
-            event_id = await self._send(room_id, build.notice(text), transaction=welcome)
-        return Delivery(message_id=event_id, place=place)
+            transaction = _transaction(intent, "welcome")
+            sent.append(await self._send(room_id, build.notice(text), transaction=transaction))
+
+        opened, place = await self.space_ledger.open_intent(
+            intent,
+            find=rooms.find,
+            create=create,
+            finish=finish,
+            post_welcome=post_welcome,
+            posted_before=rooms.bot_posted_in,
+        )
+        how = "opened" if opened.created else "found again"
+        log.info("matrix: %s pair room %s for %d members", how, opened.space_id, len(members))
+        return Delivery(message_id=sent[0] if sent else None, place=place)
 
     @renders(ClosePairSpace)
     async def render_close_pair_space(self, intent: ClosePairSpace) -> Delivery:
@@ -607,10 +633,13 @@ class MatrixAdapter(Adapter):
             return Delivery()
         event_id = None
         assert self.client is not None
-        if intent.farewell is not None and joined(self.client.rooms.get(room_id), self.own_user_id):
+        here = joined(self.client.rooms.get(room_id), self.own_user_id)
+        if intent.farewell is not None and here:
             text = self.translator.render(intent.farewell, intent.locale)
             farewell = _transaction(intent, "farewell")
             event_id = await self._send(room_id, build.notice(text), transaction=farewell)
+        if intent.removed and here:
+            await self.pair_rooms.kick(room_id, [member.user_id for member in intent.removed])
         await self.records.remember_room(room_id, {"kind": "closed"})
         await self._leave(room_id)
         return Delivery(message_id=event_id)

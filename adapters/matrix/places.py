@@ -9,9 +9,10 @@
 * **Invites** are accepted from members of the community room (joined members), from the
   organizers listed in ``matrix.admin_user_ids``, and to the community room itself; without a
   community room every invite is accepted. Others are rejected with a short reason.
-* **Pair rooms** are invite-only, end-to-end encrypted, closed to guests, named from the flow.
-  The bot holds power level 100; members hold 0 with the right to talk but not to invite,
-  kick or change the room, so the room stays private to the pair and the bot.
+* **Pair rooms** are invite-only, end-to-end encrypted, closed to guests, named from the flow,
+  and carry the tag they are found again by (:mod:`.pair_rooms`). The bot holds power level
+  100; members hold 0 with the right to talk but not to invite, kick or change the room, so the
+  room stays private to the pair and the bot.
 * **Organizers** are those in ``matrix.admin_user_ids`` or with at least
   ``matrix.admin_power_level`` in the community room (or its creators, in room versions 12 and
   later where creators stand above power levels).
@@ -107,16 +108,17 @@ def dm_room_options(user_id: str, encrypted: bool) -> dict[str, Any]:
     }
 
 
-def pair_room_options(
-    own_user_id: str, members: list[str], name: str, encrypted: bool
-) -> dict[str, Any]:
+def pair_room_options(name: str, encrypted: bool, tag: str | None) -> dict[str, Any]:
+    """How a pair room is made; its members are invited afterwards (see :mod:`.pair_rooms`),
+    and ``tag`` (the marker's, :mod:`bot.pair_spaces`) is in its state from the start."""
     state = [NO_GUESTS, HISTORY_SINCE_INVITE]
     if encrypted:
         state.insert(0, ENCRYPTION_STATE)
+    if tag is not None:
+        state.append({"type": "org.tandem.pair", "state_key": "", "content": {"tag": tag}})
     return {
         "name": name,
         "preset": RoomPreset.private_chat,
-        "invite": members,
         "initial_state": state,
         # No "users" entry: the server gives the creator (the bot) full power itself, as 100 in
         # older room versions and as a creator in v12+, where listing it is an error.

@@ -10,7 +10,9 @@ The adapter writes no SQL; it keeps small JSON records through
 ``dm:<user id>``         the DM room the bot uses with a member (the bot's own record: it does
                          not rely on ``m.direct``)
 ``room:<room id>``       what a room is to the bot: ``{"kind": "dm", "user_id"}``,
-                         ``{"kind": "pair", "members"}`` or ``{"kind": "closed"}``
+                         ``{"kind": "pair", "members", "tag"}`` (the tag of a room opened with
+                         a marker, :mod:`.pair_rooms`) or ``{"kind": "closed"}``
+``pair_marker:<tag>``    the room opened for a marker (:mod:`bot.pair_spaces`)
 ``question:<event id>``  a question the bot sent: its prompt id, kind and option emojis, so a
                          reaction or a reply on it is tied to that exact question (pruned by
                          the maintenance job after its retention, see docs/privacy.md)

@@ -4,11 +4,14 @@ matrix-nio retries forever by default (it sleeps on every 429 and on every dropp
 connection). The adapter turns that off (``max_limit_exceeded=0, max_timeouts=0``) and retries
 here instead, with limits an operator can read in the config:
 
-* a 429 / ``M_LIMIT_EXCEEDED`` waits what the server asks (``retry_after_ms``), but never more
-  than ``max_delay``;
+* a 429 / ``M_LIMIT_EXCEEDED`` is no failure: the request waits what the server asks
+  (``retry_after_ms``) and is sent again, however often, as long as the waits of one request add
+  up to no more than ``rate_limit_patience`` (an hour by default). A match round opening
+  hundreds of rooms meets Synapse's limits (by default one room a minute after a burst of ten,
+  ``rc_room_creation``; invites and messages have their own) and must finish, not fail;
 * a connection error, a timeout or a 5xx waits an exponentially growing, jittered delay;
-* after ``attempts`` tries the last error is raised as :class:`RequestFailed`, so a send fails
-  loudly (and the app logs it) instead of hanging a conversation.
+* after ``attempts`` such failures the last error is raised as :class:`RequestFailed`, so a
+  send fails loudly (and the app logs it) instead of hanging a conversation.
 
 :class:`Backoff` is the same delay schedule for the sync loop, which never gives up.
 """
@@ -79,6 +82,8 @@ class RetryPolicy:
     attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
+    #: Seconds one request may wait in all on rate limits before it fails.
+    rate_limit_patience: float = 3600.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def call(self, what: str, request: Callable[[], Awaitable[T]]) -> T:
@@ -88,33 +93,40 @@ class RetryPolicy:
         at once.
         """
         backoff = Backoff(self.base_delay, self.max_delay)
+        failures = 0
+        waited = 0.0
         last: str = "no attempt"
-        for attempt in range(1, self.attempts + 1):
+        while True:
             try:
                 response = await request()
             except TRANSIENT_ERRORS as error:
                 last = f"{type(error).__name__}: {error}"
-                delay = backoff.next_delay()
             else:
                 if is_rate_limited(response):
-                    last = str(response)
                     asked = (getattr(response, "retry_after_ms", None) or 1000) / 1000
-                    delay = min(asked, self.max_delay)
-                elif is_server_error(response):
-                    last = str(response)
-                    delay = backoff.next_delay()
-                elif isinstance(response, ErrorResponse):
-                    raise RequestFailed(f"{what}: {response}")
-                else:
+                    if waited + asked > self.rate_limit_patience:
+                        raise RequestFailed(
+                            f"{what}: still rate-limited after waiting {waited:.0f} s ({response})"
+                        )
+                    log.info("%s is rate-limited; waiting %.1f s as the server asks", what, asked)
+                    waited += asked
+                    await self.sleep(asked)
+                    continue
+                if not is_server_error(response):
+                    if isinstance(response, ErrorResponse):
+                        raise RequestFailed(f"{what}: {response}")
                     return response
-            if attempt < self.attempts:
-                log.warning(
-                    "%s failed (attempt %d of %d: %s); retrying in %.1f s",
-                    what,
-                    attempt,
-                    self.attempts,
-                    last,
-                    delay,
-                )
-                await self.sleep(delay)
-        raise RequestFailed(f"{what}: gave up after {self.attempts} attempts ({last})")
+                last = str(response)
+            failures += 1
+            if failures >= self.attempts:
+                raise RequestFailed(f"{what}: gave up after {self.attempts} attempts ({last})")
+            delay = backoff.next_delay()
+            log.warning(
+                "%s failed (attempt %d of %d: %s); retrying in %.1f s",
+                what,
+                failures,
+                self.attempts,
+                last,
+                delay,
+            )
+            await self.sleep(delay)

@@ -49,7 +49,7 @@ from bot.intents import (
     RetireQuestion,
     Say,
 )
-from bot.places import MemberRef, Place, PlaceKind
+from bot.places import MemberRef, Place
 from bot.render import question_as_text
 
 
@@ -270,21 +270,22 @@ class MemoryAdapter(Adapter):
         async def create(tag: str | None) -> str:
             return self.world.open_space(members, name, tag).id
 
-        opened = await self.space_ledger.open(intent.marker, find=find, create=create)
-        place = Place(platform=self.platform, kind=PlaceKind.PAIR_SPACE, channel_id=opened.space_id)
-        welcome = intent.welcome
-        if welcome is not None:
+        async def post_welcome(place: Place) -> None:
+            assert intent.welcome is not None
+            here = intent.model_copy(update={"target": place})
+            self._render(here, self.translator.render(intent.welcome, intent.locale))
 
-            async def post() -> None:
-                here = intent.model_copy(update={"target": place})
-                self._render(here, self.translator.render(welcome, intent.locale))
+        async def posted_before(space_id: str) -> bool:
+            here = [r for r in self.sent if r.place.channel_id == space_id]
+            return bool(here or self.world.posts_in(space_id))
 
-            async def posted_before() -> bool:
-                return bool(self.world.posts_in(opened.space_id)) or any(
-                    r.place.channel_id == opened.space_id for r in self.sent
-                )
-
-            await self.space_ledger.welcome(opened, post, posted_before=posted_before)
+        _, place = await self.space_ledger.open_intent(
+            intent,
+            find=find,
+            create=create,
+            post_welcome=post_welcome,
+            posted_before=posted_before,
+        )
         return Delivery(place=place)
 
     @renders(ClosePairSpace)

@@ -56,6 +56,13 @@ def pair_category(server: LoopbackDiscord, guild: Guild, name: str = "Tandems") 
     )
 
 
+def threads_world(server: LoopbackDiscord) -> tuple[Guild, Channel, User, User]:
+    """A guild with a "tandems" channel for the pair threads, and Ada and Bob."""
+    guild = server.add_guild()
+    tandems = server.add_text_channel(guild, "tandems", announce=False)
+    return guild, tandems, server.add_member(guild, "ada"), server.add_member(guild, "bob")
+
+
 def bot_texts(server: LoopbackDiscord, channel_id: str | int) -> list[str]:
     return [m.content for m in server.messages_in(int(channel_id)) if m.author_id == server.bot.id]
 
@@ -67,9 +74,7 @@ async def test_the_same_marker_twice_opens_one_thread_with_one_welcome(
     loopback_discord: LoopbackDiscord, tmp_path: Path
 ) -> None:
     server = loopback_discord
-    guild = server.add_guild()
-    tandems = server.add_text_channel(guild, "tandems", announce=False)
-    ada, bob = server.add_member(guild, "ada"), server.add_member(guild, "bob")
+    guild, tandems, ada, bob = threads_world(server)
     async with running_tandem(server, guild, tmp_path / "t.db", pair_channel_id=tandems.id) as t:
         first = await open_space(t, tandems, "tandem:1", ada, bob)
         again = await open_space(t, tandems, "tandem:1", ada, bob)
@@ -112,9 +117,7 @@ async def test_after_a_crash_while_opening_an_archived_thread_is_found_too(
     """A try that died after making the thread leaves the record "opening"; the next one looks
     through the archived threads as well (a quiet thread archives itself after a week)."""
     server = loopback_discord
-    guild = server.add_guild()
-    tandems = server.add_text_channel(guild, "tandems", announce=False)
-    ada, bob = server.add_member(guild, "ada"), server.add_member(guild, "bob")
+    guild, tandems, ada, bob = threads_world(server)
     database = tmp_path / "t.db"
     tag = space_tag("discord", "tandem:1")
     async with running_tandem(server, guild, database, pair_channel_id=tandems.id) as t:
@@ -143,9 +146,7 @@ async def test_closing_a_thread_takes_the_removed_member_out_before_archiving_it
     loopback_discord: LoopbackDiscord, tmp_path: Path
 ) -> None:
     server = loopback_discord
-    guild = server.add_guild()
-    tandems = server.add_text_channel(guild, "tandems", announce=False)
-    ada, bob = server.add_member(guild, "ada"), server.add_member(guild, "bob")
+    guild, tandems, ada, bob = threads_world(server)
     async with running_tandem(server, guild, tmp_path / "t.db", pair_channel_id=tandems.id) as t:
         space = await open_space(t, tandems, "tandem:1", ada, bob)
         farewell = msg("discord.modal_title")

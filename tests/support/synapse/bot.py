@@ -175,9 +175,14 @@ async def open_community(
 
 
 async def open_pair_room(
-    app: App, community: str, *members: MatrixTestUser, welcome: str | None = None
+    app: App,
+    community: str,
+    *members: MatrixTestUser,
+    welcome: str | None = None,
+    marker: str | None = None,
 ) -> Place:
-    """Ask the bot for a pair room named "Tandem: Alice & Bob" for ``members``; its place."""
+    """Ask the bot for a pair room named "Tandem: Alice & Bob" for ``members`` (with the pair
+    space ``marker``, if given); its place."""
     delivery = await app.deliver(
         OpenPairSpace(
             target=Place.room("matrix", community),
@@ -186,6 +191,7 @@ async def open_pair_room(
             members=tuple(MemberRef(platform="matrix", user_id=m.user_id) for m in members),
             name=organizer_text({"en": "Tandem: Alice & Bob"}),
             welcome=None if welcome is None else organizer_text({"en": welcome}),
+            marker=marker,
         )
     )
     assert delivery is not None
