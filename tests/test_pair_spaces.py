@@ -60,7 +60,8 @@ async def test_the_same_marker_twice_opens_one_space_with_one_welcome(
     assert again.place == first.place
     assert other.place is not None
     assert other.place != first.place
-    assert list(memory.world.spaces) == [first.place.channel_id, other.place.channel_id]
+    assert list(memory.pair_spaces) == [first.place.channel_id, other.place.channel_id]
+    assert memory.pair_spaces[first.place.channel_id or ""] == (ada, bob)
     assert welcomes_in(memory, first.place.channel_id or "") == [
         memory.translator.render(WELCOME, "en")
     ]
@@ -191,3 +192,23 @@ async def test_the_console_opens_a_marked_space_once_across_restarts(
 
 async def _nothing_due() -> int:
     return 0
+
+
+async def test_a_platform_kept_on_disk_drops_a_message_repeated_under_its_key(
+    tmp_path: Path,
+) -> None:
+    """As Discord drops a repeated enforced nonce and Synapse a repeated transaction id: the
+    bot died after posting and before noting it, and posts again."""
+    world_file = tmp_path / "platform.jsonl"
+    space = Place(platform="memory", kind="pair_space", channel_id="pair-1")
+    assert MemoryPlatform.on_disk(world_file).post(space, "Welcome!", "due-1-0-intro-en")
+    again = MemoryPlatform.on_disk(world_file)  # another process, the same platform
+    assert not again.post(space, "Welcome!", "due-1-0-intro-en")
+    assert again.post(space, "Welcome!", None)
+    assert again.post(
+        Place(platform="memory", kind="pair_space", channel_id="pair-2"), "Hi", "due-1-0-intro-en"
+    )
+    assert [p.text for p in MemoryPlatform.on_disk(world_file).posts_in("pair-1")] == [
+        "Welcome!",
+        "Welcome!",
+    ]

@@ -222,12 +222,13 @@ class MemoryAdapter(Adapter):
     # -- rendering -------------------------------------------------------------------------
 
     def _render(self, intent: IntentBase, text: str, **extra: object) -> Delivery:
+        if not self.world.post(intent.target, text, intent.idempotency_key):
+            return Delivery()  # the platform dropped a repeat
         rendered = Rendered(place=intent.target, text=text, intent=intent, **extra)  # type: ignore[arg-type]
         if isinstance(intent, Ask) and intent.target.user_id:
             self._last_ask[intent.target.user_id] = intent
         if self.keep_history:
             self.sent.append(rendered)
-        self.world.post(intent.target, text, intent.idempotency_key)
         self._count += 1
         return Delivery(message_id=f"m{self._count}")
 
@@ -297,6 +298,14 @@ class MemoryAdapter(Adapter):
             self._render(intent, self.translator.render(intent.farewell, intent.locale))
         self.world.close_space(space_id, [member.user_id for member in intent.removed])
         return Delivery()
+
+    @property
+    def pair_spaces(self) -> dict[str, tuple[MemberRef, ...]]:
+        """Every pair space the platform holds (closed ones too), with who is in it."""
+        return {
+            space.id: tuple(self.member(user_id) for user_id in space.members)
+            for space in self.world.spaces.values()
+        }
 
     def spaces_of(self, member: MemberRef) -> list[str]:
         """The ids of the open pair spaces ``member`` is in."""

@@ -48,6 +48,7 @@ class MemoryPlatform:
         self.path = path
         self.spaces: dict[str, MemorySpace] = {}
         self.posts: list[Posted] = []
+        self._keys: set[tuple[str, str]] = set()
         if path is not None and path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 self._apply(json.loads(line))
@@ -74,9 +75,15 @@ class MemoryPlatform:
         closed = MemorySpace(space.id, members, space.name, space.tag, True, removed)
         self._change({"space": asdict(closed)})
 
-    def post(self, place: Place, text: str, key: str | None) -> None:
-        if self.path is not None:
-            self._change({"post": asdict(Posted(place.model_dump(mode="json"), text, key))})
+    def post(self, place: Place, text: str, key: str | None) -> bool:
+        """Keep a message (on disk); False when it repeats one sent with the same key."""
+        if self.path is None:
+            return True
+        where = place.model_dump(mode="json", exclude_none=True)
+        if key is not None and (_where(where), key) in self._keys:
+            return False
+        self._change({"post": asdict(Posted(where, text, key))})
+        return True
 
     # -- reading it, as a test does -----------------------------------------------------------
 
@@ -98,4 +105,11 @@ class MemoryPlatform:
             space = MemorySpace(**change["space"])
             self.spaces[space.id] = space
         elif "post" in change:
-            self.posts.append(Posted(**change["post"]))
+            posted = Posted(**change["post"])
+            self.posts.append(posted)
+            if posted.key is not None:
+                self._keys.add((_where(posted.place), posted.key))
+
+
+def _where(place: dict[str, Any]) -> str:
+    return json.dumps(place, sort_keys=True)
