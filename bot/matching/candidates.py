@@ -1,0 +1,141 @@
+"""Which pairs the matching looks at: a few candidates per member, found block by block.
+
+The solver cannot look at all N² pairs, so two scans over all of them keep a few per member:
+
+1. :func:`best_by_score`: each member's ``k`` highest-scoring allowed partners. Popular members
+   appear in thousands of these lists while the people who list them end up with nobody: the
+   lists lack the pairs between less sought-after members.
+2. :func:`best_by_reduced_cost`: given LP duals ``u`` from solving on the first lists (see
+   :mod:`bot.matching.solve`), each member's ``k`` partners with the largest reduced cost
+   ``score(i, j) − u[i] − u[j]``: a pair with a positive one would improve the LP optimum
+   (dual pricing), one close to zero may be part of it. The duals price the popular members
+   high, so these lists hold exactly the pairs the first ones missed.
+
+Each scan scores a block of rows against all columns (:func:`bot.matching.score.score_block`)
+and keeps per row the ``k`` largest keys without sorting whole rows: ``_top_k`` looks only at
+the ``k`` column groups with the largest maxima. Ties (scores are small integers, so there are
+many) are broken by a seeded pseudo-random order that differs per row, never by position: a
+fixed order would send everyone's ties to the same few members.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from bot.matching.encode import CHUNK, Encoded
+from bot.matching.score import columns, score_block
+
+BLOCK_ROWS = 128
+# First-in-line members get longer lists: their own list is what lets the solver's priority
+# find them a partner. (Pushing them into everyone's lists instead crowds out the rest.)
+FIRST_IN_LINE_FACTOR = 4
+
+
+class _TieBreak:
+    """A seeded jitter in [0, 0.5) for every (row, column): frac(a[row] + b[column]) / 2."""
+
+    def __init__(self, enc: Encoded, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.row = rng.random(enc.padded_size, dtype=np.float32)
+        self.col = rng.random(enc.padded_size, dtype=np.float32)
+
+    def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Jitter for every row against the same ``cols``."""
+        return self._fold(self.row[rows][:, None] + self.col[cols][None, :])
+
+    def pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Jitter for row ``rows[r]`` against each of ``cols[r]``."""
+        return self._fold(self.row[rows][:, None] + self.col[cols])
+
+    @staticmethod
+    def _fold(jitter: np.ndarray) -> np.ndarray:
+        jitter -= np.floor(jitter)
+        jitter *= 0.5
+        return jitter
+
+
+def _top_k(
+    keys: np.ndarray, k: int, rows: np.ndarray, ties: _TieBreak
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the positions and keys of the ``k`` largest keys (ties in the seeded order).
+
+    The columns are split into ``CHUNK`` interleaved slices; the ``k`` column groups
+    ``g, g + G, g + 2G, …`` (``G = width / CHUNK``) with the largest maxima hold every key larger
+    than the k-th group maximum, so partitioning only them is exact up to the order of ties,
+    and it avoids numpy's introselect on rows full of equal small integers, which is slow."""
+    n_rows, width = keys.shape
+    groups = width // CHUNK
+    sliced = keys.reshape(n_rows, CHUNK, groups)
+    maxima = sliced.max(axis=1)
+    maxima += ties(rows, np.arange(groups))
+    keep = min(k, groups)
+    best_groups = np.argpartition(maxima, groups - keep, axis=1)[:, groups - keep :]
+    position = (best_groups[:, None, :] + groups * np.arange(CHUNK)[None, :, None]).reshape(
+        n_rows, -1
+    )
+    values = np.take_along_axis(keys, position, axis=1)
+    ranked = values + ties.pairs(rows, position)
+    keep = min(k, values.shape[1])
+    best = np.argpartition(ranked, values.shape[1] - keep, axis=1)[:, values.shape[1] - keep :]
+    return np.take_along_axis(position, best, axis=1), np.take_along_axis(values, best, axis=1)
+
+
+def _symmetric(rows: list, cols: list, scores: list, n: int) -> sparse.csr_matrix:
+    """The kept pairs as a symmetric matrix (a pair kept by either of the two, once)."""
+    if not rows:
+        return sparse.csr_matrix((n, n), dtype=np.int32)
+    one_way = sparse.csr_matrix(
+        (np.concatenate(scores), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    )
+    return one_way.maximum(one_way.T).tocsr()
+
+
+def best_by_score(enc: Encoded, k: int, *, seed: int) -> sparse.csr_matrix:
+    """Each member's ``k`` best allowed partners by score (first-in-line members: more), as a
+    symmetric sparse matrix of scores (n × n, int32)."""
+    n = enc.size
+    cols = columns(enc)
+    ties = _TieBreak(enc, seed)
+    kept_rows, kept_cols, kept_scores = [], [], []
+    for start in range(0, n, BLOCK_ROWS):
+        rows = np.arange(start, min(start + BLOCK_ROWS, n))
+        block = score_block(enc, rows, cols)
+        col, value = _top_k(block, k, rows, ties)
+        keep = (value > 0) & ~enc.first_in_line[rows][:, None]
+        first = np.flatnonzero(enc.first_in_line[rows])
+        if first.size:
+            more_col, more_value = _top_k(block[first], FIRST_IN_LINE_FACTOR * k, rows[first], ties)
+            kept_rows.append(np.repeat(rows[first], more_col.shape[1])[more_value.ravel() > 0])
+            kept_cols.append(more_col[more_value > 0])
+            kept_scores.append(more_value[more_value > 0].astype(np.int32))
+        kept_rows.append(np.broadcast_to(rows[:, None], col.shape)[keep])
+        kept_cols.append(col[keep])
+        kept_scores.append(value[keep].astype(np.int32))
+    return _symmetric(kept_rows, kept_cols, kept_scores, n)
+
+
+def best_by_reduced_cost(
+    enc: Encoded, duals: np.ndarray, k: int, *, slack: float, seed: int
+) -> sparse.csr_matrix:
+    """Each member's ``k`` allowed partners with the largest ``score − duals[i] − duals[j]``,
+    those at least ``−slack``, as a symmetric sparse matrix of scores (n × n, int32)."""
+    n = enc.size
+    cols = columns(enc)
+    ties = _TieBreak(enc, seed + 1)
+    column_duals = np.zeros(enc.padded_size, dtype=np.float32)
+    column_duals[:n] = duals
+    kept_rows, kept_cols, kept_scores = [], [], []
+    for start in range(0, n, BLOCK_ROWS):
+        rows = np.arange(start, min(start + BLOCK_ROWS, n))
+        block = score_block(enc, rows, cols)
+        # Pairs not allowed score 0 and get a key of at most 0 − duals; they are dropped below.
+        keys = block - column_duals
+        keys -= column_duals[rows][:, None]
+        col, key = _top_k(keys, k, rows, ties)
+        value = np.take_along_axis(block, col, axis=1)
+        keep = (value > 0) & (key >= -slack)
+        kept_rows.append(np.broadcast_to(rows[:, None], col.shape)[keep])
+        kept_cols.append(col[keep])
+        kept_scores.append(value[keep].astype(np.int32))
+    return _symmetric(kept_rows, kept_cols, kept_scores, n)
