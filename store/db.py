@@ -17,6 +17,8 @@ from store.due_items import DueItemRepository
 from store.members import MemberRepository
 from store.migrate import upgrade_to_head
 from store.privacy import PrivacyRepository
+from store.rounds import MatchRoundRepository
+from store.tandems import TandemRepository
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,8 @@ class Store:
         self.adapter_state = AdapterStateRepository(connections)
         self.privacy = PrivacyRepository(connections)
         self.due = DueItemRepository(connections)
+        self.rounds = MatchRoundRepository(connections)
+        self.tandems = TandemRepository(connections)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
 from store.schema import due_items
@@ -50,6 +51,87 @@ class DueItem:
     claimed_by: str | None
     lease_until: datetime | None
     attempts: int
+
+
+@dataclass(frozen=True)
+class Booking:
+    """An item to schedule, for repositories that book items in the same transaction as the
+    change that calls for them (a match round books one introduction per pair with the pairs,
+    so a crash can never leave a pair that nobody introduces)."""
+
+    kind: str
+    key: str
+    due_at: datetime
+    member_id: int | None = None
+    target: dict[str, Any] | None = None
+    payload: dict[str, Any] | None = None
+
+
+async def book_on(
+    connection: AsyncConnection, community_id: str, booking: Booking, *, now: datetime
+) -> int:
+    """Schedule ``booking`` inside the caller's transaction; an item of its key is moved and made
+    pending (see :meth:`DueItemRepository.schedule`). Returns the item's id."""
+    values = {
+        "community_id": community_id,
+        "kind": booking.kind,
+        "key": booking.key,
+        "member_id": booking.member_id,
+        "target": booking.target,
+        "payload": booking.payload or {},
+        "due_at": booking.due_at,
+        "scheduled_for": booking.due_at,
+        "state": PENDING,
+        "claimed_by": None,
+        "lease_until": None,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    insert = _insert_for(connection.dialect.name)(due_items).values(**values)
+    changed = {
+        name: insert.excluded[name]
+        for name in values
+        if name not in {"community_id", "key", "created_at"}
+    }
+    statement = insert.on_conflict_do_update(
+        index_elements=["community_id", "key"], set_=changed
+    ).returning(due_items.c.id)
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def cancel_prefix_on(
+    connection: AsyncConnection,
+    community_id: str,
+    prefix: str,
+    *,
+    now: datetime,
+    keep: str | None = None,
+) -> int:
+    """Cancel every item whose key starts with ``prefix`` (but ``keep``), inside the caller's
+    transaction (an ended tandem cancels what was pending for it in the same commit)."""
+    condition = due_items.c.key.startswith(prefix, autoescape=True)
+    if keep is not None:
+        condition = condition & (due_items.c.key != keep)
+    return await _cancel_on(connection, condition, community_id, now)
+
+
+async def _cancel_on(
+    connection: AsyncConnection,
+    condition: sa.ColumnElement[bool],
+    community_id: str,
+    now: datetime,
+) -> int:
+    result = await connection.execute(
+        due_items.update()
+        .where(
+            due_items.c.community_id == community_id,
+            condition,
+            due_items.c.state.in_([PENDING, CLAIMED]),
+        )
+        .values(state=CANCELLED, claimed_by=None, lease_until=None, updated_at=now)
+    )
+    return result.rowcount
 
 
 def _item(row: sa.Row[Any]) -> DueItem:
@@ -87,33 +169,9 @@ class DueItemRepository:
         payload: dict[str, Any] | None = None,
     ) -> int:
         """Schedule ``key`` at ``due_at``; an item of that key is moved and made pending."""
-        values = {
-            "community_id": community_id,
-            "kind": kind,
-            "key": key,
-            "member_id": member_id,
-            "target": target,
-            "payload": payload or {},
-            "due_at": due_at,
-            "scheduled_for": due_at,
-            "state": PENDING,
-            "claimed_by": None,
-            "lease_until": None,
-            "attempts": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
+        booking = Booking(kind, key, due_at, member_id=member_id, target=target, payload=payload)
         async with self._db.write() as connection:
-            insert = _insert_for(connection.dialect.name)(due_items).values(**values)
-            changed = {
-                name: insert.excluded[name]
-                for name in values
-                if name not in {"community_id", "key", "created_at"}
-            }
-            statement = insert.on_conflict_do_update(
-                index_elements=["community_id", "key"], set_=changed
-            ).returning(due_items.c.id)
-            return int((await connection.execute(statement)).scalar_one())
+            return await book_on(connection, community_id, booking, now=now)
 
     async def schedule_if_absent(
         self, *, community_id: str, kind: str, key: str, due_at: datetime, now: datetime
@@ -159,16 +217,7 @@ class DueItemRepository:
         self, condition: sa.ColumnElement[bool], community_id: str, now: datetime
     ) -> int:
         async with self._db.write() as connection:
-            result = await connection.execute(
-                due_items.update()
-                .where(
-                    due_items.c.community_id == community_id,
-                    condition,
-                    due_items.c.state.in_([PENDING, CLAIMED]),
-                )
-                .values(state=CANCELLED, claimed_by=None, lease_until=None, updated_at=now)
-            )
-        return result.rowcount
+            return await _cancel_on(connection, condition, community_id, now)
 
     async def get(self, community_id: str, key: str) -> DueItem | None:
         async with self._db.read() as connection:

@@ -44,6 +44,8 @@ class MemberRecord:
     dm_place: dict[str, Any] | None = None
     # The privacy notice version of the member's latest consent (None: never consented).
     consented_version: str | None = None
+    # Since when the member is first in line for a partner (they sat out a round), or None.
+    first_in_line_at: datetime | None = None
 
     @property
     def joined(self) -> bool:
@@ -65,6 +67,7 @@ def member_from_row(row: sa.Row[Any]) -> MemberRecord:
         left_at=row.left_at,
         dm_place=row.dm_place,
         consented_version=row._mapping.get("consented_version"),
+        first_in_line_at=row._mapping.get("first_in_line_at"),
     )
 
 
@@ -162,6 +165,7 @@ class MemberRepository:
             "paused_until",
             "left_at",
             "dm_place",
+            "first_in_line_at",
         }
         if unknown := set(values) - allowed:
             raise ValueError(f"cannot update {sorted(unknown)} on a member")
@@ -309,6 +313,33 @@ class MemberRepository:
             )
             counted = {row[0]: row[1] for row in rows}
         return {status.value: counted.get(status.value, 0) for status in MemberStatus}
+
+    async def with_status(
+        self, community_id: str, status: str
+    ) -> list[tuple[MemberRecord, dict[str, Any]]]:
+        """Every member of the community in ``status``, each with their profile answers, in
+        two queries whatever their number (a match round reads all who wait)."""
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(*MEMBER_COLUMNS)
+                .where(members.c.community_id == community_id, members.c.status == status)
+                .order_by(members.c.id)
+            )
+            found = [member_from_row(row) for row in rows]
+            answers = await connection.execute(
+                sa.select(
+                    profile_answers.c.member_id,
+                    profile_answers.c.question_id,
+                    profile_answers.c.value,
+                )
+                .join(members, members.c.id == profile_answers.c.member_id)
+                .where(members.c.community_id == community_id, members.c.status == status)
+            )
+            profiles: dict[int, dict[str, Any]] = {member.id: {} for member in found}
+            for member_id, question_id, value in answers:
+                if member_id in profiles:
+                    profiles[member_id][question_id] = value
+        return [(member, profiles[member.id]) for member in found]
 
     async def profile(self, member_id: int) -> dict[str, Any]:
         async with self._db.read() as connection:

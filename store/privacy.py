@@ -13,7 +13,7 @@ the member's id is taken out and the record stays for the others.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
 from store.members import MemberRecord, MemberStatus, member_from_row
+from store.rounds import discard_previews_on
 from store.schema import (
     adapter_state,
     applied_events,
@@ -29,7 +30,9 @@ from store.schema import (
     due_items,
     members,
     profile_answers,
+    tandems,
 )
+from store.tandems import CURRENT
 
 
 def _plain(value: Any) -> Any:
@@ -70,7 +73,32 @@ class PrivacyRepository:
                 "due_items": await self._rows(
                     connection, due_items, due_items.c.member_id == member.id
                 ),
+                "tandems": await self._tandems(connection, member),
             }
+
+    async def _tandems(
+        self, connection: AsyncConnection, member: MemberRecord
+    ) -> list[dict[str, Any]]:
+        """The member's tandems with their own answer and reason only: the partner's private
+        reason is theirs (and the organizers'), not part of this member's data."""
+        rows = await self._rows(
+            connection,
+            tandems,
+            sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id),
+        )
+        shared = ("id", "round_id", "state", "score", "reasons", "space", "created_at")
+        times = ("introduced_at", "active_at", "ended_at", "end_reason")
+        exported = []
+        for row in rows:
+            side = "a" if row["member_a"] == member.id else "b"
+            exported.append(
+                {
+                    **{key: row[key] for key in (*shared, *times)},
+                    "my_answer": row[f"answer_{side}"],
+                    "my_reason": row[f"reason_{side}"],
+                }
+            )
+        return exported
 
     async def _rows(
         self, connection: AsyncConnection, table: sa.Table, where: sa.ColumnElement[bool]
@@ -168,14 +196,41 @@ class PrivacyRepository:
 
     async def _delete(self, member: MemberRecord, condition: sa.ColumnElement[bool]) -> bool:
         async with self._db.write() as connection:
+            partners = await self._current_partners(connection, member)
             result = await connection.execute(
                 members.delete().where(members.c.id == member.id, condition)
             )
             if not result.rowcount:
                 return False
             await self._forget_adapter_records(connection, member)
+            await self._release_partners(connection, member, partners)
         await self._db.empty_write_ahead_log()
         return True
+
+    async def _current_partners(
+        self, connection: AsyncConnection, member: MemberRecord
+    ) -> list[int]:
+        rows = await connection.execute(
+            sa.select(tandems.c.member_a, tandems.c.member_b).where(
+                sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id),
+                tandems.c.state.in_(CURRENT),
+            )
+        )
+        return [a if b == member.id else b for a, b in rows]
+
+    async def _release_partners(
+        self, connection: AsyncConnection, member: MemberRecord, partners: list[int]
+    ) -> None:
+        """The tandems went with the member (cascade): their partners wait again, first in
+        line; previews that may name the member are discarded (a run must preview anew)."""
+        now = datetime.now(UTC)
+        if partners:
+            await connection.execute(
+                members.update()
+                .where(members.c.id.in_(partners), members.c.status == MemberStatus.IN_TANDEM)
+                .values(status=MemberStatus.WAITING, first_in_line_at=now, updated_at=now)
+            )
+        await discard_previews_on(connection, member.community_id, now=now)
 
     async def _select(self, where: sa.ColumnElement[bool]) -> list[MemberRecord]:
         async with self._db.read() as connection:

@@ -67,6 +67,9 @@ members = sa.Table(
     sa.Column("left_at", UTCDateTime),
     # Where to reach the member privately (a serialised place), for messages nobody asked for.
     sa.Column("dm_place", sa.JSON),
+    # Set when the member sat out a match round (or was left without a partner): the next round
+    # does not choose them to sit out again while anyone else can. Cleared once they are paired.
+    sa.Column("first_in_line_at", UTCDateTime),
     sa.Index("ix_members_status", "community_id", "status"),
     sa.UniqueConstraint("community_id", "platform", "platform_user_id", name="uq_members_identity"),
 )
@@ -202,4 +205,72 @@ due_items = sa.Table(
     sa.Index("ix_due_items_state_due", "state", "due_at"),
     sa.Index("ix_due_items_state_lease", "state", "lease_until"),
     sa.Index("ix_due_items_member", "member_id"),
+)
+
+# Match rounds (see store/rounds.py): a preview of proposed pairs, shown to organizers only, and
+# the run that introduces exactly those pairs.
+match_rounds = sa.Table(
+    "match_rounds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    # "organizer" (a match command) or "cadence" (the community's schedule).
+    sa.Column("started_by", sa.String(16), nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    # The Monday of the week whose common free time the pairs were matched on.
+    sa.Column("week_start", sa.Date, nullable=False),
+    # preview → run → done (every pair introduced); or discarded (a newer preview replaced it).
+    sa.Column("state", sa.String(16), nullable=False),
+    # A hash of the waiting members and their profiles when previewed: a run checks that nothing
+    # changed since, so it introduces exactly what the organizer saw.
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    # The proposed pairs (member ids, scores, reasons) while previewed; once run, the tandems
+    # hold them and this is emptied (it names members, and would outlive a forgotten one).
+    sa.Column("proposal", sa.JSON),
+    sa.Column("pairs", sa.Integer, nullable=False),
+    sa.Column("sit_outs", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("run_at", UTCDateTime),
+    sa.Index("ix_match_rounds_community_state", "community_id", "state"),
+)
+
+# Tandems (see store/tandems.py): two members introduced by a round, and what became of it.
+tandems = sa.Table(
+    "tandems",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column("round_id", sa.Integer, sa.ForeignKey("match_rounds.id", ondelete="SET NULL")),
+    # The smaller member id is member_a.
+    sa.Column(
+        "member_a", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "member_b", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("score", sa.Integer, nullable=False),
+    # bot.matching.Reasons.to_json(): why they were matched, in both directions.
+    sa.Column("reasons", sa.JSON, nullable=False),
+    # introducing → introduced → active | declined | lapsed; active → ended | paused.
+    sa.Column("state", sa.String(16), nullable=False),
+    # The pair space (a serialised Place), recorded as soon as the platform made it.
+    sa.Column("space", sa.JSON),
+    # Each partner's answer after the first call ("yes" / "no") and an optional reason that only
+    # organizers see.
+    sa.Column("answer_a", sa.String(8)),
+    sa.Column("answer_b", sa.String(8)),
+    sa.Column("reason_a", sa.String(500)),
+    sa.Column("reason_b", sa.String(500)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("introduced_at", UTCDateTime),
+    sa.Column("active_at", UTCDateTime),
+    sa.Column("ended_at", UTCDateTime),
+    # Why it ended: "not_a_fit", "lapsed", later "rematch", "left", "removed", …
+    sa.Column("end_reason", sa.String(32)),
+    sa.Index("ix_tandems_community_state", "community_id", "state"),
+    sa.Index("ix_tandems_member_a", "member_a"),
+    sa.Index("ix_tandems_member_b", "member_b"),
+    sa.Index("ix_tandems_round", "round_id"),
 )

@@ -11,6 +11,7 @@ from alembic import command
 from store import Store
 from store.due_items import CANCELLED, CLAIMED, DONE, PENDING
 from store.migrate import alembic_config
+from store.schema import members
 from tests.conftest import Database
 
 NOW = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -183,23 +184,34 @@ async def test_pauses_running_before_the_upgrade_get_their_end_booked(any_db: Da
     try:
         async with store.engine.begin() as connection:
             await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0004"))
-        member = await store.members.ensure("c1", "memory", "ana", now=NOW)
-        await store.members.update(
-            member.id, now=NOW, status="paused", paused_until=NOW + timedelta(days=3)
-        )
-        other = await store.members.ensure("c1", "memory", "ben", now=NOW)
-        await store.members.update(other.id, now=NOW, status="paused")  # no date: nothing
+            # Written with the columns of 0004 only: the repositories know the newest schema.
+            ids = {}
+            for user, until in (("ana", NOW + timedelta(days=3)), ("ben", None)):  # ben: no date
+                inserted = await connection.execute(
+                    members.insert()
+                    .values(
+                        community_id="c1",
+                        platform="memory",
+                        platform_user_id=user,
+                        status="paused",
+                        paused_until=until,
+                        created_at=NOW,
+                        updated_at=NOW,
+                    )
+                    .returning(members.c.id)
+                )
+                ids[user] = inserted.scalar_one()
         async with store.engine.begin() as connection:
             await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
-        item = await store.due.get("c1", f"pause_end:{member.id}")
+        item = await store.due.get("c1", f"pause_end:{ids['ana']}")
         assert item is not None
         assert (item.kind, item.member_id, item.due_at, item.state) == (
             "pause_end",
-            member.id,
+            ids["ana"],
             NOW + timedelta(days=3),
             PENDING,
         )
-        assert await store.due.get("c1", f"pause_end:{other.id}") is None
+        assert await store.due.get("c1", f"pause_end:{ids['ben']}") is None
     finally:
         await store.close()
 

@@ -1,0 +1,374 @@
+"""Tandems: two members a match round introduced, and what became of it.
+
+A tandem's life (``state``)::
+
+    introducing ─▶ introduced ─┬─ both "let's do it" ─▶ active ─┬─▶ ended   (rematch, left, …)
+    (space, intro    (waiting   ├─ one "not a fit" ──▶ declined └─▶ paused ─▶ active
+     being sent)     for the    └─ no answer in time ─▶ lapsed
+                     first call)
+
+Every change is a conditional update on the state it starts from, so two answers at the same
+moment, or an answer racing the lapse, change it once. Ending (declined, lapsed, ended) puts
+both members back to waiting and cancels what was still pending for the tandem (its due items'
+keys start with :func:`due_prefix`) in the same transaction. Pairs that met once are never
+matched again (:meth:`TandemRepository.pairs_met`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.connections import Connections
+from store.due_items import Booking, book_on, cancel_prefix_on
+from store.members import MemberStatus
+from store.schema import fit_text, match_rounds, members, tandems
+
+INTRODUCING = "introducing"
+INTRODUCED = "introduced"
+ACTIVE = "active"
+PAUSED = "paused"
+DECLINED = "declined"
+LAPSED = "lapsed"
+ENDED = "ended"
+#: States in which the two are still a pair (the members are ``in_tandem``).
+CURRENT = (INTRODUCING, INTRODUCED, ACTIVE, PAUSED)
+
+#: A round whose pairs were all introduced (see store/rounds.py, which owns the round states).
+ROUND_DONE = "done"
+
+YES = "yes"
+NO = "no"
+
+Outcome = Literal["recorded", "active", "declined", "closed"]
+
+
+def due_prefix(tandem_id: int) -> str:
+    """Every due item of a tandem has a key starting with this (``tandem:7:intro``)."""
+    return f"tandem:{tandem_id}:"
+
+
+@dataclass(frozen=True)
+class TandemRecord:
+    id: int
+    community_id: str
+    round_id: int | None
+    member_a: int
+    member_b: int
+    score: int
+    reasons: dict[str, Any]
+    state: str
+    space: dict[str, Any] | None
+    answer_a: str | None
+    answer_b: str | None
+    reason_a: str | None
+    reason_b: str | None
+    created_at: datetime
+    introduced_at: datetime | None
+    active_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+
+    @property
+    def members(self) -> tuple[int, int]:
+        return (self.member_a, self.member_b)
+
+    def partner_of(self, member_id: int) -> int:
+        return self.member_b if member_id == self.member_a else self.member_a
+
+    def answer_of(self, member_id: int) -> str | None:
+        return self.answer_a if member_id == self.member_a else self.answer_b
+
+
+def tandem_from_row(row: sa.Row[Any]) -> TandemRecord:
+    return TandemRecord(
+        id=row.id,
+        community_id=row.community_id,
+        round_id=row.round_id,
+        member_a=row.member_a,
+        member_b=row.member_b,
+        score=row.score,
+        reasons=dict(row.reasons),
+        state=row.state,
+        space=None if row.space is None else dict(row.space),
+        answer_a=row.answer_a,
+        answer_b=row.answer_b,
+        reason_a=row.reason_a,
+        reason_b=row.reason_b,
+        created_at=row.created_at,
+        introduced_at=row.introduced_at,
+        active_at=row.active_at,
+        ended_at=row.ended_at,
+        end_reason=row.end_reason,
+    )
+
+
+def _of(member_id: int) -> sa.ColumnElement[bool]:
+    return sa.or_(tandems.c.member_a == member_id, tandems.c.member_b == member_id)
+
+
+class TandemRepository:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    async def get(self, tandem_id: int) -> TandemRecord | None:
+        async with self._db.read() as connection:
+            return await _get(connection, tandem_id)
+
+    async def of_round(self, round_id: int) -> list[TandemRecord]:
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(tandems).where(tandems.c.round_id == round_id).order_by(tandems.c.id)
+            )
+            return [tandem_from_row(row) for row in rows]
+
+    async def current_for(self, member_id: int) -> TandemRecord | None:
+        """The member's tandem that has not ended, if any."""
+        async with self._db.read() as connection:
+            row = (
+                await connection.execute(
+                    sa.select(tandems)
+                    .where(_of(member_id), tandems.c.state.in_(CURRENT))
+                    .order_by(tandems.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+        return None if row is None else tandem_from_row(row)
+
+    async def pairs_met(self, community_id: str) -> list[tuple[int, int]]:
+        """Every two members of the community a round ever introduced, in any state (past
+        partners and declined or lapsed introductions alike)."""
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(tandems.c.member_a, tandems.c.member_b)
+                .where(tandems.c.community_id == community_id)
+                .distinct()
+            )
+            return [(row.member_a, row.member_b) for row in rows]
+
+    async def record_space(
+        self, tandem_id: int, space: dict[str, Any], *, now: datetime
+    ) -> TandemRecord | None:
+        """Record the pair space the platform made, unless one is recorded already; the tandem
+        as it is now (with whichever space was recorded first)."""
+        async with self._db.write() as connection:
+            await connection.execute(
+                tandems.update()
+                .where(tandems.c.id == tandem_id, tandems.c.space.is_(None))
+                .values(space=space, updated_at=now)
+            )
+            return await _get(connection, tandem_id)
+
+    async def mark_introduced(
+        self, tandem_id: int, *, now: datetime, book: Iterable[Booking] = ()
+    ) -> bool:
+        """The pair was introduced: ``introducing`` → ``introduced``, with ``book`` (the
+        first-call question, the nudge) booked in the same transaction; once all pairs of its
+        round are, the round is done. False if it was not introducing (already marked)."""
+        async with self._db.write() as connection:
+            result = await connection.execute(
+                tandems.update()
+                .where(tandems.c.id == tandem_id, tandems.c.state == INTRODUCING)
+                .values(state=INTRODUCED, introduced_at=now, updated_at=now)
+                .returning(tandems.c.community_id, tandems.c.round_id)
+            )
+            changed = result.first()
+            if changed is None:
+                return False
+            for booking in book:
+                await book_on(connection, changed.community_id, booking, now=now)
+            if changed.round_id is not None:
+                still_introducing = (
+                    sa.select(tandems.c.id)
+                    .where(tandems.c.round_id == changed.round_id, tandems.c.state == INTRODUCING)
+                    .exists()
+                )
+                await connection.execute(
+                    match_rounds.update()
+                    .where(match_rounds.c.id == changed.round_id, ~still_introducing)
+                    .values(state=ROUND_DONE, updated_at=now)
+                )
+        return True
+
+    async def awaiting_answer(self, member_id: int) -> TandemRecord | None:
+        """The member's introduced tandem whose first-call question they have not answered."""
+        async with self._db.read() as connection:
+            row = (
+                await connection.execute(
+                    sa.select(tandems)
+                    .where(
+                        tandems.c.state == INTRODUCED,
+                        sa.or_(
+                            sa.and_(tandems.c.member_a == member_id, tandems.c.answer_a.is_(None)),
+                            sa.and_(tandems.c.member_b == member_id, tandems.c.answer_b.is_(None)),
+                        ),
+                    )
+                    .order_by(tandems.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+        return None if row is None else tandem_from_row(row)
+
+    async def answer(
+        self,
+        tandem_id: int,
+        member_id: int,
+        answer: str,
+        *,
+        reason: str | None,
+        now: datetime,
+        book: Callable[[Outcome], Iterable[Booking]] = lambda _outcome: (),
+    ) -> tuple[Outcome, TandemRecord | None]:
+        """Record one partner's answer after the first call, in one transaction.
+
+        ``"closed"``: nothing recorded (the introduction is over, or they answered before).
+        ``"declined"``: "not a fit": the tandem ended, both members wait again.
+        ``"active"``: both said yes; this answer made the tandem active (only one of two
+        answers arriving together does: the update is conditional on the state).
+        ``"recorded"``: the partner has not said yes yet.
+        ``book(outcome)`` names the due items to book, in the same transaction, when the
+        answer made the tandem active or declined it (telling the partner).
+        """
+        side = await self._side(tandem_id, member_id)
+        if side is None:
+            return "closed", None
+        column_answer, column_reason = f"answer_{side}", f"reason_{side}"
+        async with self._db.write() as connection:
+            recorded = await connection.execute(
+                tandems.update()
+                .where(
+                    tandems.c.id == tandem_id,
+                    tandems.c.state == INTRODUCED,
+                    tandems.c[column_answer].is_(None),
+                )
+                .values(
+                    {
+                        column_answer: answer,
+                        column_reason: fit_text(tandems.c[column_reason], reason),
+                        "updated_at": now,
+                    }
+                )
+            )
+            if recorded.rowcount != 1:
+                return "closed", await _get(connection, tandem_id)
+            if answer == NO:
+                ended = await _end(
+                    connection,
+                    tandem_id,
+                    from_states=(INTRODUCED,),
+                    state=DECLINED,
+                    reason="not_a_fit",
+                    now=now,
+                    book=book("declined"),
+                )
+                return ("declined" if ended else "closed"), await _get(connection, tandem_id)
+            activated = await connection.execute(
+                tandems.update()
+                .where(
+                    tandems.c.id == tandem_id,
+                    tandems.c.state == INTRODUCED,
+                    tandems.c.answer_a == YES,
+                    tandems.c.answer_b == YES,
+                )
+                .values(state=ACTIVE, active_at=now, updated_at=now)
+            )
+            tandem = await _get(connection, tandem_id)
+            if activated.rowcount == 1 and tandem is not None:
+                await cancel_prefix_on(
+                    connection, tandem.community_id, due_prefix(tandem_id), now=now
+                )
+                for booking in book("active"):
+                    await book_on(connection, tandem.community_id, booking, now=now)
+                return "active", tandem
+            return "recorded", tandem
+
+    async def end(
+        self,
+        tandem_id: int,
+        *,
+        state: str,
+        reason: str,
+        now: datetime,
+        from_states: tuple[str, ...] = CURRENT,
+        book: Iterable[Booking] = (),
+        running_key: str | None = None,
+    ) -> TandemRecord | None:
+        """End the tandem (``declined``, ``lapsed``, ``ended``) if it is in one of
+        ``from_states``: both members wait again, its pending due items are cancelled (but
+        ``running_key``, the item doing this, which must finish as done) and ``book`` is
+        booked (telling the partners), all in one transaction. The ended tandem, or None if it
+        was not in those states."""
+        async with self._db.write() as connection:
+            if not await _end(
+                connection,
+                tandem_id,
+                from_states=from_states,
+                state=state,
+                reason=reason,
+                now=now,
+                book=book,
+                running_key=running_key,
+            ):
+                return None
+            return await _get(connection, tandem_id)
+
+    async def _side(self, tandem_id: int, member_id: int) -> str | None:
+        tandem = await self.get(tandem_id)
+        if tandem is None or member_id not in tandem.members:
+            return None
+        return "a" if member_id == tandem.member_a else "b"
+
+    async def count_by_state(self, community_id: str) -> dict[str, int]:
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(tandems.c.state, sa.func.count())
+                .where(tandems.c.community_id == community_id)
+                .group_by(tandems.c.state)
+            )
+            return {row[0]: row[1] for row in rows}
+
+
+async def _get(connection: AsyncConnection, tandem_id: int) -> TandemRecord | None:
+    row = (await connection.execute(sa.select(tandems).where(tandems.c.id == tandem_id))).first()
+    return None if row is None else tandem_from_row(row)
+
+
+async def _end(
+    connection: AsyncConnection,
+    tandem_id: int,
+    *,
+    from_states: tuple[str, ...],
+    state: str,
+    reason: str,
+    now: datetime,
+    book: Iterable[Booking] = (),
+    running_key: str | None = None,
+) -> bool:
+    ended = await connection.execute(
+        tandems.update()
+        .where(tandems.c.id == tandem_id, tandems.c.state.in_(from_states))
+        .values(state=state, end_reason=reason, ended_at=now, updated_at=now)
+        .returning(tandems.c.community_id, tandems.c.member_a, tandems.c.member_b)
+    )
+    row = ended.first()
+    if row is None:
+        return False
+    await connection.execute(
+        members.update()
+        .where(
+            members.c.id.in_([row.member_a, row.member_b]),
+            members.c.status == MemberStatus.IN_TANDEM,
+        )
+        .values(status=MemberStatus.WAITING, updated_at=now)
+    )
+    await cancel_prefix_on(
+        connection, row.community_id, due_prefix(tandem_id), now=now, keep=running_key
+    )
+    for booking in book:
+        await book_on(connection, row.community_id, booking, now=now)
+    return True
