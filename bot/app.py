@@ -27,7 +27,7 @@ from bot.messages import msg
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.tasks import TaskSupervisor
-from flows import build_registry, schedule_bot_wide
+from flows import build_registry, schedule_at_start
 from store import Store
 
 log = logging.getLogger(__name__)
@@ -109,9 +109,16 @@ class App:
         )
         self._router = Router(engine)
         self._due = DueService(
-            self._store, self.clock, self.settings, registry.due_kinds, self._send_or_raise
+            self._store,
+            self.clock,
+            self.settings,
+            registry.due_kinds,
+            self._send_or_raise,
+            spell=lambda platform, name: engine.speller(platform)(name),
+            start_flow=engine.start_on_behalf,
         )
-        await schedule_bot_wide(self._store, self.clock.now())
+        served = {adapter.community_id: adapter.platform for adapter in self.adapters.values()}
+        await schedule_at_start(self._store, self.settings, served, self.clock.now())
         for adapter in self.adapters.values():
             await adapter.start(self.handle_event)
         if self.run_scheduler:

@@ -21,10 +21,15 @@ from bot.messages import Msg, msg
 
 @dataclass(frozen=True)
 class CommandArgument:
-    """One optional free-text argument (``pause 2026-12-24``); a Discord string option."""
+    """One optional argument (``pause 2026-12-24``, ``match run``); a Discord string option.
+
+    ``choices`` (English words, like command names) are offered as a pick list where the
+    platform has one (Discord); elsewhere the word is typed after the command.
+    """
 
     name: str
     description: Msg
+    choices: tuple[str, ...] = ()
 
 
 #: The word that opens the organizer group on text platforms (``!tandem admin status``).

@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -157,6 +158,9 @@ class DiscordSettings(Section):
     admin_role_ids: list[int] = []
     # Where to tell a member their DMs are closed when there is no interaction to answer.
     dm_fallback_channel_id: int | None = None
+    # Where match previews (of scheduled rounds) and reports to organizers are posted: a
+    # channel only organizers can read.
+    organizer_channel_id: int | None = None
     # Seconds to wait for the guilds after connecting before the bot counts as ready.
     guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
@@ -187,6 +191,9 @@ class MatrixSettings(Section):
     community_id: str = "matrix"
     # A room id ("!abc:example.org") or alias ("#mentoring:example.org").
     community_room: str | None = None
+    # Where match previews (of scheduled rounds) and reports to organizers are posted: a room
+    # id or alias of a room only organizers are in.
+    organizer_room: str | None = None
     command_prefix: str = "!tandem"
     admin_power_level: int = 50
     admin_user_ids: list[str] = []
@@ -294,6 +301,34 @@ class QuietHours(Section):
     end: time = time(8, 0)
 
 
+class MatchingSettings(Section):
+    """Match rounds and the first call (see docs/matching-rounds.md)."""
+
+    # ``time`` in the file; ``at`` here (a field may not be named like its type).
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    # Every how many weeks a round runs by itself; 0: only when an organizer starts one.
+    cadence_weeks: int = Field(default=0, ge=0, le=12)
+    # The day and time (in the program's time zone) the scheduled round is made.
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: time = Field(default=time(10, 0), alias="time")
+    # false: the scheduled round is only previewed to the organizer channel, and an organizer
+    # runs it; true: it is introduced at once (the preview is posted all the same).
+    auto_run: bool = False
+    # Days after the introduction before an unanswered first-call question is asked again...
+    first_call_days: int = Field(default=7, ge=1, le=60)
+    # ... and days after that nudge before the introduction lapses (both wait again).
+    lapse_days: int = Field(default=7, ge=1, le=60)
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+    return name
+
+
 class ProgramSettings(Section):
     """What the mentoring program asks and keeps; per community under [communities.<id>]."""
 
@@ -304,6 +339,9 @@ class ProgramSettings(Section):
     privacy_contact: str = ""
     retention_days_after_leaving: int = Field(default=30, ge=0, le=3650)
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    # The community's own time zone: when scheduled rounds run (``matching.weekday``/``time``).
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = "UTC"
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
 
     @model_validator(mode="after")
     def _catalog_fits(self) -> ProgramSettings:

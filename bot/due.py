@@ -39,6 +39,7 @@ from bot.intents import Delivery, Intent, IntentBase
 from bot.quiet_hours import quiet_until
 from store import Store
 from store.due_items import DueItem
+from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 #: Where items that belong to the whole bot (the maintenance run) are filed.
 BOT_WIDE = "*"
+
+
+def plain_spelling(_platform: str, name: str) -> str:
+    """A command's bare name, where no platform's spelling is known (tests of the service)."""
+    return name
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,23 @@ class DueRun:
     # opened), for kinds that must record a result before saying more. The kind sets the
     # intent's idempotency key itself (see :meth:`key`).
     deliver: Callable[[IntentBase], Awaitable[Delivery | None]]
+    # Spells a command the way a platform does: ``spell("discord", "decide")`` → ``/tandem
+    # decide`` (organizer commands in their group).
+    spell: Callable[[str, str], str] = plain_spelling
+    # Starts a flow (by id) for a member in their DM, as if they had typed its command (the bot
+    # asks its first question); returns what to send. Exactly once per ``cause`` (a string the
+    # kind derives from its item, e.g. ``run.key("ask")``): started again with the same cause,
+    # it repeats the question if the conversation still stands there, and starts nothing new.
+    start_flow: Callable[[str, MemberRecord, str], Awaitable[list[Intent]]] | None = None
 
     def key(self, part: str) -> str:
         """An idempotency key for something this item sends itself, the same on every retry."""
         return f"due-{self.item.id}-{int(self.item.scheduled_for.timestamp())}-{part}"
+
+    async def send(self, intent: IntentBase, part: str) -> Delivery | None:
+        """Send ``intent`` now under the key of ``part`` (unique within the item): a kind that
+        says several things, some only on some runs, keeps each one's key the same on retries."""
+        return await self.deliver(intent.model_copy(update={"idempotency_key": self.key(part)}))
 
     @property
     def lateness(self) -> timedelta:
@@ -101,8 +120,12 @@ class DueService:
         *,
         worker: str | None = None,
         batch: int = BATCH,
+        spell: Callable[[str, str], str] | None = None,
+        start_flow: Callable[[str, MemberRecord, str], Awaitable[list[Intent]]] | None = None,
     ) -> None:
         self.store = store
+        self.spell = spell or plain_spelling
+        self.start_flow = start_flow
         self.clock = clock
         self.settings = settings
         self.kinds = {kind.name: kind for kind in kinds}
@@ -157,7 +180,16 @@ class DueService:
             )
             return False
         try:
-            run = DueRun(item, now, self.clock, self.store, self.settings, self._send)
+            run = DueRun(
+                item,
+                now,
+                self.clock,
+                self.store,
+                self.settings,
+                self._send,
+                spell=self.spell,
+                start_flow=self.start_flow,
+            )
             intents = await kind.run(run)
             for index, intent in enumerate(intents):
                 await self._send(intent.model_copy(update={"idempotency_key": run.key(str(index))}))

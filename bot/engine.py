@@ -40,11 +40,16 @@ from bot.flow import (
 from bot.i18n import Translator, choose_locale
 from bot.intents import Ask, Intent, Option, RetireQuestion, Say
 from bot.messages import Msg, msg
-from bot.places import Place
+from bot.places import MemberRef, Place
 from bot.prompts import make_prompt_id
 from bot.registry import FlowRegistry
 from store import Store
-from store.conversations import AppliedEvent, ConversationRecord
+from store.conversations import (
+    AlreadyApplied,
+    AppliedEvent,
+    AppliedRecord,
+    ConversationRecord,
+)
 from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
@@ -119,6 +124,56 @@ class FlowEngine:
             intents.append(self._say(turn, flow.intro))
         intents += self._enter(turn)
         return intents
+
+    async def start_on_behalf(self, flow_id: str, member: MemberRecord, cause: str) -> list[Intent]:
+        """Start ``flow_id`` for ``member`` in their DM as if they had typed its command, for
+        the bot's own schedule (see :attr:`bot.due.DueRun.start_flow`). ``cause`` stands for the
+        event: the start is recorded under it, so a second start with the same cause (a due
+        item run again after a crash) starts nothing and repeats the question if the
+        conversation still stands where that start left it."""
+        flow = self.registry.get(flow_id)
+        if flow is None:
+            raise LookupError(f"no flow {flow_id!r}")
+        ref = MemberRef(
+            platform=member.platform,
+            user_id=member.platform_user_id,
+            display_name=member.display_name,
+        )
+        place = Place.model_validate(member.dm_place) if member.dm_place else Place.dm(ref)
+        event = CommandInvoked(
+            event_id=cause,
+            community_id=member.community_id,
+            member=ref,
+            place=place,
+            name=flow.command,
+        )
+        try:
+            return await self.start(flow, member, event, place)
+        except AlreadyApplied:
+            applied = await self.store.conversations.applied(
+                member.community_id, applied_event(event)
+            )
+            active = await self.store.conversations.active_for(member.id)
+            return await self.replayed(event, member, active, applied)
+
+    async def replayed(
+        self,
+        event: EventBase,
+        member: MemberRecord | None,
+        active: ConversationRecord | None,
+        applied: AppliedRecord | None,
+    ) -> list[Intent]:
+        """What an event applied before gets: the current question once more if the
+        conversation still stands where that event left it (the crash may have come before
+        the question was sent), else nothing."""
+        if (
+            applied is None
+            or member is None
+            or active is None
+            or (active.id, active.step_seq) != (applied.conversation_id, applied.step_seq)
+        ):
+            return []  # the conversation went on (or ended) since: nothing to repeat
+        return await self.ask_again(active, member, event)
 
     async def settle(
         self, conversation: ConversationRecord, member: MemberRecord, event: EventBase

@@ -35,6 +35,9 @@ class PlaceKind(StrEnum):
     DM = "dm"
     ROOM = "room"
     PAIR_SPACE = "pair_space"
+    # The community's organizer channel or room, wherever the adapter is configured to have it
+    # (``discord.organizer_channel_id``, ``matrix.organizer_room``): match previews, reports.
+    ORGANIZERS = "organizers"
 
 
 class Place(Frozen):
@@ -61,3 +64,8 @@ class Place(Frozen):
     @classmethod
     def room(cls, platform: str, channel_id: str) -> Place:
         return cls(platform=platform, kind=PlaceKind.ROOM, channel_id=channel_id)
+
+    @classmethod
+    def organizers(cls, platform: str) -> Place:
+        """The organizers' channel or room of the community on ``platform``."""
+        return cls(platform=platform, kind=PlaceKind.ORGANIZERS)

@@ -116,14 +116,7 @@ class Router:
     async def _replayed(self, event: EventBase, applied: AppliedRecord | None) -> list[Intent]:
         log.info("event %s was applied before; not applying it again", event.event_id)
         member, active = await self._find_with_conversation(event)
-        if (
-            applied is None
-            or member is None
-            or active is None
-            or (active.id, active.step_seq) != (applied.conversation_id, applied.step_seq)
-        ):
-            return []  # the conversation went on (or ended) since: nothing to repeat
-        return await self.engine.ask_again(active, member, event)
+        return await self.engine.replayed(event, member, active, applied)
 
     async def _command(self, event: CommandInvoked) -> list[Intent]:
         name = event.name.casefold()

@@ -236,6 +236,8 @@ class ConsoleAdapter(Adapter):
             header = self.translator.render(
                 msg("console.to_space", space=target.channel_id or "?"), intent.locale
             )
+        elif target.kind == PlaceKind.ORGANIZERS:
+            header = self.translator.render(msg("console.to_organizers"), intent.locale)
         else:
             header = self.translator.render(
                 msg("console.to_member", member=target.user_id or "?"), intent.locale

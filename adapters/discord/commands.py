@@ -119,6 +119,9 @@ def _subcommand(
 
     app_commands.rename(value=spec.argument.name)(run_with)
     app_commands.describe(value=describe(spec.argument.description, translator))(run_with)
+    if spec.argument.choices:
+        offered = [app_commands.Choice(name=c, value=c) for c in spec.argument.choices]
+        app_commands.choices(value=offered)(run_with)
     return app_commands.Command(name=name, description=description, callback=run_with)
 
 

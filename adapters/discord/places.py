@@ -86,6 +86,10 @@ class Places:
         self._dm_channels: dict[str, int] = {}
 
     async def messageable(self, place: Place) -> discord.abc.Messageable:
+        if place.kind == PlaceKind.ORGANIZERS:
+            if self.settings.organizer_channel_id is None:
+                raise PlaceError("set discord.organizer_channel_id to post to the organizers")
+            place = Place.room(place.platform, str(self.settings.organizer_channel_id))
         if place.kind == PlaceKind.DM:
             channel_id = int(place.channel_id) if place.channel_id else None
             if channel_id is None and place.user_id:

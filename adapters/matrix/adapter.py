@@ -134,6 +134,7 @@ class MatrixAdapter(Adapter):
         )
         self.loop: SyncLoop | None = None
         self.community_room_id: str | None = None
+        self._organizer_room_id: str | None = None
         self._community_creators: frozenset[str] = frozenset()
         self._sink: EventSink | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -210,6 +211,23 @@ class MatrixAdapter(Adapter):
         )
         assert isinstance(response, RoomResolveAliasResponse)
         self.community_room_id = response.room_id
+
+    async def _organizer_room(self) -> str:
+        """The room of ``matrix.organizer_room`` (an alias is resolved once)."""
+        configured = self.settings.organizer_room
+        if not configured:
+            raise RequestFailed("set matrix.organizer_room to post to the organizers")
+        if not configured.startswith("#"):
+            return configured
+        if self._organizer_room_id is None:
+            assert self.client is not None
+            client = self.client
+            response = await self.retry.call(
+                f"resolve {configured}", lambda: client.room_resolve_alias(configured)
+            )
+            assert isinstance(response, RoomResolveAliasResponse)
+            self._organizer_room_id = response.room_id
+        return self._organizer_room_id
 
     async def _join_community_room(self) -> None:
         room_id = self.community_room_id
@@ -452,6 +470,8 @@ class MatrixAdapter(Adapter):
     async def _room_for(self, place: Place) -> str:
         """The room to post to; a DM addressed by user only is found or opened."""
         assert self.client is not None
+        if place.kind == PlaceKind.ORGANIZERS:
+            return await self._organizer_room()
         if place.kind != PlaceKind.DM:
             if place.channel_id is None:
                 raise RequestFailed(f"no room for {place}")
