@@ -8,17 +8,25 @@ organizer questions come from the config).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from bot.config import Settings
 from bot.registry import FlowRegistry
 from flows.admin import STATUS
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
+from flows.first_call import ASK_FIRST_CALL, FIRST_CALL, LAPSE_FIRST_CALL, NUDGE_FIRST_CALL
+from flows.introduction import INTRODUCE_PAIR
 from flows.join import build_join
 from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
 from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
 from flows.places import load_places
 from flows.profile import PROFILE, build_edit
+from flows.rounds import MATCH, MATCH_CADENCE, SIT_OUT_NOTICE, WAITING, schedule_rounds
+from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED
 from flows.timezones import load_names as load_timezone_names
+from store import Store
 
 
 def build_registry(settings: Settings) -> FlowRegistry:
@@ -32,16 +40,41 @@ def build_registry(settings: Settings) -> FlowRegistry:
             PAUSE,
             RESUME,
             LANGUAGE,
+            FIRST_CALL,
             MYDATA,
             LEAVE,
             CONSENT_FLOW,
             FORGET,
             STATUS,
+            MATCH,
+            WAITING,
         ],
         warm_ups=[load_timezone_names, load_places],
         gate=GATE,
-        due_kinds=[MAINTENANCE, PAUSE_END, PAUSE_OVER_NOTICE, FORGET_ON_PLATFORM],
+        due_kinds=[
+            MAINTENANCE,
+            PAUSE_END,
+            PAUSE_OVER_NOTICE,
+            FORGET_ON_PLATFORM,
+            MATCH_CADENCE,
+            INTRODUCE_PAIR,
+            SIT_OUT_NOTICE,
+            ASK_FIRST_CALL,
+            NUDGE_FIRST_CALL,
+            LAPSE_FIRST_CALL,
+            TANDEM_ACTIVE,
+            TANDEM_ENDED,
+        ],
     )
 
 
-__all__ = ["build_registry", "schedule_bot_wide"]
+async def schedule_at_start(
+    store: Store, settings: Settings, communities: Mapping[str, str], now: datetime
+) -> None:
+    """What must be booked when the bot starts: the maintenance run, and each served
+    community's (id → platform) scheduled match rounds."""
+    await schedule_bot_wide(store, now)
+    await schedule_rounds(store, settings, communities, now)
+
+
+__all__ = ["build_registry", "schedule_at_start"]

@@ -28,13 +28,20 @@ STATUS_LABELS: dict[str, Msg] = {
 NOT_GIVEN = msg("profile.not_given")
 
 
-def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg]:
-    """One "• Label: value" line per answered question, in questionnaire order."""
+def topic_labels(
+    ids: list[str] | tuple[str, ...] | None, program: ProgramSettings
+) -> tuple[Msg | str, ...]:
+    """The community's labels of topic ids (an id no longer configured shows as itself)."""
     topics = {topic.id: organizer_text(topic.texts()) for topic in program.topics}
-    values: dict[str, Any] = {
-        "offers": _each(answers.get("offers"), topics),
+    return _each(list(ids or ()), topics)
+
+
+def profile_values(answers: dict[str, Any], program: ProgramSettings) -> dict[str, Any]:
+    """Each profile question's answer as a person reads it (None when not given)."""
+    return {
+        "offers": topic_labels(answers.get("offers"), program),
         "offer_text": _written(answers.get("offer_text")),
-        "needs": _each(answers.get("needs"), topics),
+        "needs": topic_labels(answers.get("needs"), program),
         "need_text": _written(answers.get("need_text")),
         "goals": _written(" · ".join(answers.get("goals") or [])),
         "expectations": _written(answers.get("expectations")),
@@ -42,13 +49,23 @@ def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg
         "timezone": answers.get("timezone"),
         "availability": _each(answers.get("availability"), _SLOT_LABELS),
         "format": _FORMAT_LABELS.get(answers.get("format") or ""),
+        "city": _written(answers.get("city")) if answers.get("format") in IN_PERSON else None,
     }
+
+
+def profile_line(field: str, value: Any) -> Msg:
+    """ "• Label: value" for one profile question."""
+    return msg("profile.line", label=FIELD_LABELS[field], value=value or NOT_GIVEN)
+
+
+def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg]:
+    """One "• Label: value" line per answered question, in questionnaire order."""
+    values = profile_values(answers, program)
     lines = []
-    for field, label in FIELD_LABELS.items():
+    for field in FIELD_LABELS:
         if field == "city" and answers.get("format") not in IN_PERSON:
             continue
-        value = _written(answers.get("city")) if field == "city" else values[field]
-        lines.append(msg("profile.line", label=label, value=value or NOT_GIVEN))
+        lines.append(profile_line(field, values[field]))
     for question in program.extra_questions:
         answer = answers.get(extra_step_id(question))
         options = {o.id: organizer_text(o.texts()) for o in question.options}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Section, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,7 +130,16 @@ def test_the_example_config_loads_and_documents_every_key() -> None:
         assert f"[{section}]" in text
         model = field.annotation
         assert isinstance(model, type)
-        for key in model.model_fields:  # type: ignore[attr-defined]
+        for key, info in model.model_fields.items():  # type: ignore[attr-defined]
+            nested = info.annotation
+            table = f"[{section}.{key}]" in text
+            if table and isinstance(nested, type) and issubclass(nested, Section):
+                for inner, inner_info in nested.model_fields.items():  # each key of the table
+                    name = inner_info.alias or inner
+                    assert re.search(rf"^#? ?{name} = ", text, re.MULTILINE), (
+                        f"{section}.{key}.{name} undocumented"
+                    )
+                continue
             assert re.search(rf"^#? ?{key} = ", text, re.MULTILINE), f"{section}.{key} undocumented"
 
 
