@@ -201,33 +201,28 @@ class MatrixAdapter(Adapter):
         configured = self.settings.community_room
         if not configured:
             return
-        if not configured.startswith("#"):
-            self.community_room_id = configured
-            return
-        assert self.client is not None
-        client = self.client
-        response = await self.retry.call(
-            f"resolve {configured}", lambda: client.room_resolve_alias(configured)
-        )
-        assert isinstance(response, RoomResolveAliasResponse)
-        self.community_room_id = response.room_id
+        self.community_room_id = await self._room_id(configured)
 
     async def _organizer_room(self) -> str:
         """The room of ``matrix.organizer_room`` (an alias is resolved once)."""
         configured = self.settings.organizer_room
         if not configured:
             raise RequestFailed("set matrix.organizer_room to post to the organizers")
+        if self._organizer_room_id is None:
+            self._organizer_room_id = await self._room_id(configured)
+        return self._organizer_room_id
+
+    async def _room_id(self, configured: str) -> str:
+        """A configured room: its id as given, or the room an alias ("#…") points to."""
         if not configured.startswith("#"):
             return configured
-        if self._organizer_room_id is None:
-            assert self.client is not None
-            client = self.client
-            response = await self.retry.call(
-                f"resolve {configured}", lambda: client.room_resolve_alias(configured)
-            )
-            assert isinstance(response, RoomResolveAliasResponse)
-            self._organizer_room_id = response.room_id
-        return self._organizer_room_id
+        assert self.client is not None
+        client = self.client
+        response = await self.retry.call(
+            f"resolve {configured}", lambda: client.room_resolve_alias(configured)
+        )
+        assert isinstance(response, RoomResolveAliasResponse)
+        return response.room_id
 
     async def _join_community_room(self) -> None:
         room_id = self.community_room_id
