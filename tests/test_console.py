@@ -31,13 +31,13 @@ class ConsoleProcess:
         self.output = ""
 
     @classmethod
-    async def start(cls, workdir: Path, *args: str) -> ConsoleProcess:
+    async def start(cls, workdir: Path, *args: str, module: str = "bot") -> ConsoleProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
         env["PYTHONPATH"] = str(ROOT)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot",
+            module,
             "console",
             "--db",
             str(workdir / "tandem.db"),
@@ -67,6 +67,21 @@ class ConsoleProcess:
         seen, _, self.output = self.output.partition(text)
         return seen + text
 
+    async def expect_all(self, *texts: str, within: float = 10.0) -> str:
+        """Wait until each of ``texts`` has appeared (a text given twice, twice), in any order,
+        since the last expectation; everything up to the last of them is consumed."""
+        assert self.process.stdout is not None
+        wanted = {text: texts.count(text) for text in texts}
+        async with asyncio.timeout(within):
+            while any(self.output.count(text) < count for text, count in wanted.items()):
+                chunk = await self.process.stdout.read(4096)
+                if not chunk:
+                    raise AssertionError(f"console ended before {wanted}; output:\n{self.output}")
+                self.output += chunk.decode()
+        end = max(_nth(self.output, text, count) + len(text) for text, count in wanted.items())
+        seen, self.output = self.output[:end], self.output[end:]
+        return seen
+
     async def answer(self, line: str, then: str) -> str:
         await self.type(line)
         return await self.expect(then)
@@ -80,6 +95,14 @@ class ConsoleProcess:
         if self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
+
+
+def _nth(text: str, part: str, count: int) -> int:
+    """Where the ``count``-th ``part`` starts in ``text``."""
+    index = -1
+    for _ in range(count):
+        index = text.index(part, index + 1)
+    return index
 
 
 @pytest.fixture

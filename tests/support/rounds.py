@@ -20,8 +20,10 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot import matching
+from bot.config import DEFAULT_TOPICS, ProgramSettings
 from bot.matching import CommonTime, Pair, Person, Proposal, Reasons
 from bot.places import MemberRef, PlaceKind
+from flows.questionnaire import LANGUAGES, SLOTS
 from store import Store
 from tests.support.onboarding import TRANSCRIPT, Turn, play_on_memory
 
@@ -47,14 +49,27 @@ DAN = Profile("en", ("writing",), ("data",), ("en",), "New York", ("tue_afternoo
 FOUR = {"ana": ANA, "ben": BEN, "cleo": CLEO, "dan": DAN}
 
 
+def _choice(asked: str, ids: tuple[str, ...], options: tuple[str, ...]) -> Turn:
+    """A choice as a click (the ids) and as typed on a text platform (the options' numbers)."""
+    typed = " ".join(str(options.index(option) + 1) for option in ids)
+    return Turn(asked, ids=ids, typed=typed)
+
+
 def transcript_for(profile: Profile) -> tuple[Turn, ...]:
     """The shared onboarding transcript with this member's answers."""
+    topics = tuple(topic.id for topic in DEFAULT_TOPICS)
     answers = {
-        "join.ask_language": Turn("join.ask_language", ids=(profile.language,)),
-        "join.ask_offers": Turn("join.ask_offers", ids=profile.offers),
-        "join.ask_needs": Turn("join.ask_needs", ids=profile.needs),
-        "join.ask_languages": Turn("join.ask_languages", ids=profile.languages),
-        "join.ask_availability": Turn("join.ask_availability", ids=profile.availability),
+        "join.ask_language": _choice(
+            "join.ask_language", (profile.language,), tuple(o.id for o in LANGUAGES)
+        ),
+        "join.ask_offers": _choice("join.ask_offers", profile.offers, topics),
+        "join.ask_needs": _choice("join.ask_needs", profile.needs, topics),
+        "join.ask_languages": _choice(
+            "join.ask_languages", profile.languages, tuple(ProgramSettings().tandem_languages)
+        ),
+        "join.ask_availability": _choice(
+            "join.ask_availability", profile.availability, tuple(o.id for o in SLOTS)
+        ),
     }
     turns = []
     for turn in TRANSCRIPT:
