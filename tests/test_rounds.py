@@ -19,6 +19,7 @@ from tests.support.rounds import (
     ANA,
     BEN,
     FOUR,
+    closed_spaces,
     onboard_all,
     said_in,
     spaces_of,
@@ -148,7 +149,7 @@ async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
     assert "different things" not in dan_told
     assert await status(app.store, "cleo") == await status(app.store, "dan") == "waiting"
     assert said_in(memory, cleo_dan)[-1].startswith("This introduction has ended. Thank you both")
-    assert memory.closed_spaces == [cleo_dan]
+    assert closed_spaces(memory) == [cleo_dan]
     assert tandem.round_id is not None
     (declined,) = [t for t in await app.store.tandems.of_round(tandem.round_id) if t != tandem]
     assert (declined.state, declined.end_reason) == ("declined", "not_a_fit")
@@ -235,7 +236,7 @@ async def test_no_answer_gets_one_gentle_nudge_then_the_introduction_lapses(
     (retired,) = [r for r in memory.retired_for(people["ben"]) if not r.answered]
     assert retired.question.id == "first_call.ask"
     space = next(iter(memory.pair_spaces))
-    assert memory.closed_spaces == [space]
+    assert closed_spaces(memory) == [space]
     later = await memory.command(people["ben"], "decide")
     assert later[-1].text == "There's no introduction waiting for your answer right now."
 

@@ -99,6 +99,15 @@ def spaces_of(memory: MemoryAdapter) -> dict[str, set[str]]:
     }
 
 
+def closed_spaces(memory: MemoryAdapter) -> list[str]:
+    """The pair spaces the memory platform has closed. (The pair-space work moves the memory
+    platform's spaces into ``memory.world``; this reads whichever the adapter has.)"""
+    world = getattr(memory, "world", None)
+    if world is not None:
+        return [space.id for space in world.spaces.values() if space.closed]
+    return list(memory.closed_spaces)
+
+
 def said_in(memory: MemoryAdapter, space: str) -> list[str]:
     return [
         r.text
