@@ -79,7 +79,7 @@ async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
     assert "To introduce exactly these pairs: /tandem-admin match run." in text
     await app.run_due()
     assert seen_by(memory, *people) == before
-    assert memory.pair_spaces == {}
+    assert spaces_of(memory) == {}
 
     # Run: exactly the previewed pairs, each in one private space, told in both DMs.
     ran = await memory.admin(olga, "match", "run")
@@ -186,7 +186,7 @@ async def test_a_run_after_members_changed_asks_to_preview_again(
     assert refused[0].text.startswith("Since your preview, members have joined, paused or changed")
     assert "/tandem-admin match preview" in refused[0].text
     await app.run_due()
-    assert memory.pair_spaces == {}
+    assert spaces_of(memory) == {}
     assert seen_by(memory, *people) == before
     assert await status(app.store, "ana") == "waiting"
 
@@ -235,7 +235,7 @@ async def test_no_answer_gets_one_gentle_nudge_then_the_introduction_lapses(
     # Ben's open question is closed; answering it now changes nothing.
     (retired,) = [r for r in memory.retired_for(people["ben"]) if not r.answered]
     assert retired.question.id == "first_call.ask"
-    space = next(iter(memory.pair_spaces))
+    space = next(iter(spaces_of(memory)))
     assert closed_spaces(memory) == [space]
     later = await memory.command(people["ben"], "decide")
     assert later[-1].text == "There's no introduction waiting for your answer right now."
@@ -288,7 +288,7 @@ async def test_the_communitys_schedule_previews_and_runs_a_round_on_its_day(
     posted = to_organizers(memory)
     assert posted[0].startswith("Match round preview for the week of 2026-01-12")
     assert posted[1].startswith("The round is on: I'm introducing 2 pairs now")
-    assert len(memory.pair_spaces) == 2
+    assert len(spaces_of(memory)) == 2
     following = await app.store.due.get("memory", "match_cadence")
     assert following is not None
     assert following.due_at == datetime(2026, 1, 26, 9, 0, tzinfo=UTC)
@@ -306,7 +306,7 @@ async def test_without_auto_run_the_schedule_only_previews(
     await app.run_due()
     (posted,) = to_organizers(memory)
     assert "Pairs: 2" in posted
-    assert memory.pair_spaces == {}
+    assert spaces_of(memory) == {}
     ran = await memory.admin(memory.member("olga"), "match", "run")
     assert ran[0].text.startswith("The round is on")
 

@@ -92,20 +92,13 @@ async def onboard_all(memory: MemoryAdapter, profiles: dict[str, Profile]) -> di
 
 
 def spaces_of(memory: MemoryAdapter) -> dict[str, set[str]]:
-    """Each pair space the memory platform holds, with the user ids of its members."""
-    return {
-        space: {member.user_id for member in members}
-        for space, members in memory.pair_spaces.items()
-    }
+    """Each pair space the memory platform holds (closed ones too), with its members' ids."""
+    return {space.id: set(space.members) for space in memory.world.spaces.values()}
 
 
 def closed_spaces(memory: MemoryAdapter) -> list[str]:
-    """The pair spaces the memory platform has closed. (The pair-space work moves the memory
-    platform's spaces into ``memory.world``; this reads whichever the adapter has.)"""
-    world = getattr(memory, "world", None)
-    if world is not None:
-        return [space.id for space in world.spaces.values() if space.closed]
-    return list(memory.closed_spaces)
+    """The pair spaces the memory platform has closed."""
+    return [space.id for space in memory.world.spaces.values() if space.closed]
 
 
 def said_in(memory: MemoryAdapter, space: str) -> list[str]:
