@@ -31,13 +31,13 @@ class ConsoleProcess:
         self.output = ""
 
     @classmethod
-    async def start(cls, workdir: Path, *args: str, module: str = "bot") -> ConsoleProcess:
+    async def start(cls, workdir: Path, *args: str) -> ConsoleProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
         env["PYTHONPATH"] = str(ROOT)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            module,
+            "bot",
             "console",
             "--db",
             str(workdir / "tandem.db"),

@@ -13,10 +13,6 @@ import pytest
 from tests.support.rounds import FOUR, transcript_for
 from tests.test_console import ConsoleProcess, opening
 
-# The console runs in its own process: the matching stand-in goes in there until the engine
-# has landed (tests/support/console_engine.py).
-BOT = "tests.support.console_engine"
-
 
 @pytest.fixture
 async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
@@ -24,7 +20,7 @@ async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
     (tmp_path / "tandem.toml").write_text(
         '[bot]\nrate_limit = { enabled = false }\n[console]\norganizers = ["olga"]\n'
     )
-    process = await ConsoleProcess.start(tmp_path, module=BOT)
+    process = await ConsoleProcess.start(tmp_path)
     yield process
     await process.kill()
 

@@ -25,13 +25,7 @@ from tests.support.rounds import (
     spaces_of,
     status,
     to_organizers,
-    use_matching_engine,
 )
-
-
-@pytest.fixture(autouse=True)
-def engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_matching_engine(monkeypatch)
 
 
 @pytest.fixture

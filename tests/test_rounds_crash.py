@@ -16,16 +16,11 @@ from bot.due import LEASE, SimulatedCrash
 from bot.intents import Ask, Delivery, IntentBase
 from tests.conftest import AppFactory, memory_of
 from tests.support.due_crash import crash_at
-from tests.support.rounds import ANA, BEN, onboard_all, said_in, spaces_of, use_matching_engine
+from tests.support.rounds import ANA, BEN, onboard_all, said_in, spaces_of
 
 # What introducing Ana (German) and Ben (English) sends, in order: the space, the intro in
 # German and in English, a DM to each, then each one's first-call question.
 SENDS = ["space", "intro de", "intro en", "dm ana", "dm ben", "question", "question"]
-
-
-@pytest.fixture(autouse=True)
-def engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_matching_engine(monkeypatch)
 
 
 def crash_after_sends(memory: MemoryAdapter, count: int) -> None:

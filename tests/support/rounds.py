@@ -1,27 +1,17 @@
 """Helpers of the match-round tests: members with chosen profiles, onboarded through the real
-join flow (memory adapter) or stored directly, and what each member received.
+join flow (memory adapter, the console), and what each member received.
 
-:func:`use_matching_engine` is a fixture body: until the matching engine lands
-(``bot.matching.propose`` raises ``NotImplementedError``), the tests use a small greedy
-stand-in that follows the same contract (hard constraints, reasons, first in line); once it
-has landed, they run against the real one unchanged. The profiles below are chosen so that the
-pairs do not depend on which one runs: the hard constraints (a shared language, common time)
-leave exactly one partner for each member.
+The profiles are chosen so that the pairs follow from the hard constraints alone (a shared
+language, common free time): each member has exactly one possible partner, whatever the
+engine's scores.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
-
-import pytest
 
 from adapters.memory import MemoryAdapter
-from bot import matching
 from bot.config import DEFAULT_TOPICS, ProgramSettings
-from bot.matching import CommonTime, Pair, Person, Proposal, Reasons
 from bot.places import MemberRef, PlaceKind
 from flows.questionnaire import LANGUAGES, SLOTS
 from store import Store
@@ -117,86 +107,3 @@ async def status(store: Store, user_id: str, community: str = "memory") -> str:
     member = await store.members.find(community, "memory", user_id)
     assert member is not None
     return member.status
-
-
-# -- the stand-in engine ---------------------------------------------------------------------
-
-_PARTS = {"morning": (8, 12), "afternoon": (12, 17), "evening": (17, 21)}
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _free(person: Person, week_start: date) -> list[tuple[datetime, datetime]]:
-    zone = ZoneInfo(person.timezone)
-    stretches = []
-    for slot in person.availability:
-        day, part = slot.split("_")
-        when = week_start + timedelta(days=_DAYS.index(day))
-        start, end = _PARTS[part]
-        stretches.append(
-            (
-                datetime.combine(when, time(start), tzinfo=zone).astimezone(UTC),
-                datetime.combine(when, time(end), tzinfo=zone).astimezone(UTC),
-            )
-        )
-    return stretches
-
-
-def _common(a: Person, b: Person, week_start: date) -> tuple[CommonTime, ...]:
-    found = []
-    for start_a, end_a in _free(a, week_start):
-        for start_b, end_b in _free(b, week_start):
-            start, end = max(start_a, start_b), min(end_a, end_b)
-            if end - start >= timedelta(hours=1):
-                found.append(CommonTime(start, end))
-    return tuple(sorted(found, key=lambda t: t.start))
-
-
-def greedy_propose(people: list[Person], *, week_start: date, seed: int = 0) -> Proposal:
-    """Greedy by score over the allowed pairs, first-in-line people sitting out last."""
-    candidates = []
-    for i, a in enumerate(people):
-        for b in people[i + 1 :]:
-            languages = a.languages & b.languages
-            times = _common(a, b, week_start)
-            if not languages or not times or b.id in a.excluded or a.id in b.excluded:
-                continue
-            if "in_person" in (a.format, b.format) and (
-                "video" in (a.format, b.format) or a.city != b.city
-            ):
-                continue
-            first, second = (a, b) if a.id < b.id else (b, a)
-            reasons = Reasons(
-                a_helps_b=tuple(sorted(first.offers & second.needs)),
-                b_helps_a=tuple(sorted(second.offers & first.needs)),
-                shared_needs=tuple(sorted(first.needs & second.needs)),
-                languages=tuple(sorted(languages)),
-                common_times=times,
-            )
-            score = 10 * min(len(reasons.a_helps_b), len(reasons.b_helps_a)) + 1
-            score += 3 * (len(reasons.a_helps_b) + len(reasons.b_helps_a))
-            score += 5 * (a.first_in_line + b.first_in_line)
-            candidates.append(Pair(first.id, second.id, score, reasons))
-    taken: set[int] = set()
-    pairs = []
-    for pair in sorted(candidates, key=lambda p: (-p.score, p.a, p.b)):
-        if pair.a not in taken and pair.b not in taken:
-            pairs.append(pair)
-            taken |= {pair.a, pair.b}
-    left = [p for p in people if p.id not in taken]
-    reasons: dict[int, Any] = {}
-    allowed = {p for pair in candidates for p in (pair.a, pair.b)}
-    for person in left:
-        reasons[person.id] = "odd_number" if person.id in allowed else "no_fit"
-    return Proposal(
-        pairs=tuple(sorted(pairs, key=lambda p: p.a)),
-        sit_out=tuple(p.id for p in left),
-        sit_out_reasons=reasons,
-    )
-
-
-def use_matching_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real engine if it has landed, else the stand-in (see the module)."""
-    try:
-        matching.propose([], week_start=date(2026, 1, 5))
-    except NotImplementedError:
-        monkeypatch.setattr(matching, "propose", greedy_propose)
