@@ -105,7 +105,10 @@ class FlowEngine:
         self, flow: Flow, member: MemberRecord, event: EventBase, place: Place
     ) -> list[Intent]:
         now = self.clock.now()
-        answers = {} if flow.prefill is None else await flow.prefill(member, self.store)
+        try:
+            answers = {} if flow.prefill is None else await flow.prefill(member, self.store)
+        except Invalid as refusal:  # what the flow needs is not there: nothing is started
+            return [self._plain_say(member, event, refusal.message)]
         conversation = await self.store.conversations.start(
             community_id=event.community_id,
             member_id=member.id,

@@ -130,7 +130,9 @@ class Flow:
     # the member (None for someone the bot has no record of) and a function that spells a
     # command the way their platform does. It runs before any record is created.
     guard: Callable[[MemberRecord | None, Callable[[str], str]], Msg | None] | None = None
-    # Answers known before the first question (e.g. the saved profile, for ``edit``).
+    # Answers known before the first question (e.g. the saved profile, for ``edit``). It may
+    # raise :class:`Invalid` to refuse the start with its message, when what the flow is about
+    # is not in the store (``guard`` cannot look there); nothing is stored then.
     prefill: Callable[[MemberRecord, Store], Awaitable[dict[str, Any]]] | None = None
     # Only organizers may start it (the router refuses everyone else); it is spelled in the
     # organizer group (``/tandem-admin <command>``).

@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.due import DueKind, DueRun
-from bot.flow import END, ChoiceQuestion, Flow, FlowContext, Step, TextQuestion
+from bot.flow import END, ChoiceQuestion, Flow, FlowContext, Invalid, Step, TextQuestion
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg, user_text
 from flows.first_call_question import ANSWERS, COMMAND, FLOW_ID, ask_prompt
@@ -51,15 +51,18 @@ def _partner_name(member: MemberRecord | None) -> str:
 
 
 async def tandem_to_answer(member: MemberRecord, store: Store) -> dict[str, Any]:
-    """The tandem whose first call the member has not answered, and the partner's name."""
+    """The tandem whose first call the member has not answered, and the partner's name; the
+    start is refused when there is none (an active tandem, an answer given already)."""
     tandem = await store.tandems.awaiting_answer(member.id)
     if tandem is None:
-        return {}
+        raise Invalid(msg("first_call.nothing_to_answer"))
     partner = await store.members.get(tandem.partner_of(member.id))
     return {"tandem": tandem.id, "partner": _partner_name(partner)}
 
 
 def in_a_tandem(member: MemberRecord | None, _spell: Callable[[str], str]) -> Msg | None:
+    """Only a member in a tandem can have an introduction to answer (asked before anything is
+    looked up or stored)."""
     if member is not None and member.status == MemberStatus.IN_TANDEM:
         return None
     return msg("first_call.nothing_to_answer")
@@ -70,9 +73,7 @@ def after_answer(answer: Any, _context: FlowContext) -> str:
 
 
 async def finish_first_call(context: FlowContext) -> list[Msg | Intent]:
-    tandem_id = context.answers.get("tandem")
-    if tandem_id is None:
-        return [msg("first_call.nothing_to_answer")]
+    tandem_id = context.answers["tandem"]
     answer = context.answers["answer"]
     partner = user_text(context.answers.get("partner") or "")
     by = context.member.id

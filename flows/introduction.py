@@ -31,6 +31,7 @@ from bot.matching import Reasons
 from bot.messages import Msg, msg
 from bot.places import Place, PlaceKind
 from flows.first_call import ASK_FIRST_CALL, NUDGE_FIRST_CALL, ask_key
+from flows.first_call_question import COMMAND
 from flows.pair_view import (
     common_times,
     dm_of,
@@ -74,6 +75,12 @@ def space_marker(tandem: TandemRecord) -> str:
     """The mark the adapter puts on the tandem's space, to find it again after a crash: short,
     the same on every retry, and nothing but ids."""
     return f"tandem-{tandem.community_id}-{tandem.id}"
+
+
+def space_name(tandem: TandemRecord) -> Msg:
+    """The pair space's name ("Tandem 12"): ids only, as moderators may see the list of spaces
+    (and the DM names it, so each partner finds it)."""
+    return msg("intro.space_name", number=tandem.id)
 
 
 def icebreaker(tandem: TandemRecord) -> Msg:
@@ -136,7 +143,7 @@ def pair_intro_dm(
     return msg(
         "intro.dm",
         partner=name_of(partner),
-        space=msg("intro.space_name", number=tandem.id),
+        space=space_name(tandem),
         why=why_lines_for(reasons, me, partner, program),
         times=common_times(reasons.common_times, me.timezone, locale) or [msg("intro.no_times")],
     )
@@ -159,8 +166,8 @@ async def introduce_pair(run: DueRun) -> list[Intent]:
         tandem = await _open_space(run, tandem, a, b, locales[a.id])
     space = Place.model_validate(tandem.space)
     profiles = (await run.store.members.profile(a.id), await run.store.members.profile(b.id))
+    decide = run.spell(a.platform, COMMAND)
     for locale in dict.fromkeys(locales.values()):  # each language once, a's first
-        decide = run.spell(a.platform, "decide")
         text = intro_message(tandem, (a, b), profiles, program, locale, decide)
         await _say(run, space, locale, text, f"intro-{locale}")
     for me, partner in ((a, b), (b, a)):
@@ -202,7 +209,7 @@ async def _open_space(
         private=False,
         community_id=tandem.community_id,
         members=(ref_of(a), ref_of(b)),
-        name=msg("intro.space_name", number=tandem.id),
+        name=space_name(tandem),
         marker=space_marker(tandem),
         idempotency_key=run.key("space"),
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import matching
@@ -70,7 +71,7 @@ class Preview:
     waiting: int
 
 
-def proposal_to_json(proposal: Proposal) -> dict[str, object]:
+def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
     return {
         "pairs": [
             {"a": p.a, "b": p.b, "score": p.score, "reasons": p.reasons.to_json()}
@@ -81,13 +82,13 @@ def proposal_to_json(proposal: Proposal) -> dict[str, object]:
     }
 
 
-def proposal_from_json(data: Mapping[str, object]) -> Proposal:
+def proposal_from_json(data: Mapping[str, Any]) -> Proposal:
     pairs = tuple(
         Pair(a=p["a"], b=p["b"], score=p["score"], reasons=Reasons.from_json(p["reasons"]))
-        for p in data["pairs"]  # type: ignore[attr-defined]
+        for p in data["pairs"]
     )
-    reasons = {int(k): v for k, v in data["sit_out_reasons"].items()}  # type: ignore[attr-defined]
-    return Proposal(pairs=pairs, sit_out=tuple(data["sit_out"]), sit_out_reasons=reasons)  # type: ignore[arg-type]
+    reasons = {int(k): v for k, v in data["sit_out_reasons"].items()}
+    return Proposal(pairs=pairs, sit_out=tuple(data["sit_out"]), sit_out_reasons=reasons)
 
 
 async def make_preview(
@@ -155,9 +156,7 @@ def _pair_line(pair: Pair, members: dict[int, MemberRecord], program: ProgramSet
 
 async def load_preview(store: Store, stored: RoundRecord) -> Preview:
     """A stored preview again, with the members it names (those still there)."""
-    proposal = proposal_from_json(
-        stored.proposal or {"pairs": [], "sit_out": [], "sit_out_reasons": {}}
-    )
+    proposal = proposal_from_json(stored.proposal or proposal_to_json(Proposal(pairs=())))
     ids = {member_id for pair in proposal.pairs for member_id in (pair.a, pair.b)}
     ids |= set(proposal.sit_out)
     members = {member_id: await store.members.get(member_id) for member_id in sorted(ids)}
@@ -249,7 +248,9 @@ async def match_command(context: ActionContext) -> list[Intent]:
 
 async def waiting_list(context: ActionContext) -> list[Intent]:
     """Who waits for a partner: first in line first, then by when they joined."""
-    found = await context.store.members.with_status(context.event.community_id, "waiting")
+    found = await context.store.members.with_status(
+        context.event.community_id, MemberStatus.WAITING
+    )
     if not found:
         return [context.reply(msg("admin.waiting.nobody"))]
     members = sorted(

@@ -131,6 +131,10 @@ async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
     tandem = await app.store.tandems.current_for(await member_id(app, "ana"))
     assert tandem is not None
     assert tandem.state == "active"
+    # Nothing is left to answer: "decide" says so and starts no conversation.
+    again = await memory.command(ana, "decide")
+    assert [r.text for r in again] == ["Gerade wartet kein Kennenlernen auf deine Antwort."]
+    assert await app.store.conversations.active_for(await member_id(app, "ana")) is None
 
     # Cleo says "not a fit" with a private reason: Dan is told kindly, both wait again.
     await memory.pick(cleo, "no")
