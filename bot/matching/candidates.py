@@ -20,6 +20,10 @@ fixed order would send everyone's ties to the same few members.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy import sparse
 
@@ -27,6 +31,7 @@ from bot.matching.encode import CHUNK, Encoded
 from bot.matching.score import columns, score_block
 
 BLOCK_ROWS = 128
+WORKERS = min(4, os.cpu_count() or 1)
 # First-in-line members get longer lists: their own list is what lets the solver's priority
 # find them a partner. (Pushing them into everyone's lists instead crowds out the rest.)
 FIRST_IN_LINE_FACTOR = 4
@@ -67,8 +72,7 @@ def _top_k(
     n_rows, width = keys.shape
     groups = width // CHUNK
     sliced = keys.reshape(n_rows, CHUNK, groups)
-    maxima = sliced.max(axis=1)
-    maxima += ties(rows, np.arange(groups))
+    maxima = sliced.max(axis=1) + ties(rows, np.arange(groups))
     keep = min(k, groups)
     best_groups = np.argpartition(maxima, groups - keep, axis=1)[:, groups - keep :]
     position = (best_groups[:, None, :] + groups * np.arange(CHUNK)[None, :, None]).reshape(
@@ -81,38 +85,54 @@ def _top_k(
     return np.take_along_axis(position, best, axis=1), np.take_along_axis(values, best, axis=1)
 
 
-def _symmetric(rows: list, cols: list, scores: list, n: int) -> sparse.csr_matrix:
-    """The kept pairs as a symmetric matrix (a pair kept by either of the two, once)."""
-    if not rows:
+Kept = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, columns, scores of kept pairs
+
+
+def _scan(enc: Encoded, keep: Callable[[np.ndarray, np.ndarray], Kept]) -> sparse.csr_matrix:
+    """Score every block of rows against all columns, let ``keep`` choose pairs from each, and
+    return them as a symmetric matrix of scores (a pair kept by either of the two, once).
+
+    Blocks run on ``WORKERS`` threads (numpy releases the GIL in the ufuncs that do the work);
+    their results are joined in block order, so the outcome does not depend on the threads."""
+    n = enc.size
+    cols = columns(enc)
+
+    def one_block(start: int) -> Kept:
+        rows = np.arange(start, min(start + BLOCK_ROWS, n))
+        return keep(rows, score_block(enc, rows, cols))
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        kept = list(pool.map(one_block, range(0, n, BLOCK_ROWS)))
+    if not kept:
         return sparse.csr_matrix((n, n), dtype=np.int32)
-    one_way = sparse.csr_matrix(
-        (np.concatenate(scores), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-    )
+    rows, cols_kept, scores = (np.concatenate(part) for part in zip(*kept, strict=True))
+    one_way = sparse.csr_matrix((scores.astype(np.int32), (rows, cols_kept)), shape=(n, n))
     return one_way.maximum(one_way.T).tocsr()
 
 
 def best_by_score(enc: Encoded, k: int, *, seed: int) -> sparse.csr_matrix:
     """Each member's ``k`` best allowed partners by score (first-in-line members: more), as a
     symmetric sparse matrix of scores (n × n, int32)."""
-    n = enc.size
-    cols = columns(enc)
     ties = _TieBreak(enc, seed)
-    kept_rows, kept_cols, kept_scores = [], [], []
-    for start in range(0, n, BLOCK_ROWS):
-        rows = np.arange(start, min(start + BLOCK_ROWS, n))
-        block = score_block(enc, rows, cols)
+
+    def keep(rows: np.ndarray, block: np.ndarray) -> Kept:
+        first = enc.first_in_line[rows]
         col, value = _top_k(block, k, rows, ties)
-        keep = (value > 0) & ~enc.first_in_line[rows][:, None]
-        first = np.flatnonzero(enc.first_in_line[rows])
-        if first.size:
+        chosen = (value > 0) & ~first[:, None]
+        kept = [(np.broadcast_to(rows[:, None], col.shape)[chosen], col[chosen], value[chosen])]
+        if first.any():
             more_col, more_value = _top_k(block[first], FIRST_IN_LINE_FACTOR * k, rows[first], ties)
-            kept_rows.append(np.repeat(rows[first], more_col.shape[1])[more_value.ravel() > 0])
-            kept_cols.append(more_col[more_value > 0])
-            kept_scores.append(more_value[more_value > 0].astype(np.int32))
-        kept_rows.append(np.broadcast_to(rows[:, None], col.shape)[keep])
-        kept_cols.append(col[keep])
-        kept_scores.append(value[keep].astype(np.int32))
-    return _symmetric(kept_rows, kept_cols, kept_scores, n)
+            chosen = more_value > 0
+            kept.append(
+                (
+                    np.broadcast_to(rows[first][:, None], more_col.shape)[chosen],
+                    more_col[chosen],
+                    more_value[chosen],
+                )
+            )
+        return tuple(np.concatenate(part) for part in zip(*kept, strict=True))  # type: ignore[return-value]
+
+    return _scan(enc, keep)
 
 
 def best_by_reduced_cost(
@@ -120,22 +140,17 @@ def best_by_reduced_cost(
 ) -> sparse.csr_matrix:
     """Each member's ``k`` allowed partners with the largest ``score − duals[i] − duals[j]``,
     those at least ``−slack``, as a symmetric sparse matrix of scores (n × n, int32)."""
-    n = enc.size
-    cols = columns(enc)
     ties = _TieBreak(enc, seed + 1)
     column_duals = np.zeros(enc.padded_size, dtype=np.float32)
-    column_duals[:n] = duals
-    kept_rows, kept_cols, kept_scores = [], [], []
-    for start in range(0, n, BLOCK_ROWS):
-        rows = np.arange(start, min(start + BLOCK_ROWS, n))
-        block = score_block(enc, rows, cols)
+    column_duals[: enc.size] = duals
+
+    def keep(rows: np.ndarray, block: np.ndarray) -> Kept:
         # Pairs not allowed score 0 and get a key of at most 0 − duals; they are dropped below.
         keys = block - column_duals
         keys -= column_duals[rows][:, None]
         col, key = _top_k(keys, k, rows, ties)
         value = np.take_along_axis(block, col, axis=1)
-        keep = (value > 0) & (key >= -slack)
-        kept_rows.append(np.broadcast_to(rows[:, None], col.shape)[keep])
-        kept_cols.append(col[keep])
-        kept_scores.append(value[keep].astype(np.int32))
-    return _symmetric(kept_rows, kept_cols, kept_scores, n)
+        chosen = (value > 0) & (key >= -slack)
+        return np.broadcast_to(rows[:, None], col.shape)[chosen], col[chosen], value[chosen]
+
+    return _scan(enc, keep)

@@ -32,9 +32,9 @@ class Encoded:
     """The round's members as arrays; index ``i`` is the ``i``-th member in internal order."""
 
     people: tuple[Person, ...]  # internal order, without padding
-    offers: np.ndarray  # (n_pad, topics) float32 0/1
-    needs: np.ndarray  # (n_pad, topics) float32 0/1
-    languages: np.ndarray  # (n_pad, words) int64 bit masks; all zero for padding
+    offers: np.ndarray  # (n_pad, words) uint64 topic bit masks
+    needs: np.ndarray  # (n_pad, words) uint64 topic bit masks
+    languages: np.ndarray  # (n_pad, words) unsigned bit masks; all zero for padding
     zone_class: np.ndarray  # (n_pad,) int32, non-decreasing
     class_bounds: np.ndarray  # (classes + 1,) where each class's columns start and end
     slots: np.ndarray  # (n_pad,) int32, 21-bit slot masks
@@ -61,12 +61,19 @@ def _index(values: list[frozenset[str]]) -> dict[str, int]:
     return {value: i for i, value in enumerate(sorted(set().union(*values)))}
 
 
-def _one_hot(sets: list[frozenset[str]], index: dict[str, int], rows: int) -> np.ndarray:
-    matrix = np.zeros((rows, max(len(index), 1)), dtype=np.float32)
+def _bit_masks(
+    sets: list[frozenset[str]], index: dict[str, int], rows: int, width: int | None = None
+) -> np.ndarray:
+    """Each set as bits in unsigned words of ``width`` bits (by default: one word of the
+    smallest width that holds ``index``, 64-bit words beyond 64 values)."""
+    width = width or next((w for w in (8, 16, 32) if len(index) <= w), 64)
+    words = max(1, -(-len(index) // width))
+    masks = np.zeros((rows, words), dtype=np.dtype(f"uint{width}"))
     row = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
-    col = np.fromiter((index[v] for s in sets for v in s), np.int64, len(row))
-    matrix[row, col] = 1.0
-    return matrix
+    bit = np.fromiter((index[v] for s in sets for v in s), np.int64, len(row))
+    one = np.ones(1, dtype=masks.dtype)
+    np.bitwise_or.at(masks, (row, bit // width), one << (bit % width).astype(masks.dtype))
+    return masks
 
 
 def encode(people: list[Person], *, week_start: date, seed: int) -> Encoded:
@@ -88,16 +95,10 @@ def encode(people: list[Person], *, week_start: date, seed: int) -> Encoded:
         return out
 
     topics = _index([p.offers | p.needs for p in people])
-    offers = _one_hot([p.offers for p in people], topics, n_pad)
-    needs = _one_hot([p.needs for p in people], topics, n_pad)
-
+    offers = _bit_masks([p.offers for p in people], topics, n_pad, width=64)
+    needs = _bit_masks([p.needs for p in people], topics, n_pad, width=64)
     language_index = _index([p.languages for p in people])
-    words = max(1, -(-len(language_index) // 63))
-    languages = np.zeros((n_pad, words), dtype=np.int64)
-    for i, person in enumerate(people):
-        for language in person.languages:
-            bit = language_index[language]
-            languages[i, bit // 63] |= 1 << (bit % 63)
+    languages = _bit_masks([p.languages for p in people], language_index, n_pad)
 
     zone_class = padded(classes.of_member, int(classes.of_member.max(initial=0)))
     slots = padded(np.array([slot_mask(p.availability) for p in people], np.int32), 0)

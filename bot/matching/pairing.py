@@ -10,7 +10,8 @@
 5. whoever is left alone is scored exactly against the others left alone and matched again,
    so nobody sits out for want of a candidate in a list.
 
-First-in-line members carry the solver's priority bonus throughout (duals and prices included).
+First-in-line members have longer first lists, and any of them left alone after step 4 is seated
+along an alternating path (:func:`solve.seat_first_in_line`).
 """
 
 from __future__ import annotations
@@ -76,16 +77,14 @@ def pair_up(enc: Encoded, *, seed: int, stages: dict[str, float] | None = None) 
     watch.lap("score_first")
     if first_lists.nnz == 0:
         return Pairing([], [])
-    priority = enc.first_in_line
-    bonus = solve.priority_bonus(first_lists.max())
-    weighted = solve.with_priority(first_lists, priority, bonus)
+    weighted = sparse.csr_matrix(first_lists, dtype=np.float64)
     partner = solve.solve_lp(weighted)
-    duals = solve.lp_duals(weighted, partner) - bonus * priority
+    duals = solve.lp_duals(weighted, partner)
     watch.lap("solve_first")
     priced = candidates.best_by_reduced_cost(enc, duals, PRICED_K, slack=PRICING_SLACK, seed=seed)
     graph = priced.maximum(first_lists).tocsr()
     watch.lap("score_priced")
-    weighted = solve.with_priority(graph, priority, bonus)
+    weighted = sparse.csr_matrix(graph, dtype=np.float64)
     pairs = solve.round_lp(weighted, solve.solve_lp(weighted))
     watch.lap("solve_final")
     alone = np.ones(n, dtype=bool)
@@ -94,7 +93,10 @@ def pair_up(enc: Encoded, *, seed: int, stages: dict[str, float] | None = None) 
     if alone.sum() >= 2:
         rest = _exact_among(enc, np.flatnonzero(alone))
         if rest.nnz:
-            pairs = sorted(pairs + solve.max_weight_matching(rest, priority=priority))
+            pairs = sorted(pairs + solve.max_weight_matching(rest, priority=enc.first_in_line))
+            weighted = weighted.maximum(rest).tocsr()
+    if enc.first_in_line.any():
+        pairs = sorted(solve.seat_first_in_line(weighted, pairs, enc.first_in_line))
     watch.lap("leftovers")
     ends = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     return Pairing(pairs, pair_scores(enc, ends[:, 0], ends[:, 1]).tolist())

@@ -15,10 +15,11 @@ with "video" or "either"; "in_person" with "in_person" or "either" in the same c
 with "either" always, by video if not in the same city); and neither excluded the other. Pairs
 not allowed score ``NOT_ALLOWED``.
 
-The score of a block of rows against all columns takes two float32 matrix products, because
-``X = (HELP·offers + needs)[A] · needs[B]ᵀ = HELP·h(A→B) + s`` and ``Y`` likewise the other way,
-and ``X + Y + 2·min(X, Y)`` is the score above without ``BASE``. Never the N × N matrix: a block
-is a few MB and is reduced at once to the pairs worth keeping (:mod:`bot.matching.candidates`).
+Topics are bit masks (64 per word), so the three counts of a block of rows against all columns
+are an AND and a popcount each (``np.bitwise_count``), and the score is a lookup in a small
+table indexed by the three counts: integer work only, no BLAS (whose threads stall when the
+machine is busy). Never the N × N matrix: a block is a few MB and is reduced at once to the
+pairs worth keeping (:mod:`bot.matching.candidates`).
 """
 
 from __future__ import annotations
@@ -30,19 +31,19 @@ import numpy as np
 from bot.matching.encode import Encoded
 
 HELP = 20
-MUTUAL = 2 * HELP  # fixed by the two-product trick above
-SHARED_NEED = 4  # 4 × the unit needs carry in X and Y
+MUTUAL = 2 * HELP
+SHARED_NEED = 4
 BASE = 30  # any allowed pair is worth more than one topic one way: a partner beats none
-NOT_ALLOWED = 0.0  # every allowed pair scores at least BASE
+NOT_ALLOWED = 0  # every allowed pair scores at least BASE
 
 
 @dataclass(frozen=True)
 class Columns:
-    """What scoring needs of the columns, laid out once for the matrix products."""
+    """What scoring needs of some columns, gathered once per scan."""
 
     index: np.ndarray  # internal indices of these columns, ascending
-    needs: np.ndarray  # (C, topics)
-    helps: np.ndarray  # (C, topics): HELP·offers + needs
+    offers: np.ndarray  # (C, words) uint64
+    needs: np.ndarray  # (C, words) uint64
     languages: np.ndarray  # (C, words)
     slots: np.ndarray
     class_ranges: list[tuple[int, int, int]]  # (class, start, end) within these columns
@@ -63,8 +64,8 @@ def columns(enc: Encoded, index: np.ndarray | None = None) -> Columns:
     ]
     return Columns(
         index=index,
-        needs=np.ascontiguousarray(enc.needs[index]),
-        helps=HELP * enc.offers[index] + enc.needs[index],
+        offers=enc.offers[index],
+        needs=enc.needs[index],
         languages=enc.languages[index],
         slots=enc.slots[index],
         class_ranges=ranges,
@@ -106,23 +107,61 @@ def allowed_block(enc: Encoded, rows: np.ndarray, cols: Columns) -> np.ndarray:
     return allowed
 
 
+def _common(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``|rows[i] ∩ cols[j]|`` for topic bit masks (uint64 words), as uint8."""
+    count = np.bitwise_count(rows[:, None, 0] & cols[None, :, 0])
+    for word in range(1, rows.shape[1]):
+        count += np.bitwise_count(rows[:, None, word] & cols[None, :, word])
+    return count
+
+
+def _score_table(largest: int) -> np.ndarray:
+    """The score for every ``(h(A→B), h(B→A), s)`` below ``largest``, indexed by
+    ``(h(A→B) · largest + h(B→A)) · largest + s``."""
+    a_to_b, b_to_a, shared = np.meshgrid(*[np.arange(largest)] * 3, indexing="ij")
+    table = (
+        HELP * (a_to_b + b_to_a) + MUTUAL * np.minimum(a_to_b, b_to_a) + SHARED_NEED * shared + BASE
+    )
+    return table.astype(np.int16).ravel()
+
+
+TABLE_SIDE = 16  # counts below 16 (a member has at most a handful of topics) use the table
+_TABLE = _score_table(TABLE_SIDE)
+
+
 def score_block(enc: Encoded, rows: np.ndarray, cols: Columns) -> np.ndarray:
-    """Scores of ``rows`` (internal indices of real members) against ``cols``, float32,
+    """Scores of ``rows`` (internal indices of real members) against ``cols`` (int16),
     ``NOT_ALLOWED`` (0) where a hard constraint forbids the pair."""
-    helps = HELP * enc.offers[rows] + enc.needs[rows]
-    x = helps @ cols.needs.T
-    y = enc.needs[rows] @ cols.helps.T
-    smaller = np.minimum(x, y)
-    x += y
-    smaller *= 2
-    x += smaller
-    x += BASE
-    x *= allowed_block(enc, rows, cols)
-    return x
+    a_to_b = _common(enc.offers[rows], cols.needs)
+    b_to_a = _common(enc.needs[rows], cols.offers)
+    shared = _common(enc.needs[rows], cols.needs)
+    if max(a_to_b.max(initial=0), b_to_a.max(initial=0), shared.max(initial=0)) < TABLE_SIDE:
+        index = a_to_b.astype(np.uint16)
+        index <<= 4
+        index |= b_to_a
+        index <<= 4
+        index |= shared
+        score = _TABLE.take(index)
+    else:
+        score = (
+            HELP * (a_to_b.astype(np.int16) + b_to_a)
+            + MUTUAL * np.minimum(a_to_b, b_to_a).astype(np.int16)
+            + SHARED_NEED * shared.astype(np.int16)
+            + BASE
+        )
+    score *= allowed_block(enc, rows, cols)
+    return score
 
 
 def pair_scores(enc: Encoded, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The scores of the allowed pairs ``(a[t], b[t])`` (int64), the same formula row by row."""
-    x = ((HELP * enc.offers[a] + enc.needs[a]) * enc.needs[b]).sum(axis=1)
-    y = (enc.needs[a] * (HELP * enc.offers[b] + enc.needs[b])).sum(axis=1)
-    return (x + y + 2 * np.minimum(x, y) + BASE).astype(np.int64)
+    """The scores of the allowed pairs ``(a[t], b[t])`` (int64), the same formula pair by pair."""
+
+    def common(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.bitwise_count(x & y).sum(axis=1).astype(np.int64)
+
+    a_to_b = common(enc.offers[a], enc.needs[b])
+    b_to_a = common(enc.needs[a], enc.offers[b])
+    shared = common(enc.needs[a], enc.needs[b])
+    return (
+        HELP * (a_to_b + b_to_a) + MUTUAL * np.minimum(a_to_b, b_to_a) + SHARED_NEED * shared + BASE
+    )

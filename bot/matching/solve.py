@@ -26,11 +26,14 @@ a small community) are solved exactly instead, as an integer program (HiGHS thro
 ``u ≥ 0``, ``Σ u`` = the LP optimum) from the assignment by Bellman–Ford on the rows, vectorised
 with numpy (it converges in a few dozen sweeps). The candidate search prices pairs with them.
 
-``priority`` marks nodes that must not be left alone while anyone else can be (first in line):
-every edge gains :func:`priority_bonus` per marked end, worth more than ``PRIORITY_REACH`` of the
-heaviest edges, so leaving a marked node alone never pays while covering it takes rearranging
-at most that many pairs. (A bonus larger than all weight together would make it absolute, but it
-slows the assignment solver down tenfold: its shortest paths then span a huge range of costs.)
+``priority`` marks nodes that must not be left alone while anyone else can be (first in line).
+The exact solver gives every edge a bonus per marked end larger than all weights together, so it
+seats as many marked nodes as any matching can and only then looks at weights. The LP route
+solves without them (such a bonus slows the assignment solver down tenfold: its shortest paths
+then span a huge range of costs) and then seats each marked node left alone along an
+alternating path (:func:`seat_first_in_line`): it takes a neighbour's place, whose partner takes
+another's and so on, until a partner who is not marked is the one left out, or someone alone
+is paired; it stays alone only if every such path ends at marked nodes.
 """
 
 from __future__ import annotations
@@ -40,23 +43,16 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-PRIORITY_REACH = 64
 EXACT_NODES = 150
 EXACT_EDGES = 3000
 
 
-def priority_bonus(max_weight: float) -> float:
-    """What an edge gains per first-in-line end, for weights up to ``max_weight``."""
-    return PRIORITY_REACH * (float(max_weight) + 1.0)
-
-
-def with_priority(
-    weights: sparse.csr_matrix, priority: np.ndarray | None, bonus: float
-) -> sparse.csr_matrix:
-    """``weights`` (float64) with ``bonus`` added to every edge per marked end."""
+def with_priority(weights: sparse.csr_matrix, priority: np.ndarray | None) -> sparse.csr_matrix:
+    """``weights`` (float64) where every edge gains, per marked end, more than all weights."""
     weights = sparse.csr_matrix(weights, dtype=np.float64)
     if priority is None or not priority.any() or weights.nnz == 0:
         return weights
+    bonus = float(weights.sum()) + 1.0
     coo = weights.tocoo()
     extra = bonus * (priority[coo.row].astype(np.float64) + priority[coo.col])
     return sparse.csr_matrix((coo.data + extra, (coo.row, coo.col)), shape=weights.shape)
@@ -215,18 +211,78 @@ def exact_matching(weights: sparse.csr_matrix) -> list[tuple[int, int]]:
     return sorted(zip(coo.row[chosen].tolist(), coo.col[chosen].tolist(), strict=True))
 
 
+def seat_first_in_line(
+    weights: sparse.csr_matrix, pairs: list[tuple[int, int]], priority: np.ndarray
+) -> list[tuple[int, int]]:
+    """``pairs`` changed so that no node marked in ``priority`` is alone while an alternating
+    path could seat it at the expense of an unmarked node (or of nobody). Breadth first from
+    each marked node left alone: at each step the heaviest way to pair the node in hand with
+    someone alone ends the path; else the neighbour whose unmarked partner costs least to drop;
+    else the marked partners of neighbours are tried next, each in their turn."""
+    n = weights.shape[0]
+    partner = np.full(n, -1, dtype=np.int64)
+    for a, b in pairs:
+        partner[a], partner[b] = b, a
+    for start in np.flatnonzero(priority & (partner < 0)).tolist():
+        came_from: dict[int, tuple[int, int]] = {}  # unseated node -> (node it left, its taker)
+        queue, seen = [start], {start}
+        end: tuple[int, int, int] | None = None  # (node in hand, its new partner, dropped)
+        while queue and end is None:
+            node = queue.pop(0)
+            row = weights.getrow(node)
+            order = np.argsort(-row.data, kind="stable")
+            neighbours, edge = row.indices[order], row.data[order]
+            alone = [j for j in neighbours.tolist() if partner[j] < 0 and j not in seen]
+            if alone:
+                end = (node, alone[0], -1)
+                break
+            cheapest, drop = None, np.inf
+            for j, w in zip(neighbours.tolist(), edge.tolist(), strict=True):
+                other = int(partner[j])
+                if j in seen or other in seen:
+                    continue
+                if not priority[other]:
+                    loss = float(weights[j, other]) - w
+                    if loss < drop:
+                        cheapest, drop = j, loss
+            if cheapest is not None:
+                end = (node, cheapest, int(partner[cheapest]))
+                break
+            for j in neighbours.tolist():
+                other = int(partner[j])
+                if j not in seen and other not in seen:
+                    seen.update((j, other))
+                    came_from[other] = (j, node)
+                    queue.append(other)
+        if end is None:
+            continue
+        node, taken, dropped = end
+        if dropped >= 0:
+            partner[dropped] = -1
+        partner[node], partner[taken] = taken, node
+        while node in came_from:  # node lost its partner to `taker`, who now holds it
+            lost, taker = came_from.pop(node)
+            partner[lost], partner[taker] = taker, lost
+            node = taker
+    index = np.arange(n)
+    return [(a, int(partner[a])) for a in index[partner > index].tolist()]
+
+
 def max_weight_matching(
     weights: sparse.csr_matrix, *, priority: np.ndarray | None = None
 ) -> list[tuple[int, int]]:
     """Pairs ``(i, j)`` with ``i < j`` of (near-)maximum total weight on the graph ``weights``
-    (symmetric, positive entries are edges), covering first the nodes marked in ``priority``:
+    (symmetric, positive entries are edges), seating the nodes marked in ``priority`` first:
     exact on small graphs, the rounded LP otherwise."""
     if weights.shape[0] == 0 or weights.nnz == 0:
         return []
-    weighted = with_priority(weights, priority, priority_bonus(weights.max()))
+    weights = sparse.csr_matrix(weights, dtype=np.float64)
     if weights.shape[0] <= EXACT_NODES and weights.nnz <= 2 * EXACT_EDGES:
-        return exact_matching(weighted)
-    return round_lp(weighted, solve_lp(weighted))
+        return exact_matching(with_priority(weights, priority))
+    pairs = round_lp(weights, solve_lp(weights))
+    if priority is not None and priority.any():
+        pairs = seat_first_in_line(weights, pairs, priority)
+    return pairs
 
 
 def lp_bound(weights: sparse.csr_matrix) -> float:
