@@ -167,3 +167,12 @@ def test_the_reasons_say_why_in_both_directions():
     ]
     assert pair.score == 110 + SHARED_NEED
     assert type(pair.reasons).from_json(pair.reasons.to_json()) == pair.reasons
+
+
+def test_members_with_many_topics_score_by_the_same_formula():
+    many = [f"t{i}" for i in range(45)]
+    for size in (3, 8, 45):  # the byte table, the 16-bit table, plain arithmetic
+        alex = member(1, offers=many[:size], needs=["design", "spanish"])
+        sam = member(2, offers=["design"], needs=[*many[: size - 1], "spanish"])
+        (pair,) = propose([alex, sam], week_start=WEEK).pairs
+        assert pair.score == HELP * (size - 1 + 1) + MUTUAL * 1 + SHARED_NEED * 1 + BASE

@@ -43,6 +43,7 @@ class Encoded:
     city: np.ndarray  # (n_pad,) int32: city code if they may meet in person there, else -1
     excluded: sparse.csr_matrix  # (n, n) bool, symmetric: never pair these two
     first_in_line: np.ndarray  # (n,) bool
+    most_topics: int  # the most topics anyone offers or needs
 
     @property
     def size(self) -> int:
@@ -138,4 +139,5 @@ def encode(people: list[Person], *, week_start: date, seed: int) -> Encoded:
         city=city,
         excluded=excluded,
         first_in_line=np.array([p.first_in_line for p in people], bool),
+        most_topics=max((max(len(p.offers), len(p.needs)) for p in people), default=0),
     )

@@ -28,8 +28,10 @@ from bot.matching.score import columns, pair_scores, score_block
 
 FIRST_K = 10
 PRICED_K = 10
-# Pairs whose reduced cost is this close to zero are kept for the final matching too.
+# Pairs whose reduced cost is this close to zero are kept for the final matching too, from the
+# priced lists and from the first ones.
 PRICING_SLACK = 20.0
+KEEP_SLACK = 30.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,13 @@ class _Stopwatch:
         self.last = now
 
 
+def _near_tight(weights: sparse.csr_matrix, duals: np.ndarray, slack: float) -> sparse.csr_matrix:
+    """The edges of ``weights`` whose reduced cost is at least ``-slack``."""
+    coo = weights.tocoo()
+    keep = coo.data - duals[coo.row] - duals[coo.col] >= -slack
+    return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=weights.shape)
+
+
 def pair_up(enc: Encoded, *, seed: int, stages: dict[str, float] | None = None) -> Pairing:
     """The pairs for ``enc``; ``stages``, if given, receives the seconds spent in each step
     (``score_first``, ``solve_first``, ``score_priced``, ``solve_final``, ``leftovers``)."""
@@ -82,7 +91,7 @@ def pair_up(enc: Encoded, *, seed: int, stages: dict[str, float] | None = None) 
     duals = solve.lp_duals(weighted, partner)
     watch.lap("solve_first")
     priced = candidates.best_by_reduced_cost(enc, duals, PRICED_K, slack=PRICING_SLACK, seed=seed)
-    graph = priced.maximum(first_lists).tocsr()
+    graph = priced.maximum(_near_tight(first_lists, duals, KEEP_SLACK)).tocsr()
     watch.lap("score_priced")
     weighted = sparse.csr_matrix(graph, dtype=np.float64)
     pairs = solve.round_lp(weighted, solve.solve_lp(weighted))

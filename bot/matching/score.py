@@ -25,6 +25,7 @@ pairs worth keeping (:mod:`bot.matching.candidates`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -115,33 +116,34 @@ def _common(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return count
 
 
-def _score_table(largest: int) -> np.ndarray:
-    """The score for every ``(h(A→B), h(B→A), s)`` below ``largest``, indexed by
-    ``(h(A→B) · largest + h(B→A)) · largest + s``."""
-    a_to_b, b_to_a, shared = np.meshgrid(*[np.arange(largest)] * 3, indexing="ij")
+@lru_cache(maxsize=8)
+def _score_table(side: int) -> np.ndarray:
+    """The score for every ``(h(A→B), h(B→A), s)`` below ``side``, indexed by
+    ``(h(A→B) · side + h(B→A)) · side + s``."""
+    a_to_b, b_to_a, shared = np.meshgrid(*[np.arange(side)] * 3, indexing="ij")
     table = (
         HELP * (a_to_b + b_to_a) + MUTUAL * np.minimum(a_to_b, b_to_a) + SHARED_NEED * shared + BASE
     )
     return table.astype(np.int16).ravel()
 
 
-TABLE_SIDE = 16  # counts below 16 (a member has at most a handful of topics) use the table
-_TABLE = _score_table(TABLE_SIDE)
-
-
 def score_block(enc: Encoded, rows: np.ndarray, cols: Columns) -> np.ndarray:
     """Scores of ``rows`` (internal indices of real members) against ``cols`` (int16),
-    ``NOT_ALLOWED`` (0) where a hard constraint forbids the pair."""
+    ``NOT_ALLOWED`` (0) where a hard constraint forbids the pair.
+
+    The three counts index a table of scores: in bytes while a member has at most 5 topics on
+    a side (6³ entries), in 16-bit words up to 39."""
     a_to_b = _common(enc.offers[rows], cols.needs)
     b_to_a = _common(enc.needs[rows], cols.offers)
     shared = _common(enc.needs[rows], cols.needs)
-    if max(a_to_b.max(initial=0), b_to_a.max(initial=0), shared.max(initial=0)) < TABLE_SIDE:
-        index = a_to_b.astype(np.uint16)
-        index <<= 4
-        index |= b_to_a
-        index <<= 4
-        index |= shared
-        score = _TABLE.take(index)
+    side = enc.most_topics + 1
+    if side <= 39:
+        index = a_to_b if side <= 6 else a_to_b.astype(np.uint16)
+        index *= side
+        index += b_to_a
+        index *= side
+        index += shared
+        score = _score_table(side).take(index)
     else:
         score = (
             HELP * (a_to_b.astype(np.int16) + b_to_a)
