@@ -156,21 +156,16 @@ def reach_masks(classes: ZoneClasses, masks: np.ndarray) -> np.ndarray:
     """``reach[i, d]``: the 21-bit mask of slots a member of class ``d`` must have (one at least)
     to share an hour with member ``i`` (members × classes, int32).
 
-    Computed once per distinct (class, slot mask) pattern, not per member."""
-    overlaps = slot_overlaps(classes).astype(np.float32)
+    Computed once per distinct (class, slot mask) pattern, not per member, with integer ORs
+    (no BLAS: its threads stall on a busy machine)."""
+    weights = 1 << np.arange(len(SLOT_IDS), dtype=np.int64)
+    # reached[c, s, d]: the slots of class d that slot s of class c shares an hour with.
+    reached = (slot_overlaps(classes).astype(np.int64) @ weights).transpose(0, 2, 1)
     keys = classes.of_member.astype(np.int64) << len(SLOT_IDS) | masks.astype(np.int64)
     patterns, member_pattern = np.unique(keys, return_inverse=True)
     pattern_class = patterns >> len(SLOT_IDS)
-    pattern_mask = patterns & ((1 << len(SLOT_IDS)) - 1)
-    slot_bits = ((pattern_mask[:, None] >> np.arange(len(SLOT_IDS))) & 1).astype(np.float32)
-    weights = (1 << np.arange(len(SLOT_IDS))).astype(np.int64)
-    n_classes = len(classes.quarters)
-    reach = np.zeros((len(patterns), n_classes), dtype=np.int64)
-    for zone_class in range(n_classes):
-        rows = np.flatnonzero(pattern_class == zone_class)
-        if rows.size == 0:
-            continue
-        # (patterns, 21) @ (21, classes * 21): which slots of each class any own slot reaches.
-        hits = slot_bits[rows] @ overlaps[zone_class].transpose(1, 0, 2).reshape(len(SLOT_IDS), -1)
-        reach[rows] = (hits.reshape(len(rows), n_classes, len(SLOT_IDS)) > 0) @ weights
+    reach = np.zeros((len(patterns), len(classes.quarters)), dtype=np.int64)
+    for slot in range(len(SLOT_IDS)):
+        has = np.flatnonzero(patterns >> slot & 1)
+        reach[has] |= reached[pattern_class[has], slot]
     return reach[member_pattern.reshape(-1)].astype(np.int32)
