@@ -23,7 +23,8 @@ from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
 from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
 from flows.places import load_places
 from flows.profile import PROFILE, build_edit
-from flows.rounds import MATCH, MATCH_CADENCE, SIT_OUT_NOTICE, WAITING, schedule_rounds
+from flows.round_schedule import MATCH_CADENCE, schedule_rounds
+from flows.rounds import MATCH, SIT_OUT_NOTICE, WAITING
 from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED
 from flows.timezones import load_names as load_timezone_names
 from store import Store

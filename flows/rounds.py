@@ -1,5 +1,4 @@
-"""Match rounds (the journey's step 4, first half): organizers preview and run them, or the
-community's schedule does.
+"""Match rounds (the journey's step 4, first half): organizers preview and run them.
 
 ::
 
@@ -10,45 +9,38 @@ community's schedule does.
                         │        flows/introduction.py) and per sit-out (round_sit_out)
                         └ no ──▶ "members changed since your preview: preview again"
     waiting ────────▶ who waits, first in line first
-    match_cadence (due item, every ``cadence_weeks`` on ``weekday`` at ``time`` in the
-    community's time zone) ─▶ preview [and run, with ``auto_run``] ─▶ the organizer channel
 
 Both commands are ``organizer_only`` (the router refuses everyone else). The pairs come from
-:func:`bot.matching.propose`, given the people of :mod:`flows.match_people`.
+:func:`bot.matching.propose`, given the people of :mod:`flows.match_people`. The community's
+own schedule of rounds is :mod:`flows.round_schedule`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import matching
 from bot.commands import CommandArgument
-from bot.config import ProgramSettings, Settings
+from bot.config import ProgramSettings
 from bot.due import DueKind, DueRun
 from bot.flow import Action, ActionContext
 from bot.intents import Intent, Say
 from bot.matching import Pair, Proposal, Reasons
 from bot.messages import Msg, msg
-from bot.places import Place
 from flows.introduction import INTRODUCE_PAIR
 from flows.match_people import fingerprint, round_seed, round_week, waiting_people
 from flows.pair_view import common_hours, dm_of, locale_of, name_of
 from flows.profile_view import topic_labels
 from flows.questionnaire import LANGUAGE_NAMES
 from store import Store
-from store.due_items import CANCELLED, FAILED, Booking
-from store.due_items import DONE as ITEM_DONE
+from store.due_items import Booking
 from store.members import MemberRecord, MemberStatus
 from store.rounds import (
-    CADENCE,
-    DONE,
     ORGANIZER,
     PREVIEW,
-    RUN,
     MembersChanged,
     PairToIntroduce,
     RoundRecord,
@@ -305,94 +297,3 @@ async def tell_sitting_out(run: DueRun) -> list[Intent]:
 
 
 SIT_OUT_NOTICE = DueKind("round_sit_out", tell_sitting_out)
-
-
-# -- the community's schedule ----------------------------------------------------------------
-
-
-def next_round_at(after: datetime, program: ProgramSettings) -> datetime:
-    """The first scheduled round time strictly after ``after``: the configured weekday and
-    time in the community's time zone (summer time included)."""
-    zone = ZoneInfo(program.timezone)
-    local = after.astimezone(zone)
-    weekday = _WEEKDAYS.index(program.matching.weekday)
-    day = local.date() + timedelta(days=(weekday - local.weekday()) % 7)
-    candidate = datetime.combine(day, program.matching.at, tzinfo=zone)
-    if candidate <= after:
-        candidate = datetime.combine(day + timedelta(days=7), program.matching.at, tzinfo=zone)
-    return candidate
-
-
-async def scheduled_round(run: DueRun) -> list[Intent]:
-    """The ``match_cadence`` due item: books the next scheduled round, then previews this one
-    (and runs it with ``auto_run``) and posts it to the organizers.
-
-    A retry after a crash makes no second round: a preview this item already made (since the
-    time it was scheduled for) is used again, and a run is not repeated.
-    """
-    community_id = run.item.community_id
-    program = run.settings.program_for(community_id)
-    weeks = program.matching.cadence_weeks
-    if weeks == 0:
-        return []  # switched off since it was booked
-    platform = str(run.item.payload.get("platform", ""))
-    following = next_round_at(run.item.scheduled_for + timedelta(weeks=weeks, hours=-1), program)
-    while following <= run.now:  # the bot was down for longer than a cadence
-        following = next_round_at(following + timedelta(weeks=weeks, hours=-1), program)
-    await run.store.due.schedule(
-        community_id=community_id,
-        kind=MATCH_CADENCE.name,
-        key=CADENCE_KEY,
-        due_at=following,
-        now=run.now,
-        payload={"platform": platform},
-    )
-    match = run.spell(platform, MATCH.command)
-    organizers = Place.organizers(platform)
-    locale = run.settings.bot.default_locale
-
-    async def post(part: str, text: Msg) -> None:
-        await run.send(Say(target=organizers, locale=locale, text=text, private=False), part)
-
-    made = await run.store.rounds.latest(community_id)
-    if made is None or made.started_by != CADENCE or made.created_at < run.item.scheduled_for:
-        preview = await make_preview(
-            run.store, program, community_id, now=run.now, started_by=CADENCE
-        )
-        made = preview.round
-    if made.state == PREVIEW:
-        await post("preview", preview_message(await load_preview(run.store, made), program, match))
-        if program.matching.auto_run:
-            await post(
-                "run", await run_preview(run.store, program, community_id, now=run.now, match=match)
-            )
-    elif made.state in (RUN, DONE):  # run before a crash: say so again (the same key)
-        await post("run", msg("match.run.done", pairs=made.pairs, sit_outs=made.sit_outs))
-    return []
-
-
-MATCH_CADENCE = DueKind("match_cadence", scheduled_round, urgent=True)
-
-
-async def schedule_rounds(
-    store: Store, settings: Settings, communities: Mapping[str, str], now: datetime
-) -> None:
-    """At start-up: each served community (id → platform) with a cadence has its next
-    scheduled round booked (one that fell due while the bot was down stays, and runs now); a
-    community whose cadence was switched off has it cancelled."""
-    for community_id, platform in communities.items():
-        program = settings.program_for(community_id)
-        if program.matching.cadence_weeks == 0:
-            await store.due.cancel(community_id, CADENCE_KEY, now=now)
-            continue
-        booked = await store.due.get(community_id, CADENCE_KEY)
-        if booked is not None and booked.state not in (ITEM_DONE, CANCELLED, FAILED):
-            continue
-        await store.due.schedule(
-            community_id=community_id,
-            kind=MATCH_CADENCE.name,
-            key=CADENCE_KEY,
-            due_at=next_round_at(now, program),
-            now=now,
-            payload={"platform": platform},
-        )

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.places import PlaceKind
-from flows.rounds import next_round_at
+from flows.round_schedule import next_round_at
 from tests.conftest import AppFactory, memory_of
 from tests.support.rounds import (
     ANA,
