@@ -183,14 +183,15 @@ async def eventually(
 class AnswerPolicy:
     """What a member answers to each question, by step id (the same on every adapter)."""
 
-    preferred: dict[str, str] = field(default_factory=lambda: dict(PREFERRED))
+    #: By step id: one option id, or several for a several-of question.
+    preferred: dict[str, str | tuple[str, ...]] = field(default_factory=lambda: dict(PREFERRED))
     texts: dict[str, str] = field(default_factory=lambda: dict(TEXTS))
 
     def choices(self, step_id: str, option_ids: Sequence[str], least: int) -> list[str]:
         wanted = self.preferred.get(step_id)
-        if wanted in option_ids:
-            return [wanted]
-        return list(option_ids[: max(1, least)])
+        picks = [wanted] if isinstance(wanted, str) else list(wanted or ())
+        found = [pick for pick in picks if pick in option_ids]
+        return found or list(option_ids[: max(1, least)])
 
     def text(self, step_id: str) -> str:
         return self.texts.get(step_id, DEFAULT_TEXT)

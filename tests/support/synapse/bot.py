@@ -22,6 +22,7 @@ from nio import ReactionEvent, RoomMessageNotice, RoomSendResponse
 from nio.api import Api
 
 from bot.app import App
+from bot.clock import Clock
 from bot.config import load_settings
 from bot.intents import Ask, IntentBase, OpenPairSpace, Say
 from bot.messages import organizer_text
@@ -43,6 +44,8 @@ class TandemBot:
     app: App | None = None
     # Off where a test runs the due items itself (see bot.due).
     run_scheduler: bool = True
+    # The bot's clock (default: the system's); a test fixing the day passes a FakeClock.
+    clock: Clock | None = None
 
     def register(self) -> None:
         self.user_id, self.password, _ = self.homeserver.register_user(
@@ -71,7 +74,9 @@ class TandemBot:
         if not self.user_id:
             await asyncio.to_thread(self.register)
         settings = load_settings(None, **self.settings_overrides())
-        self.app = App(settings, adapter_names=["matrix"], run_scheduler=self.run_scheduler)
+        self.app = App(
+            settings, clock=self.clock, adapter_names=["matrix"], run_scheduler=self.run_scheduler
+        )
         await asyncio.wait_for(self.app.start(), timeout=DEFAULT_TIMEOUT * 2)
         return self.app
 
