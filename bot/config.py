@@ -379,6 +379,24 @@ class Settings(BaseSettings):
     def program_for(self, community_id: str) -> ProgramSettings:
         return self.communities.get(community_id, self.program)
 
+    @model_validator(mode="after")
+    def _scheduled_rounds_have_an_organizer_place(self) -> Settings:
+        """A scheduled round posts its preview to the organizers; without a place for it every
+        round would fail at its hour, so say so at start-up."""
+        places = (
+            ("discord", self.discord.community_id, self.discord.organizer_channel_id),
+            ("matrix", self.matrix.community_id, self.matrix.organizer_room),
+        )
+        for platform, community_id, organizer_place in places:
+            scheduled = self.program_for(community_id).matching.cadence_weeks > 0
+            if getattr(self, platform).enabled and scheduled and not organizer_place:
+                key = "organizer_channel_id" if platform == "discord" else "organizer_room"
+                raise ValueError(
+                    f"{platform}.{key} is required when rounds are scheduled "
+                    "(matching.cadence_weeks > 0): the previews are posted there"
+                )
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -94,6 +94,19 @@ def test_discord_without_its_servers_is_refused_at_start_up(tmp_path: Path) -> N
         load_settings(path)
 
 
+def test_scheduled_rounds_without_an_organizer_place_are_refused_at_start_up(
+    tmp_path: Path,
+) -> None:
+    discord = f'[discord]\nenabled = true\ntoken = "{DOCS_TOKEN}"\nguild_ids = [1]\n'
+    scheduled = "[program.matching]\ncadence_weeks = 2\n"
+    with pytest.raises(ConfigError, match=r"discord\.organizer_channel_id is required"):
+        load_settings(write(tmp_path, discord + scheduled))
+    # Told where to post, or with rounds only on an organizer's command, it starts.
+    placed = discord.replace("guild_ids = [1]", "guild_ids = [1]\norganizer_channel_id = 7")
+    assert load_settings(write(tmp_path, placed + scheduled)).discord.organizer_channel_id == 7
+    assert load_settings(write(tmp_path, discord)).program.matching.cadence_weeks == 0
+
+
 def test_the_environment_overrides_the_file_and_secrets_stay_hidden(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
