@@ -321,6 +321,29 @@ class MatchingSettings(Section):
     lapse_days: int = Field(default=7, ge=1, le=60)
 
 
+class AgreementSettings(Section):
+    """The tandem agreement (see docs/agreement.md)."""
+
+    # The conversation rules and confidentiality agreement both partners accept. Empty: the
+    # bot's own short default (in the catalogs); set both to replace it with your own words.
+    rules_en: str = Field(default="", max_length=1500)
+    rules_de: str = Field(default="", max_length=1500)
+    # The meeting length offered first, in minutes.
+    default_duration: Literal[30, 45, 60, 90] = 60
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> AgreementSettings:
+        if bool(self.rules_en.strip()) != bool(self.rules_de.strip()):
+            raise ValueError("agreement: give rules_en and rules_de together, or neither")
+        return self
+
+    def rules(self) -> dict[str, str] | None:
+        """The organizer's own rules per locale, or None for the bot's default."""
+        if not self.rules_en.strip():
+            return None
+        return {"en": self.rules_en.strip(), "de": self.rules_de.strip()}
+
+
 def _known_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -342,6 +365,7 @@ class ProgramSettings(Section):
     # The community's own time zone: when scheduled rounds run (``matching.weekday``/``time``).
     timezone: Annotated[str, AfterValidator(_known_timezone)] = "UTC"
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    agreement: AgreementSettings = Field(default_factory=AgreementSettings)
 
     @model_validator(mode="after")
     def _catalog_fits(self) -> ProgramSettings:

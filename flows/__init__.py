@@ -14,6 +14,13 @@ from datetime import datetime
 from bot.config import Settings
 from bot.registry import FlowRegistry
 from flows.admin import STATUS
+from flows.agreement import AGREEMENT
+from flows.agreement_notices import (
+    AGREEMENT_ASK,
+    AGREEMENT_MERGED,
+    AGREEMENT_NOTICE,
+    AGREEMENT_START,
+)
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
 from flows.first_call import ASK_FIRST_CALL, FIRST_CALL, LAPSE_FIRST_CALL, NUDGE_FIRST_CALL
@@ -42,6 +49,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             RESUME,
             LANGUAGE,
             FIRST_CALL,
+            AGREEMENT,
             MYDATA,
             LEAVE,
             CONSENT_FLOW,
@@ -65,6 +73,10 @@ def build_registry(settings: Settings) -> FlowRegistry:
             LAPSE_FIRST_CALL,
             TANDEM_ACTIVE,
             TANDEM_ENDED,
+            AGREEMENT_START,
+            AGREEMENT_ASK,
+            AGREEMENT_MERGED,
+            AGREEMENT_NOTICE,
         ],
     )
 

@@ -26,6 +26,7 @@ from bot.due import DueKind, DueRun
 from bot.flow import END, ChoiceQuestion, Flow, FlowContext, Invalid, Step, TextQuestion
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg, user_text
+from flows.agreement_notices import AGREEMENT_START
 from flows.first_call_question import ANSWERS, COMMAND, FLOW_ID, ask_prompt
 from flows.pair_view import dm_of, locale_of
 from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED
@@ -82,7 +83,11 @@ async def finish_first_call(context: FlowContext) -> list[Msg | Intent]:
         kind = TANDEM_ACTIVE if outcome == "active" else TANDEM_ENDED
         key = due_prefix(tandem_id) + ("active" if outcome == "active" else "ended")
         payload = {"tandem": tandem_id, "by": by}
-        return [Booking(kind.name, key, context.now, payload=payload)]
+        booked = [Booking(kind.name, key, context.now, payload=payload)]
+        if outcome == "active":  # then each partner is asked for their part of the agreement
+            start = due_prefix(tandem_id) + "agreement:start"
+            booked.append(Booking(AGREEMENT_START.name, start, context.now, payload=payload))
+        return booked
 
     outcome, _tandem = await context.store.tandems.answer(
         tandem_id,

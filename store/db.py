@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from store.adapter_state import AdapterStateRepository
+from store.agreements import AgreementRepository
 from store.connections import Connections
 from store.conversations import ConversationRepository
 from store.due_items import DueItemRepository
@@ -100,6 +101,7 @@ class Store:
         self.due = DueItemRepository(connections)
         self.rounds = MatchRoundRepository(connections)
         self.tandems = TandemRepository(connections)
+        self.agreements = AgreementRepository(connections)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:

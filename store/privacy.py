@@ -24,6 +24,8 @@ from store.members import MemberRecord, MemberStatus, member_from_row
 from store.rounds import discard_previews_on
 from store.schema import (
     adapter_state,
+    agreement_changes,
+    agreements,
     applied_events,
     consents,
     conversations,
@@ -74,7 +76,35 @@ class PrivacyRepository:
                     connection, due_items, due_items.c.member_id == member.id
                 ),
                 "tandems": await self._tandems(connection, member),
+                "agreements": await self._agreements(connection, member),
             }
+
+    async def _agreements(
+        self, connection: AsyncConnection, member: MemberRecord
+    ) -> list[dict[str, Any]]:
+        """The agreements of the member's tandems: the member's own part, the agreement both
+        confirmed (shared in their pair space) and its history."""
+        rows = await connection.execute(
+            sa.select(agreements, tandems.c.member_a)
+            .join(tandems, tandems.c.id == agreements.c.tandem_id)
+            .where(sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id))
+        )
+        exported = []
+        for row in rows:
+            side = "a" if row.member_a == member.id else "b"
+            history = await self._rows(
+                connection, agreement_changes, agreement_changes.c.agreement_id == row.id
+            )
+            shared = ("id", "tandem_id", "state", "version", "terms", "created_at", "agreed_at")
+            exported.append(
+                {
+                    **{key: _plain(row._mapping[key]) for key in shared},
+                    "my_part": _plain(row._mapping[f"part_{side}"]),
+                    "my_confirmation": row._mapping[f"confirmed_{side}"],
+                    "history": history,
+                }
+            )
+        return exported
 
     async def _tandems(
         self, connection: AsyncConnection, member: MemberRecord

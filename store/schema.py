@@ -274,3 +274,62 @@ tandems = sa.Table(
     sa.Index("ix_tandems_member_b", "member_b"),
     sa.Index("ix_tandems_round", "round_id"),
 )
+
+# Tandem agreements (see store/agreements.py): one per tandem, merged from both partners' parts.
+agreements = sa.Table(
+    "agreements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    # Goes with its tandem (and so with either member, on forget or purge).
+    sa.Column(
+        "tandem_id",
+        sa.Integer,
+        sa.ForeignKey("tandems.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    # drafting (parts being answered) → proposed (merged, awaiting both confirmations) → agreed.
+    sa.Column("state", sa.String(16), nullable=False),
+    # Raised by every accepted change; a confirmation names the version it confirms.
+    sa.Column("version", sa.Integer, nullable=False),
+    # Each partner's own answers (member_a's and member_b's, as in the tandem).
+    sa.Column("part_a", sa.JSON),
+    sa.Column("part_b", sa.JSON),
+    # The merged agreement: goals per member, the rhythm (weekday, local time, time zone,
+    # duration, format) and the rules both accepted.
+    sa.Column("terms", sa.JSON),
+    sa.Column("confirmed_a", sa.Boolean, nullable=False),
+    sa.Column("confirmed_b", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("agreed_at", UTCDateTime),
+)
+
+# Every version of an agreement and every proposed change: its history.
+agreement_changes = sa.Table(
+    "agreement_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "agreement_id",
+        sa.Integer,
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # "merged" (the first version, from both parts) or what a change touched: "slot",
+    # "duration", "format", "goals".
+    sa.Column("field", sa.String(16), nullable=False),
+    # Who proposed it (None for the merge); the partner decides.
+    sa.Column("proposed_by", sa.Integer),
+    # The whole agreement as it is (or would be) with this change.
+    sa.Column("terms", sa.JSON, nullable=False),
+    # merged/pending → accepted | declined | superseded (a newer proposal replaced it).
+    sa.Column("state", sa.String(16), nullable=False),
+    # The version this change made (accepted ones only).
+    sa.Column("version", sa.Integer),
+    sa.Column("proposed_at", UTCDateTime, nullable=False),
+    sa.Column("decided_at", UTCDateTime),
+    sa.Index("ix_agreement_changes_agreement", "agreement_id"),
+)
