@@ -62,6 +62,13 @@ def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
         render(msg("mydata.md.scheduled"), locale),
         *(f"- {row['kind']} ({row['state']}): {row['due_at']}" for row in data["due_items"]),
         "",
+        render(msg("mydata.md.agreements"), locale),
+        *(
+            f"- {row['tandem_id']} v{row['version']} ({row['state']}): "
+            f"{json.dumps(row['terms'], ensure_ascii=False)}"
+            for row in data.get("agreements", [])
+        ),
+        "",
         render(msg("mydata.md.json_note"), locale),
     ]
     return "\n".join(parts) + "\n"

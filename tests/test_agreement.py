@@ -40,7 +40,8 @@ def space_of(memory: MemoryAdapter, *names: str) -> str:
 
 def option_labels(memory: MemoryAdapter, member: MemberRef) -> dict[str, str]:
     ask = memory.last_ask(member)
-    return {option.id: plain(memory.translator.render(option.label, ask.locale)) for option in ask.options}
+    render = memory.translator.render
+    return {option.id: plain(render(option.label, ask.locale)) for option in ask.options}
 
 
 async def member_id(app: App, user: str) -> int:
@@ -215,7 +216,7 @@ async def test_slots_are_proposed_in_each_readers_zone_and_a_pick_shown_to_the_p
     await memory.submit(dan, "Read data")
     await memory.submit(dan, "One step")
     labels = option_labels(memory, dan)
-    assert list(labels.items())[0] == ("tue_1300", "Tuesday 1:00 PM (Cleo's choice)")
+    assert next(iter(labels.items())) == ("tue_1300", "Tuesday 1:00 PM (Cleo's choice)")
     for answer in ("tue_1300", "60", "video", "accept"):
         await memory.pick(dan, answer)
     await app.run_due()

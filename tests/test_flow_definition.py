@@ -94,6 +94,7 @@ def test_the_shipped_flows_are_registered_by_command() -> None:
         "resume",
         "language",
         "decide",
+        "agreement",
         "mydata",
         "leave",
         "consent",

@@ -136,7 +136,8 @@ async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
     assert [r.text for r in again] == ["Gerade wartet kein Kennenlernen auf deine Antwort."]
     # (Ana's open conversation is still the agreement's, which the bot started after "yes".)
     active = await app.store.conversations.active_for(await member_id(app, "ana"))
-    assert active is not None and active.flow_id == "agreement"
+    assert active is not None
+    assert active.flow_id == "agreement"
 
     # Cleo says "not a fit" with a private reason: Dan is told kindly, both wait again.
     await memory.pick(cleo, "no")

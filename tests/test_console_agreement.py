@@ -1,0 +1,78 @@
+"""The agreement through the real console, as people type it: Ana and Ben are matched and both
+go on; each types their part (numbers for choices), the agreement appears in their pair space,
+both confirm, and ``/agreement`` shows it again."""
+
+from __future__ import annotations
+
+from tests.test_console import ConsoleProcess
+from tests.test_console_rounds import community, join
+
+__all__ = ["community"]
+
+
+async def test_an_agreement_in_the_console(community: ConsoleProcess) -> None:
+    console = community
+    await console.expect("Tandem console. You are speaking as alex.")
+    for name in ("ana", "ben"):
+        await join(console, name)
+    await console.answer("/as olga", "You are now speaking as olga.")
+    await console.type("/admin match preview")
+    await console.expect("To introduce exactly these pairs")
+    await console.type("/admin match run")
+    await console.expect("The round is on")
+    await console.type("/advance 1m")
+    await console.expect_all("Wie war dein erstes Gespräch mit Ben?", "How was your first call")
+    await console.answer("/as ana", "Wie war dein erstes Gespräch mit Ben?")
+    await console.answer("1", "Danke! Ich sage dir Bescheid")
+    await console.answer("/as ben", "How was your first call with Ana?")
+    await console.answer("1", "🎉 Wonderful – Ana said yes too")
+    await console.type("/advance 1m")
+    await console.expect_all(
+        "🤝 Lass uns euer Tandem mit Ben einrichten!", "🤝 Let's set up your tandem with Ana!"
+    )
+
+    # Ana keeps her profile's goals and types the rest; numbers pick the options.
+    await console.answer("/as ana", "Möchtest du sie als Ziele für euer Tandem übernehmen?")
+    await console.answer("1", "Meilensteine für „Im Team-Meeting 10 Minuten frei präsentieren“")
+    # (Typed on one line, her profile holds one goal.)
+    slots = await console.answer("Folien entwerfen (Woche 2)", "Eine andere Zeit")
+    assert "1. Montag 17:00" in slots
+    assert "2. Montag 18:00" in slots
+    await console.answer("2", "Wie lange soll ein Treffen dauern?")
+    await console.answer("1", "Wie trefft ihr euch?")
+    await console.answer("1", "Bist du damit einverstanden?")
+    await console.answer("1", "Danke, dein Teil ist da!")
+
+    # Ben writes his own goal and takes a proposed time.
+    await console.answer("/as ben", "Keep these as your goals for the tandem?")
+    await console.answer("2", "What are your goals for this tandem?")
+    await console.answer("Speak freely at meetups", 'Milestones for "Speak freely at meetups"')
+    await console.answer("Give a five-minute talk (week 6)", "Another time")
+    await console.answer("2", "How long should a meeting be?")
+    await console.answer("1", "How will you meet?")
+    await console.answer("1", "Do you accept them?")
+    await console.answer("1", "Thanks! Ana's part was already in")
+
+    # The agreement appears in the pair space, and both are asked to confirm.
+    await console.type("/advance 1m")
+    shown = await console.expect_all(
+        "📝 Eure Tandem-Vereinbarung (Version 1)",
+        "📝 Your tandem agreement (version 1)",
+        "Bestätigst du diese Vereinbarung mit Ben?",
+        "Do you confirm this agreement with Ana?",
+    )
+    assert "• Speak freely at meetups" in shown
+    await console.answer("/as ana", "Bestätigst du diese Vereinbarung mit Ben?")
+    await console.answer("1", "Danke, bestätigt!")
+    await console.answer("/as ben", "Do you confirm this agreement with Ana?")
+    await console.answer("1", "🎉 Confirmed: Ana had confirmed already")
+    await console.type("/advance 1m")
+    await console.expect_all(
+        "🎉 Ben hat eure Vereinbarung auch bestätigt",
+        "✅ Ana and Ben have both confirmed your agreement.",
+    )
+
+    # Any time later, /agreement shows it.
+    await console.answer("/agreement", "Would you like to propose a change?")
+    await console.type("/quit")
+    assert await console.finish() == 0
