@@ -1,6 +1,6 @@
 """The community's scheduled match round posts its preview to the organizer channel
-(``discord.organizer_channel_id``), and nowhere else; unset, the bot says in its log where to set
-it and posts nothing."""
+(``discord.organizer_channel_id``), and nowhere else. (Unset, scheduled rounds are refused when
+the configuration is loaded: tests/test_config.py.)"""
 
 from __future__ import annotations
 
@@ -46,18 +46,3 @@ async def test_the_scheduled_preview_goes_to_the_organizer_channel(
         assert posted.content.startswith("Nobody can be matched right now: 0 waiting")
         general = [c for c in guild.channel_ids if c != organizers.id]
         assert all(server.messages_in(channel) == [] for channel in general)
-
-
-async def test_without_an_organizer_channel_nothing_is_posted(
-    loopback_discord: LoopbackDiscord, tmp_path: Path
-) -> None:
-    server = loopback_discord
-    guild = server.add_guild()
-    clock = FakeClock(MONDAY)
-    async with running_tandem(
-        server, guild, tmp_path / "t.db", clock=clock, program=PROGRAM, expect_errors=True
-    ) as tandem:
-        clock.advance(timedelta(hours=1))
-        await tandem.app.run_due()
-        assert "set discord.organizer_channel_id" in tandem.errors.describe()
-        assert all(server.messages_in(channel) == [] for channel in guild.channel_ids)
