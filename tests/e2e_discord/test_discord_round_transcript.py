@@ -129,7 +129,9 @@ async def test_a_round_on_discord_from_preview_to_an_active_tandem_and_a_kind_de
         await answer_until_done(tandem, ana, yes)
         await answer_until_done(tandem, ben, yes)
         await app.run_due()
-        assert texts(tandem, ana)[-1].startswith("🎉 Ben möchte auch weitermachen")
+        assert texts(tandem, ana)[-2].startswith("🎉 Ben möchte auch weitermachen")
+        # … and then asked, privately, for her part of their agreement (docs/agreement.md).
+        assert texts(tandem, ana)[-1].startswith("🤝 Lass uns euer Tandem mit Ben einrichten!")
         await eventually(
             lambda: said(server, ana_ben.id)[-1].content.startswith("🎉 Ana and Ben, you're"),
             description="the news in Ana and Ben's thread",
