@@ -14,9 +14,6 @@ marks the item done — in that order, each step committed before the next:
   uses to drop the second copy (Matrix transaction ids, Discord message nonces, the console and
   memory adapters' own record).
 
-A batch slower than its lease (a round's introductions on a rate-limited homeserver) renews
-the lease of all its items as it goes, so no other process takes over what this one is running.
-
 What a late run does is each kind's decision: its function sees :attr:`DueRun.lateness` (a
 reminder for a meeting that already started is dropped; a purge simply runs). Kinds that are
 not urgent are held while it is night for the member (the community's quiet hours, in the
@@ -162,22 +159,8 @@ class DueService:
             self._at("claimed")
             done: list[int] = []
             gone: list[int] = []
-            lease_until = now + LEASE
-            lost: set[int] = set()
             for item in items:
-                current = self.clock.now()
-                if current >= lease_until - LEASE / 2:
-                    # A slow batch keeps all of it ours, what ran (marked done only at the
-                    # end) and what is still to run (see DueItemRepository.renew).
-                    ours = [claimed.id for claimed in items if claimed.id not in lost]
-                    lease_until = current + LEASE
-                    held = await self.store.due.renew(
-                        ours, worker=self.worker, lease_until=lease_until, now=current
-                    )
-                    lost |= set(ours) - held
-                if item.id in lost:
-                    continue
-                if await self._run(item, current):
+                if await self._run(item, now):
                     (done if self.kinds[item.kind].keep_when_done else gone).append(item.id)
             self._at("sent")
             await self.store.due.finish(done, worker=self.worker, now=self.clock.now())

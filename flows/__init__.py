@@ -32,7 +32,7 @@ from flows.places import load_places
 from flows.profile import PROFILE, build_edit
 from flows.round_schedule import MATCH_CADENCE, schedule_rounds
 from flows.rounds import MATCH, SIT_OUT_NOTICE, WAITING
-from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED
+from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED, TELL_ORGANIZERS_REASON
 from flows.timezones import load_names as load_timezone_names
 from store import Store
 
@@ -77,6 +77,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             AGREEMENT_ASK,
             AGREEMENT_MERGED,
             AGREEMENT_NOTICE,
+            TELL_ORGANIZERS_REASON,
         ],
     )
 

@@ -4,7 +4,8 @@ privately whether to go on.
 ::
 
     decide:  answer ──let's do it──▶ END ─▶ partner said yes too? ─▶ active (both told)
-               └─────not a fit───▶ reason (optional, only organizers see it) ─▶ END ─▶ declined
+               └─────not a fit─▶ declined AT ONCE (partner told, both wait again)
+                                  ─▶ reason (optional) ─▶ END ─▶ posted to the organizers
 
 The bot asks by itself right after the introduction (``first_call_ask``, one due item per
 partner, started as a persisted conversation so a restart never loses it; a member busy with
@@ -19,7 +20,7 @@ and the closing of the pair space, are :mod:`flows.tandem_notices`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.due import DueKind, DueRun
@@ -27,9 +28,15 @@ from bot.flow import END, ChoiceQuestion, Flow, FlowContext, Invalid, Step, Text
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg, user_text
 from flows.agreement_notices import AGREEMENT_START
-from flows.first_call_question import ANSWERS, COMMAND, FLOW_ID, ask_prompt
+from flows.first_call_question import (
+    ANSWERS,
+    COMMAND,
+    FLOW_ID,
+    ask_prompt,
+    close_open_question,
+)
 from flows.pair_view import dm_of, locale_of
-from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED
+from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED, TELL_ORGANIZERS_REASON
 from store import Store
 from store.conversations import AppliedEvent
 from store.due_items import Booking
@@ -73,37 +80,82 @@ def after_answer(answer: Any, _context: FlowContext) -> str:
     return "reason" if answer == NO else END
 
 
-async def finish_first_call(context: FlowContext) -> list[Msg | Intent]:
-    tandem_id = context.answers["tandem"]
-    answer = context.answers["answer"]
-    partner = user_text(context.answers.get("partner") or "")
-    by = context.member.id
+def _book_outcome(tandem_id: int, by: int, now: datetime) -> Callable[[Outcome], list[Booking]]:
+    """What an answer books with itself: the news for the partner (active or ended), and once
+    active the start of the agreement."""
 
     def book(outcome: Outcome) -> list[Booking]:
         kind = TANDEM_ACTIVE if outcome == "active" else TANDEM_ENDED
         key = due_prefix(tandem_id) + ("active" if outcome == "active" else "ended")
         payload = {"tandem": tandem_id, "by": by}
-        booked = [Booking(kind.name, key, context.now, payload=payload)]
+        booked = [Booking(kind.name, key, now, payload=payload)]
         if outcome == "active":  # then each partner is asked for their part of the agreement
             start = due_prefix(tandem_id) + "agreement:start"
-            booked.append(Booking(AGREEMENT_START.name, start, context.now, payload=payload))
+            booked.append(Booking(AGREEMENT_START.name, start, now, payload=payload))
         return booked
 
+    return book
+
+
+async def decline_at_once(answer: Any, context: FlowContext) -> None:
+    """ "Not a fit" is final the moment it is picked: the tandem ends, the partner is told, both
+    wait again. The reason asked next is an optional extra: cancelling or ignoring it loses
+    nothing."""
+    if answer != NO:
+        return
+    tandem_id, by = context.answers["tandem"], context.member.id
+    await context.store.tandems.answer(
+        tandem_id,
+        by,
+        NO,
+        reason=None,
+        now=context.now,
+        book=_book_outcome(tandem_id, by, context.now),
+    )
+
+
+async def finish_first_call(context: FlowContext) -> list[Msg | Intent]:
+    tandem_id = context.answers["tandem"]
+    answer = context.answers["answer"]
+    partner = user_text(context.answers.get("partner") or "")
+    by = context.member.id
+    if answer == NO:
+        return await _finish_decline(context, tandem_id, partner)
     outcome, _tandem = await context.store.tandems.answer(
         tandem_id,
         by,
         answer,
-        reason=context.answers.get("reason"),
+        reason=None,
         now=context.now,
-        book=book,
+        book=_book_outcome(tandem_id, by, context.now),
     )
     if outcome == "closed":
         return [msg("first_call.closed")]
-    if outcome == "declined":
-        return [msg("first_call.declined", partner=partner)]
     if outcome == "active":
         return [msg("first_call.active", partner=partner)]
     return [msg("first_call.recorded", partner=partner)]
+
+
+async def _finish_decline(
+    context: FlowContext, tandem_id: int, partner: Msg | Any
+) -> list[Msg | Intent]:
+    """After "not a fit" (recorded when picked): the optional reason, kept for the organizers
+    and posted to them (never to the partner)."""
+    by = context.member.id
+    tandem = await context.store.tandems.get(tandem_id)
+    if tandem is None or by not in tandem.members or tandem.answer_of(by) != NO:
+        return [msg("first_call.closed")]  # the introduction ended before they said it
+    reason = context.answers.get("reason")
+    if reason:
+        tell = Booking(
+            TELL_ORGANIZERS_REASON.name,
+            due_prefix(tandem_id) + f"reason:{by}",
+            context.now,
+            member_id=by,
+            payload={"tandem": tandem_id},
+        )
+        await context.store.tandems.add_reason(tandem_id, by, reason, now=context.now, book=[tell])
+    return [msg("first_call.declined", partner=partner)]
 
 
 FIRST_CALL = Flow(
@@ -116,7 +168,12 @@ FIRST_CALL = Flow(
     # Answered after a call that may take a while to arrange; the introduction lapses first.
     timeout=timedelta(days=130),
     steps=(
-        Step("answer", ChoiceQuestion(prompt=ask_prompt, options=ANSWERS), next=after_answer),
+        Step(
+            "answer",
+            ChoiceQuestion(prompt=ask_prompt, options=ANSWERS),
+            next=after_answer,
+            on_answer=decline_at_once,
+        ),
         Step(
             "reason",
             TextQuestion(
@@ -134,10 +191,24 @@ FIRST_CALL = Flow(
 # -- asking, nudging, lapsing ----------------------------------------------------------------
 
 
-async def ask_unless_busy(run: DueRun, member: MemberRecord, cause: str) -> bool:
-    """Ask the member the first-call question (started under ``cause``, exactly once); False
-    when they are busy with another conversation (they are not interrupted)."""
+async def ask_unless_busy(run: DueRun, member: MemberRecord, tandem_id: int, cause: str) -> bool:
+    """Ask the member the first-call question about ``tandem_id`` (started under ``cause``,
+    exactly once); False when they are busy with another conversation (they are not
+    interrupted), a first-call question about another tandem included."""
     active = await run.store.conversations.active_for(member.id)
+    if (
+        active is not None
+        and active.flow_id == FLOW_ID
+        and active.answers.get("tandem") != tandem_id
+    ):
+        other = await run.store.tandems.get(int(active.answers.get("tandem") or 0))
+        if other is not None and other.state == INTRODUCED and other.answer_of(member.id) is None:
+            return False  # still a question of its own: this one waits
+        locale = locale_of(member, run.settings)
+        retired = await close_open_question(run.store, member.id, locale, now=run.now)
+        if retired is not None:  # a question left over from an ended introduction
+            await run.send(retired, f"retire-{active.id}")
+        return await _ask(run, member, cause)
     if active is not None and active.flow_id == FLOW_ID:
         started = await run.store.conversations.applied(
             member.community_id, AppliedEvent(platform=member.platform, event_id=cause)
@@ -146,6 +217,10 @@ async def ask_unless_busy(run: DueRun, member: MemberRecord, cause: str) -> bool
             return True  # asked before (by the nudge, or they typed decide): it still stands
     elif active is not None and active.expires_at > run.now:
         return False
+    return await _ask(run, member, cause)
+
+
+async def _ask(run: DueRun, member: MemberRecord, cause: str) -> bool:
     assert run.start_flow is not None, "the due service was started without the flow engine"
     for index, intent in enumerate(await run.start_flow(FLOW_ID, member, cause)):
         await run.send(intent, f"question-{index}")
@@ -161,7 +236,7 @@ async def ask_first_call(run: DueRun) -> list[Intent]:
         return []
     if tandem.answer_of(member.id) is not None:
         return []
-    if not await ask_unless_busy(run, member, run.key("ask")):
+    if not await ask_unless_busy(run, member, tandem.id, run.key("ask")):
         await run.store.due.schedule(
             community_id=tandem.community_id,
             kind=ASK_FIRST_CALL.name,
@@ -202,7 +277,7 @@ async def nudge_first_call(run: DueRun) -> list[Intent]:
         )
         locale = locale_of(member, run.settings)
         await run.send(Say(target=dm_of(member), locale=locale, text=text), f"nudge-{member_id}")
-        await ask_unless_busy(run, member, run.key(f"ask-{member_id}"))
+        await ask_unless_busy(run, member, tandem.id, run.key(f"ask-{member_id}"))
     return []
 
 

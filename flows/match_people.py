@@ -1,9 +1,9 @@
 """Who may be matched in a round, as the matching engine sees them.
 
-The journey's side of :mod:`bot.matching`: members who wait (and agreed to the current privacy
-notice) become :class:`~bot.matching.Person` values built from their saved profile; whom each
-must never meet again comes from :func:`exclusions`; a typed city becomes a key with
-:func:`flows.places.city_key`; a round's week and seed are chosen here,
+The journey's side of :mod:`bot.matching`: members who wait (agreed to the current privacy
+notice, no tandem that has not ended) become :class:`~bot.matching.Person` values built from
+their saved profile; whom each must never meet again comes from :func:`exclusions`; a typed
+city becomes a key with :func:`flows.places.city_key`; a round's week and seed are chosen here,
 and :func:`fingerprint` says whether any of it changed since a preview.
 """
 
@@ -35,9 +35,9 @@ def may_be_matched(member: MemberRecord, program: ProgramSettings) -> bool:
 
 
 async def exclusions(store: Store, community_id: str) -> dict[int, set[int]]:
-    """Whom each member must never be paired with, in both directions: everyone a round
-    introduced them to before, whatever came of it (past partners, "not a fit", lapsed
-    introductions). Blocks join here."""
+    """Whom each member must never be paired with, in both directions: past and current
+    partners and "not a fit" (a lapsed introduction is no verdict: see
+    :meth:`~store.tandems.TandemRepository.pairs_met`). Blocks join here."""
     excluded: dict[int, set[int]] = {}
     for a, b in await store.tandems.pairs_met(community_id):
         excluded.setdefault(a, set()).add(b)
@@ -66,12 +66,14 @@ def person(member: MemberRecord, profile: dict[str, Any], excluded: set[int]) ->
 async def waiting_people(
     store: Store, community_id: str, program: ProgramSettings
 ) -> list[tuple[MemberRecord, dict[str, Any], Person]]:
-    """Everyone who may be matched now: the member, their profile and their :class:`Person`."""
+    """Everyone who may be matched now: the member, their profile and their :class:`Person`.
+    Nobody with a tandem that has not ended is, whatever their status says."""
     excluded = await exclusions(store, community_id)
+    paired = await store.tandems.members_in_current(community_id)
     return [
         (member, profile, person(member, profile, excluded.get(member.id, set())))
         for member, profile in await store.members.with_status(community_id, MemberStatus.WAITING)
-        if may_be_matched(member, program)
+        if may_be_matched(member, program) and member.id not in paired
     ]
 
 

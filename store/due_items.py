@@ -291,31 +291,6 @@ class DueItemRepository:
                 before_commit()
         return sorted((_item(row) for row in rows), key=lambda item: (item.due_at, item.id))
 
-    async def renew(
-        self, ids: Iterable[int], *, worker: str, lease_until: datetime, now: datetime
-    ) -> set[int]:
-        """Extend ``worker``'s lease on the items it still holds; returns their ids.
-
-        A batch that runs longer than its lease (a round's introductions on a rate-limited
-        homeserver) renews it item by item, so no other process takes over items this one is
-        still running; an id missing from the answer was taken over and must not be run.
-        """
-        wanted = list(ids)
-        if not wanted:
-            return set()
-        async with self._db.write() as connection:
-            result = await connection.execute(
-                due_items.update()
-                .where(
-                    due_items.c.id.in_(wanted),
-                    due_items.c.claimed_by == worker,
-                    due_items.c.state == CLAIMED,
-                )
-                .values(lease_until=lease_until, updated_at=now)
-                .returning(due_items.c.id)
-            )
-            return set(result.scalars().all())
-
     async def finish(self, ids: Iterable[int], *, worker: str, now: datetime) -> int:
         """Mark items done that ``worker`` still holds; returns how many were."""
         return await self._settle(ids, worker, now, state=DONE)

@@ -23,7 +23,13 @@ from store.connections import Connections
 from store.due_items import Booking, book_on
 from store.members import MemberStatus
 from store.schema import match_rounds, members, tandems
-from store.tandems import INTRODUCING, ROUND_DONE, TandemRecord, tandem_from_row
+from store.tandems import (
+    INTRODUCING,
+    ROUND_DONE,
+    TandemRecord,
+    in_a_current_tandem,
+    tandem_from_row,
+)
 
 PREVIEW = "preview"
 RUN = "run"
@@ -35,7 +41,8 @@ CADENCE = "cadence"
 
 
 class MembersChanged(Exception):
-    """A member of a previewed pair no longer waits (paused, left, was paired meanwhile)."""
+    """A member of a previewed pair no longer waits (paused, left, was paired meanwhile) or
+    has a tandem that has not ended."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,7 @@ class MatchRoundRepository:
         ``book(tandem, None)`` names the due items for each new tandem, ``book(None, member)``
         those for each member who sits out. Returns the tandems, or None when the round is no
         longer a preview (it was run already, or discarded). Raises :class:`MembersChanged`
-        (and changes nothing) when a paired member no longer waits.
+        (and changes nothing) when a paired member no longer waits or has a current tandem.
         """
         async with self._db.write() as connection:
             marked = await connection.execute(
@@ -189,6 +196,8 @@ class MatchRoundRepository:
                         members.c.id.in_([pair.member_a, pair.member_b]),
                         members.c.community_id == community_id,
                         members.c.status == MemberStatus.WAITING,
+                        # never a second live tandem, whatever the status says
+                        ~in_a_current_tandem(members.c.id),
                     )
                     .values(status=MemberStatus.IN_TANDEM, first_in_line_at=None, updated_at=now)
                 )

@@ -10,8 +10,9 @@ A tandem's life (``state``)::
 Every change is a conditional update on the state it starts from, so two answers at the same
 moment, or an answer racing the lapse, change it once. Ending (declined, lapsed, ended) puts
 both members back to waiting and cancels what was still pending for the tandem (its due items'
-keys start with :func:`due_prefix`) in the same transaction. Pairs that met once are never
-matched again (:meth:`TandemRepository.pairs_met`).
+keys start with :func:`due_prefix`) in the same transaction. A pair that declined or was a
+real tandem is never matched again; a lapsed introduction may be
+(:meth:`TandemRepository.pairs_met`).
 """
 
 from __future__ import annotations
@@ -112,6 +113,18 @@ def _of(member_id: int) -> sa.ColumnElement[bool]:
     return sa.or_(tandems.c.member_a == member_id, tandems.c.member_b == member_id)
 
 
+def in_a_current_tandem(member_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Whether the member (a column or value) has a tandem that has not ended."""
+    return (
+        sa.select(tandems.c.id)
+        .where(
+            sa.or_(tandems.c.member_a == member_id, tandems.c.member_b == member_id),
+            tandems.c.state.in_(CURRENT),
+        )
+        .exists()
+    )
+
+
 class TandemRepository:
     def __init__(self, db: Connections) -> None:
         self._db = db
@@ -140,13 +153,30 @@ class TandemRepository:
             ).first()
         return None if row is None else tandem_from_row(row)
 
+    async def members_in_current(self, community_id: str) -> set[int]:
+        """Every member of the community with a tandem that has not ended (whatever their
+        member status says): none of them may be matched."""
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(tandems.c.member_a, tandems.c.member_b).where(
+                    tandems.c.community_id == community_id, tandems.c.state.in_(CURRENT)
+                )
+            )
+            return {member for row in rows for member in (row.member_a, row.member_b)}
+
     async def pairs_met(self, community_id: str) -> list[tuple[int, int]]:
-        """Every two members of the community a round ever introduced, in any state (past
-        partners and declined or lapsed introductions alike)."""
+        """Every two members of the community who must not be proposed to each other again:
+        a "not a fit", a real tandem (active at some point, whatever came after) or a current
+        one. A lapsed introduction (or one ended before they ever said yes) is no verdict on
+        the pair: they may be proposed again in a later round."""
+        excludes = sa.or_(
+            tandems.c.state.in_((DECLINED, *CURRENT)),
+            tandems.c.active_at.is_not(None),
+        )
         async with self._db.read() as connection:
             rows = await connection.execute(
                 sa.select(tandems.c.member_a, tandems.c.member_b)
-                .where(tandems.c.community_id == community_id)
+                .where(tandems.c.community_id == community_id, excludes)
                 .distinct()
             )
             return [(row.member_a, row.member_b) for row in rows]
@@ -286,6 +316,42 @@ class TandemRepository:
                     await book_on(connection, tandem.community_id, booking, now=now)
                 return "active", tandem
             return "recorded", tandem
+
+    async def add_reason(
+        self,
+        tandem_id: int,
+        member_id: int,
+        reason: str,
+        *,
+        now: datetime,
+        book: Iterable[Booking] = (),
+    ) -> TandemRecord | None:
+        """Add the optional private reason to the member's "not a fit", once, with ``book``
+        (telling the organizers) in the same transaction: the decline itself was recorded (and
+        told) when they picked it. The tandem, or None if they did not decline it or gave a
+        reason already."""
+        side = await self._side(tandem_id, member_id)
+        if side is None:
+            return None
+        column_answer, column_reason = f"answer_{side}", f"reason_{side}"
+        async with self._db.write() as connection:
+            added = await connection.execute(
+                tandems.update()
+                .where(
+                    tandems.c.id == tandem_id,
+                    tandems.c[column_answer] == NO,
+                    tandems.c[column_reason].is_(None),
+                )
+                .values(
+                    {column_reason: fit_text(tandems.c[column_reason], reason), "updated_at": now}
+                )
+            )
+            tandem = await _get(connection, tandem_id)
+            if added.rowcount != 1 or tandem is None:
+                return None
+            for booking in book:
+                await book_on(connection, tandem.community_id, booking, now=now)
+            return tandem
 
     async def end(
         self,

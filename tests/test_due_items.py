@@ -163,44 +163,6 @@ async def test_a_failing_kind_is_retried_later_and_given_up_after_five_attempts(
     assert (await app.store.due.get("memory", "b")).state == "failed"
 
 
-async def test_a_batch_slower_than_its_lease_keeps_its_items_from_another_process(
-    make_app: AppFactory, clock: FakeClock
-) -> None:
-    """Each item takes 90 s (a rate-limited homeserver), four of them outlast the 2-minute
-    lease: the running process renews it, so a second process finds nothing to take over and
-    nothing is run twice."""
-    app = await make_app("memory")
-    await app.run_due()
-    ran: list[str] = []
-    taken_over: list[int] = []
-
-    async def slow(run: DueRun) -> list[Intent]:
-        clock.advance(timedelta(seconds=90))
-        ran.append(run.item.key)
-        other = await app.store.due.claim(
-            now=clock.now(),
-            worker="another-process",
-            lease_until=clock.now() + LEASE,
-            limit=10,
-            kinds=["slow"],
-        )
-        taken_over.extend(item.id for item in other)
-        return []
-
-    async def send(intent: object) -> None:
-        raise AssertionError("nothing to send")
-
-    service = DueService(app.store, clock, app.settings, [DueKind("slow", slow, True)], send)
-    for key in "abcd":
-        await app.store.due.schedule(
-            community_id="memory", kind="slow", key=key, due_at=clock.now(), now=clock.now()
-        )
-    assert await service.run_due() == 4
-    assert ran == ["a", "b", "c", "d"]
-    assert taken_over == []
-    assert {(await app.store.due.get("memory", key)).state for key in "abcd"} == {DONE}
-
-
 CRASH_POINTS = ["claim", "claimed", "sent"]
 
 

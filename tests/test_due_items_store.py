@@ -105,27 +105,6 @@ async def test_a_claim_whose_lease_ran_out_is_taken_over_and_the_old_worker_cann
         await store.close()
 
 
-async def test_a_renewed_lease_keeps_the_claim_and_says_which_items_are_still_held(
-    any_db: Database,
-) -> None:
-    store = await any_db.open_store()
-    try:
-        kept_id = await _schedule(store, "kept", timedelta(0))
-        lost_id = await _schedule(store, "lost", timedelta(0))
-        await _claim(store, "slow")
-        later = NOW + LEASE - timedelta(seconds=1)
-        # "lost" ran out of lease and was taken over before the slow worker renewed.
-        await store.due.renew([lost_id], worker="slow", lease_until=later, now=NOW)
-        assert await _claim(store, "other", later) == ["lost"]
-        held = await store.due.renew(
-            [kept_id, lost_id], worker="slow", lease_until=later + LEASE, now=later
-        )
-        assert held == {kept_id}
-        assert await _claim(store, "other", later + timedelta(seconds=2)) == []
-    finally:
-        await store.close()
-
-
 async def test_cancelling_by_key_and_by_prefix_stops_only_what_is_pending_for_it(
     any_db: Database,
 ) -> None:

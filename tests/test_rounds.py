@@ -231,7 +231,7 @@ async def test_no_answer_gets_one_gentle_nudge_then_the_introduction_lapses(
     for name, member in people.items():
         assert await status(app.store, name) == "waiting"
         assert memory.last(member).text.startswith(
-            ("I haven't heard from both of you", "Zu deinem Kennenlernen mit")
+            ("I haven't heard from both of you", "Danke für dein Ja zu Ben!")
         )
     # Ben's open question is closed; answering it now changes nothing.
     (retired,) = [r for r in memory.retired_for(people["ben"]) if not r.answered]

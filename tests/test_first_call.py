@@ -1,0 +1,107 @@
+"""The first call's answers as the members and organizers meet them: "not a fit" is final the
+moment it is picked (the reason is an optional extra the organizers read), and an introduction
+that lapses is told fittingly and may be proposed again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.memory import MemoryAdapter
+from bot.app import App
+from bot.clock import FakeClock
+from tests.conftest import AppFactory, memory_of
+from tests.support.rounds import FOUR, closed_spaces, onboard_all, status, to_organizers
+
+
+@pytest.fixture
+async def introduced(make_app: AppFactory) -> tuple[App, MemoryAdapter]:
+    """Ana–Ben and Cleo–Dan introduced, each asked about the first call."""
+    app = await make_app("memory")
+    memory = memory_of(app)
+    memory.organizers = {"olga"}
+    await onboard_all(memory, FOUR)
+    olga = memory.member("olga")
+    await memory.admin(olga, "match", "preview")
+    await memory.admin(olga, "match", "run")
+    await app.run_due()
+    return app, memory
+
+
+async def tandem_of(app: App, user: str):  # type: ignore[no-untyped-def]
+    member = await app.store.members.find("memory", "memory", user)
+    assert member is not None
+    (tandem,) = [t for t in await app.store.tandems.of_round(1) if member.id in t.members]
+    return tandem
+
+
+@pytest.mark.parametrize("then", ["cancel", "another command", "nothing"])
+async def test_not_a_fit_is_final_when_picked_whatever_happens_to_the_reason(
+    introduced: tuple[App, MemoryAdapter], then: str
+) -> None:
+    app, memory = introduced
+    cleo, dan = memory.member("cleo"), memory.member("dan")
+    await memory.pick(cleo, "no")
+    assert memory.last_ask(cleo).question.id == "first_call.ask_reason"
+    if then == "cancel":
+        await memory.command(cleo, "cancel")
+    elif then == "another command":
+        await memory.command(cleo, "profile")
+    await app.run_due()
+
+    told = memory.last(dan).text
+    assert told.startswith("About your introduction to Cleo: you two won't continue")
+    assert await status(app.store, "cleo") == await status(app.store, "dan") == "waiting"
+    tandem = await tandem_of(app, "cleo")
+    assert (tandem.state, tandem.end_reason) == ("declined", "not_a_fit")
+    assert closed_spaces(memory) != []
+    # No reason was given: the organizers are not bothered.
+    assert to_organizers(memory) == []
+    # Never paired again: a new round proposes nobody for Cleo and Dan.
+    again = await memory.admin(memory.member("olga"), "match", "preview")
+    assert "Cleo ↔ Dan" not in again[0].text
+
+
+async def test_the_reason_reaches_the_organizers_with_the_pair_and_never_the_partner(
+    introduced: tuple[App, MemoryAdapter],
+) -> None:
+    app, memory = introduced
+    cleo, dan = memory.member("cleo"), memory.member("dan")
+    await memory.pick(cleo, "no")
+    await app.run_due()  # Dan is told before Cleo writes anything
+    assert memory.last(dan).text.startswith("About your introduction to Cleo")
+    # Cleo's reason question was left open for her.
+    assert memory.last_ask(cleo).question.id == "first_call.ask_reason"
+    said = await memory.submit(cleo, "We want different things")
+    assert said[-1].text.startswith("Thank you for telling me. I'll let Dan know kindly")
+    await app.run_due()
+
+    (posted,) = to_organizers(memory)
+    assert posted.startswith('🙅 Cleo said "not a fit" after the introduction to Dan (round 1, ')
+    assert posted.endswith("We want different things")
+    assert not any("different things" in text for text in memory.texts(dan))
+    tandem = await tandem_of(app, "cleo")
+    assert "different things" in (tandem.reason_a or tandem.reason_b or "")
+
+
+async def test_who_said_yes_is_told_their_partner_did_not_answer_and_may_meet_them_again(
+    introduced: tuple[App, MemoryAdapter], clock: FakeClock
+) -> None:
+    app, memory = introduced
+    ana, ben = memory.member("ana"), memory.member("ben")
+    await memory.pick(ana, "yes")
+    await memory.pick(memory.member("cleo"), "yes")
+    await memory.pick(memory.member("dan"), "yes")
+    clock.advance(timedelta(days=15))
+    await app.run_due()
+    clock.advance(timedelta(days=8))
+    await app.run_due()
+
+    assert memory.last(ana).text.startswith("Danke für dein Ja zu Ben! Von Ben habe ich")
+    assert "nicht von euch beiden" not in memory.last(ana).text
+    assert memory.last(ben).text.startswith("I haven't heard from both of you")
+    assert (await tandem_of(app, "ana")).state == "lapsed"
+    # A lapse is no "not a fit": the next round may propose Ana and Ben again.
+    again = await memory.admin(memory.member("olga"), "match", "preview")
+    assert "• Ana ↔ Ben" in again[0].text
