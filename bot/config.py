@@ -403,6 +403,15 @@ class Settings(BaseSettings):
     def program_for(self, community_id: str) -> ProgramSettings:
         return self.communities.get(community_id, self.program)
 
+    def has_organizer_place(self, platform: str) -> bool:
+        """Whether what is meant for the organizers can be posted on ``platform``: Discord and
+        Matrix need their channel or room configured; the console and memory always can."""
+        if platform == "discord":
+            return self.discord.organizer_channel_id is not None
+        if platform == "matrix":
+            return bool(self.matrix.organizer_room)
+        return True
+
     @model_validator(mode="after")
     def _scheduled_rounds_have_an_organizer_place(self) -> Settings:
         """A scheduled round posts its preview to the organizers; without a place for it every

@@ -103,7 +103,8 @@ async def tell_tandem_ended(run: DueRun) -> list[Intent]:
 
 async def tell_organizers_reason(run: DueRun) -> list[Intent]:
     """The ``first_call_reason`` due item: the private reason a member gave for "not a fit",
-    with both names and the round, posted to the organizers (never to the partner)."""
+    with both names and the round, posted to the organizers (never to the partner) where the
+    community has an organizer channel or room."""
     tandem = await run.store.tandems.get(int(run.item.payload["tandem"]))
     by_id = run.item.member_id
     if tandem is None or by_id is None or by_id not in tandem.members:
@@ -115,6 +116,8 @@ async def tell_organizers_reason(run: DueRun) -> list[Intent]:
     reason = tandem.reason_a if by_id == tandem.member_a else tandem.reason_b
     if by is None or not reason:
         return []
+    if not run.settings.has_organizer_place(by.platform):
+        return []  # no organizer channel or room configured: the reason stays in the store
     week = None if tandem.round_id is None else await run.store.rounds.get(tandem.round_id)
     text = msg(
         "first_call.reason_for_organizers",
