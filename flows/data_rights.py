@@ -17,6 +17,7 @@ from bot.intents import AttachFile, ForgetMember, Intent, Option
 from bot.messages import Msg, msg
 from bot.places import MemberRef, Place, PlaceKind
 from flows.profile_view import STATUS_LABELS, profile_lines
+from flows.tandem_export import tandem_lines, with_partner_names
 from store.members import MemberRecord
 
 FORGET_CHOICES = (
@@ -62,6 +63,8 @@ def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
         render(msg("mydata.md.scheduled"), locale),
         *(f"- {row['kind']} ({row['state']}): {row['due_at']}" for row in data["due_items"]),
         "",
+        *tandem_lines(data, locale),
+        "",
         render(msg("mydata.md.agreements"), locale),
         *(
             f"- {row['tandem_id']} v{row['version']} ({row['state']}): "
@@ -79,6 +82,7 @@ async def send_my_data(context: ActionContext) -> list[Intent]:
     if member is None:
         return [context.reply(msg("mydata.nothing"))]
     data = await context.store.privacy.export(member)
+    await with_partner_names(context.store, member, data)
     place = context.dm_place()
     common: dict[str, Any] = {"target": place, "locale": context.locale}
     intents: list[Intent] = []

@@ -151,8 +151,7 @@ async def _finish_decline(
             TELL_ORGANIZERS_REASON.name,
             due_prefix(tandem_id) + f"reason:{by}",
             context.now,
-            member_id=by,
-            payload={"tandem": tandem_id},
+            payload={"tandem": tandem_id, "by": by},  # for the organizers: not in by's quiet hours
         )
         await context.store.tandems.add_reason(tandem_id, by, reason, now=context.now, book=[tell])
     return [msg("first_call.declined", partner=partner)]
@@ -272,7 +271,7 @@ async def nudge_first_call(run: DueRun) -> list[Intent]:
         text = msg(
             "first_call.nudge",
             partner=user_text(_partner_name(partner)),
-            days=program.matching.lapse_days,
+            count=program.matching.lapse_days,
             decide=run.spell(member.platform, COMMAND),
         )
         locale = locale_of(member, run.settings)

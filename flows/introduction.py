@@ -61,6 +61,7 @@ INTRO_FIELDS = (
     "needs",
     "need_text",
     "goals",
+    "expectations",
     "languages",
     "format",
     "city",
@@ -114,9 +115,9 @@ def intro_message(
         )
         for member in members
     ]
-    guidance = [msg("intro.guidance", decide=decide)]
+    guidance: list[Msg | str] = [msg("intro.guidance", decide=decide)]
     if reasons.in_person:
-        guidance.append(msg("intro.public_places"))
+        guidance += ["", msg("intro.public_places")]  # a paragraph of its own
     return msg(
         "intro.space",
         a=name_of(a),

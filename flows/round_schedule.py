@@ -6,6 +6,7 @@
     start-up ─▶ match_cadence booked for the next such time (per community the bot serves)
     match_cadence (due item) ─▶ the next one booked first
                              ─▶ a preview (flows/rounds.py) posted to the organizer channel
+                                (saying so when it replaces an organizer's preview not run yet)
                              ─▶ with ``auto_run``: run at once, and said so there
 """
 
@@ -20,11 +21,21 @@ from bot.due import DueKind, DueRun
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg
 from bot.places import Place
-from flows.rounds import MATCH, load_preview, make_preview, preview_message, run_preview
+from flows.rounds import (
+    MATCH,
+    load_preview,
+    made_at,
+    make_preview,
+    preview_expired,
+    preview_message,
+    previewed_by,
+    ran_message,
+    run_preview,
+)
 from store import Store
 from store.due_items import CANCELLED, FAILED
 from store.due_items import DONE as ITEM_DONE
-from store.rounds import CADENCE, DONE, PREVIEW, RUN
+from store.rounds import CADENCE, DONE, ORGANIZER, PREVIEW, RUN
 
 CADENCE_KEY = "match_cadence"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -75,19 +86,30 @@ async def scheduled_round(run: DueRun) -> list[Intent]:
         await run.send(Say(target=organizers, locale=locale, text=text, private=False), part)
 
     made = await run.store.rounds.latest(community_id)
+    replaced = None
     if made is None or made.started_by != CADENCE or made.created_at < run.item.scheduled_for:
+        pending = await run.store.rounds.latest(community_id, states=[PREVIEW])
+        if (
+            pending is not None
+            and pending.started_by == ORGANIZER
+            and not preview_expired(pending, run.now, program)
+        ):
+            replaced = pending  # an organizer's preview not run yet: say it is replaced
         preview = await make_preview(
             run.store, program, community_id, now=run.now, started_by=CADENCE
         )
         made = preview.round
     if made.state == PREVIEW:
         await post("preview", preview_message(await load_preview(run.store, made), program, match))
+        if replaced is not None:
+            who, when = previewed_by(replaced), made_at(replaced, run.now, program)
+            await post("replaced", msg("match.preview.replaced", who=who, when=when))
         if program.matching.auto_run:
             await post(
                 "run", await run_preview(run.store, program, community_id, now=run.now, match=match)
             )
     elif made.state in (RUN, DONE):  # run before a crash: say so again (the same key)
-        await post("run", msg("match.run.done", pairs=made.pairs, sit_outs=made.sit_outs))
+        await post("run", ran_message(made, made.pairs, made.sit_outs, run.now, program))
     return []
 
 

@@ -3,7 +3,8 @@
 ::
 
     match [preview] ─▶ proposal stored (a "preview"), shown to the organizer only; nobody told
-    match run ──────▶ same members and profiles as previewed?
+    match run ──────▶ preview younger than a day and of this round's week? (else: preview again)
+                      same members and profiles as previewed?
                         ├ yes ─▶ ONE transaction: tandems (introducing), members in_tandem,
                         │        sit-outs first in line, one due item per pair (introduce_pair,
                         │        flows/introduction.py) and per sit-out (round_sit_out)
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import matching
 from bot.commands import CommandArgument
@@ -29,7 +31,7 @@ from bot.due import DueKind, DueRun
 from bot.flow import Action, ActionContext
 from bot.intents import Intent, Say
 from bot.matching import Pair, Proposal, Reasons
-from bot.messages import Msg, msg
+from bot.messages import Msg, UserText, msg, user_text
 from flows.introduction import INTRODUCE_PAIR
 from flows.match_people import fingerprint, round_seed, round_week, waiting_people
 from flows.pair_view import common_hours, dm_of, locale_of, name_of
@@ -39,6 +41,7 @@ from store import Store
 from store.due_items import Booking
 from store.members import MemberRecord, MemberStatus
 from store.rounds import (
+    CADENCE,
     ORGANIZER,
     PREVIEW,
     MembersChanged,
@@ -47,6 +50,9 @@ from store.rounds import (
 )
 from store.tandems import TandemRecord, due_prefix
 
+#: A preview older than this (or one whose week has begun since) is not run: the organizer is
+#: asked to preview again, so nobody is introduced on free times and a waiting list that moved on.
+PREVIEW_LIFETIME = timedelta(hours=24)
 PREVIEW_ACTION = "preview"
 RUN_ACTION = "run"
 CADENCE_KEY = "match_cadence"
@@ -84,9 +90,16 @@ def proposal_from_json(data: Mapping[str, Any]) -> Proposal:
 
 
 async def make_preview(
-    store: Store, program: ProgramSettings, community_id: str, *, now: datetime, started_by: str
+    store: Store,
+    program: ProgramSettings,
+    community_id: str,
+    *,
+    now: datetime,
+    started_by: str,
+    by: str | None = None,
 ) -> Preview:
-    """Propose the pairs for everyone who may be matched now and store them as a preview."""
+    """Propose the pairs for everyone who may be matched now and store them as a preview
+    (``by``: the organizer's name, shown when the preview is run)."""
     people = await waiting_people(store, community_id, program)
     week = round_week(now, program)
     seed = round_seed(community_id, week)
@@ -100,7 +113,7 @@ async def make_preview(
         seed=seed,
         week_start=week,
         fingerprint=fingerprint(persons, week, seed),
-        proposal=proposal_to_json(proposal),
+        proposal={**proposal_to_json(proposal), "by": by},
         pairs=len(proposal.pairs),
         sit_outs=len(proposal.sit_out),
         now=now,
@@ -114,12 +127,19 @@ def preview_message(preview: Preview, program: ProgramSettings, match: str) -> M
     and why, and how to run it."""
     proposal, members = preview.proposal, preview.members
     if not proposal.pairs and not proposal.sit_out:
-        return msg("match.preview.empty", waiting=preview.waiting)
+        return msg("match.preview.nobody")
     lines = [_pair_line(pair, members, program) for pair in proposal.pairs]
     for member_id in proposal.sit_out:
         why = proposal.sit_out_reasons.get(member_id, "odd_number")
         reason = msg("match.sit_out.no_fit") if why == "no_fit" else msg("match.sit_out.odd")
         lines.append(msg("match.preview.sit_out", name=name_of(members[member_id]), why=reason))
+    if not proposal.pairs:
+        return msg(
+            "match.preview.no_pair",
+            count=len(proposal.sit_out),
+            lines=lines,
+            run=f"{match} {RUN_ACTION}",
+        )
     return msg(
         "match.preview",
         week=preview.round.week_start.isoformat(),
@@ -163,6 +183,13 @@ async def run_preview(
     preview = await store.rounds.latest(community_id, states=[PREVIEW])
     if preview is None or preview.proposal is None:
         return msg("match.run.no_preview", preview=f"{match} {PREVIEW_ACTION}")
+    if preview_expired(preview, now, program):
+        return msg(
+            "match.run.expired",
+            who=previewed_by(preview),
+            when=made_at(preview, now, program),
+            preview=f"{match} {PREVIEW_ACTION}",
+        )
     people = await waiting_people(store, community_id, program)
     persons = [person for _member, _profile, person in people]
     again = msg("match.run.changed", preview=f"{match} {PREVIEW_ACTION}")
@@ -181,7 +208,53 @@ async def run_preview(
         return again
     if made is None:
         return msg("match.run.no_preview", preview=f"{match} {PREVIEW_ACTION}")
-    return msg("match.run.done", pairs=len(made), sit_outs=len(proposal.sit_out))
+    return ran_message(preview, len(made), len(proposal.sit_out), now, program)
+
+
+def preview_expired(preview: RoundRecord, now: datetime, program: ProgramSettings) -> bool:
+    """Older than :data:`PREVIEW_LIFETIME`, or made for a week that is no longer the one a
+    round made now is for."""
+    return (
+        now - preview.created_at > PREVIEW_LIFETIME
+        or round_week(now, program) != preview.week_start
+    )
+
+
+def previewed_by(preview: RoundRecord) -> UserText | Msg:
+    """Who made the preview: the organizer's name, or the community's schedule."""
+    name = (preview.proposal or {}).get("by")
+    if name:
+        return user_text(str(name))
+    if preview.started_by == CADENCE:
+        return msg("match.by_schedule")
+    return msg("match.by_organizer")
+
+
+def made_at(preview: RoundRecord, now: datetime, program: ProgramSettings) -> str:
+    """When the preview was made, in the community's time zone: "10:04" today, else with the
+    date ("2026-01-05 10:04")."""
+    zone = ZoneInfo(program.timezone)
+    made, today = preview.created_at.astimezone(zone), now.astimezone(zone).date()
+    return made.strftime("%H:%M" if made.date() == today else "%Y-%m-%d %H:%M")
+
+
+def ran_message(
+    preview: RoundRecord, pairs: int, sit_outs: int, now: datetime, program: ProgramSettings
+) -> Msg:
+    """What the organizers read once a preview was run: whose preview from when, how many
+    pairs are being introduced, how many sit out (or that nobody could be paired)."""
+    if pairs == 0 and sit_outs == 0:
+        return msg("match.run.nobody")
+    if pairs == 0:
+        return msg("match.run.no_pair", count=sit_outs)
+    nobody = msg("match.run.nobody_sits_out")
+    return msg(
+        "match.run.done",
+        count=pairs,
+        who=previewed_by(preview),
+        when=made_at(preview, now, program),
+        sit_outs=msg("match.run.sit_outs", count=sit_outs) if sit_outs else nobody,
+    )
 
 
 def _bookings(
@@ -218,8 +291,14 @@ async def match_command(context: ActionContext) -> list[Intent]:
     community_id = context.event.community_id
     match = context.spell(MATCH.command)
     if action == PREVIEW_ACTION:
+        organizer = context.event.member
         preview = await make_preview(
-            context.store, context.program, community_id, now=context.now, started_by=ORGANIZER
+            context.store,
+            context.program,
+            community_id,
+            now=context.now,
+            started_by=ORGANIZER,
+            by=organizer.display_name or organizer.user_id,
         )
         return [context.reply(preview_message(preview, context.program, match))]
     if action == RUN_ACTION:

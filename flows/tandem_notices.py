@@ -106,8 +106,8 @@ async def tell_organizers_reason(run: DueRun) -> list[Intent]:
     with both names and the round, posted to the organizers (never to the partner) where the
     community has an organizer channel or room."""
     tandem = await run.store.tandems.get(int(run.item.payload["tandem"]))
-    by_id = run.item.member_id
-    if tandem is None or by_id is None or by_id not in tandem.members:
+    by_id = run.item.payload.get("by")
+    if tandem is None or by_id not in tandem.members:
         return []
     by, partner = (
         await run.store.members.get(by_id),

@@ -4,6 +4,7 @@ that lapses is told fittingly and may be proposed again."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,20 @@ import pytest
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
+from bot.intents import AttachFile
 from tests.conftest import AppFactory, memory_of
-from tests.support.rounds import FOUR, closed_spaces, onboard_all, status, to_organizers
+from tests.support.onboarding import Turn, play_on_memory
+from tests.support.rounds import (
+    ANA,
+    FOUR,
+    closed_spaces,
+    onboard_all,
+    said_in,
+    spaces_of,
+    status,
+    to_organizers,
+    transcript_for,
+)
 
 
 @pytest.fixture
@@ -105,3 +118,70 @@ async def test_who_said_yes_is_told_their_partner_did_not_answer_and_may_meet_th
     # A lapse is no "not a fit": the next round may propose Ana and Ben again.
     again = await memory.admin(memory.member("olga"), "match", "preview")
     assert "• Ana ↔ Ben" in again[0].text
+
+
+async def test_the_intro_shows_expectations_and_the_german_nudge_reads_well(
+    introduced: tuple[App, MemoryAdapter], clock: FakeClock
+) -> None:
+    app, memory = introduced
+    (space,) = [s for s, members in spaces_of(memory).items() if members == {"ana", "ben"}]
+    intro = said_in(memory, space)[1]
+    assert "• My expectations: Ehrliches Feedback, auch wenn es unbequem ist" in intro
+    clock.advance(timedelta(days=7))
+    await app.run_due()
+    (nudge,) = [t for t in memory.texts(memory.member("ana")) if t.startswith("Ein kurzes")]
+    assert nudge.startswith("Ein kurzes Hallo 👋 Hattest du schon dein erstes Gespräch mit Ben?")
+    assert "in 7 Tagen" in nudge
+
+
+async def test_the_public_places_advice_is_a_paragraph_of_its_own(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory = memory_of(app)
+    memory.organizers = {"olga"}
+    in_person = in_person_transcript(transcript_for(ANA))
+    for name in ("ana", "eva"):
+        member = memory.member(name)
+        await memory.command(member, "join")
+        await play_on_memory(memory, member, in_person, typed=False)
+    await memory.admin(memory.member("olga"), "match", "preview")
+    await memory.admin(memory.member("olga"), "match", "run")
+    await app.run_due()
+    (space,) = spaces_of(memory)
+    (intro,) = said_in(memory, space)
+    assert "Neugier reicht." in intro
+    assert "antworte jederzeit mit /tandem decide.\n\n📍 Persönliche Treffen?" in intro
+
+
+def in_person_transcript(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """The onboarding transcript, keeping "either way" and the city instead of changing the
+    format to video."""
+    asked = [turn.asked for turn in turns]
+    change = asked.index("join.ask_change_which")
+    return (*turns[: change - 1], *turns[change + 2 :])
+
+
+async def test_mydata_lists_the_tandems_with_the_members_own_reason_only(
+    introduced: tuple[App, MemoryAdapter],
+) -> None:
+    app, memory = introduced
+    cleo, dan = memory.member("cleo"), memory.member("dan")
+    await memory.pick(dan, "yes")
+    await memory.pick(cleo, "no")
+    await memory.submit(cleo, "We want different things")
+    await app.run_due()
+
+    def export(seen: list) -> tuple[dict, str]:  # type: ignore[type-arg]
+        files = [r.intent for r in seen if isinstance(r.intent, AttachFile)]
+        return json.loads(files[0].content), files[1].content.decode()
+
+    data, markdown = export(await memory.command(cleo, "mydata"))
+    assert "## Your tandems" in markdown
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- Dan: declined")]
+    assert "your answer: no; your reason: We want different things" in line
+    assert data["tandems"][0]["partner"] == "Dan"
+    # Dan's export names Cleo and his own answer, never her reason.
+    data, markdown = export(await memory.command(dan, "mydata"))
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- Cleo: declined")]
+    assert "your answer: yes; your reason: –" in line
+    assert "different things" not in markdown
+    assert "different things" not in json.dumps(data)

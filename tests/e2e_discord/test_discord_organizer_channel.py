@@ -43,6 +43,6 @@ async def test_the_scheduled_preview_goes_to_the_organizer_channel(
         clock.advance(timedelta(hours=1))
         await tandem.app.run_due()
         (posted,) = server.messages_in(organizers)
-        assert posted.content.startswith("Nobody can be matched right now: 0 waiting")
+        assert posted.content.startswith("Nobody is waiting to be matched right now")
         general = [c for c in guild.channel_ids if c != organizers.id]
         assert all(server.messages_in(channel) == [] for channel in general)

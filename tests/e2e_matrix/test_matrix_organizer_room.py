@@ -28,11 +28,11 @@ async def test_a_notice_to_the_organizers_reaches_their_room(
     tandem_bot.matrix["organizer_room"] = room
     app = await tandem_bot.restart()
 
-    preview = msg("match.preview.empty", waiting=0)
+    preview = msg("match.preview.nobody")
     await app.deliver(Say(target=Place.organizers("matrix"), locale="en", text=preview))
     expected = app.translator.render(preview, "en")
     seen = await organizer.wait_for_message(room, body=expected, sender=tandem_bot.user_id)
-    assert seen.body.startswith("Nobody can be matched right now")
+    assert seen.body.startswith("Nobody is waiting to be matched right now")
     assert [
         event for event in organizer.messages(community) if event.sender == tandem_bot.user_id
     ] == []

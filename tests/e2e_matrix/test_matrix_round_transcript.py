@@ -152,7 +152,7 @@ async def test_a_round_on_matrix_from_preview_to_an_active_tandem_and_a_kind_dec
     # The next round never pairs Cleo and Dan again.
     (again,) = await boss.exchange(f"{prefix} admin match preview")
     assert "Cleo ↔ Dan" not in again.body
-    assert "Pairs: 0" in again.body
+    assert again.body.startswith("No pair is possible this time: 2 members are waiting")
 
 
 async def until_said(chat: Conversation, text: str, beginning: str) -> MessageEvent:
