@@ -144,3 +144,18 @@ def test_a_crowd_is_matched_near_the_bound_and_everyone_is_accounted_for():
         assert pair.a not in b.excluded
         assert pair.reasons.common_times
         assert all(t.end - t.start >= timedelta(hours=1) for t in pair.reasons.common_times)
+
+
+def test_a_first_in_line_member_is_seated_along_an_alternating_path():
+    # 0 is first in line and alone; its only neighbour 1 is taken by 2, also first in line,
+    # whose other neighbour 3 is taken by 4, who is not: 0–1, 2–3, and 4 is left out.
+    edges = {(0, 1): 5, (1, 2): 50, (2, 3): 5, (3, 4): 50}
+    rows = [a for a, b in edges] + [b for a, b in edges]
+    cols = [b for a, b in edges] + [a for a, b in edges]
+    weights = sparse.csr_matrix((list(edges.values()) * 2, (rows, cols)), shape=(5, 5))
+    priority = np.array([True, False, True, False, False])
+    seated = solve.seat_first_in_line(weights, [(1, 2), (3, 4)], priority)
+    assert sorted(seated) == [(0, 1), (2, 3)]
+    # Had 2 not been first in line, 0 would take 1 and 2 would be the one left out.
+    seated = solve.seat_first_in_line(weights, [(1, 2), (3, 4)], np.array([True, False, False, False, False]))
+    assert sorted(seated) == [(0, 1), (3, 4)]

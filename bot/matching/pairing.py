@@ -10,6 +10,10 @@
 5. whoever is left alone is scored exactly against the others left alone and matched again,
    so nobody sits out for want of a candidate in a list.
 
+A small round (at most ``solve.EXACT_NODES`` members and ``solve.EXACT_EDGES`` allowed pairs,
+which is most communities) skips all that: every allowed pair is scored and the matching is
+solved exactly.
+
 First-in-line members have longer first lists, and any of them left alone after step 4 is seated
 along an alternating path (:func:`solve.seat_first_in_line`).
 """
@@ -82,6 +86,13 @@ def pair_up(enc: Encoded, *, seed: int, stages: dict[str, float] | None = None) 
     watch = _Stopwatch(stages)
     if n < 2:
         return Pairing([], [])
+    if n <= solve.EXACT_NODES:
+        everyone = _exact_among(enc, np.arange(n))
+        watch.lap("score_first")
+        if everyone.nnz <= 2 * solve.EXACT_EDGES:
+            pairs = solve.max_weight_matching(everyone, priority=enc.first_in_line)
+            watch.lap("solve_final")
+            return _with_scores(enc, pairs)
     first_lists = candidates.best_by_score(enc, FIRST_K, seed=seed)
     watch.lap("score_first")
     if first_lists.nnz == 0:
@@ -107,5 +118,9 @@ def pair_up(enc: Encoded, *, seed: int, stages: dict[str, float] | None = None) 
     if enc.first_in_line.any():
         pairs = sorted(solve.seat_first_in_line(weighted, pairs, enc.first_in_line))
     watch.lap("leftovers")
+    return _with_scores(enc, pairs)
+
+
+def _with_scores(enc: Encoded, pairs: list[tuple[int, int]]) -> Pairing:
     ends = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     return Pairing(pairs, pair_scores(enc, ends[:, 0], ends[:, 1]).tolist())
