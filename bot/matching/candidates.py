@@ -9,13 +9,15 @@ The solver cannot look at all N² pairs, so two scans over all of them keep a fe
    :mod:`bot.matching.solve`), each member's ``k`` partners with the largest reduced cost
    ``score(i, j) − u[i] − u[j]``: a pair with a positive one would improve the LP optimum
    (dual pricing), one close to zero may be part of it. The duals price the popular members
-   high, so these lists hold exactly the pairs the first ones missed.
+   high, so these lists hold exactly the pairs the first ones missed. The reduced cost is
+   symmetric, so this scan scores each pair once (the upper triangle, block by block).
 
-Each scan scores a block of rows against all columns (:func:`bot.matching.score.score_block`)
-and keeps per row the ``k`` largest keys without sorting whole rows: ``_top_k`` looks only at
-the ``k`` column groups with the largest maxima. Ties (scores are small integers, so there are
-many) are broken by a seeded pseudo-random order that differs per row, never by position: a
-fixed order would send everyone's ties to the same few members.
+The first scan scores a block of rows against all columns
+(:func:`bot.matching.score.score_block`) and keeps per row the ``k`` largest scores without
+sorting whole rows: ``_top_k`` looks only at the ``k`` column groups with the largest maxima.
+Ties (scores are small integers, so there are many) are broken by a seeded pseudo-random order
+that differs per row, never by position: a fixed order would send everyone's ties to the same
+few members.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.matching.encode import CHUNK, Encoded
-from bot.matching.score import columns, score_block
+from bot.matching.score import columns, columns_from, score_block
 
 BLOCK_ROWS = 128
 WORKERS = min(4, os.cpu_count() or 1)
@@ -52,6 +54,10 @@ class _TieBreak:
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Jitter for row ``rows[r]`` against each of ``cols[r]``."""
         return self._fold(self.row[rows][:, None] + self.col[cols])
+
+    def pairs_flat(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Jitter for each ``(rows[t], cols[t])``."""
+        return self._fold(self.row[rows] + self.col[cols])
 
     @staticmethod
     def _fold(jitter: np.ndarray) -> np.ndarray:
@@ -139,18 +145,43 @@ def best_by_reduced_cost(
     enc: Encoded, duals: np.ndarray, k: int, *, slack: float, seed: int
 ) -> sparse.csr_matrix:
     """Each member's ``k`` allowed partners with the largest ``score − duals[i] − duals[j]``,
-    those at least ``−slack``, as a symmetric sparse matrix of scores (n × n, int32)."""
+    those at least ``−slack``, as a symmetric sparse matrix of scores (n × n, int32).
+
+    The reduced cost is symmetric, so each pair is scored once: block ``i`` against the
+    columns from ``i`` on (half the work of the first scan). Each block keeps every pair
+    within the slack; each member's best ``k`` of those are chosen at the end (ties in a
+    seeded order)."""
+    n = enc.size
     ties = _TieBreak(enc, seed + 1)
-    column_duals = np.zeros(enc.padded_size, dtype=np.float32)
-    column_duals[: enc.size] = duals
+    padded_duals = np.zeros(enc.padded_size, dtype=np.float32)
+    padded_duals[:n] = duals
 
-    def keep(rows: np.ndarray, block: np.ndarray) -> Kept:
-        # Pairs not allowed score 0 and get a key of at most 0 − duals; they are dropped below.
-        keys = block - column_duals
-        keys -= column_duals[rows][:, None]
-        col, key = _top_k(keys, k, rows, ties)
-        value = np.take_along_axis(block, col, axis=1)
-        chosen = (value > 0) & (key >= -slack)
-        return np.broadcast_to(rows[:, None], col.shape)[chosen], col[chosen], value[chosen]
+    def one_block(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        rows = np.arange(start, min(start + BLOCK_ROWS, n))
+        cols = columns_from(enc, start)
+        block = score_block(enc, rows, cols)
+        keys = block - padded_duals[start:]
+        keys -= padded_duals[rows][:, None]
+        keys[np.tril_indices(len(rows), m=keys.shape[1])] = -np.inf  # each pair once
+        local, col = np.nonzero((keys >= -slack) & (block > 0))
+        return rows[local], col + start, block[local, col], keys[local, col]
 
-    return _scan(enc, keep)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        parts = list(pool.map(one_block, range(0, n, BLOCK_ROWS)))
+    heads, tails, scores, keys = (np.concatenate(part) for part in zip(*parts, strict=True))
+    # Every pair counts for both its members: rank each member's pairs by key, keep k.
+    member = np.concatenate([heads, tails])
+    other = np.concatenate([tails, heads])
+    ranked = np.concatenate([keys, keys]) + ties.pairs_flat(member, other) / 2
+    order = np.lexsort((-ranked, member))
+    member, other = member[order], other[order]
+    first_of_member = np.searchsorted(member, member, side="left")
+    keep = np.arange(len(member)) - first_of_member < k
+    one_way = sparse.csr_matrix(
+        (
+            np.concatenate([scores, scores])[order][keep].astype(np.int32),
+            (member[keep], other[keep]),
+        ),
+        shape=(n, n),
+    )
+    return one_way.maximum(one_way.T).tocsr()

@@ -34,7 +34,7 @@ FIRST_K = 10
 PRICED_K = 10
 # Pairs whose reduced cost is this close to zero are kept for the final matching too, from the
 # priced lists and from the first ones.
-PRICING_SLACK = 20.0
+PRICING_SLACK = 5.0
 KEEP_SLACK = 30.0
 
 

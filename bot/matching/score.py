@@ -75,6 +75,27 @@ def columns(enc: Encoded, index: np.ndarray | None = None) -> Columns:
     )
 
 
+def columns_from(enc: Encoded, start: int) -> Columns:
+    """The columns from internal index ``start`` to the end (padding included), as views."""
+    bounds = np.clip(enc.class_bounds - start, 0, enc.padded_size - start)
+    return Columns(
+        index=np.arange(start, enc.padded_size),
+        offers=enc.offers[start:],
+        needs=enc.needs[start:],
+        languages=enc.languages[start:],
+        slots=enc.slots[start:],
+        class_ranges=[
+            (c, int(bounds[c]), int(bounds[c + 1]))
+            for c in range(len(bounds) - 1)
+            if bounds[c + 1] > bounds[c]
+        ],
+        in_person_only=np.flatnonzero(
+            ~enc.video[start:] & (np.arange(start, enc.padded_size) < enc.size)
+        ),
+        city=enc.city[start:],
+    )
+
+
 def allowed_block(enc: Encoded, rows: np.ndarray, cols: Columns) -> np.ndarray:
     """The hard constraints for ``rows`` × ``cols`` as a boolean matrix."""
     languages = enc.languages[rows]
