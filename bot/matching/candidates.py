@@ -34,8 +34,8 @@ from bot.matching.score import columns, columns_from, score_block
 
 BLOCK_ROWS = 128
 WORKERS = min(4, os.cpu_count() or 1)
-# First-in-line members get longer lists: their own list is what lets the solver's priority
-# find them a partner. (Pushing them into everyone's lists instead crowds out the rest.)
+# First-in-line members get longer lists: their own list is where a partner is found for them
+# (solve.seat_first_in_line). Pushing them into everyone's lists instead crowds out the rest.
 FIRST_IN_LINE_FACTOR = 4
 
 
@@ -91,28 +91,21 @@ def _top_k(
     return np.take_along_axis(position, best, axis=1), np.take_along_axis(values, best, axis=1)
 
 
-Kept = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, columns, scores of kept pairs
+Kept = tuple[np.ndarray, ...]  # rows, columns, scores (and keys) of the pairs a block keeps
 
 
-def _scan(enc: Encoded, keep: Callable[[np.ndarray, np.ndarray], Kept]) -> sparse.csr_matrix:
-    """Score every block of rows against all columns, let ``keep`` choose pairs from each, and
-    return them as a symmetric matrix of scores (a pair kept by either of the two, once).
-
-    Blocks run on ``WORKERS`` threads (numpy releases the GIL in the ufuncs that do the work);
-    their results are joined in block order, so the outcome does not depend on the threads."""
-    n = enc.size
-    cols = columns(enc)
-
-    def one_block(start: int) -> Kept:
-        rows = np.arange(start, min(start + BLOCK_ROWS, n))
-        return keep(rows, score_block(enc, rows, cols))
-
+def _in_blocks(enc: Encoded, one_block: Callable[[int], Kept]) -> Kept:
+    """``one_block(start)`` for every block of rows, on ``WORKERS`` threads (numpy releases the
+    GIL in the ufuncs that do the work), joined in block order: the outcome does not depend on
+    the threads."""
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        kept = list(pool.map(one_block, range(0, n, BLOCK_ROWS)))
-    if not kept:
-        return sparse.csr_matrix((n, n), dtype=np.int32)
-    rows, cols_kept, scores = (np.concatenate(part) for part in zip(*kept, strict=True))
-    one_way = sparse.csr_matrix((scores.astype(np.int32), (rows, cols_kept)), shape=(n, n))
+        parts = list(pool.map(one_block, range(0, enc.size, BLOCK_ROWS)))
+    return tuple(np.concatenate(part) for part in zip(*parts, strict=True))
+
+
+def _symmetric(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, n: int) -> sparse.csr_matrix:
+    """Kept pairs as a symmetric matrix of scores (a pair kept by either of the two, once)."""
+    one_way = sparse.csr_matrix((scores.astype(np.int32), (rows, cols)), shape=(n, n))
     return one_way.maximum(one_way.T).tocsr()
 
 
@@ -121,7 +114,11 @@ def best_by_score(enc: Encoded, k: int, *, seed: int) -> sparse.csr_matrix:
     symmetric sparse matrix of scores (n × n, int32)."""
     ties = _TieBreak(enc, seed)
 
-    def keep(rows: np.ndarray, block: np.ndarray) -> Kept:
+    cols = columns(enc)
+
+    def one_block(start: int) -> Kept:
+        rows = np.arange(start, min(start + BLOCK_ROWS, enc.size))
+        block = score_block(enc, rows, cols)
         first = enc.first_in_line[rows]
         col, value = _top_k(block, k, rows, ties)
         chosen = (value > 0) & ~first[:, None]
@@ -136,9 +133,9 @@ def best_by_score(enc: Encoded, k: int, *, seed: int) -> sparse.csr_matrix:
                     more_value[chosen],
                 )
             )
-        return tuple(np.concatenate(part) for part in zip(*kept, strict=True))  # type: ignore[return-value]
+        return tuple(np.concatenate(part) for part in zip(*kept, strict=True))
 
-    return _scan(enc, keep)
+    return _symmetric(*_in_blocks(enc, one_block), enc.size)
 
 
 def best_by_reduced_cost(
@@ -156,7 +153,7 @@ def best_by_reduced_cost(
     padded_duals = np.zeros(enc.padded_size, dtype=np.float32)
     padded_duals[:n] = duals
 
-    def one_block(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def one_block(start: int) -> Kept:
         rows = np.arange(start, min(start + BLOCK_ROWS, n))
         cols = columns_from(enc, start)
         block = score_block(enc, rows, cols)
@@ -166,9 +163,7 @@ def best_by_reduced_cost(
         local, col = np.nonzero((keys >= -slack) & (block > 0))
         return rows[local], col + start, block[local, col], keys[local, col]
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        parts = list(pool.map(one_block, range(0, n, BLOCK_ROWS)))
-    heads, tails, scores, keys = (np.concatenate(part) for part in zip(*parts, strict=True))
+    heads, tails, scores, keys = _in_blocks(enc, one_block)
     # Every pair counts for both its members: rank each member's pairs by key, keep k.
     member = np.concatenate([heads, tails])
     other = np.concatenate([tails, heads])
@@ -177,11 +172,4 @@ def best_by_reduced_cost(
     member, other = member[order], other[order]
     first_of_member = np.searchsorted(member, member, side="left")
     keep = np.arange(len(member)) - first_of_member < k
-    one_way = sparse.csr_matrix(
-        (
-            np.concatenate([scores, scores])[order][keep].astype(np.int32),
-            (member[keep], other[keep]),
-        ),
-        shape=(n, n),
-    )
-    return one_way.maximum(one_way.T).tocsr()
+    return _symmetric(member[keep], other[keep], np.concatenate([scores, scores])[order][keep], n)
