@@ -30,7 +30,7 @@ from bot.matching import candidates, solve
 from bot.matching.encode import Encoded
 from bot.matching.score import columns, pair_scores, score_block
 
-FIRST_K = 10
+FIRST_K = 20
 PRICED_K = 10
 # Pairs whose reduced cost is this close to zero are kept for the final matching too, from the
 # priced lists and from the first ones.
