@@ -31,7 +31,7 @@ from bot.matching.encode import Encoded
 from bot.matching.score import columns, pair_scores, score_block
 
 FIRST_K = 20
-PRICED_K = 10
+PRICED_K = 6
 # Pairs whose reduced cost is this close to zero are kept for the final matching too, from the
 # priced lists and from the first ones.
 PRICING_SLACK = 5.0
