@@ -51,7 +51,10 @@ def test_the_solver_equals_an_exact_solver_on_small_random_graphs():
 
 
 @pytest.mark.parametrize("n", [151, 400])
-def test_the_rounded_lp_is_near_exact_and_below_its_bound(n):
+@pytest.mark.parametrize("exact_repair", [True, False])
+def test_the_rounded_lp_is_near_exact_and_below_its_bound(n, exact_repair, monkeypatch):
+    if not exact_repair:
+        monkeypatch.setattr(solve, "REPAIR_NODES", 0)  # round the cycles, pair the rest greedily
     rng = np.random.default_rng(n)
     for _ in range(5):
         weights = random_graph(rng, n, 0.05)

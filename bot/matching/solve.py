@@ -13,10 +13,13 @@ optimum is a permutation whose
   alternating half, an odd cycle of ``m`` nodes leaves out the one node whose absence costs
   least and pairs the path that remains (tried for each of the ``m`` nodes).
 
-Nodes still alone are then paired greedily by descending weight among themselves
-(:func:`round_lp`). Half the assignment's weight is the LP optimum, an upper bound for any
-matching on the same graph (:func:`lp_bound`), so the rounding's loss is always known; where the
-LP optimum is integral (no longer cycles), the result is optimal.
+Nodes still alone are then paired greedily by descending weight among themselves. That
+rounding loses about 0.08 % at N = 3,000; so when the fractional part (the nodes of longer
+cycles and those alone: a few hundred) is small enough, it is instead matched exactly among
+itself as an integer program, keeping the LP's pairs (:func:`round_lp`; measured: 99.91 → 99.98 %
+of the bound, in 0.03–0.1 s). Half the assignment's weight is the LP optimum, an upper bound for
+any matching on the same graph (:func:`lp_bound`), so the loss is always known; where the LP
+optimum is integral (no longer cycles), the result is optimal.
 
 Small graphs (at most ``EXACT_NODES`` nodes and ``EXACT_EDGES`` edges: the leftovers of a round,
 a small community) are solved exactly instead, as an integer program (HiGHS through
@@ -45,6 +48,9 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 EXACT_NODES = 150
 EXACT_EDGES = 3000
+# The LP's fractional part (longer cycles, nodes alone) is matched exactly up to this size.
+REPAIR_NODES = 1500
+REPAIR_EDGES = 15000
 
 
 def with_priority(weights: sparse.csr_matrix, priority: np.ndarray | None) -> sparse.csr_matrix:
@@ -175,12 +181,25 @@ def greedy_matching(
 
 
 def round_lp(weights: sparse.csr_matrix, partner: np.ndarray) -> list[tuple[int, int]]:
-    """A matching from the LP solution ``partner``: its pairs, its cycles rounded, the rest
-    paired greedily. Pairs ``(i, j)`` with ``i < j``, sorted."""
+    """A matching from the LP solution ``partner``: its pairs, and for the rest (the nodes of
+    longer cycles and those alone) the exact matching among them if they are few enough
+    (``REPAIR_NODES``, ``REPAIR_EDGES``), else the cycles rounded and the rest paired greedily.
+    Pairs ``(i, j)`` with ``i < j``, sorted."""
     n = len(partner)
     index = np.arange(n)
-    two = (partner != index) & (partner[partner] == index) & (index < partner)
-    pairs = list(zip(index[two].tolist(), partner[two].tolist(), strict=True))
+    two = (partner != index) & (partner[partner] == index)
+    pairs = list(
+        zip(
+            index[two & (index < partner)].tolist(),
+            partner[two & (index < partner)].tolist(),
+            strict=True,
+        )
+    )
+    rest = np.flatnonzero(~two)
+    among = weights[rest][:, rest]
+    if len(rest) <= REPAIR_NODES and among.nnz <= 2 * REPAIR_EDGES:
+        pairs.extend((int(rest[a]), int(rest[b])) for a, b in exact_matching(among))
+        return sorted(pairs)
     for cycle in _cycles(partner):
         pairs.extend(_round_cycle(cycle, weights))
     matched = np.zeros(n, dtype=bool)
