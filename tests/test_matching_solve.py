@@ -162,3 +162,10 @@ def test_a_first_in_line_member_is_seated_along_an_alternating_path():
     # Had 2 not been first in line, 0 would take 1 and 2 would be the one left out.
     seated = solve.seat_first_in_line(weights, [(1, 2), (3, 4)], np.array([True, False, False, False, False]))
     assert sorted(seated) == [(0, 1), (3, 4)]
+
+
+def test_a_round_of_one_or_none():
+    assert propose([], week_start=WEEK).pairs == ()
+    alone = propose([member(1)], week_start=WEEK)
+    assert alone.pairs == ()
+    assert alone.sit_out_reasons == {1: "no_fit"}
