@@ -160,7 +160,9 @@ def test_a_first_in_line_member_is_seated_along_an_alternating_path():
     seated = solve.seat_first_in_line(weights, [(1, 2), (3, 4)], priority)
     assert sorted(seated) == [(0, 1), (2, 3)]
     # Had 2 not been first in line, 0 would take 1 and 2 would be the one left out.
-    seated = solve.seat_first_in_line(weights, [(1, 2), (3, 4)], np.array([True, False, False, False, False]))
+    seated = solve.seat_first_in_line(
+        weights, [(1, 2), (3, 4)], np.array([True, False, False, False, False])
+    )
     assert sorted(seated) == [(0, 1), (3, 4)]
 
 
