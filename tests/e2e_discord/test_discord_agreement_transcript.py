@@ -1,0 +1,120 @@
+"""The tandem agreement on the loopback Discord: Ana and Ben are matched and both go on; each
+answers their part privately (buttons, menus and forms in their DMs, one typing another time),
+the agreement appears in their private thread in both languages, both confirm, and
+``/tandem agreement`` lets Ana propose a longer meeting, which Ben accepts.
+The same on the memory adapter (tests/test_agreement.py) and the console."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import FakeClock
+from tests.support.discord_loopback import LoopbackDiscord, Message
+from tests.support.discord_tandem import AnswerPolicy, answer_until_done, running_tandem
+from tests.support.round_players import discord_policy
+from tests.support.rounds import FOUR
+
+pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(180)]
+
+#: A Monday, 10:00 in Berlin: nobody's night.
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def said(server: LoopbackDiscord, thread_id: int) -> list[Message]:
+    return [m for m in server.messages_in(thread_id) if m.author_id == server.bot.id]
+
+
+async def test_an_agreement_on_discord_made_confirmed_and_changed(
+    loopback_discord: LoopbackDiscord, tmp_path
+) -> None:
+    server = loopback_discord
+    guild = server.add_guild()
+    organizer = server.world.users[guild.owner_id]
+    channel = server.add_text_channel(guild, "tandems", announce=False)
+    ana, ben = server.add_member(guild, "Ana"), server.add_member(guild, "Ben")
+    # Each member answers some thirty questions at machine speed: no rate limit here.
+    async with running_tandem(
+        server,
+        guild,
+        tmp_path / "tandem.db",
+        clock=FakeClock(NOW),
+        pair_channel_id=channel.id,
+        bot_settings={"rate_limit": {"enabled": False}},
+    ) as tandem:
+        app = tandem.app
+        for name, user in (("ana", ana), ("ben", ben)):
+            await server.invoke_command(user, guild, "tandem", subcommand="join")
+            await answer_until_done(tandem, user, discord_policy(FOUR[name]))
+        for action in ("preview", "run"):
+            interaction = await server.invoke_command(
+                organizer, guild, "tandem-admin", subcommand="match", options={"action": action}
+            )
+            await server.wait_for_interaction_response(interaction)
+        await app.run_due()
+        (thread,) = server.threads_in(channel)
+        for user in (ana, ben):
+            await answer_until_done(tandem, user, AnswerPolicy(preferred={"answer": "yes"}))
+        await app.run_due()
+
+        # Each answers privately; Ben types another time than the ones proposed.
+        part = {"slot": "mon_1700", "duration": "60", "format": "video", "rules": "accept"}
+        ana_answers = await answer_until_done(
+            tandem,
+            ana,
+            AnswerPolicy(
+                preferred={"start": "keep", **part},
+                texts={"milestones_1": "Folien entwerfen (Woche 2)", "milestones_2": "Planen"},
+            ),
+        )
+        assert [a.step_id for a in ana_answers] == [
+            "start", "milestones_1", "milestones_2", "slot", "duration", "format", "rules",
+        ]  # fmt: skip
+        assert ana_answers[3].how in ("button", "select")
+        await answer_until_done(
+            tandem,
+            ben,
+            AnswerPolicy(
+                preferred={"start": "write", **part, "slot": "other"},
+                texts={
+                    "goals": "Speak freely at meetups",
+                    "milestones_1": "Give a five-minute talk (week 6)",
+                    "slot_other": "Mon 19:00",
+                },
+            ),
+        )
+        assert tandem.dm_messages(ben)[-1].content.startswith("Thanks! Ana's part was already in")
+
+        # The agreement in the private thread, in both languages; both confirm.
+        await app.run_due()
+        german, english = (m.content for m in said(server, thread.id)[-2:])
+        assert german.startswith("📝 Eure Tandem-Vereinbarung (Version 1)")
+        assert english.startswith("📝 Your tandem agreement (version 1)")
+        assert "this is Ben's choice" in english
+        for user in (ana, ben):
+            await answer_until_done(tandem, user, AnswerPolicy(preferred={"start": "confirm"}))
+        await app.run_due()
+        assert said(server, thread.id)[-1].content == (
+            "✅ Ana and Ben have both confirmed your agreement. Have great meetings!"
+        )
+
+        # /tandem agreement: Ana proposes 90 minutes; Ben accepts; the thread shows version 2.
+        await server.invoke_command(ana, guild, "tandem", subcommand="agreement")
+        await answer_until_done(
+            tandem, ana, AnswerPolicy(preferred={"start": "duration", "duration": "90"})
+        )
+        await app.run_due()
+        await answer_until_done(tandem, ben, AnswerPolicy(preferred={"start": "accept"}))
+        await app.run_due()
+        changed = [m.content for m in said(server, thread.id)[-2:]]
+        assert changed[0].startswith("✏️ Eure Vereinbarung hat sich geändert")
+        assert "(Version 2)" in changed[0]
+        assert "90 minutes · Video call" in changed[1]
+        record = await tandem.member(ana)
+        assert record is not None
+        current = await app.store.tandems.current_for(record.id)
+        assert current is not None
+        agreement = await app.store.agreements.for_tandem(current.id)
+        assert agreement is not None
+        assert (agreement.state, agreement.version) == ("agreed", 2)
