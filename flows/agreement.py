@@ -131,8 +131,12 @@ KEEP_GOALS = Option(id="keep", label=msg("agreement.goals_keep"), emoji="✅")
 WRITE_GOALS = Option(id="write", label=msg("agreement.goals_write"), emoji="✏️")
 CONFIRM = Option(id="confirm", label=msg("agreement.confirm"), emoji="✅")
 NOTHING = Option(id="nothing", label=msg("agreement.nothing"), emoji="👍")
+# Distinct emojis: Matrix offers each option's emoji as a reaction, and refuses the same one
+# twice on a message (M_DUPLICATE_ANNOTATION).
+CHANGE_EMOJIS = {"slot": "📅", "duration": "⏱️", "format": "📍", "goals": "🎯"}
 CHANGE_OPTIONS = tuple(
-    Option(id=field, label=msg(f"agreement.change.{field}"), emoji="✏️") for field in CHANGES
+    Option(id=field, label=msg(f"agreement.change.{field}"), emoji=CHANGE_EMOJIS[field])
+    for field in CHANGES
 )
 ACCEPT = Option(id="accept", label=msg("agreement.accept_change"), emoji="✅")
 DECLINE = Option(id="decline", label=msg("agreement.decline_change"), emoji="↩️")
@@ -258,7 +262,7 @@ def slot_options(context: FlowContext) -> tuple[Option, ...]:
             label = msg("agreement.slot_partner", when=when, partner=user_text(answers["partner"]))
         else:
             label = msg("agreement.slot_option", when=when)
-        options.append(Option(id=slot_id(slot), label=label, emoji="📅"))
+        options.append(Option(id=slot_id(slot), label=label))  # no emoji: it would repeat
     options.append(Option(id=OTHER, label=msg("agreement.slot_other"), emoji="✏️"))
     return tuple(options)
 

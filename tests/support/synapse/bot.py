@@ -39,6 +39,8 @@ class TandemBot:
     matrix: dict[str, Any] = field(default_factory=dict)
     # The [program] section (e.g. a raised privacy_notice_version before a restart).
     program: dict[str, Any] = field(default_factory=dict)
+    # More of the [bot] section (e.g. the rate limit off for a long machine-typed transcript).
+    bot_settings: dict[str, Any] = field(default_factory=dict)
     user_id: str = ""
     password: str = ""
     app: App | None = None
@@ -55,7 +57,7 @@ class TandemBot:
     def settings_overrides(self) -> dict[str, Any]:
         return {
             "database": {"url": f"sqlite+aiosqlite:///{self.base_dir}/tandem.db"},
-            "bot": {"data_dir": str(self.base_dir / "data")},
+            "bot": {"data_dir": str(self.base_dir / "data"), **self.bot_settings},
             "matrix": {
                 "enabled": True,
                 "homeserver": self.homeserver.url,
