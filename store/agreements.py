@@ -122,8 +122,13 @@ _WITH_MEMBERS = sa.select(agreements, tandems.c.member_a, tandems.c.member_b).jo
 )
 
 
-async def _load(connection: AsyncConnection, where: sa.ColumnElement[bool]) -> AgreementRecord:
-    row = (await connection.execute(_WITH_MEMBERS.where(where))).one()
+async def _load(
+    connection: AsyncConnection, where: sa.ColumnElement[bool], *, lock: bool = False
+) -> AgreementRecord:
+    """The agreement; ``lock``: its row locked until the transaction ends (PostgreSQL; SQLite's
+    single writer serialises anyway), so two answers at once are applied one after the other."""
+    select = _WITH_MEMBERS.where(where)
+    row = (await connection.execute(select.with_for_update() if lock else select)).one()
     return _agreement(row)
 
 
@@ -152,8 +157,11 @@ class AgreementRepository:
         agreement is proposed (version 1, recorded in the history) and ``book`` names what to
         book, all in one transaction. ``"closed"``: it was merged already, nothing saved."""
         async with self._db.write() as connection:
+            # Locked: the two partners' parts, saved at once, are merged exactly once.
             tandem = (
-                await connection.execute(sa.select(tandems).where(tandems.c.id == tandem_id))
+                await connection.execute(
+                    sa.select(tandems).where(tandems.c.id == tandem_id).with_for_update()
+                )
             ).first()
             if tandem is None or member_id not in (tandem.member_a, tandem.member_b):
                 return "closed", None
@@ -219,7 +227,7 @@ class AgreementRepository:
         """One partner confirms the proposed ``version``; the second confirmation makes it
         agreed (and ``book`` names what to book then, in the same transaction)."""
         async with self._db.write() as connection:
-            record = await _load(connection, agreements.c.id == agreement_id)
+            record = await _load(connection, agreements.c.id == agreement_id, lock=True)
             column = f"confirmed_{record.side(member_id)}"
             done = await connection.execute(
                 agreements.update()
@@ -271,7 +279,7 @@ class AgreementRepository:
         """``by`` proposes ``terms`` (the whole agreement with one ``field`` changed); a pending
         proposal before it is superseded. None when the agreement is still being drafted."""
         async with self._db.write() as connection:
-            record = await _load(connection, agreements.c.id == agreement_id)
+            record = await _load(connection, agreements.c.id == agreement_id, lock=True)
             if record.state == DRAFTING:
                 return None
             await connection.execute(
@@ -332,7 +340,7 @@ class AgreementRepository:
             if row is None or row.proposed_by == by:
                 return "closed", None
             change = _change(row)
-            record = await _load(connection, agreements.c.id == change.agreement_id)
+            record = await _load(connection, agreements.c.id == change.agreement_id, lock=True)
             version = record.version + 1 if accept else None
             decided = await connection.execute(
                 agreement_changes.update()
