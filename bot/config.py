@@ -315,10 +315,22 @@ class MatchingSettings(Section):
     # false: the scheduled round is only previewed to the organizer channel, and an organizer
     # runs it; true: it is introduced at once (the preview is posted all the same).
     auto_run: bool = False
-    # Days after the introduction before an unanswered first-call question is asked again...
+    # Days after the introduction before each partner is asked how the first call went (time
+    # for the call to happen; they may answer earlier with ``decide``) ...
+    first_call_ask_days: int = Field(default=3, ge=0, le=59)
+    # ... days after the introduction before an unanswered question gets one gentle nudge ...
     first_call_days: int = Field(default=7, ge=1, le=60)
     # ... and days after that nudge before the introduction lapses (both wait again).
     lapse_days: int = Field(default=7, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _asked_before_the_nudge(self) -> MatchingSettings:
+        if self.first_call_ask_days >= self.first_call_days:
+            raise ValueError(
+                "first_call_ask_days must be less than first_call_days: the nudge reminds of the "
+                "question, so it comes after it"
+            )
+        return self
 
 
 class AgreementSettings(Section):

@@ -7,10 +7,11 @@ privately whether to go on.
                └─────not a fit─▶ declined AT ONCE (partner told, both wait again)
                                   ─▶ reason (optional) ─▶ END ─▶ posted to the organizers
 
-The bot asks by itself right after the introduction (``first_call_ask``, one due item per
-partner, started as a persisted conversation so a restart never loses it; a member busy with
-another conversation is asked an hour later instead of being interrupted); members can also
-answer with ``decide``. ``first_call_days`` after the introduction those who have not answered
+The bot asks by itself ``first_call_ask_days`` after the introduction, when the call could
+have happened (``first_call_ask``, one due item per partner, started as a persisted
+conversation so a restart never loses it; a member busy with another conversation is asked an
+hour later instead of being interrupted); members can also answer with ``decide`` before.
+``first_call_days`` after the introduction those who have not answered
 get one gentle nudge (``first_call_nudge``), and ``lapse_days`` after that the introduction
 lapses (``first_call_lapse``): both wait for the next round again. "Not a fit" ends it without
 blame: both wait again and are never matched with each other again; what the partner is told,
@@ -227,7 +228,8 @@ async def _ask(run: DueRun, member: MemberRecord, cause: str) -> bool:
 
 
 async def ask_first_call(run: DueRun) -> list[Intent]:
-    """The ``first_call_ask`` due item: the question to one partner, right after the intro."""
+    """The ``first_call_ask`` due item: the question to one partner, ``first_call_ask_days``
+    after the intro."""
     tandem = await run.store.tandems.get(int(run.item.payload["tandem"]))
     member_id = run.item.member_id
     member = None if member_id is None else await run.store.members.get(member_id)

@@ -11,8 +11,9 @@ pairs reach the platform as a steady stream rather than a burst. Each item::
       ▼
     the intro in the space, once per language of the two (keys "intro-<locale>")
       ─▶ the pair intro DM to each partner (keys "dm-<member id>")
-      ─▶ introduced; the first-call question for each (flows/first_call.py) and the nudge
-         are booked in the same transaction
+      ─▶ introduced; the first-call question for each (flows/first_call.py,
+         ``first_call_ask_days`` later, when the call could have happened) and the nudge are
+         booked in the same transaction
 
 A crash anywhere repeats the item: making a thread or room is not idempotent on any platform,
 so the adapter finds the space it made by the marker before making another; everything said
@@ -174,6 +175,7 @@ async def introduce_pair(run: DueRun) -> list[Intent]:
     for me, partner in ((a, b), (b, a)):
         text = pair_intro_dm(tandem, me, partner, program, locales[me.id])
         await _say(run, dm_of(me), locales[me.id], text, f"dm-{me.id}")
+    ask_at = run.now + timedelta(days=program.matching.first_call_ask_days)
     first_call = timedelta(days=program.matching.first_call_days)
     await run.store.tandems.mark_introduced(
         tandem.id,
@@ -183,7 +185,7 @@ async def introduce_pair(run: DueRun) -> list[Intent]:
                 Booking(
                     ASK_FIRST_CALL.name,
                     ask_key(tandem.id, member.id),
-                    run.now,
+                    ask_at,
                     member_id=member.id,
                     payload={"tandem": tandem.id},
                 )

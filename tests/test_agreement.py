@@ -27,7 +27,8 @@ async def active_pairs(app: App, memory: MemoryAdapter) -> dict[str, MemberRef]:
     await memory.admin(memory.member("olga"), "match", "preview")
     await memory.admin(memory.member("olga"), "match", "run")
     await app.run_due()
-    for member in people.values():
+    for member in people.values():  # they answer before the bot asks (days later)
+        await memory.command(member, "decide")
         await memory.pick(member, "yes")
     await app.run_due()
     return people

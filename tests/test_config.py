@@ -185,3 +185,12 @@ def test_a_community_can_have_its_own_program(tmp_path: Path) -> None:
     settings = load_settings(path)
     assert settings.program_for("discord").privacy_contact == "team@example.org"
     assert settings.program_for("matrix").privacy_contact == ""
+
+
+def test_the_first_call_question_comes_before_its_nudge() -> None:
+    with pytest.raises(ConfigError, match="first_call_ask_days must be less than first_call_days"):
+        load_settings(None, program={"matching": {"first_call_ask_days": 7}})
+    matching = load_settings(
+        None, program={"matching": {"first_call_ask_days": 0}}
+    ).program.matching
+    assert (matching.first_call_ask_days, matching.first_call_days) == (0, 7)

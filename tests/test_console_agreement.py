@@ -20,7 +20,9 @@ async def test_an_agreement_in_the_console(community: ConsoleProcess) -> None:
     await console.expect("To introduce exactly these pairs")
     await console.type("/admin match run")
     await console.expect("The round is on")
-    await console.type("/advance 1m")
+    await console.type("/advance 1m")  # the introduction
+    await console.expect("🎉 Good news")
+    await console.type("/advance 3d")  # the first-call question comes when the call could be done
     await console.expect_all("Wie war dein erstes Gespräch mit Ben?", "How was your first call")
     await console.answer("/as ana", "Wie war dein erstes Gespräch mit Ben?")
     await console.answer("1", "Danke! Ich sage dir Bescheid")

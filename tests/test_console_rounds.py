@@ -60,7 +60,7 @@ async def test_a_round_in_the_console(community: ConsoleProcess) -> None:
     assert members_addressed(ran) == {"olga"}
     assert "The round is on: I'm introducing 2 pairs now" in ran
 
-    # What fell due runs now: two spaces, the intros, both DMs, the first-call questions.
+    # What fell due runs now: two spaces, the intros, both DMs.
     await console.type("/advance 1m")
     fanned_out = await console.expect_all(
         "(pair space pair-",
@@ -72,13 +72,19 @@ async def test_a_round_in_the_console(community: ConsoleProcess) -> None:
         "🎉 Good news: I found you a tandem partner – Ana!",
         "🎉 Good news: I found you a tandem partner – Dan!",
         "🎉 Good news: I found you a tandem partner – Cleo!",
+    )
+    assert fanned_out.count("(pair space ") == 2
+    assert "first call with" not in fanned_out  # no call can have happened yet
+    # Three days later, time for the first call: each is asked privately.
+    await console.type("/advance 3d")
+    asked = await console.expect_all(
         "Wie war dein erstes Gespräch mit Ben?",
         "How was your first call with Ana?",
         "How was your first call with Dan?",
         "How was your first call with Cleo?",
     )
-    assert fanned_out.count("(pair space ") == 2
     assert members_addressed(fanned_out) == {"ana", "ben", "cleo", "dan"}
+    assert members_addressed(asked) == {"ana", "ben", "cleo", "dan"}
 
     # Ana and Ben both go on.
     await console.answer("/as ana", "Wie war dein erstes Gespräch mit Ben?")

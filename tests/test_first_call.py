@@ -29,8 +29,8 @@ from tests.support.rounds import (
 
 
 @pytest.fixture
-async def introduced(make_app: AppFactory) -> tuple[App, MemoryAdapter]:
-    """Ana–Ben and Cleo–Dan introduced, each asked about the first call."""
+async def introduced(make_app: AppFactory, clock: FakeClock) -> tuple[App, MemoryAdapter]:
+    """Ana–Ben and Cleo–Dan introduced, and three days later each asked about the first call."""
     app = await make_app("memory")
     memory = memory_of(app)
     memory.organizers = {"olga"}
@@ -38,6 +38,8 @@ async def introduced(make_app: AppFactory) -> tuple[App, MemoryAdapter]:
     olga = memory.member("olga")
     await memory.admin(olga, "match", "preview")
     await memory.admin(olga, "match", "run")
+    await app.run_due()
+    clock.advance(timedelta(days=3))
     await app.run_due()
     return app, memory
 

@@ -4,12 +4,13 @@ about a new introduction is asked about the right one."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.app import App
+from bot.clock import FakeClock
 from store.members import MemberRecord
 from store.rounds import MembersChanged, PairToIntroduce
 from tests.conftest import AppFactory, memory_of
@@ -30,19 +31,22 @@ async def record(app: App, user: str) -> MemberRecord:
     return member
 
 
-async def introduce(app: App, memory: MemoryAdapter) -> None:
+async def introduce(app: App, memory: MemoryAdapter, clock: FakeClock) -> None:
+    """A round, and the days until each is asked about the first call."""
     olga = memory.member("olga")
     await memory.admin(olga, "match", "preview")
     await memory.admin(olga, "match", "run")
     await app.run_due()
+    clock.advance(timedelta(days=3))
+    await app.run_due()
 
 
 async def test_nobody_with_a_current_tandem_is_matched_whatever_their_status(
-    community: tuple[App, MemoryAdapter],
+    community: tuple[App, MemoryAdapter], clock: FakeClock
 ) -> None:
     app, memory = community
     await onboard_all(memory, FOUR)
-    await introduce(app, memory)
+    await introduce(app, memory, clock)
     # Ana's status says "waiting" while her introduction to Ben goes on (as a pause and resume
     # during an introduction could leave it); Eva fits only Ana or Ben.
     ana = await record(app, "ana")
@@ -81,11 +85,11 @@ async def test_nobody_with_a_current_tandem_is_matched_whatever_their_status(
 
 
 async def test_a_question_left_from_an_ended_introduction_does_not_stand_for_the_new_one(
-    community: tuple[App, MemoryAdapter],
+    community: tuple[App, MemoryAdapter], clock: FakeClock
 ) -> None:
     app, memory = community
     await onboard_all(memory, {"ana": ANA, "ben": BEN})
-    await introduce(app, memory)
+    await introduce(app, memory, clock)
     ana = await record(app, "ana")
     first = await app.store.tandems.current_for(ana.id)
     assert first is not None
@@ -97,7 +101,7 @@ async def test_a_question_left_from_an_ended_introduction_does_not_stand_for_the
     await app.store.members.update(
         (await record(app, "ben")).id, now=app.clock.now(), status="paused"
     )
-    await introduce(app, memory)
+    await introduce(app, memory, clock)
 
     asked = memory.last_ask(memory.member("ana")).question
     assert (asked.id, asked.params["partner"].text) == ("first_call.ask", "Eva")

@@ -46,7 +46,7 @@ def seen_by(memory: MemoryAdapter, *names: str) -> int:
 
 
 async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
-    community: tuple[App, MemoryAdapter],
+    community: tuple[App, MemoryAdapter], clock: FakeClock
 ) -> None:
     app, memory = community
     people = await onboard_all(memory, FOUR)
@@ -115,7 +115,12 @@ async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
     assert "• You can help Cleo with: Writing" in dan_dm
     assert "• Tuesday 12:00 PM – 4:00 PM" in dan_dm  # Dan's own time zone
     assert '"Tandem ' in dan_dm
-    # Then each is asked privately about the first call.
+    # Nobody is asked about a call that cannot have happened yet; three days later (time for
+    # the call) each is asked privately.
+    for member in (ana, ben, cleo, dan):
+        assert memory.last_ask(member).question.id != "first_call.ask"
+    clock.advance(timedelta(days=3))
+    await app.run_due()
     for member in (ana, ben, cleo, dan):
         assert memory.last_ask(member).question.id == "first_call.ask"
         assert memory.last_ask(member).target.kind == PlaceKind.DM
@@ -211,9 +216,11 @@ async def test_no_answer_gets_one_gentle_nudge_then_the_introduction_lapses(
     await memory.admin(olga, "match", "preview")
     await memory.admin(olga, "match", "run")
     await app.run_due()
+    clock.advance(timedelta(days=3))
+    await app.run_due()
     await memory.pick(people["ana"], "yes")  # only Ana answers
 
-    clock.advance(timedelta(days=7))
+    clock.advance(timedelta(days=4))  # a week after the introduction
     await app.run_due()
     nudges = {
         name: [t for t in memory.texts(member) if t.startswith(("A gentle hello", "Ein kurzes"))]

@@ -11,7 +11,7 @@ The same on the memory adapter (tests/test_rounds.py), the console and Matrix.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -61,11 +61,12 @@ async def test_a_round_on_discord_from_preview_to_an_active_tandem_and_a_kind_de
     tandems_channel = server.add_text_channel(guild, "tandems", announce=False)
     people = {name: server.add_member(guild, name.title()) for name in FOUR}
     ana, ben, cleo, dan = (people[name] for name in ("ana", "ben", "cleo", "dan"))
+    clock = FakeClock(NOW)
     async with running_tandem(
         server,
         guild,
         tmp_path / "tandem.db",
-        clock=FakeClock(NOW),
+        clock=clock,
         pair_channel_id=tandems_channel.id,
     ) as tandem:
         app = tandem.app
@@ -120,6 +121,11 @@ async def test_a_round_on_discord_from_preview_to_an_active_tandem_and_a_kind_de
         for name, user in people.items():
             good_news = ("🎉 Gute Nachrichten", "🎉 Good news")
             assert sum(t.startswith(good_news) for t in texts(tandem, user)) == 1, name
+            assert await tandem.conversation(user) is None  # no call can have happened yet
+        # Three days later (time for the first call) each is asked privately.
+        clock.advance(timedelta(days=3))
+        await app.run_due()
+        for user in people.values():
             conversation = await tandem.conversation(user)
             assert conversation is not None
             assert conversation.flow_id == "first_call"

@@ -11,7 +11,7 @@ next round does not pair them. The same on the memory adapter, the console and D
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -59,7 +59,7 @@ async def test_a_round_on_matrix_from_preview_to_an_active_tandem_and_a_kind_dec
     people = {name: await matrix_user_factory(name, displayname=name.title()) for name in FOUR}
     ana, ben, cleo, dan = (people[name] for name in ("ana", "ben", "cleo", "dan"))
     await open_community(organizer, tandem_bot, list(people.values()))
-    tandem_bot.clock = FakeClock(NOW)
+    clock = tandem_bot.clock = FakeClock(NOW)
     tandem_bot.run_scheduler = False
     app = await tandem_bot.start()
     intents: list[IntentBase] = record_intents(app)
@@ -118,6 +118,10 @@ async def test_a_round_on_matrix_from_preview_to_an_active_tandem_and_a_kind_dec
     )
     for name, chat in chats.items():
         await until(chat, "🎉 Gute Nachrichten" if name == "ana" else "🎉 Good news")
+    # Three days later (time for the first call) each is asked privately.
+    clock.advance(timedelta(days=3))
+    await app.run_due()
+    for name, chat in chats.items():
         await until(chat, "Wie war dein erstes Gespräch" if name == "ana" else "How was your first")
     assert await ana_ben.quiet_for(0.3) == []
 

@@ -153,7 +153,11 @@ def _counted(killer: Killer, point: str, call: Callable[..., Any]) -> Callable[.
 
 
 async def main(database: Path, now: datetime, kill_at: str | None) -> None:
-    sections: dict[str, Any] = {"database": {"url": f"sqlite+aiosqlite:///{database}"}}
+    sections: dict[str, Any] = {
+        "database": {"url": f"sqlite+aiosqlite:///{database}"},
+        # The first-call question asked at once, so the fan-out killed here includes it.
+        "program": {"matching": {"first_call_ask_days": 0}},
+    }
     loopback = os.environ.get("TANDEM_TEST_LOOPBACK")
     if loopback:
         described = json.loads(loopback)
