@@ -22,7 +22,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.messages import Msg, UserText
+from bot.messages import Msg, PlaceLink, UserText
+from bot.places import Place
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "tandem"
@@ -80,15 +81,26 @@ class Translator:
     """Renders messages in a locale; missing ids show as the id itself (and a test catches it).
 
     ``escape`` is applied to every :class:`~bot.messages.UserText` parameter: an adapter whose
-    platform reads markup in message text renders with :meth:`escaping`.
+    platform reads markup in message text renders with :meth:`escaping`; one whose platform can
+    link to a place renders :class:`~bot.messages.PlaceLink` parameters with :meth:`linking`.
     """
 
-    def __init__(self, escape: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        escape: Callable[[str], str] | None = None,
+        link: Callable[[Place, str], str] | None = None,
+    ) -> None:
         self._escape = escape
+        self._link = link
 
     def escaping(self, escape: Callable[[str], str]) -> Translator:
         """The same catalogs, with member-written parameters escaped by ``escape``."""
-        return Translator(escape)
+        return Translator(escape, self._link)
+
+    def linking(self, link: Callable[[Place, str], str]) -> Translator:
+        """The same catalogs, with each :class:`~bot.messages.PlaceLink` shown as
+        ``link(place, name)`` (by default: its name)."""
+        return Translator(self._escape, link)
 
     def render(self, message: Msg | str, locale: str) -> str:
         if isinstance(message, str):
@@ -118,6 +130,9 @@ class Translator:
             return value.text if self._escape is None else self._escape(value.text)
         if isinstance(value, Msg):
             return self.render(value, locale)
+        if isinstance(value, PlaceLink):
+            name = self.render(value.name, locale)
+            return name if self._link is None else self._link(value.place, name)
         if isinstance(value, tuple):
             return ", ".join(str(self._param(item, locale)) for item in value)
         if isinstance(value, list):

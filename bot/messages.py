@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from bot.places import Frozen
+from bot.places import Frozen, Place
 
 
 class UserText(Frozen):
@@ -46,9 +46,18 @@ class Msg(Frozen):
     @classmethod
     def _params_are_plain(cls, params: dict[str, Any]) -> dict[str, Any]:
         for key, value in params.items():
-            if not isinstance(value, str | int | float | Msg | UserText | tuple | list):
+            if not isinstance(value, str | int | float | Msg | UserText | PlaceLink | tuple | list):
                 raise TypeError(f"parameter {key!r} must be text, a number or a Msg")
         return params
+
+
+class PlaceLink(Frozen):
+    """A place a message points to (a pair space), named by ``name``: each adapter shows it the
+    way its platform links to a place (a Discord channel mention, a matrix.to link), or else by
+    its name (see :meth:`bot.i18n.Translator.linking`)."""
+
+    place: Place
+    name: Msg
 
 
 def msg(message_id: str, count: int | None = None, **params: Any) -> Msg:

@@ -29,7 +29,7 @@ from bot.config import ProgramSettings
 from bot.due import DueKind, DueRun
 from bot.intents import Intent, OpenPairSpace, Say
 from bot.matching import Reasons
-from bot.messages import Msg, msg
+from bot.messages import Msg, PlaceLink, msg
 from bot.places import Place, PlaceKind
 from flows.first_call import ASK_FIRST_CALL, NUDGE_FIRST_CALL, ask_key
 from flows.first_call_question import COMMAND
@@ -138,14 +138,15 @@ def pair_intro_dm(
     partner: MemberRecord,
     program: ProgramSettings,
     locale: str,
+    space: Place,
 ) -> Msg:
     """The DM to one partner: who, why (addressed to them), when in their own time zone, and
-    where their pair space is."""
+    where their pair space is (a link to it where the platform has one)."""
     reasons = Reasons.from_json(tandem.reasons)
     return msg(
         "intro.dm",
         partner=name_of(partner),
-        space=space_name(tandem),
+        space=PlaceLink(place=space, name=space_name(tandem)),
         why=why_lines_for(reasons, me, partner, program),
         times=common_times(reasons.common_times, me.timezone, locale) or [msg("intro.no_times")],
     )
@@ -173,7 +174,7 @@ async def introduce_pair(run: DueRun) -> list[Intent]:
         text = intro_message(tandem, (a, b), profiles, program, locale, decide)
         await _say(run, space, locale, text, f"intro-{locale}")
     for me, partner in ((a, b), (b, a)):
-        text = pair_intro_dm(tandem, me, partner, program, locales[me.id])
+        text = pair_intro_dm(tandem, me, partner, program, locales[me.id], space)
         await _say(run, dm_of(me), locales[me.id], text, f"dm-{me.id}")
     ask_at = run.now + timedelta(days=program.matching.first_call_ask_days)
     first_call = timedelta(days=program.matching.first_call_days)

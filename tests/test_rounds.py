@@ -114,7 +114,11 @@ async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
     assert "• Cleo can help you with: Data analysis" in dan_dm
     assert "• You can help Cleo with: Writing" in dan_dm
     assert "• Tuesday 12:00 PM – 4:00 PM" in dan_dm  # Dan's own time zone
-    assert '"Tandem ' in dan_dm
+    # The DM points to the space: on the memory platform, by its name.
+    cleo_dan_name = (
+        f"Tandem {(await app.store.tandems.current_for(await member_id(app, 'dan'))).id}"
+    )
+    assert f"just for the two of you: {cleo_dan_name}. Your introduction" in dan_dm
     # Nobody is asked about a call that cannot have happened yet; three days later (time for
     # the call) each is asked privately.
     for member in (ana, ben, cleo, dan):

@@ -80,6 +80,15 @@ def escape_member_text(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
+def link_to_place(place: Place, name: str) -> str:
+    """A place a message points to, as Discord links to it: a channel or thread mention
+    (``<#id>``, https://discord.com/developers/docs/reference#message-formatting), which
+    shows the channel's current name and opens it; else its name."""
+    if place.platform == PLATFORM and place.channel_id and place.kind == PlaceKind.PAIR_SPACE:
+        return f"<#{place.channel_id}>"
+    return name
+
+
 class DiscordStartError(Exception):
     """The bot could not connect to Discord; the message says what to check."""
 
@@ -103,7 +112,8 @@ class DiscordAdapter(Adapter):
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
         # Member-written text in a message shows as written: no bold, no links, no pings.
-        self.translator = context.translator.escaping(escape_member_text)
+        # A pair space a message points to is a channel mention, which opens it.
+        self.translator = context.translator.escaping(escape_member_text).linking(link_to_place)
         self.settings = context.settings.discord
         self.community_id = self.settings.community_id
         self.client = TandemClient(self, guild_ready_timeout=self.settings.guild_ready_timeout)

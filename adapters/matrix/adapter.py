@@ -38,6 +38,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from nio import (
     AsyncClient,
@@ -101,6 +102,14 @@ STOP_GRACE_SECONDS = 5.0
 REMEMBERED_EVENTS = 1000
 
 
+def link_to_place(place: Place, name: str) -> str:
+    """A place a message points to, as Matrix clients link to it: the name and the room's
+    matrix.to link (the spec's "matrix.to navigation", the room id percent-encoded)."""
+    if place.platform == PLATFORM and place.channel_id and place.kind == PlaceKind.PAIR_SPACE:
+        return f"{name} – https://matrix.to/#/{quote(place.channel_id, safe='')}"
+    return name
+
+
 class MatrixAdapter(Adapter):
     platform = PLATFORM
     capabilities: ClassVar[Capabilities] = TEXT_ONLY.model_copy(
@@ -110,6 +119,8 @@ class MatrixAdapter(Adapter):
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
         self.settings = context.settings.matrix
+        # A pair room a message points to: its name and a matrix.to link, which clients open.
+        self.translator = context.translator.linking(link_to_place)
         # Instance attribute: the app spells commands with the configured prefix.
         self.capabilities = type(self).capabilities.model_copy(
             update={

@@ -121,6 +121,10 @@ async def test_a_round_on_discord_from_preview_to_an_active_tandem_and_a_kind_de
         for name, user in people.items():
             good_news = ("🎉 Gute Nachrichten", "🎉 Good news")
             assert sum(t.startswith(good_news) for t in texts(tandem, user)) == 1, name
+        # The DM links the private thread (a channel mention opens it).
+        (dan_dm,) = [t for t in texts(tandem, dan) if t.startswith("🎉 Good news")]
+        assert f"just for the two of you: <#{cleo_dan.id}>. Your introduction" in dan_dm
+        for user in people.values():
             assert await tandem.conversation(user) is None  # no call can have happened yet
         # Three days later (time for the first call) each is asked privately.
         clock.advance(timedelta(days=3))

@@ -12,6 +12,7 @@ next round does not pair them. The same on the memory adapter, the console and D
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -117,7 +118,10 @@ async def test_a_round_on_matrix_from_preview_to_an_active_tandem_and_a_kind_dec
         "• Cleo can help Dan with: Data analysis\n• Dan can help Cleo with: Writing" in intro.body
     )
     for name, chat in chats.items():
-        await until(chat, "🎉 Gute Nachrichten" if name == "ana" else "🎉 Good news")
+        good_news = await until(chat, "🎉 Gute Nachrichten" if name == "ana" else "🎉 Good news")
+        if name in ("ana", "cleo"):  # the DM links the pair room (matrix.to, percent-encoded)
+            link = f"https://matrix.to/#/{quote(rooms[people[name].user_id], safe='')}"
+            assert f": Tandem {'1' if name == 'ana' else '2'} – {link}. " in good_news.body
     # Three days later (time for the first call) each is asked privately.
     clock.advance(timedelta(days=3))
     await app.run_due()
