@@ -6,7 +6,7 @@ The same on the memory adapter (tests/test_agreement.py) and the console."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -34,12 +34,13 @@ async def test_an_agreement_on_discord_made_confirmed_and_changed(
     organizer = server.world.users[guild.owner_id]
     channel = server.add_text_channel(guild, "tandems", announce=False)
     ana, ben = server.add_member(guild, "Ana"), server.add_member(guild, "Ben")
+    clock = FakeClock(NOW)
     # Each member answers some thirty questions at machine speed: no rate limit here.
     async with running_tandem(
         server,
         guild,
         tmp_path / "tandem.db",
-        clock=FakeClock(NOW),
+        clock=clock,
         pair_channel_id=channel.id,
         bot_settings={"rate_limit": {"enabled": False}},
     ) as tandem:
@@ -54,6 +55,9 @@ async def test_an_agreement_on_discord_made_confirmed_and_changed(
             await server.wait_for_interaction_response(interaction)
         await app.run_due()
         (thread,) = server.threads_in(channel)
+        # The first-call question comes when the call could have happened.
+        clock.advance(timedelta(days=3))
+        await app.run_due()
         for user in (ana, ben):
             await answer_until_done(tandem, user, AnswerPolicy(preferred={"answer": "yes"}))
         await app.run_due()

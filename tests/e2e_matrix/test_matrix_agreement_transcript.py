@@ -5,7 +5,7 @@ shows it again. The same on the memory adapter, the console and Discord."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -31,7 +31,7 @@ async def test_an_agreement_on_matrix_made_and_confirmed(
     ana = await matrix_user_factory("ana", displayname="Ana")
     ben = await matrix_user_factory("ben", displayname="Ben")
     await open_community(organizer, tandem_bot, [ana, ben])
-    tandem_bot.clock = FakeClock(NOW)
+    clock = tandem_bot.clock = FakeClock(NOW)
     tandem_bot.run_scheduler = False
     # Each member types some thirty answers at machine speed: no rate limit here.
     tandem_bot.bot_settings = {"rate_limit": {"enabled": False}}
@@ -56,6 +56,9 @@ async def test_an_agreement_on_matrix_made_and_confirmed(
         await member.wait_for_invite(room_id)
         await member.join(room_id)
     room = Conversation(ana, room_id, tandem_bot.user_id)
+    # The first-call question comes when the call could have happened.
+    clock.advance(timedelta(days=3))
+    await app.run_due()
     await until(chats["ana"], "Wie war dein erstes Gespräch")
     await until(chats["ben"], "How was your first")
     await until_said(chats["ana"], "1", "Danke! Ich sage dir Bescheid")
