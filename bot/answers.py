@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
@@ -71,9 +72,13 @@ def _words(words: Msg, translator: Translator) -> frozenset[str]:
 
 
 def is_skip(text: str, translator: Translator) -> bool:
-    """Whether the member wants to leave an optional question empty ("-", "skip", "nichts")."""
+    """Whether the member wants to leave an optional question empty: "-" (or an en or em dash,
+    or a dot, as phones and habits write it), "skip", "nichts" …"""
     stripped = text.strip()
-    return stripped == "-" or fold(stripped) in _skip_words(translator)
+    return stripped in _SKIP_MARKS or fold(stripped) in _skip_words(translator)
+
+
+_SKIP_MARKS = frozenset({"-", "–", "—", ".", "…", "--"})
 
 
 @cache
@@ -81,47 +86,114 @@ def _skip_words(translator: Translator) -> frozenset[str]:
     return _words(msg("control.skip.words"), translator)
 
 
-def _option_words(option: Option, translator: Translator) -> set[str]:
+def is_yes(text: str, translator: Translator) -> bool:
+    """Whether the whole text is an everyday "yes" in any language ("ok", "ja", "yes")."""
+    return fold(text) in _words(YES_WORDS, translator)
+
+
+#: The everyday yes and no of every language: options of a confirmation carry them as words.
+YES_WORDS = msg("answer.yes.words")
+NO_WORDS = msg("answer.no.words")
+
+
+def _compact(word: str) -> str:
+    """Without spaces and hyphens, so "Donnerstag abend" meets "Donnerstagabend"."""
+    return word.replace(" ", "").replace("-", "")
+
+
+def _option_words(option: Option, translator: Translator) -> frozenset[str]:
     words = {fold(option.id)}
     words.update(fold(label) for label in translator.variants(option.label).values())
+    for extra in option.words:
+        words.update(_words(extra, translator))
     if option.emoji:
         words.add(option.emoji)
-    return {word for word in words if word}
+    words.discard("")
+    return frozenset(words | {_compact(word) for word in words})
+
+
+# A part of the answer → the option ids it names, or None; for what only the flow knows how
+# to read ("wed evening" for a weekly slot).
+PartReader = Callable[[str], tuple[str, ...] | None]
+_RANGE = re.compile(r"^(\d+)\s*[-–—]\s*(\d+)$")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a typed choice answer names: the option ids understood, in order, and the parts
+    of it that named none (quoted back to the member)."""
+
+    chosen: tuple[str, ...]
+    unclear: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.unclear
+
+
+def read_choices(
+    text: str,
+    options: Iterable[Option],
+    translator: Translator,
+    *,
+    multiple: bool,
+    read_part: PartReader | None = None,
+) -> Reading:
+    """Read a typed answer against ``options``.
+
+    Accepted: the whole text as one option's label, id, emoji or word; numbers ("2", "1 3",
+    "1,3") and, for several-of questions, ranges ("1-3") and lists of labels ("Monday evening,
+    Thursday morning"; "Donnerstag abend" as "Donnerstagabend"); what ``read_part`` reads.
+    A list of which some parts name nothing gives what the others named and those parts.
+    """
+    vocabulary = tuple((option, _option_words(option, translator)) for option in options)
+    whole = _one_part(text, vocabulary, read_part)
+    if whole is not None and (multiple or len(whole) == 1):
+        return Reading(whole)
+    best: Reading | None = None
+    for separators in (_LIST_SEPARATORS, _ALL_SEPARATORS):
+        parts = [part.strip() for part in separators.split(text.strip()) if part and part.strip()]
+        if not parts or (len(parts) > 1 and not multiple):
+            continue
+        chosen: list[str] = []
+        unclear: list[str] = []
+        for part in parts:
+            named = _one_part(part, vocabulary, read_part)
+            if named is None:
+                unclear.append(part)
+            chosen.extend(choice for choice in named or () if choice not in chosen)
+        reading = Reading(tuple(chosen), tuple(unclear))
+        if reading.complete:
+            return reading
+        best = best or reading  # the list read at punctuation says best what was unclear
+    return best or Reading((), (text.strip(),))
 
 
 def parse_choices(
     text: str, options: Iterable[Option], translator: Translator, *, multiple: bool
 ) -> tuple[str, ...] | None:
-    """The option ids a typed answer names, in order, or None if it names none clearly.
-
-    Accepted: the whole text as one option's label/id/emoji; numbers ("2", "1 3", "1,3");
-    for several-of questions also a list of labels ("Monday evening, Thursday morning").
-    """
-    options = tuple(options)
-    whole = fold(text)
-    for option in options:
-        if whole in _option_words(option, translator) or text.strip() == option.emoji:
-            return (option.id,)
-    for separators in (_LIST_SEPARATORS, _ALL_SEPARATORS):
-        parts = [part for part in separators.split(text.strip()) if part and part.strip()]
-        if not parts or (len(parts) > 1 and not multiple):
-            continue
-        chosen: list[str] = []
-        for part in parts:
-            choice = _one_part(part, options, translator)
-            if choice is None:
-                break
-            if choice not in chosen:
-                chosen.append(choice)
-        else:
-            return tuple(chosen)
-    return None
+    """The option ids a typed answer names, in order, or None if it names none clearly."""
+    reading = read_choices(text, options, translator, multiple=multiple)
+    return reading.chosen if reading.complete and reading.chosen else None
 
 
-def _one_part(part: str, options: tuple[Option, ...], translator: Translator) -> str | None:
+def _one_part(
+    part: str,
+    vocabulary: tuple[tuple[Option, frozenset[str]], ...],
+    read_part: PartReader | None,
+) -> tuple[str, ...] | None:
+    part = part.strip()
     if part.isdigit():
         index = int(part) - 1
-        return options[index].id if 0 <= index < len(options) else None
+        return (vocabulary[index][0].id,) if 0 <= index < len(vocabulary) else None
+    if numbers := _RANGE.match(part):
+        first, last = int(numbers.group(1)), int(numbers.group(2))
+        if 1 <= first <= last <= len(vocabulary):
+            return tuple(option.id for option, _words in vocabulary[first - 1 : last])
+        return None
     folded = fold(part)
-    matches = [option.id for option in options if folded in _option_words(option, translator)]
-    return matches[0] if len(matches) == 1 else None
+    for key in (folded, _compact(folded), part):
+        matches = [option.id for option, words in vocabulary if key and key in words]
+        if len(matches) == 1:
+            return (matches[0],)
+    return read_part(part) if read_part is not None else None

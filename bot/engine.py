@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.answers import Control, is_skip, parse_choices
+from bot.answers import Control, is_skip, is_yes, read_choices
 from bot.capabilities import Platforms
 from bot.clock import Clock
 from bot.config import Settings
@@ -36,13 +36,15 @@ from bot.flow import (
     Invalid,
     Step,
     TextQuestion,
+    Understood,
 )
 from bot.i18n import Translator, choose_locale
 from bot.intents import Ask, Intent, Option, RetireQuestion, Say
-from bot.messages import Msg, msg
+from bot.messages import Msg, msg, user_text
 from bot.places import MemberRef, Place
 from bot.prompts import make_prompt_id
 from bot.registry import FlowRegistry
+from bot.text import excerpt
 from store import Store
 from store.conversations import (
     AlreadyApplied,
@@ -124,7 +126,10 @@ class FlowEngine:
         turn = _Turn(flow, conversation, member, event)
         intents: list[Intent] = []
         if flow.intro is not None:
-            intents.append(self._say(turn, flow.intro))
+            intro = flow.intro
+            intents.append(
+                self._say(turn, intro(self._context(turn)) if callable(intro) else intro)
+            )
         intents += self._enter(turn)
         return intents
 
@@ -232,8 +237,12 @@ class FlowEngine:
             return [self._stale(turn)]
         try:
             answer = self._parse(turn, event)
+        except PartlyUnderstood as partly:
+            return await self._keep_part(turn, partly)
         except Invalid as problem:
-            return [self._say(turn, problem.message), self.ask(turn)]
+            return [self._say(turn, problem.message), self.ask(turn, again=True)]
+        if isinstance(answer, Understood):
+            return await self._advance(turn, answer.value, said=answer.said)
         return await self._advance(turn, answer)
 
     async def control(
@@ -263,7 +272,7 @@ class FlowEngine:
         moved = await self.store.conversations.advance(
             conversation,
             step_id=previous,
-            answers=conversation.answers,
+            answers=_without_kept(conversation.answers),
             trail=conversation.trail[:-1],
             expires_at=now + turn.flow.timeout,
             now=now,
@@ -285,16 +294,22 @@ class FlowEngine:
         lead = before(self._context(turn)) if callable(before) else before
         return [self._say(turn, lead), self.ask(turn)]
 
-    def ask(self, turn: _Turn) -> Ask:
+    def ask(self, turn: _Turn, *, again: bool = False) -> Ask:
+        """The step's question; ``again`` after an answer that was not understood (a choice
+        question then asks its short form, if it has one)."""
         context = self._context(turn)
         question = turn.step.question
         prompt = self._question_text(question, context)
+        if again and isinstance(question, ChoiceQuestion) and question.again is not None:
+            shorter = question.again
+            prompt = shorter(context) if callable(shorter) else shorter
         common: dict[str, Any] = {
             "target": self._place(turn),
             "locale": context.locale,
             "in_reply_to": turn.event.event_id,
             "prompt_id": prompt_id(turn.conversation),
             "question": prompt,
+            "repeated": again,
         }
         if isinstance(question, TextQuestion):
             return Ask(
@@ -323,20 +338,35 @@ class FlowEngine:
             return self._parse_text(question, _text_of(event, turn.step.id), context)
         options = self._options(question, context)
         optional = question.min_choices == 0
+        kept = tuple(turn.conversation.answers.get(kept_key(turn.step.id)) or ())
+        chosen: tuple[str, ...] | None
         if isinstance(event, ChoicePicked):
-            chosen: tuple[str, ...] | None = event.choice_ids
+            chosen = event.choice_ids
         else:
             text = _text_of(event, turn.step.id)
-            skipped = optional and (not text.strip() or is_skip(text, self.translator))
-            chosen = (
-                ()
-                if skipped
-                else parse_choices(text, options, self.translator, multiple=question.multiple)
-            )
+            if kept and is_yes(text, self.translator):
+                chosen = ()  # "ok": what was understood before is enough
+            elif optional and (not text.strip() or is_skip(text, self.translator)):
+                chosen = ()
+            else:
+                reading = read_choices(
+                    text,
+                    options,
+                    self.translator,
+                    multiple=question.multiple,
+                    read_part=question.read_part,
+                )
+                if question.multiple and reading.chosen and not reading.complete:
+                    raise PartlyUnderstood(_merged(kept, reading.chosen), reading.unclear)
+                chosen = reading.chosen if reading.complete and reading.chosen else None
+        if chosen is not None and kept:
+            chosen = _merged(kept, chosen)
         known = {option.id for option in options}
         empty_refused = not chosen and not question.multiple and not optional
         if chosen is None or not set(chosen) <= known or empty_refused:
-            raise Invalid(msg("answer.choice_not_understood", last=len(options)))
+            if len(options) > 2:
+                raise Invalid(msg("answer.choice_not_understood", last=len(options)))
+            raise Invalid(msg("answer.choice_not_understood_two"))
         if not question.multiple:
             if len(chosen) > 1:
                 raise Invalid(msg("answer.choose_one"))
@@ -350,6 +380,32 @@ class FlowEngine:
             raise Invalid(msg("answer.too_many_choices", count=most))
         return list(chosen)
 
+    async def _keep_part(self, turn: _Turn, partly: PartlyUnderstood) -> list[Intent]:
+        """Some parts of a several-of answer named options, others nothing: keep the first
+        and ask for the rest (the next answer adds to them; "ok" goes on with them)."""
+        conversation = turn.conversation
+        question = turn.step.question
+        assert isinstance(question, ChoiceQuestion)
+        context = self._context(turn)
+        labels = {option.id: option.label for option in self._options(question, context)}
+        understood = tuple(labels[choice] for choice in partly.chosen if choice in labels)
+        moved = await self.store.conversations.advance(
+            conversation,
+            step_id=conversation.step_id,
+            answers={**conversation.answers, kept_key(conversation.step_id): list(partly.chosen)},
+            trail=conversation.trail,
+            expires_at=self.clock.now() + turn.flow.timeout,
+            now=self.clock.now(),
+            cause=applied_event(turn.event),
+        )
+        if moved is None:
+            return [self._stale(turn)]
+        retired = self._retire(turn)
+        turn.conversation = moved
+        unclear = tuple(user_text(excerpt(part, 40)) for part in partly.unclear)
+        kept = msg("answer.partly_understood", understood=understood, unclear=unclear)
+        return [retired, self._say(turn, kept), self.ask(turn, again=True)]
+
     def _parse_text(self, question: TextQuestion, text: str, context: FlowContext) -> Any:
         text = text.strip()
         if question.optional and (not text or is_skip(text, self.translator)):
@@ -362,16 +418,18 @@ class FlowEngine:
             raise Invalid(msg("answer.too_short", limit=question.min_length))
         return question.check(text, context) if question.check else text
 
-    async def _advance(self, turn: _Turn, answer: Any) -> list[Intent]:
+    async def _advance(self, turn: _Turn, answer: Any, said: Msg | None = None) -> list[Intent]:
+        """Store ``answer`` and go on; ``said`` (what it was understood as) comes first."""
         conversation = turn.conversation
-        answers = {**conversation.answers, turn.step.id: answer}
+        answers = {**_without_kept(conversation.answers), turn.step.id: answer}
         context = self._context(turn, answers)
         if turn.step.on_answer is not None:
             await turn.step.on_answer(answer, context)
         now = self.clock.now()
         next_id = turn.flow.next_step_id(turn.step, answer, context)
+        understood = [] if said is None else [self._say(turn, said, answers)]
         if next_id == END:
-            return await self._finish(turn, answers)
+            return await self._finish(turn, answers, understood)
         moved = await self.store.conversations.advance(
             conversation,
             step_id=next_id,
@@ -385,9 +443,11 @@ class FlowEngine:
             return [self._stale(turn)]
         retired = self._retire(turn, answers, answer=answer)
         turn.conversation = moved
-        return [retired, *self._enter(turn)]
+        return [retired, *understood, *self._enter(turn)]
 
-    async def _finish(self, turn: _Turn, answers: dict[str, Any]) -> list[Intent]:
+    async def _finish(
+        self, turn: _Turn, answers: dict[str, Any], understood: list[Intent] | None = None
+    ) -> list[Intent]:
         context = self._context(turn, answers)
         closing = await turn.flow.finish(context)
         # Saved before the conversation ends: a crash in between repeats the (idempotent)
@@ -397,7 +457,7 @@ class FlowEngine:
         )
         if ended is None and await self.store.conversations.get(turn.conversation.id):
             return []  # another answer finished it first
-        said = [
+        said = [*(understood or [])] + [
             self._say(turn, item, answers) if isinstance(item, Msg) else item for item in closing
         ]
         if ended is None:
@@ -441,6 +501,9 @@ class FlowEngine:
             program=self.settings.program_for(turn.conversation.community_id),
             place=self._place(turn),
             spell=self.speller(turn.event.member.platform),
+            locale_known=bool(
+                chosen or turn.member.locale or turn.event.locale or turn.member.platform_locale
+            ),
         )
 
     def _question_text(self, question: TextQuestion | ChoiceQuestion, context: FlowContext) -> Msg:
@@ -461,7 +524,8 @@ class FlowEngine:
             locale=context.locale,
             in_reply_to=turn.event.event_id,
             prompt_id=prompt_id(turn.conversation),
-            question=self._question_text(question, context),
+            # As it was asked: before this answer (which may have chosen the language).
+            question=self._question_text(question, self._context(turn)),
             answered=answer is not _UNANSWERED,
             picked=picked,
         )
@@ -503,6 +567,30 @@ class FlowEngine:
             in_reply_to=event.event_id,
             text=text,
         )
+
+
+class PartlyUnderstood(Exception):
+    """A several-of answer of which some parts named options (``chosen``, with those kept
+    from before) and others nothing (``unclear``)."""
+
+    def __init__(self, chosen: tuple[str, ...], unclear: tuple[str, ...]) -> None:
+        super().__init__("partly understood")
+        self.chosen = chosen
+        self.unclear = unclear
+
+
+def kept_key(step_id: str) -> str:
+    """Where the understood part of a partly understood answer waits in the conversation's
+    answers (no step id has a dot, so it never meets one)."""
+    return f"{step_id}.kept"
+
+
+def _without_kept(answers: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answers.items() if not key.endswith(".kept")}
+
+
+def _merged(first: tuple[str, ...], then: tuple[str, ...]) -> tuple[str, ...]:
+    return first + tuple(choice for choice in then if choice not in first)
 
 
 def _answered_prompt(event: EventBase) -> str | None:

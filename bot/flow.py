@@ -67,9 +67,22 @@ class FlowContext:
     place: Place
     # A command as the member's platform spells it ("/tandem profile", "!tandem profile").
     spell: Callable[[str], str]
+    # Whether ``locale`` is the member's (chosen, or their platform's) rather than the
+    # community's default: a greeting before that is better said in every language.
+    locale_known: bool = True
 
 
 Prompt = Msg | Callable[[FlowContext], Msg]
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What a text question's ``check`` may return instead of the bare value: the ``value`` to
+    store, and what to tell the member it was understood as (said before the next question,
+    so a wrong guess is seen at once: "Munich — Central European Time, now 14:05")."""
+
+    value: Any
+    said: Msg
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,12 @@ class ChoiceQuestion:
     max_choices: int | None = None
     # Said instead of the generic "choose at least N" when too few are chosen.
     too_few: Msg | None = None
+    # The question asked again after an answer that was not understood, when the prompt is
+    # long (the privacy notice): only the short question, not the whole text before it.
+    again: Prompt | None = None
+    # Reads a part of a typed answer that is no option's number or word, for what only the
+    # flow knows how to read ("wed evening" for a weekly slot): the option ids, or None.
+    read_part: Callable[[str], tuple[str, ...] | None] | None = None
 
 
 Question = TextQuestion | ChoiceQuestion
@@ -122,7 +141,7 @@ class Flow:
     description: Msg
     steps: tuple[Step, ...]
     finish: Finish
-    intro: Msg | None = None
+    intro: Prompt | None = None
     # The step whose answer is the member's language; later questions follow it at once.
     locale_step: str | None = None
     timeout: timedelta = timedelta(days=7)

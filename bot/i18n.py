@@ -142,3 +142,12 @@ class Translator:
     def variants(self, message: Msg) -> dict[str, str]:
         """The message in every supported locale (to accept an answer typed in either)."""
         return {locale: self.render(message, locale) for locale in SUPPORTED_LOCALES}
+
+
+def in_every_language(message: Msg) -> Msg:
+    """``message`` in every supported language, one after the other: for what the bot says
+    before it can know the member's language (the first greeting)."""
+    render = Translator().render
+    both = "\n".join(render(message, locale) for locale in SUPPORTED_LOCALES)
+    # The id stays: it still says which message this is (to tests, and in logs).
+    return message.model_copy(update={"texts": dict.fromkeys(SUPPORTED_LOCALES, both)})

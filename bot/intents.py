@@ -42,13 +42,20 @@ class Option(Frozen):
     id: str
     label: Msg
     emoji: str | None = None
+    # Other words that pick this option when typed, each a catalog entry of comma-separated
+    # words (every language is accepted): "yes, ok" for an "I agree".
+    words: tuple[Msg, ...] = ()
 
 
 class Ask(IntentBase):
-    """Ask one question. ``prompt_id`` ties the answer back to the persisted conversation step."""
+    """Ask one question. ``prompt_id`` ties the answer back to the persisted conversation step.
+
+    ``repeated``: the same question asked again after an answer that was not understood (its
+    text may be a shorter form of the first asking)."""
 
     prompt_id: str
     question: Msg
+    repeated: bool = False
     kind: Literal["text", "one", "many"]
     options: tuple[Option, ...] = ()
     min_choices: int = 1

@@ -70,4 +70,10 @@ ORGANIZER_TEXT_ID = "organizer.text"
 
 def organizer_text(texts: dict[str, str]) -> Msg:
     """Text an organizer wrote in the config, per locale (``{"en": …, "de": …}``)."""
+    return per_locale(texts)
+
+
+def per_locale(texts: dict[str, str]) -> Msg:
+    """Text already written out in each locale rather than a catalog entry: an organizer's
+    (:func:`organizer_text`), or names from locale data (a time zone's name in CLDR)."""
     return Msg(id=ORGANIZER_TEXT_ID, texts=texts)

@@ -33,7 +33,7 @@ from flows.profile import PROFILE, build_edit
 from flows.round_schedule import MATCH_CADENCE, schedule_rounds
 from flows.rounds import MATCH, SIT_OUT_NOTICE, WAITING
 from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED, TELL_ORGANIZERS_REASON
-from flows.timezones import load_names as load_timezone_names
+from flows.timezones import load_zone_names
 from store import Store
 
 
@@ -58,7 +58,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             MATCH,
             WAITING,
         ],
-        warm_ups=[load_timezone_names, load_places],
+        warm_ups=[load_places, load_zone_names],
         gate=GATE,
         due_kinds=[
             MAINTENANCE,

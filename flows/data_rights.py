@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.answers import NO_WORDS, YES_WORDS
 from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
 from bot.i18n import Translator
 from bot.intents import AttachFile, ForgetMember, Intent, Option
@@ -20,9 +21,14 @@ from flows.profile_view import STATUS_LABELS, profile_lines
 from flows.tandem_export import tandem_lines, with_partner_names
 from store.members import MemberRecord
 
+# Deleting everything is no success to tick off: a bin, not a green tick.
 FORGET_CHOICES = (
-    Option(id="forget", label=msg("forget.confirm"), emoji="✅"),
-    Option(id="keep", label=msg("forget.keep"), emoji="❌"),
+    Option(
+        id="forget", label=msg("forget.confirm"), emoji="🗑️", words=(YES_WORDS, msg("forget.words"))
+    ),
+    Option(
+        id="keep", label=msg("forget.keep"), emoji="↩️", words=(NO_WORDS, msg("forget.keep.words"))
+    ),
 )
 
 

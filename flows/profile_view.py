@@ -14,6 +14,7 @@ from flows.questionnaire import (
     SLOTS,
     extra_step_id,
 )
+from flows.timezones import zone_title
 
 _FORMAT_LABELS = {option.id: option.label for option in FORMATS}
 _SLOT_LABELS = {option.id: option.label for option in SLOTS}
@@ -46,7 +47,7 @@ def profile_values(answers: dict[str, Any], program: ProgramSettings) -> dict[st
         "goals": _written(" · ".join(answers.get("goals") or [])),
         "expectations": _written(answers.get("expectations")),
         "languages": _each(answers.get("languages"), LANGUAGE_NAMES),
-        "timezone": answers.get("timezone"),
+        "timezone": _zone(answers.get("timezone")),
         "availability": _each(answers.get("availability"), _SLOT_LABELS),
         "format": _FORMAT_LABELS.get(answers.get("format") or ""),
         "city": _written(answers.get("city")) if answers.get("format") in IN_PERSON else None,
@@ -78,6 +79,11 @@ def profile_lines(answers: dict[str, Any], program: ProgramSettings) -> list[Msg
         label = organizer_text(question.texts())
         lines.append(msg("profile.line", label=label, value=answer or NOT_GIVEN))
     return lines
+
+
+def _zone(zone: str | None) -> Msg | None:
+    """ "Central European Time (Europe/Berlin)": the name a person knows, and the exact one."""
+    return None if not zone else msg("profile.timezone", zone=zone_title(zone), name=zone)
 
 
 def _each(ids: list[str] | None, labels: dict[str, Msg]) -> tuple[Msg | str, ...]:

@@ -6,9 +6,10 @@ languages and extra questions come from the community's program (``[program]`` i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot.answers import NO_WORDS, YES_WORDS
 from bot.config import ExtraQuestionSetting, ProgramSettings, Settings
 from bot.flow import (
     ChoiceQuestion,
@@ -17,11 +18,20 @@ from bot.flow import (
     NextStep,
     Step,
     TextQuestion,
+    Understood,
 )
 from bot.intents import Option
 from bot.messages import Msg, msg, organizer_text, user_text
 from bot.text import excerpt
-from flows.timezones import parse_timezone
+from flows.slots import SLOTS, read_slots
+from flows.timezones import (
+    SeveralZones,
+    local_time,
+    understand_timezone,
+    zone_example,
+    zone_title,
+    zones_of,
+)
 
 MAX_TOPICS = 5
 MAX_GOALS = 3
@@ -45,33 +55,14 @@ LANGUAGE_NAMES: dict[str, Msg] = {
     "ar": msg("lang.ar"),
     "ru": msg("lang.ru"),
 }
-WEEKDAYS: dict[str, Msg] = {
-    "mon": msg("weekday.mon"),
-    "tue": msg("weekday.tue"),
-    "wed": msg("weekday.wed"),
-    "thu": msg("weekday.thu"),
-    "fri": msg("weekday.fri"),
-    "sat": msg("weekday.sat"),
-    "sun": msg("weekday.sun"),
-}
-DAY_PARTS: dict[str, Msg] = {
-    "morning": msg("daypart.morning"),
-    "afternoon": msg("daypart.afternoon"),
-    "evening": msg("daypart.evening"),
-}
-SLOTS = tuple(
-    Option(id=f"{day}_{part}", label=msg("slot.label", day=day_name, part=part_name))
-    for day, day_name in WEEKDAYS.items()
-    for part, part_name in DAY_PARTS.items()
-)
 FORMATS = (
     Option(id="video", label=msg("format.video")),
     Option(id="in_person", label=msg("format.in_person")),
     Option(id="either", label=msg("format.either")),
 )
 CONSENT = (
-    Option(id="agree", label=msg("consent.agree"), emoji="✅"),
-    Option(id="decline", label=msg("consent.decline"), emoji="❌"),
+    Option(id="agree", label=msg("consent.agree"), emoji="✅", words=(YES_WORDS,)),
+    Option(id="decline", label=msg("consent.decline"), emoji="❌", words=(NO_WORDS,)),
 )
 
 # The questions a member can change later, in the order they are asked.
@@ -129,11 +120,54 @@ def parse_goals(text: str, _context: FlowContext) -> list[str]:
     return goals
 
 
-def check_timezone(text: str, _context: FlowContext) -> str:
-    zone = parse_timezone(text)
-    if zone is None:
+def check_timezone(text: str, context: FlowContext) -> Understood | str:
+    """A zone, told back in words ("Munich — Central European Time, now 14:05"); for a
+    country with several clocks, ``country:<code>`` (the next question asks which)."""
+    found = understand_timezone(text)
+    if found is None:
         raise Invalid(msg("join.timezone_unknown", typed=user_text(excerpt(text, 60))))
-    return zone
+    if isinstance(found, SeveralZones):
+        return f"{COUNTRY}{found.country}"
+    understood = msg(
+        "join.timezone_understood",
+        place=user_text(excerpt(found.place, 60)),
+        zone=zone_title(found.zone),
+        time=local_time(found.zone, context.now),
+    )
+    return Understood(found.zone, understood)
+
+
+# The answer to the time zone question that names a country with several clocks.
+COUNTRY = "country:"
+
+
+def names_country(context: FlowContext) -> bool:
+    return str(context.answers.get("timezone") or "").startswith(COUNTRY)
+
+
+def zones_of_country(context: FlowContext) -> tuple[Option, ...]:
+    """One option per clock of the country named, with an example city and its time now."""
+    found = zones_of(str(context.answers.get("timezone"))[len(COUNTRY) :])
+    return tuple(
+        Option(
+            id=zone,
+            label=msg(
+                "join.timezone_option",
+                zone=zone_title(zone),
+                city=zone_example(zone),
+                time=local_time(zone, context.now),
+            ),
+        )
+        for zone in found
+    )
+
+
+def chosen_timezone(answers: Mapping[str, Any]) -> str | None:
+    """The member's zone: as typed, or picked among their country's."""
+    typed = answers.get("timezone")
+    if isinstance(typed, str) and typed.startswith(COUNTRY):
+        return answers.get("timezone_pick")
+    return typed
 
 
 IN_PERSON = frozenset({"in_person", "either"})
@@ -230,7 +264,13 @@ def profile_steps(settings: Settings, next_of: Callable[[str], NextStep]) -> tup
                 max_length=60,
                 check=check_timezone,
             ),
+            next=after_timezone(next_of("timezone")),
+        ),
+        Step(
+            "timezone_pick",
+            ChoiceQuestion(prompt=msg("join.ask_timezone_pick"), options=zones_of_country),
             next=next_of("timezone"),
+            when=names_country,
         ),
         Step(
             "availability",
@@ -239,6 +279,7 @@ def profile_steps(settings: Settings, next_of: Callable[[str], NextStep]) -> tup
                 options=SLOTS,
                 multiple=True,
                 too_few=msg("join.availability_needed"),
+                read_part=read_slots,
             ),
             next=next_of("availability"),
         ),
@@ -278,10 +319,24 @@ def editable_fields(context: FlowContext) -> tuple[Option, ...]:
 def profile_answers(answers: dict[str, Any], settings_steps: tuple[Step, ...]) -> dict[str, Any]:
     """Only the answers that belong in the profile (not language, consent or confirmation);
     a place to meet is dropped once the member chose video only."""
-    keep = {step.id for step in settings_steps}
+    keep = {step.id for step in settings_steps} - {"timezone_pick"}
     if answers.get("format") not in IN_PERSON:
         keep.discard("city")
-    return {key: value for key, value in answers.items() if key in keep}
+    kept = {key: value for key, value in answers.items() if key in keep}
+    if "timezone" in kept:
+        kept["timezone"] = chosen_timezone(answers)
+    return kept
+
+
+def after_timezone(default: NextStep) -> NextStep:
+    """A country with several clocks is asked which; otherwise ``default``."""
+
+    def go(answer: Any, context: FlowContext) -> str:
+        if isinstance(answer, str) and answer.startswith(COUNTRY):
+            return "timezone_pick"
+        return default(answer, context) if callable(default) else default
+
+    return go
 
 
 def after_format(default: NextStep) -> NextStep:

@@ -16,7 +16,8 @@ from bot.clock import FakeClock
 from bot.places import Place
 from bot.ratelimit import RateLimiter
 from bot.text import clean, excerpt
-from flows.timezones import load_names
+from flows.places import load_places
+from flows.timezones import load_zone_names
 from store.conversations import KEPT_ENDED
 from tests.conftest import AppFactory, Database, settings_for
 from tests.support.onboarding import TRANSCRIPT, play_on_memory
@@ -192,19 +193,21 @@ async def test_maintenance_prunes_ended_conversations_and_old_question_records(
     assert [key for key in keys if not key.startswith("sent:")] == ["question:$new", "sync"]
 
 
-async def test_the_time_zone_table_is_built_at_start_up_and_answering_builds_nothing(
+async def test_the_place_and_time_zone_tables_are_built_at_start_up_and_answering_builds_nothing(
     make_app: AppFactory,
 ) -> None:
-    load_names.cache_clear()
+    tables = (load_places, load_zone_names)
+    for table in tables:
+        table.cache_clear()
     app = await make_app("memory")
-    # Built by the start-up warm-up (in a thread), before any member said anything.
-    assert load_names.cache_info().currsize == 1
-    builds = load_names.cache_info().misses
+    # Built by the start-up warm-ups (in a thread), before any member said anything.
+    assert [table.cache_info().currsize for table in tables] == [1, 1]
+    builds = [table.cache_info().misses for table in tables]
     memory = memory_of(app)
     tim = memory.member("tim")
     await memory.command(tim, "join")
     await play_on_memory(memory, tim, TRANSCRIPT[:10], typed=False)
     assert memory.last_ask(tim).question.id == "join.ask_timezone"
-    await memory.submit(tim, "Berlin")
+    await memory.submit(tim, "München")
     assert memory.last_ask(tim).question.id != "join.ask_timezone"
-    assert load_names.cache_info().misses == builds
+    assert [table.cache_info().misses for table in tables] == builds

@@ -144,8 +144,8 @@ async def test_the_onboarding_transcript_through_the_console_with_a_kill_in_the_
         await again.expect("Geschafft – dein Profil ist gespeichert!")
         await again.type("/profile")
         profile = await again.expect("Eine Antwort änderst du mit /edit")
-        assert "• Zeitzone: Europe/Vienna" in profile
-        assert "• Wann ich Zeit habe: Montag abends, Donnerstag vormittags" in profile
+        assert "• Zeitzone: Mitteleuropäische Zeit (Europe/Vienna)" in profile
+        assert "• Wann ich Zeit habe: Montagabend, Donnerstagvormittag" in profile
 
         # A dated pause ends by itself once /advance moves the clock past it, in the morning.
         vienna = ZoneInfo("Europe/Vienna")

@@ -60,8 +60,11 @@ async def test_edit_asks_one_question_again_and_saves_only_it(make_app: AppFacto
     await memory.pick(ana, "timezone")
     assert memory.last_ask(ana).question.id == "join.ask_timezone"
     seen = await memory.submit(ana, "Zürich")
-    assert seen[0].text.startswith("Gespeichert! So sieht dein Profil jetzt aus:")
-    assert "• Zeitzone: Europe/Zurich" in seen[0].text
+    assert seen[0].text == (
+        "Zürich – Mitteleuropäische Zeit, jetzt 10:00 Uhr. (Stimmt nicht? Schreib „zurück“.)"
+    )
+    assert seen[1].text.startswith("Gespeichert! So sieht dein Profil jetzt aus:")
+    assert "• Zeitzone: Mitteleuropäische Zeit (Europe/Zurich)" in seen[1].text
     after = await app.store.members.profile(member.id)
     assert after == {**before, "timezone": "Europe/Zurich"}
     refreshed = await app.store.members.find("memory", "memory", "ana")

@@ -22,6 +22,16 @@ from tests.support.onboarding import (
     play_on_memory,
 )
 
+# Before the member chose a language and when their platform does not say it, the greeting and
+# the language question come in both languages.
+HELLO_IN_BOTH = (
+    "Hi! I'm Tandem 👋 I connect members who can learn from each other.\n"
+    "Hallo! Ich bin Tandem 👋 Ich bringe Mitglieder zusammen, die voneinander lernen können."
+)
+LANGUAGE_QUESTION_IN_BOTH = (
+    "Which language should I use with you?\nIn welcher Sprache soll ich mit dir schreiben?"
+)
+
 
 def asked_ids(memory: MemoryAdapter, user: str) -> list[str]:
     member = memory.member(user)
@@ -43,7 +53,7 @@ async def test_the_onboarding_transcript_with_a_restart_in_the_middle(
     memory = memory_of(app)
     ana = memory.member("ana")
     seen = await memory.command(ana, "join")
-    assert seen[0].text == "Hi! I'm Tandem 👋 I connect members who can learn from each other."
+    assert seen[0].text == HELLO_IN_BOTH
     typed = profile == "memory-text"
     await play_on_memory(memory, ana, TRANSCRIPT[:RESTART_AFTER], typed=typed)
     await app.stop()
@@ -95,8 +105,8 @@ async def test_the_summary_shows_every_answer_in_the_members_language(
         "• Mehr dazu, was ich suche: —",
         "• Meine Ziele: Im Team-Meeting 10 Minuten frei präsentieren · Meine Woche besser planen",
         "• Tandem-Sprachen: Deutsch, Englisch",
-        "• Zeitzone: Europe/Vienna",
-        "• Wann ich Zeit habe: Montag abends, Donnerstag vormittags",
+        "• Zeitzone: Mitteleuropäische Zeit (Europe/Vienna)",
+        "• Wann ich Zeit habe: Montagabend, Donnerstagvormittag",
         "• Wie ich mich treffen möchte: Beides ist okay",
         "• Wo ich mich persönlich treffe: Wien Neubau",
     ):
@@ -138,7 +148,7 @@ async def test_nothing_but_the_language_is_kept_before_consent(make_app: AppFact
         ("join.ask_offers", "99", "I didn't understand that."),
         ("join.ask_offers", "1 2 3 4 5 6", "Please choose at most 5 options."),
         ("join.ask_goals", "a; b; c; d", "That's 4 goals — please choose up to three"),
-        ("join.ask_timezone", "+05:30", 'I don\'t know the time zone "+05:30".'),
+        ("join.ask_timezone", "UTC+5:17", 'I don\'t know the time zone "UTC+5:17".'),
         ("join.ask_availability", "nie", "I didn't understand that."),
     ],
 )
@@ -219,7 +229,7 @@ async def test_help_in_a_conversation_explains_and_repeats_the_question(
     await memory.command(ben, "join")
     seen = await memory.command(ben, "help")
     assert seen[0].text.startswith("You're in the middle of a conversation with me.")
-    assert seen[1].text == "Which language should I use with you?"
+    assert seen[1].text == LANGUAGE_QUESTION_IN_BOTH
 
 
 async def test_help_lists_every_command_in_the_platform_spelling(make_app: AppFactory) -> None:
@@ -306,7 +316,7 @@ async def test_a_conversation_left_alone_for_a_week_expires(
     seen = await memory.pick(noa, "en")
     assert seen[0].text == "This conversation has expired. Start again any time with /tandem join."
     restarted = await memory.command(noa, "join")
-    assert restarted[-1].text == "Which language should I use with you?"
+    assert restarted[-1].text == LANGUAGE_QUESTION_IN_BOTH
 
 
 async def test_join_in_a_community_room_continues_privately_in_the_dm(
@@ -420,9 +430,18 @@ async def test_join_after_a_week_away_starts_fresh_instead_of_resuming(
     await memory.pick(gus, "en")
     clock.advance(timedelta(days=8))
     seen = await memory.command(gus, "join")
+    assert [r.text for r in seen][:2] == [HELLO_IN_BOTH, LANGUAGE_QUESTION_IN_BOTH]
+
+
+async def test_a_platform_that_knows_the_members_language_is_greeted_in_it_alone(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory = memory_of(app)
+    seen = await memory.command(memory.member("ida"), "join", locale="de-AT")
     assert [r.text for r in seen][:2] == [
-        "Hi! I'm Tandem 👋 I connect members who can learn from each other.",
-        "Which language should I use with you?",
+        "Hallo! Ich bin Tandem 👋 Ich bringe Mitglieder zusammen, die voneinander lernen können.",
+        "In welcher Sprache soll ich mit dir schreiben?",
     ]
 
 

@@ -592,7 +592,7 @@ class MatrixAdapter(Adapter):
         emojis = [option.emoji for option in intent.options]
         asked = QuestionRecord(event_id, room_id, intent.prompt_id, intent.kind, emojis)
         await self.records.remember_question(asked, intent.target.user_id)
-        await self.records.remember_asked(asked, intent.target.user_id)
+        await self.records.remember_asked(asked, intent.target.user_id, repeated=intent.repeated)
         if intent.kind == "one" and emojis and all(emojis):
             for number, emoji in enumerate(emojis):
                 assert emoji is not None
@@ -612,9 +612,10 @@ class MatrixAdapter(Adapter):
         place what they answered (as Discord's highlighted pick shows it). A reaction on the
         edited question still reaches the kernel, which answers that it is over.
         """
-        content = build.retired_question(intent, self.translator)
         event_id = None
-        for question_id, room_id in await self.records.take_asked(intent.prompt_id):
+        for question_id, room_id, repeated in await self.records.take_asked(intent.prompt_id):
+            # A repeat may have asked a shorter form: it keeps only how the question ended.
+            content = build.retired_question(intent, self.translator, with_question=not repeated)
             event_id = await self._send(room_id, build.edit(question_id, content))
         return Delivery(message_id=event_id)
 

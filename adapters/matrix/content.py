@@ -69,16 +69,24 @@ def question(ask: Ask, translator: Translator) -> dict[str, Any]:
     return content
 
 
-def retired_question(retired: RetireQuestion, translator: Translator) -> dict[str, Any]:
-    """A question that can no longer be answered: its text, then what became of it."""
+def retired_question(
+    retired: RetireQuestion, translator: Translator, *, with_question: bool = True
+) -> dict[str, Any]:
+    """A question that can no longer be answered: its text, then what became of it (only
+    that, ``with_question`` false)."""
     if retired.picked:
         outcome = msg("question.retired_picked", answer=tuple(o.label for o in retired.picked))
     elif retired.answered:
         outcome = msg("question.retired_answered")
     else:
         outcome = msg("question.retired_closed")
-    question = translator.render(retired.question, retired.locale)
     status = translator.render(outcome, retired.locale)
+    if not with_question:
+        content = notice(status)
+        content["format"] = HTML_FORMAT
+        content["formatted_body"] = f"<p><em>{to_html(status)}</em></p>"
+        return content
+    question = translator.render(retired.question, retired.locale)
     content = notice(f"{question}\n\n{status}")
     content["format"] = HTML_FORMAT
     content["formatted_body"] = f"<p>{to_html(question)}</p><p><em>{to_html(status)}</em></p>"

@@ -145,19 +145,24 @@ class MatrixRecords:
             user_id,
         )
 
-    async def remember_asked(self, record: QuestionRecord, user_id: str | None) -> None:
+    async def remember_asked(
+        self, record: QuestionRecord, user_id: str | None, *, repeated: bool = False
+    ) -> None:
+        """``repeated``: the message asked the question again after an answer that was not
+        understood (perhaps in a shorter form than the first time)."""
         key = f"{QUESTION_PREFIX}prompt:{record.prompt_id}"
-        asked = [pair for pair in await self._get(key) or [] if pair[0] != record.event_id]
-        asked = [*asked, [record.event_id, record.room_id]][-ASKED_KEPT:]
+        asked = [entry for entry in await self._get(key) or [] if entry[0] != record.event_id]
+        asked = [*asked, [record.event_id, record.room_id, repeated]][-ASKED_KEPT:]
         await self._put(key, asked, user_id)
 
-    async def take_asked(self, prompt_id: str) -> list[tuple[str, str]]:
-        """The (event id, room id) of each message that asked ``prompt_id``; forgotten after."""
+    async def take_asked(self, prompt_id: str) -> list[tuple[str, str, bool]]:
+        """(event id, room id, repeated) of each message that asked ``prompt_id``; forgotten
+        after. Records of older releases have no third field: they were not repeats."""
         key = f"{QUESTION_PREFIX}prompt:{prompt_id}"
         asked = await self._get(key) or []
         if asked:
             await self._state.delete(self._community, PLATFORM, key)
-        return [(str(event_id), str(room_id)) for event_id, room_id in asked]
+        return [(str(entry[0]), str(entry[1]), bool(entry[2:3] and entry[2])) for entry in asked]
 
     async def question(self, event_id: str) -> QuestionRecord | None:
         value = await self._get(f"{QUESTION_PREFIX}{event_id}")

@@ -96,7 +96,8 @@ async def test_an_answered_question_is_edited_on_synapse_to_show_the_answer(
     (edit,) = alice.edits(chat.room_id, question.event_id)
     content = edit.source["content"]
     assert content["m.new_content"]["body"] == (
-        "Which language should I use with you?\n\n✓ Your answer: English"
+        "Which language should I use with you?\nIn welcher Sprache soll ich mit dir schreiben?"
+        "\n\n✓ Your answer: English"
     )
     assert content["m.new_content"]["m.mentions"] == {}
     assert content["body"].startswith("* Which language")

@@ -40,7 +40,7 @@ TRANSCRIPT: tuple[Turn, ...] = (
     Turn("join.ask_goals", text=GOALS),
     Turn("join.ask_expectations", text="Ehrliches Feedback, auch wenn es unbequem ist"),
     Turn("join.ask_languages", ids=("de", "en"), typed="Deutsch, Englisch"),
-    Turn("join.ask_timezone", text="Atlantis", refused="join.timezone_unknown"),
+    Turn("join.ask_timezone", text="Mordor", refused="join.timezone_unknown"),
     Turn("join.ask_timezone", text="Wien"),
     Turn(
         "join.ask_availability",
