@@ -116,9 +116,10 @@ async def test_join_gives_the_same_questions_and_the_same_data_on_memory_and_dis
     # The same questions in the same order, by message id ...
     assert [a.question.id for a in discord_asks] == [a.question.id for a in memory_asks]
     assert [a.kind for a in discord_asks] == [a.kind for a in memory_asks]
-    # ... and what the Discord member read is each of those questions, in their language.
+    # ... and what the Discord member read is each of those questions, in their language
+    # (Discord says it from the first command on: no greeting in both languages there).
     assert len(seen) == len(memory_asks)
-    for content, ask in zip(seen, memory_asks, strict=True):
+    for content, ask in zip(seen, discord_asks, strict=True):
         assert content.startswith(translator.render(ask.question, ask.locale))
     # The store holds the same answers, profile, consent and conversation outcome.
     assert discord_rows == memory_rows

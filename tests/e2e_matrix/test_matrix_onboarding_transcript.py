@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.i18n import Translator
+from bot.i18n import Translator, in_every_language
 from bot.intents import Option
 from bot.messages import msg
 from flows.join import CONFIRM
@@ -156,12 +156,13 @@ async def test_the_onboarding_transcript_over_matrix_with_a_restart_in_the_middl
     await screen.expect(shown(DONE, "de"), "the end of the join conversation", whole=True)
     print(f"whole transcript over Matrix incl. the restart: {time.monotonic() - started:.2f} s")
 
-    # Besides questions and errors, the member saw only the greeting and the welcome, and every
-    # bot message was an encrypted notice she could read.
-    assert [m.body for m in screen.passed] == [
-        Translator().render(msg("join.hello"), "en"),
-        Translator().render(msg("join.welcome"), "de"),
-    ]
+    # Besides questions and errors, the member saw only the greeting (in both languages: Matrix
+    # does not say hers), the welcome and her time zone told back, and every bot message was
+    # an encrypted notice she could read.
+    greeting, welcome, zone = (m.body for m in screen.passed)
+    assert greeting == Translator().render(in_every_language(msg("join.hello")), "en")
+    assert welcome == Translator().render(msg("join.welcome"), "de")
+    assert zone.startswith("Wien – Mitteleuropäische Zeit, jetzt ")
     assert screen.cursor == len(chat.bot_messages())
     seen = chat.bot_messages()
     assert all(m.decrypted and m.source["content"]["msgtype"] == "m.notice" for m in seen)
