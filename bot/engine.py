@@ -104,8 +104,17 @@ class FlowEngine:
     # -- entry points used by the router -------------------------------------------------
 
     async def start(
-        self, flow: Flow, member: MemberRecord, event: EventBase, place: Place
+        self,
+        flow: Flow,
+        member: MemberRecord,
+        event: EventBase,
+        place: Place,
+        *,
+        suspend: bool = False,
     ) -> list[Intent]:
+        """Begin ``flow``; a conversation running already is replaced, or with ``suspend``
+        waits until this one ends. A command's argument answers the first question (``pause
+        24.12.``), for a flow that takes one."""
         now = self.clock.now()
         try:
             answers = {} if flow.prefill is None else await flow.prefill(member, self.store)
@@ -122,6 +131,7 @@ class FlowEngine:
             expires_at=now + flow.timeout,
             now=now,
             cause=applied_event(event),
+            suspend_active=suspend,
         )
         turn = _Turn(flow, conversation, member, event)
         intents: list[Intent] = []
@@ -130,6 +140,11 @@ class FlowEngine:
             intents.append(
                 self._say(turn, intro(self._context(turn)) if callable(intro) else intro)
             )
+        if flow.argument is not None and isinstance(event, CommandInvoked) and event.args:
+            # The argument is the answer; recorded under an id of its own, since the command's
+            # id already stands for starting the conversation.
+            answering = event.model_copy(update={"event_id": f"{event.event_id}:argument"})
+            return intents + await self.receive(conversation, member, answering)
         intents += self._enter(turn)
         return intents
 
@@ -199,17 +214,48 @@ class FlowEngine:
         if now >= conversation.expires_at:
             await self.store.conversations.end(conversation, status="expired", now=now)
             notice = self._say(turn, msg("conversation.expired", command=self._spell(turn)))
-            return None, [self._retire(turn), notice]
+            return None, [self._retire(turn), notice, *await self.take_up_suspended(member, event)]
         return conversation, None
 
     async def resume(
         self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
     ) -> list[Intent]:
-        """The member asked for the flow they are already in: the current question again."""
+        """The member came back, or asked for the flow they are already in: where they are
+        and the current question again."""
         turn = self._turn(conversation, member, event)
         if turn is None:
             return []
+        if isinstance(event, CommandInvoked):
+            where = msg(
+                "conversation.still_running",
+                command=self._spell(turn),
+                number=len(conversation.trail) + 1,
+            )
+            return [self._say(turn, where), self.ask(turn)]
         return [self._say(turn, msg("conversation.resumed")), self.ask(turn)]
+
+    async def take_up_suspended(self, member: MemberRecord, event: EventBase) -> list[Intent]:
+        """After a conversation ended: the one it put on hold, at the question it was at (or
+        nothing, if none waits, it expired meanwhile, or its flow no longer lets the member
+        in: e.g. ``edit`` on hold while they left)."""
+        now = self.clock.now()
+        conversation = await self.store.conversations.take_up_suspended(member.id, now)
+        if conversation is None:
+            return []
+        fresh = await self.store.members.get(member.id) or member
+        turn = self._turn(conversation, fresh, event)
+        if turn is None:
+            await self.store.conversations.end(conversation, status="retired", now=now)
+            return []
+        guard = turn.flow.guard
+        refused = guard is not None and guard(fresh, self.speller(event.member.platform))
+        if now >= conversation.expires_at or refused:
+            await self.store.conversations.end(conversation, status="cancelled", now=now)
+            return []
+        back = msg(
+            "conversation.back_to", command=self._spell(turn), number=len(conversation.trail) + 1
+        )
+        return [self._say(turn, back), self.ask(turn)]
 
     async def ask_again(
         self, conversation: ConversationRecord, member: MemberRecord, event: EventBase
@@ -263,7 +309,8 @@ class FlowEngine:
             if ended is None:
                 return [self._stale(turn)]
             cancelled = msg("conversation.cancelled", command=self._spell(turn))
-            return [self._retire(turn), self._say(turn, cancelled)]
+            taken_up = await self.take_up_suspended(member, event)
+            return [self._retire(turn), self._say(turn, cancelled), *taken_up]
         if control is Control.HELP:
             return [self._say(turn, msg("conversation.help")), self.ask(turn)]
         if not conversation.trail:
@@ -462,7 +509,8 @@ class FlowEngine:
         ]
         if ended is None:
             return said  # the flow's own finish ended it (e.g. forget deleted everything)
-        return [self._retire(turn, answers, answer=answers.get(turn.step.id)), *said]
+        retired = self._retire(turn, answers, answer=answers.get(turn.step.id))
+        return [retired, *said, *await self.take_up_suspended(turn.member, turn.event)]
 
     # -- helpers --------------------------------------------------------------------------
 

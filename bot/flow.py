@@ -33,6 +33,7 @@ from bot.places import Place, PlaceKind
 if TYPE_CHECKING:
     from bot.config import ProgramSettings
     from store import Store
+    from store.conversations import ConversationRecord
     from store.members import MemberRecord
 
 END = "__end__"
@@ -158,6 +159,9 @@ class Flow:
     organizer_only: bool = False
     # Runs even while the member's gate is due (see :class:`Gate`): data rights never wait.
     exempt_from_gate: bool = False
+    # A command argument that answers the first question at once (``pause 24.12.``); without
+    # one, the question is asked.
+    argument: CommandArgument | None = None
     _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -240,6 +244,9 @@ class ActionContext:
     # Where only the member sees an answer: where the command was given if that is the DM or
     # the platform can whisper there (Discord's ephemeral replies), else the member's DM.
     private_place: Place
+    # The conversation the member is in the middle of, if any (the action runs beside it, and
+    # its question is asked again after the action's answer).
+    running: ConversationRecord | None = None
 
     @property
     def argument(self) -> str:

@@ -1,9 +1,12 @@
 """The router: every inbound event goes to exactly one place.
 
-* a command starts its flow (or resumes it, if the member is already in it), or is a control
+* a command starts its flow (or says where the member is, if they are already in it), or is a
+  control
   (``help``/``cancel``/``back``) for the running conversation; an organizer command (one whose
   spec is ``organizer_only``, or any given in the organizer group) from someone the adapter did
-  not mark as organizer is refused here, for every adapter, before anything is stored;
+  not mark as organizer is refused here, for every adapter, before anything is stored; given
+  in the middle of another conversation, an action answers and the pending question follows,
+  and a flow puts that conversation on hold until it ends (nothing is thrown away);
 * while the member's gate is due (consent to a raised privacy notice version), any command or
   answer starts the gate's flow first (data-rights commands excepted);
 * a reply, choice or form goes to the member's active conversation, after checking that the
@@ -155,13 +158,21 @@ class Router:
             unknown = msg("command.unknown", command=user_text(excerpt(event.name)))
             return [self._help(member, event, lead=unknown)]
         if isinstance(owner, Action):
-            return await self._run_action(owner, member, event)
+            answer = await self._run_action(owner, member, event, active)
+            if member is not None and active is not None:
+                # The action ran beside the conversation: back to its question.
+                answer += await self.engine.ask_again(active, member, event)
+            return answer
         if member is not None and active is not None and active.flow_id == owner.id:
             return await self.engine.resume(active, member, event)
         spell = self.engine.speller(event.member.platform)
         if owner.guard is not None and (refusal := owner.guard(member, spell)) is not None:
-            return [self._say(member, event, refusal)]
-        return await self._start(owner, member, event, active)
+            refused = [self._say(member, event, refusal)]
+            if member is not None and active is not None:
+                refused += await self.engine.ask_again(active, member, event)
+            return refused
+        # Another conversation waits, answers and all, until this one ends.
+        return await self._start(owner, member, event, active, suspend=active is not None)
 
     async def _start(
         self,
@@ -169,9 +180,12 @@ class Router:
         member: MemberRecord | None,
         event: EventBase,
         active: ConversationRecord | None,
+        *,
+        suspend: bool = False,
     ) -> list[Intent]:
         """Start ``flow`` in the member's DM (saying so where the event came from, if not
-        there); ``active``, the conversation it replaces, has its question retired."""
+        there); ``active``, the conversation it replaces (or with ``suspend`` puts on hold),
+        has its question retired."""
         member = member or await self.store.members.ensure(
             event.community_id,
             event.member.platform,
@@ -184,11 +198,16 @@ class Router:
         intents: list[Intent] = []
         if active is not None:
             intents += self.engine.retire_current(active, member, event)
+            held = self.registry.get(active.flow_id)
+            if suspend and held is not None:
+                spell = self.engine.speller(event.member.platform)
+                on_hold = msg("conversation.on_hold", running=spell(held.command))
+                intents.append(self._say(member, event, on_hold))
         place = event.place
         if place.kind != PlaceKind.DM:
             intents.append(self._say(member, event, msg("conversation.moved_to_dm")))
             place = Place.dm(event.member)
-        intents += await self.engine.start(flow, member, event, place)
+        intents += await self.engine.start(flow, member, event, place, suspend=suspend)
         return intents
 
     async def _refuse_organizer_command(self, event: CommandInvoked, name: str) -> Say:
@@ -250,7 +269,11 @@ class Router:
         return member, live, notice
 
     async def _run_action(
-        self, action: Action, member: MemberRecord | None, event: CommandInvoked
+        self,
+        action: Action,
+        member: MemberRecord | None,
+        event: CommandInvoked,
+        running: ConversationRecord | None = None,
     ) -> list[Intent]:
         place = event.place
         whispered = place.kind == PlaceKind.DM or self.platforms.whispers(place.platform)
@@ -263,6 +286,7 @@ class Router:
             program=self.settings.program_for(event.community_id),
             spell=self.engine.speller(event.member.platform),
             private_place=place if whispered else Place.dm(event.member),
+            running=running,
         )
         intents = await action.run(context)
         if not whispered and not any(intent.target == place for intent in intents):

@@ -5,6 +5,9 @@
     language ─▶ consent ──decline──▶ END (everything deleted)
                   │agree (recorded with the notice's version)
                   ▼
+    [keep: someone who left and comes back] ──keep──▶ confirm (the old profile)
+                  │start over
+                  ▼
     offers ─▶ offer_text ─▶ needs ─▶ need_text ─▶ goals ─▶ expectations ─▶ languages
       ─▶ timezone ─▶ availability ─▶ format ─▶ [city] ─▶ [extra questions] ─▶ confirm
                                                                    ▲            │ save ─▶ END
@@ -13,6 +16,10 @@
 Nothing personal is stored before consent: until then there is only the member's record (their
 platform id and display name) and the running conversation (its step and the language chosen);
 declining deletes both, and silence purges them after a week. The profile is saved at the end.
+
+Someone who left keeps their profile until it is purged (``docs/privacy.md``); coming back with
+``join`` they are offered to keep it (and change what they like at the summary) or to start over.
+Until they save, they stay "left": a re-join they cancel changes nothing.
 """
 
 from __future__ import annotations
@@ -44,8 +51,13 @@ from flows.questionnaire import (
     profile_answers,
     profile_steps,
 )
+from store import Store
 from store.members import MemberRecord, MemberStatus
 
+KEEP_OR_RESTART = (
+    Option(id="keep", label=msg("join.keep.keep"), emoji="👍", words=(YES_WORDS,)),
+    Option(id="restart", label=msg("join.keep.restart"), emoji="🔄", words=(NO_WORDS,)),
+)
 CONFIRM = (
     Option(id="save", label=msg("join.confirm.save"), emoji="✅", words=(YES_WORDS,)),
     Option(id="change", label=msg("join.confirm.change"), emoji="✏️", words=(NO_WORDS,)),
@@ -68,8 +80,38 @@ def privacy_notice(context: FlowContext) -> Msg:
 
 
 def summary(context: FlowContext) -> Msg:
-    answers = {**context.answers, "timezone": chosen_timezone(context.answers)}
-    return msg("join.ask_confirm", lines=profile_lines(answers, context.program))
+    return msg("join.ask_confirm", lines=profile_lines(shown_profile(context), context.program))
+
+
+def shown_profile(context: FlowContext) -> dict[str, Any]:
+    """The profile as it would be saved now: the kept one with what was answered since."""
+    answers = dict(context.answers)
+    answered = {**answers, "timezone": chosen_timezone(answers)}
+    if answers.get("keep") != "keep":
+        return answered
+    changed = {key: value for key, value in answered.items() if key in answers}
+    return {**answers.get("previous", {}), **changed}
+
+
+async def previous_profile(member: MemberRecord, store: Store) -> dict[str, Any]:
+    """For someone who left and comes back: the profile they had, to offer keeping it."""
+    if member.status != MemberStatus.LEFT:
+        return {}
+    profile = await store.members.profile(member.id)
+    return {"previous": profile} if profile else {}
+
+
+def has_previous(context: FlowContext) -> bool:
+    return bool(context.answers.get("previous"))
+
+
+def keep_prompt(context: FlowContext) -> Msg:
+    lines = profile_lines(dict(context.answers.get("previous", {})), context.program)
+    return msg("join.ask_keep", lines=lines)
+
+
+def after_keep(answer: Any, _context: FlowContext) -> str:
+    return "confirm" if answer == "keep" else FOLLOWING
 
 
 def hello(context: FlowContext) -> Msg:
@@ -92,9 +134,11 @@ async def record_consent(answer: Any, context: FlowContext) -> None:
     await context.store.members.record_consent(
         context.member, context.program.privacy_notice_version, now=context.now
     )
-    await context.store.members.update(
-        context.member.id, now=context.now, status=MemberStatus.ONBOARDING
-    )
+    if context.member.status == MemberStatus.NEW:
+        # Someone coming back stays "left" until they save: cancelling changes nothing.
+        await context.store.members.update(
+            context.member.id, now=context.now, status=MemberStatus.ONBOARDING
+        )
 
 
 def after_confirm(answer: Any, _context: FlowContext) -> str:
@@ -131,13 +175,15 @@ def build_join(settings: Settings) -> Flow:
         if answers.get("consent") != "agree":
             await context.store.privacy.forget(context.member)
             return [msg("join.declined")]
+        kept = answers.get("previous", {}) if answers.get("keep") == "keep" else {}
+        profile = {**kept, **profile_answers(answers, questions)}
         await context.store.members.save_profile(
             context.member,
-            profile_answers(answers, questions),
+            profile,
             now=context.now,
             replace_all=True,
             locale=answers["language"],
-            timezone=chosen_timezone(answers),
+            timezone=profile.get("timezone"),
             status=MemberStatus.WAITING,
             left_at=None,
             paused_until=None,
@@ -160,6 +206,7 @@ def build_join(settings: Settings) -> Flow:
         intro=hello,
         locale_step="language",
         guard=not_twice,
+        prefill=previous_profile,
         steps=(
             Step("language", ChoiceQuestion(prompt=ask_language, options=LANGUAGES)),
             Step(
@@ -170,6 +217,12 @@ def build_join(settings: Settings) -> Flow:
                 before=msg("join.welcome"),
                 next=after_consent,
                 on_answer=record_consent,
+            ),
+            Step(
+                "keep",
+                ChoiceQuestion(prompt=keep_prompt, options=KEEP_OR_RESTART),
+                next=after_keep,
+                when=has_previous,
             ),
             *questions,
             Step("confirm", ChoiceQuestion(prompt=summary, options=CONFIRM), next=after_confirm),

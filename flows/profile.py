@@ -15,28 +15,40 @@ from bot.flow import END, Action, ActionContext, ChoiceQuestion, Flow, FlowConte
 from bot.intents import Intent
 from bot.messages import Msg, msg
 from flows.join import choose_step
-from flows.profile_view import STATUS_LABELS, profile_lines
+from flows.profile_view import profile_lines, status_in_words
 from flows.questionnaire import after_format, chosen_timezone, editable_fields, profile_steps
 from store import Store
-from store.members import MemberRecord
+from store.members import MemberRecord, MemberStatus
 
 
 def must_have_joined(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    """None for a member who joined; else what they can do instead."""
     if member is not None and member.joined:
         return None
-    return msg("profile.not_joined", join=spell("join"))
+    if member is None:
+        return msg("profile.not_joined", join=spell("join"))
+    if member.status == MemberStatus.LEFT:
+        return msg("profile.left", join=spell("join"))
+    return msg("profile.not_finished", join=spell("join"))
 
 
 async def show_profile(context: ActionContext) -> list[Intent]:
     member = context.member
+    running = context.running
+    if (member is None or not member.joined) and running is not None and running.flow_id == "join":
+        number = len(running.trail) + 1
+        joining = msg("profile.while_joining", number=number, profile=context.spell("profile"))
+        return [context.reply(joining)]
     if member is None or not member.joined:
-        return [context.reply(msg("profile.not_joined", join=context.spell("join")))]
+        refusal = must_have_joined(member, context.spell)
+        assert refusal is not None
+        return [context.reply(refusal)]
     answers = await context.store.members.profile(member.id)
     return [
         context.reply(
             msg(
                 "profile.show",
-                status=STATUS_LABELS.get(member.status, member.status),
+                status=status_in_words(member, context.locale),
                 lines=profile_lines(answers, context.program),
                 edit=context.spell("edit"),
                 pause=context.spell("pause"),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 from bot.config import ProgramSettings
 from bot.messages import Msg, UserText, msg, organizer_text, user_text
@@ -15,6 +18,7 @@ from flows.questionnaire import (
     extra_step_id,
 )
 from flows.timezones import zone_title
+from store.members import MemberRecord, MemberStatus
 
 _FORMAT_LABELS = {option.id: option.label for option in FORMATS}
 _SLOT_LABELS = {option.id: option.label for option in SLOTS}
@@ -27,6 +31,15 @@ STATUS_LABELS: dict[str, Msg] = {
     "left": msg("status.left"),
 }
 NOT_GIVEN = msg("profile.not_given")
+
+
+def status_in_words(member: MemberRecord, locale: str) -> Msg:
+    """ "paused until 24 December 2026" (in the member's time zone), else the status' name."""
+    if member.status == MemberStatus.PAUSED and member.paused_until is not None:
+        local = member.paused_until.astimezone(ZoneInfo(member.timezone or "UTC"))
+        day = format_date(local.date(), format="long", locale=locale)
+        return msg("status.paused_until", date=day)
+    return STATUS_LABELS.get(member.status, msg("status.unknown", status=member.status))
 
 
 def topic_labels(

@@ -31,6 +31,10 @@ from store.members import MEMBER_COLUMNS, MemberRecord, member_from_row
 from store.schema import applied_events, conversations, members
 
 ACTIVE = "active"
+# Put on hold while another conversation runs beside it (``language`` during ``join``); it is
+# taken up again, answers and all, when that one ends.
+SUSPENDED = "suspended"
+RUNNING = (ACTIVE, SUSPENDED)
 # Ended conversations kept per member: enough to tell a click on one's own old question from
 # someone else's, and bounded however often a member starts and cancels. Older ones go at once;
 # the rest when the maintenance job prunes ended conversations (:meth:`prune_ended`).
@@ -151,25 +155,35 @@ class ConversationRepository:
         expires_at: datetime,
         now: datetime,
         cause: AppliedEvent | None = None,
+        suspend_active: bool = False,
     ) -> ConversationRecord:
-        """Begin a conversation; any other active one of the member ends as ``replaced``."""
+        """Begin a conversation; any other active one of the member ends as ``replaced``, or
+        with ``suspend_active`` waits, answers and all, until this one ends."""
         try:
             async with self._db.write() as connection:
+                put_aside = (
+                    {"status": SUSPENDED}
+                    if suspend_active
+                    else {"status": "replaced", "answers": {}}
+                )
                 await connection.execute(
                     conversations.update()
                     .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
-                    .values(status="replaced", answers={}, updated_at=now)
+                    .values(updated_at=now, **put_aside)
                 )
                 newest_ended = (
                     sa.select(conversations.c.id)
-                    .where(conversations.c.member_id == member_id, conversations.c.status != ACTIVE)
+                    .where(
+                        conversations.c.member_id == member_id,
+                        conversations.c.status.not_in(RUNNING),
+                    )
                     .order_by(conversations.c.id.desc())
                     .limit(KEPT_ENDED)
                 )
                 await connection.execute(
                     conversations.delete().where(
                         conversations.c.member_id == member_id,
-                        conversations.c.status != ACTIVE,
+                        conversations.c.status.not_in(RUNNING),
                         conversations.c.id.not_in(newest_ended.scalar_subquery()),
                     )
                 )
@@ -240,10 +254,72 @@ class ConversationRepository:
         async with self._db.write() as connection:
             result = await connection.execute(
                 conversations.delete().where(
-                    conversations.c.status != ACTIVE, conversations.c.updated_at < before
+                    conversations.c.status.not_in(RUNNING), conversations.c.updated_at < before
                 )
             )
         return result.rowcount or 0
+
+    async def take_up_suspended(self, member_id: int, now: datetime) -> ConversationRecord | None:
+        """The member's latest conversation on hold, running again (with a new prompt id: the
+        question it had is asked afresh); None when one is running already or none waits."""
+        async with self._db.write() as connection:
+            running = await connection.execute(
+                sa.select(conversations.c.id).where(
+                    conversations.c.member_id == member_id, conversations.c.status == ACTIVE
+                )
+            )
+            if running.first() is not None:
+                return None
+            latest = (
+                sa.select(conversations.c.id)
+                .where(conversations.c.member_id == member_id, conversations.c.status == SUSPENDED)
+                .order_by(conversations.c.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            row = (
+                await connection.execute(
+                    conversations.update()
+                    .where(conversations.c.id == latest, conversations.c.status == SUSPENDED)
+                    .values(
+                        status=ACTIVE,
+                        step_seq=conversations.c.step_seq + 1,
+                        updated_at=now,
+                    )
+                    .returning(*conversations.c)
+                )
+            ).first()
+        return None if row is None else _record(row)
+
+    async def suspended_for(self, member_id: int) -> ConversationRecord | None:
+        """The member's latest conversation on hold, if any."""
+        async with self._db.read() as connection:
+            row = (
+                await connection.execute(
+                    sa.select(conversations)
+                    .where(
+                        conversations.c.member_id == member_id,
+                        conversations.c.status == SUSPENDED,
+                    )
+                    .order_by(conversations.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+        return None if row is None else _record(row)
+
+    async def set_suspended_answer(
+        self, conversation: ConversationRecord, key: str, value: Any, now: datetime
+    ) -> None:
+        """Change one answer of a conversation on hold (the language chosen meanwhile)."""
+        async with self._db.write() as connection:
+            await connection.execute(
+                conversations.update()
+                .where(
+                    conversations.c.id == conversation.id,
+                    conversations.c.status == SUSPENDED,
+                )
+                .values(answers={**conversation.answers, key: value}, updated_at=now)
+            )
 
     async def _change(
         self,
@@ -300,7 +376,7 @@ class ConversationRepository:
         """
         still_running = sa.exists().where(
             conversations.c.id == applied_events.c.conversation_id,
-            conversations.c.status == ACTIVE,
+            conversations.c.status.in_(RUNNING),
         )
         async with self._db.write() as connection:
             result = await connection.execute(

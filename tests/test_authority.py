@@ -29,7 +29,7 @@ async def a_community(app: App, typed: bool) -> MemoryAdapter:
         member = memory.member(user)
         await memory.command(member, "join")
         await play_on_memory(memory, member, TRANSCRIPT, typed=typed)
-    await memory.command(memory.member("ben"), "pause")
+    await memory.command(memory.member("ben"), "pause", "offen")
     await memory.command(memory.member("cleo"), "join")
     return memory
 

@@ -100,7 +100,7 @@ async def test_declining_the_new_notice_is_leaving(
     assert await app.store.conversations.active_for(member.id) is None
     # Having left, nothing more is asked; after the retention period the data is gone.
     seen = await memory.command(cleo, "profile")
-    assert seen[0].text.startswith("Du bist noch nicht dabei")
+    assert seen[0].text.startswith("Du hast das Programm verlassen.")
     clock.advance(timedelta(days=31))
     await app.run_due()
     assert await app.store.members.find("memory", "memory", "cleo") is None

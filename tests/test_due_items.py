@@ -80,7 +80,7 @@ async def test_resuming_cancels_the_pause_end_by_its_key(
     await memory.command(ana, "pause", "2026-01-08")
     await memory.command(ana, "resume")
     assert (await pause_item(app, "ana")).state == CANCELLED
-    await memory.command(ana, "pause")  # a new pause without a date: nothing is booked
+    await memory.command(ana, "pause", "open-ended")  # a pause without a date: nothing is booked
     clock.advance(timedelta(days=5))
     await app.run_due()
     assert told(memory, "ana", PAUSE_OVER) == 0

@@ -85,7 +85,7 @@ def test_the_shipped_flows_are_registered_by_command() -> None:
     registry = build_registry(load_settings(None))
     join = registry.for_command("join")
     assert isinstance(join, Flow)
-    assert [step.id for step in join.steps][:3] == ["language", "consent", "offers"]
+    assert [step.id for step in join.steps][:4] == ["language", "consent", "keep", "offers"]
     assert [spec.name for spec in registry.commands()] == [
         "join",
         "profile",

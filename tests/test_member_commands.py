@@ -113,15 +113,19 @@ async def test_pause_refuses_a_bad_or_past_date_and_resume_ends_a_pause(
 ) -> None:
     app = await make_app("memory")
     memory, ana = await joined(app, "ana")
-    bad = await memory.command(ana, "pause", "next", "week")
+    bad = await memory.command(ana, "pause", "irgendwann")
     assert bad[0].text == (
-        "Das Datum „next week“ konnte ich nicht lesen. Schreib es bitte so: 24.12.2026 oder "
-        "2026-12-24."
+        "Das Datum „irgendwann“ konnte ich nicht lesen. Versuch es z. B. mit „24.12.“, "
+        "„in 2 Wochen“ oder „Ende Januar“ – oder „offen“."
     )
-    past = await memory.command(ana, "pause", "2020-01-01")
+    past = await memory.say(ana, "2020-01-01")
     assert past[0].text.startswith("Wähle bitte ein Datum in der Zukunft")
+    await memory.say(ana, "cancel")
     assert await status_of(app, "ana") == "waiting"
-    await memory.command(ana, "pause")
+    asked = await memory.command(ana, "pause")
+    assert asked[-1].text.startswith("Bis wann möchtest du pausieren?")
+    assert await status_of(app, "ana") == "waiting"
+    await memory.say(ana, "offen")
     assert await status_of(app, "ana") == "paused"
     seen = await memory.command(ana, "resume")
     assert seen[0].text.startswith("Willkommen zurück!")

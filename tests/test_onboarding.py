@@ -339,7 +339,10 @@ async def test_running_join_again_repeats_the_current_question(make_app: AppFact
     await memory.command(ivy, "join")
     await memory.pick(ivy, "de")
     seen = await memory.command(ivy, "join")
-    assert seen[0].text.startswith("Schön, dass du wieder da bist!")
+    assert seen[0].text == (
+        "Du bist mitten in /tandem join – bei Frage 2. Beantworte sie unten, um weiterzumachen, "
+        "schreib „zurück“, um deine letzte Antwort zu ändern, oder „abbrechen“, um aufzuhören."
+    )
     assert seen[1].text.startswith("Bevor ich mir etwas notiere")
 
 

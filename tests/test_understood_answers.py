@@ -17,15 +17,26 @@ async def at_question(app: App, user: str, question_id: str) -> tuple[MemoryAdap
     memory = memory_of(app)
     member = memory.member(user)
     await memory.command(member, "join")
-    typed = {
-        "join.ask_language": "English",
-        "join.privacy_notice": "yes",
-        "join.ask_goals": "Learn to delegate",
-        "join.ask_timezone": "Munich",
-    }
-    while (asked := memory.last_ask(member).question.id) != question_id:
-        await memory.say(member, typed.get(asked, "1"))
+    await answer_until(memory, member, question_id)
     return memory, member
+
+
+TYPED = {
+    "join.ask_language": "English",
+    "join.privacy_notice": "yes",
+    "join.ask_goals": "Learn to delegate",
+    "join.ask_timezone": "Munich",
+}
+
+
+async def answer_until(memory: MemoryAdapter, member: MemberRef, question_id: str) -> None:
+    """Type answers (the first option, where there are options) until ``question_id``."""
+    for _ in range(30):
+        asked = memory.last_ask(member).question.id
+        if asked == question_id:
+            return
+        await memory.say(member, TYPED.get(asked, "1"))
+    raise AssertionError(f"never asked {question_id}; stuck at {asked}")
 
 
 async def test_consent_understands_yes_and_no_and_repeats_only_the_short_question(
@@ -114,8 +125,7 @@ async def test_a_country_with_several_time_zones_asks_which(make_app: AppFactory
     assert memory.last_ask(eve).question.id == "join.ask_timezone_pick"
     number = [option.id for option in memory.last_ask(eve).options].index("America/Chicago") + 1
     await memory.say(eve, str(number))
-    while memory.last_ask(eve).question.id != "join.ask_confirm":
-        await memory.say(eve, "1")
+    await answer_until(memory, eve, "join.ask_confirm")
     assert "• Time zone: Central Time (America/Chicago)" in memory.last(eve).text
     await memory.say(eve, "yes")
     member = await app.store.members.find("memory", "memory", "eve")
@@ -132,8 +142,7 @@ async def test_several_choices_in_the_members_own_words(make_app: AppFactory) ->
     await memory.say(eve, "Dienstagabend und Donnerstag abend")
     await memory.say(eve, "back")
     await memory.say(eve, "1-3")
-    while memory.last_ask(eve).question.id != "join.ask_confirm":
-        await memory.say(eve, "1")
+    await answer_until(memory, eve, "join.ask_confirm")
     assert "• When I have time: Monday morning, Monday afternoon, Monday evening" in (
         memory.last(eve).text
     )
@@ -149,8 +158,7 @@ async def test_a_partly_understood_list_keeps_what_was_understood(make_app: AppF
     )
     assert memory.last_ask(eve).question.id == "join.ask_availability"
     await memory.say(eve, "Tuesday afternoon")
-    while memory.last_ask(eve).question.id != "join.ask_confirm":
-        await memory.say(eve, "1")
+    await answer_until(memory, eve, "join.ask_confirm")
     assert "• When I have time: Monday evening, Tuesday afternoon" in memory.last(eve).text
 
 
@@ -162,8 +170,7 @@ async def test_ok_goes_on_with_the_part_that_was_understood(make_app: AppFactory
     assert memory.last_ask(eve).question.id == "join.ask_format"
     await memory.say(eve, "back")
     await memory.say(eve, "sunday evening")
-    while memory.last_ask(eve).question.id != "join.ask_confirm":
-        await memory.say(eve, "1")
+    await answer_until(memory, eve, "join.ask_confirm")
     # Going back started the question afresh: only the new answer counts.
     assert "• When I have time: Sunday evening\n" in memory.last(eve).text
 
