@@ -189,7 +189,7 @@ async def test_a_run_after_members_changed_asks_to_preview_again(
     people = await onboard_all(memory, FOUR)
     olga = memory.member("olga")
     await memory.admin(olga, "match")  # a preview, as "match" alone is
-    await memory.command(people["ben"], "pause")
+    await memory.command(people["ben"], "pause", "open-ended")
     before = seen_by(memory, *people)
 
     refused = await memory.admin(olga, "match", "run")
