@@ -23,7 +23,6 @@ from flows.agreement_notices import (
 )
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
-from flows.dates import warm_up as warm_up_dates
 from flows.first_call import ASK_FIRST_CALL, FIRST_CALL, LAPSE_FIRST_CALL, NUDGE_FIRST_CALL
 from flows.introduction import INTRODUCE_PAIR
 from flows.join import build_join
@@ -59,7 +58,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             MATCH,
             WAITING,
         ],
-        warm_ups=[load_places, load_zone_names, warm_up_dates],
+        warm_ups=[load_places, load_zone_names],
         gate=GATE,
         due_kinds=[
             MAINTENANCE,

@@ -1,6 +1,10 @@
 """Dates as members write them ("24.12.", "Dec 24", "in 2 weeks", "bis Ende Januar"), read with
 the ``dateparser`` library in English and German.
 
+``dateparser`` (with ``regex``, ``dateutil`` and ``pytz``) costs about 22 MB and 0.2 s to load:
+it is imported at the first date a member writes, not at start-up, so a process where nobody
+pauses with a date (most of them, between match rounds) does not carry it.
+
 :func:`parse_end_date` gives the day a member named, in their time zone and seen from today;
 ``pause`` uses it, and so may anything else that asks "until when". What ``dateparser`` does not
 read itself is done here, with words from the catalogs: a leading "until"/"bis", and "end of",
@@ -13,8 +17,6 @@ import re
 from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
-
-import dateparser
 
 from bot.answers import fold
 from bot.i18n import SUPPORTED_LOCALES, Translator
@@ -73,16 +75,13 @@ def parse_end_date(text: str, *, now: datetime, timezone: str | None, locale: st
         del settings["DATE_ORDER"]
     if not fold(rest):
         return None
+    import dateparser
+
     languages = [locale, *(other for other in SUPPORTED_LOCALES if other != locale)]
     parsed = dateparser.parse(rest, languages=languages, settings=settings)
     if parsed is None:
         return None
     return parsed.date().replace(day=15) if middle else parsed.date()
-
-
-def warm_up() -> None:
-    """``dateparser`` reads its language data at the first parse: done at start-up instead."""
-    parse_end_date("24.12.", now=datetime.now(ZoneInfo("UTC")), timezone="UTC", locale="de")
 
 
 def is_open_ended(text: str) -> bool:

