@@ -7,6 +7,11 @@
 ``--debug-logger NAME`` (before the command, repeatable) lets one library's logger write at
 DEBUG; they are kept at WARNING otherwise, since they log members' data (``bot.logs``).
 
+What stops the bot is said in one paragraph that names the cause and the fix (a config
+error, a database out of reach, a platform that refuses the bot); ``--debug`` adds the
+traceback. ``tandem run`` says which adapters it starts, and warns about a platform's secret
+set for an adapter that is off.
+
 Every command reads the config from ``--config``, ``$TANDEM_CONFIG`` or ``./tandem.toml``
 (none is needed); secrets may come from the environment (see ``config.example.toml``).
 """
@@ -15,18 +20,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 from bot.adapter import StartRefused
 from bot.app import App
-from bot.config import ConfigError, Settings, load_settings, resolve_config_path
+from bot.config import ConfigError, Settings, env_name, load_settings, resolve_config_path
 from bot.logs import configure_logging, configured_secrets
-from store import DatabaseTooNew, Store
+from store import DatabaseTooNew, DatabaseUnavailable, Store
 
+EXIT_UNEXPECTED = 1
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
+# Each platform's secrets: set for an adapter that is off, they are a sign of a forgotten
+# ``enabled = true``.
+_SECRETS = {"discord": ("token",), "matrix": ("password", "access_token")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         type=Path,
         help="TOML config file (default: $TANDEM_CONFIG, else ./tandem.toml if present)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the whole traceback when something stops the bot (for a bug report)",
     )
     parser.add_argument(
         "--debug-logger",
@@ -105,23 +121,86 @@ def main(argv: list[str] | None = None) -> int:
         secrets=configured_secrets(settings),
     )
     try:
-        if command == "migrate":
-            asyncio.run(_migrate(settings))
-            print("tandem: the database schema is up to date")
-            return 0
-        adapters = ["console"] if command == "console" else None
-        asyncio.run(App(settings, adapter_names=adapters).run())
-    except DatabaseTooNew as error:
-        print(f"tandem: {error}", file=sys.stderr)
-        return EXIT_DATABASE
-    except StartRefused as error:
-        print(f"tandem: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+        return _run(command, settings, args)
     except KeyboardInterrupt:
-        pass
+        return 0
+    except (DatabaseTooNew, DatabaseUnavailable) as error:
+        return _stopped(args, error, EXIT_DATABASE)
+    except StartRefused as error:
+        return _stopped(args, error, EXIT_CONFIG)
+    except Exception as error:
+        if args.debug:
+            raise
+        print(
+            f"tandem: stopped by an unexpected error ({type(error).__name__}: {error}). Run the "
+            "same command with --debug to see where it happened, and include that in a report.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
+
+
+def _stopped(args: argparse.Namespace, error: Exception, code: int) -> int:
+    if args.debug:
+        traceback.print_exception(error)
+    print(f"tandem: {error}", file=sys.stderr)
+    return code
+
+
+def _run(command: str, settings: Settings, args: argparse.Namespace) -> int:
+    if command == "migrate":
+        before, after = asyncio.run(Store.migrate(settings.database.url))
+        print(f"tandem: {migrated(before, after)}")
+        return 0
+    adapters = ["console"] if command == "console" else None
+    if command == "run":
+        for note in adapter_notes(settings, resolve_config_path(args.config)):
+            print(f"tandem: {note}", file=sys.stderr)
+        if settings.platform_adapters == ["console"] and not sys.stdin.isatty():
+            print(
+                "tandem: nothing to run: no adapter is enabled, and without a terminal the "
+                "console has no one to talk to. Enable Discord or Matrix in tandem.toml "
+                "([discord] or [matrix] enabled = true; docs/discord.md, docs/matrix.md), or "
+                "start `tandem console` in a terminal to try the bot.",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+    asyncio.run(App(settings, adapter_names=adapters).run())
     return 0
 
 
-async def _migrate(settings: Settings) -> None:
-    store = await Store.open(settings.database.url)
-    await store.close()
+def migrated(before: str | None, after: str | None) -> str:
+    """What ``tandem migrate`` did, in words."""
+    if before == after:
+        return f"the database schema is up to date (revision {after}); nothing to do"
+    if before is None:
+        return f"created the database schema (revision {after})"
+    return f"the database schema went from revision {before} to {after}"
+
+
+def adapter_notes(settings: Settings, config: Path | None) -> list[str]:
+    """What ``tandem run`` starts, and a warning for each secret of an adapter that is off."""
+    source = str(config) if config is not None else "no config file"
+    enabled = [name for name in ("discord", "matrix", "console") if getattr(settings, name).enabled]
+    if enabled:
+        notes = [f"starting the adapters enabled in {source}: {', '.join(enabled)}"]
+    else:
+        notes = [
+            f"no adapter is enabled ({source}): starting the console. To run on Discord or "
+            "Matrix, set enabled = true in its section of tandem.toml (or "
+            "TANDEM_DISCORD__ENABLED=true / TANDEM_MATRIX__ENABLED=true)."
+        ]
+    for platform, keys in _SECRETS.items():
+        section = getattr(settings, platform)
+        if section.enabled:
+            continue
+        for key in keys:
+            if getattr(section, key) is None:
+                continue
+            variable = env_name((platform, key))
+            where = f"environment variable {variable}" if variable in os.environ else source
+            notes.append(
+                f"warning: {platform}.{key} is set (from {where}) but {platform} is not enabled, "
+                f"so the {platform.capitalize()} adapter does not run; set [{platform}] "
+                "enabled = true to run it"
+            )
+    return notes

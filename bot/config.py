@@ -1,10 +1,12 @@
 """One typed settings tree, loaded from a TOML file and the environment, validated at start-up.
 
 Where settings come from, strongest first: environment variables ``TANDEM_<SECTION>__<KEY>``
-(e.g. ``TANDEM_DISCORD__TOKEN``, ``TANDEM_DATABASE__URL``), then the TOML file, then the
-defaults here. Without a file the bot runs the console adapter on ``./tandem.db``.
-``config.example.toml`` documents every key. Errors name the bad key and say what to do;
-placeholder secrets ("changeme", "<your token>") are refused.
+(e.g. ``TANDEM_DISCORD__TOKEN``, ``TANDEM_DATABASE__URL``; a list also as ``123,456``), then the
+TOML file, then the defaults here. Without a file the bot runs the console adapter on
+``./tandem.db``. ``config.example.toml`` documents every key. Errors name the bad key and where
+it came from (the file or the environment variable), in plain words, and say what to do;
+placeholder secrets ("changeme", "<your token>") are refused, and so is an ``enabled`` that is
+not true or false.
 """
 
 from __future__ import annotations
@@ -24,13 +26,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 DEFAULT_CONFIG_FILE = Path("tandem.toml")
 ENV_PREFIX = "TANDEM_"
@@ -59,6 +69,19 @@ def _no_placeholder(value: SecretStr | None) -> SecretStr | None:
 
 
 Secret = Annotated[SecretStr | None, AfterValidator(_no_placeholder)]
+
+
+def _true_or_false(value: Any) -> Any:
+    """true or false (from the environment also as the words): "yes", 1 or "maybe" are
+    refused rather than read as on or off."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise ValueError("must be true or false")
+
+
+Switch = Annotated[bool, BeforeValidator(_true_or_false)]
 
 _TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -95,7 +118,7 @@ class Section(BaseModel):
 class RateLimitSettings(Section):
     """How fast one member may send events (see :mod:`bot.ratelimit`)."""
 
-    enabled: bool = True
+    enabled: Switch = True
     # Events a member may send at once (a quick run of clicks) ...
     burst: int = Field(default=20, ge=1, le=1000)
     # ... and how many per second after that, on average.
@@ -125,11 +148,17 @@ class DatabaseSettings(Section):
                 "url must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {self.url.split('://')[0]!r})"
             )
+        if self.url.startswith("sqlite") and not self.url.split("://", 1)[1].strip("/"):
+            raise ValueError(
+                "url names no database file: write sqlite+aiosqlite:///tandem.db (a file beside "
+                "where Tandem runs) or sqlite+aiosqlite:////var/lib/tandem/tandem.db (an "
+                "absolute path: four slashes)"
+            )
         return self
 
 
 class ConsoleSettings(Section):
-    enabled: bool = False
+    enabled: Switch = False
     community_id: str = "console"
     first_member: str = "alex"
     # Console names (as after /as NAME) who may run the organizer commands (/admin …).
@@ -139,7 +168,7 @@ class ConsoleSettings(Section):
 class DiscordSettings(Section):
     """Every key is explained in docs/discord.md (section "Config keys")."""
 
-    enabled: bool = False
+    enabled: Switch = False
     token: Annotated[Secret, AfterValidator(_discord_token)] = None
     # Every guild and every DM of this bot belong to this one community.
     community_id: str = "discord"
@@ -181,7 +210,7 @@ class DiscordSettings(Section):
 class MatrixSettings(Section):
     """Every key is explained in docs/matrix.md (section "Config keys")."""
 
-    enabled: bool = False
+    enabled: Switch = False
     homeserver: str = ""
     user_id: str = ""
     password: Secret = None
@@ -452,13 +481,31 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The environment beats the file, so secrets never need to be written into it.
-        return (env_settings, init_settings)
+        return (ListFriendlyEnvironment(settings_cls), init_settings)
 
     @property
     def platform_adapters(self) -> list[str]:
         """The adapters to run: those enabled, or the console when none is."""
         chosen = [name for name in ("discord", "matrix", "console") if getattr(self, name).enabled]
         return chosen or ["console"]
+
+
+class ListFriendlyEnvironment(EnvSettingsSource):
+    """The environment, where a list may also be written as ``123,456`` (JSON works too)."""
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo | None, value: Any) -> Any:
+        try:
+            return super().decode_complex_value(field_name, field, value)  # type: ignore[arg-type]
+        except ValueError:
+            text = str(value).strip()
+            if text.startswith(("[", "{")):
+                raise
+            return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def env_name(location: tuple[str | int, ...]) -> str:
+    """The environment variable of a setting: ``("discord", "token")`` → TANDEM_DISCORD__TOKEN."""
+    return ENV_PREFIX + "__".join(str(part).upper() for part in location)
 
 
 def resolve_config_path(explicit: Path | None) -> Path | None:
@@ -495,14 +542,61 @@ def load_settings(
         return Settings(**data)
     except ValidationError as error:
         raise ConfigError(_describe(error, source)) from None
+    except SettingsError as error:  # an environment variable that could not be read at all
+        raise ConfigError(f"the environment: {error}") from None
     finally:
         _ADAPTER_SECRETS_NEEDED.reset(needed)
 
 
 def _describe(error: ValidationError, source: str) -> str:
-    lines = [f"{source}: the configuration has {error.error_count()} problem(s):"]
+    lines = [f"the configuration has {error.error_count()} problem(s):"]
     for problem in error.errors():
-        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        text = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"  - {key}: {text}")
+        location = tuple(problem["loc"])
+        key = ".".join(str(part) for part in location) or "(top level)"
+        lines.append(f"  - {key}: {_plainly(problem)} (from {_source_of(location, source)})")
     return "\n".join(lines)
+
+
+def _source_of(location: tuple[str | int, ...], file: str) -> str:
+    """Where a setting came from: its environment variable (or those below it), else the file."""
+    variable = env_name(location)
+    below = sorted(name for name in os.environ if name.startswith(variable + "__"))
+    if variable in os.environ:
+        return f"environment variable {variable}"
+    if below:
+        return "environment variable " + ", ".join(below)
+    return file
+
+
+def _plainly(problem: Any) -> str:
+    """The validation library's wording, said the way an operator reads it."""
+    kind = problem["type"]
+    context = problem.get("ctx") or {}
+    typed = problem.get("input")
+    if kind == "extra_forbidden":
+        return (
+            "is not a setting Tandem knows; check its spelling and section "
+            "(config.example.toml lists every key)"
+        )
+    if kind == "missing":
+        return "is required"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"must be true or false, not {typed!r}"
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return f"must be a whole number, not {typed!r}"
+    if kind in {"float_parsing", "float_type"}:
+        return f"must be a number, not {typed!r}"
+    if kind == "literal_error":
+        return f"must be one of {context.get('expected')}, not {typed!r}"
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        bound = next(iter(context.values()), "")
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }
+        return f"must be {words[kind]} {bound}, not {typed!r}"
+    if kind in {"list_type", "list_parsing"}:
+        return f"must be a list (in the file [1, 2]; in the environment 1,2), not {typed!r}"
+    return str(problem["msg"]).removeprefix("Value error, ")

@@ -10,5 +10,6 @@ from __future__ import annotations
 
 from store.db import Store
 from store.migrate import DatabaseTooNew
+from store.unavailable import DatabaseUnavailable
 
-__all__ = ["DatabaseTooNew", "Store"]
+__all__ = ["DatabaseTooNew", "DatabaseUnavailable", "Store"]

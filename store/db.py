@@ -16,10 +16,11 @@ from store.connections import Connections
 from store.conversations import ConversationRepository
 from store.due_items import DueItemRepository
 from store.members import MemberRepository
-from store.migrate import upgrade_to_head
+from store.migrate import DatabaseTooNew, current_revision, upgrade_to_head
 from store.privacy import PrivacyRepository
 from store.rounds import MatchRoundRepository
 from store.tandems import TandemRepository
+from store.unavailable import DatabaseUnavailable, explain
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +106,37 @@ class Store:
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:
-        connections = open_connections(url, **engine_options)
-        if migrate:
-            await upgrade_to_head(connections.writer)
+        """Open (and migrate) the database; :class:`DatabaseUnavailable` says why it cannot."""
+        try:
+            connections = open_connections(url, **engine_options)
+        except OSError as error:  # the SQLite file or its folder cannot be made
+            raise DatabaseUnavailable(explain(url, error)) from error
+        try:
+            if migrate:
+                await upgrade_to_head(connections.writer)
+            else:
+                async with connections.writer.connect():
+                    pass
+        except DatabaseTooNew:
+            await connections.dispose()
+            raise
+        except (OSError, sa.exc.SQLAlchemyError, TimeoutError) as error:
+            await connections.dispose()
+            raise DatabaseUnavailable(explain(url, error)) from error
         return cls(connections)
+
+    @classmethod
+    async def migrate(cls, url: str) -> tuple[str | None, str | None]:
+        """Bring the schema up to date; the revisions before and after (None: empty)."""
+        store = await cls.open(url, migrate=False)
+        try:
+            before = await current_revision(store.engine)
+            await upgrade_to_head(store.engine)
+            return before, await current_revision(store.engine)
+        except (OSError, sa.exc.SQLAlchemyError) as error:
+            raise DatabaseUnavailable(explain(url, error)) from error
+        finally:
+            await store.close()
 
     async def close(self) -> None:
         await self.connections.dispose()

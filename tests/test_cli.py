@@ -28,7 +28,7 @@ def test_console_help_lists_the_console_commands(capsys: pytest.CaptureFixture[s
 def test_migrate_creates_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     database = tmp_path / "fresh.db"
     assert main(["migrate", "--db", str(database)]) == 0
-    assert "schema is up to date" in capsys.readouterr().out
+    assert "tandem: created the database schema (revision 0" in capsys.readouterr().out
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"members", "conversations", "alembic_version"} <= tables
@@ -68,7 +68,7 @@ def test_migrate_needs_no_adapter_secrets_but_run_does(
     )
     database = tmp_path / "migrated.db"
     assert main(["--config", str(config), "migrate", "--db", str(database)]) == 0
-    assert "schema is up to date" in capsys.readouterr().out
+    assert "created the database schema" in capsys.readouterr().out
     assert main(["--config", str(config), "run"]) == EXIT_CONFIG
     error = capsys.readouterr().err
     assert "matrix: password or access_token is required" in error

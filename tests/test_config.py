@@ -34,8 +34,9 @@ def test_errors_name_every_bad_key(tmp_path: Path) -> None:
         load_settings(path)
     text = str(caught.value)
     assert "3 problem(s)" in text
-    assert "bot.default_locale: Input should be 'en' or 'de'" in text
-    assert "bot.colour: Extra inputs are not permitted" in text
+    assert "bot.default_locale: must be one of 'en' or 'de', not 'fr'" in text
+    assert "bot.colour: is not a setting Tandem knows" in text
+    assert f"(from {path})" in text
     assert "database: url must start with sqlite+aiosqlite:// or postgresql+asyncpg://" in text
 
 

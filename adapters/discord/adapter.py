@@ -34,6 +34,7 @@ import logging
 from dataclasses import asdict
 from typing import Any, ClassVar
 
+import aiohttp
 import discord
 
 from adapters.discord import custom_ids, events
@@ -44,7 +45,7 @@ from adapters.discord.interactions import ACKNOWLEDGE_AFTER_SECONDS, Reply
 from adapters.discord.layout import ModalSpec, clip, question_layout
 from adapters.discord.pair_spaces import DiscordPairSpaces
 from adapters.discord.places import DmClosed, OwnerNeeds2FA, Places, message_nonce
-from bot.adapter import Adapter, AdapterContext, EventSink, renders
+from bot.adapter import Adapter, AdapterContext, EventSink, StartRefused, renders
 from bot.capabilities import RICH, Capabilities
 from bot.events import EventBase
 from bot.i18n import choose_locale
@@ -89,7 +90,7 @@ def link_to_place(place: Place, name: str) -> str:
     return name
 
 
-class DiscordStartError(Exception):
+class DiscordStartError(StartRefused):
     """The bot could not connect to Discord; the message says what to check."""
 
 
@@ -147,6 +148,12 @@ class DiscordAdapter(Adapter):
                 "Discord refused the bot token; copy it again from the Developer Portal "
                 "(Bot → Reset Token) into TANDEM_DISCORD__TOKEN"
             ) from None
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise DiscordStartError(
+                f"cannot reach Discord ({type(error).__name__}: {error}). Check this machine's "
+                "network, DNS and any proxy or firewall (Discord's API is discord.com, port "
+                "443), then start Tandem again."
+            ) from error
         self._gateway = self.context.tasks.spawn(self._run_gateway(), name="discord-gateway")
         ready = asyncio.ensure_future(self.client.wait_until_ready())
         done, _ = await asyncio.wait(

@@ -43,7 +43,12 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class RequestFailed(Exception):
-    """A request kept failing after every allowed retry, or failed for good."""
+    """A request kept failing after every allowed retry, or failed for good; ``unreachable``
+    when the homeserver never answered at all (no connection), rather than refusing."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 @dataclass
@@ -97,10 +102,12 @@ class RetryPolicy:
         waited = 0.0
         last: str = "no attempt"
         while True:
+            unreachable = False
             try:
                 response = await request()
             except TRANSIENT_ERRORS as error:
                 last = f"{type(error).__name__}: {error}"
+                unreachable = True
             else:
                 if is_rate_limited(response):
                     asked = (getattr(response, "retry_after_ms", None) or 1000) / 1000
@@ -119,7 +126,10 @@ class RetryPolicy:
                 last = str(response)
             failures += 1
             if failures >= self.attempts:
-                raise RequestFailed(f"{what}: gave up after {self.attempts} attempts ({last})")
+                raise RequestFailed(
+                    f"{what}: gave up after {self.attempts} attempts ({last})",
+                    unreachable=unreachable,
+                )
             delay = backoff.next_delay()
             log.warning(
                 "%s failed (attempt %d of %d: %s); retrying in %.1f s",

@@ -175,6 +175,8 @@ async def _log_in(
         try:
             whoami = await retry.call("check the access token", client.whoami)
         except RequestFailed as error:
+            if error.unreachable:
+                raise unreachable(matrix, error) from None
             if matrix.password is None:
                 raise LoginFailed(
                     f"the homeserver refused the Matrix access token ({refusal(error)}): set "
@@ -213,6 +215,8 @@ async def _log_in(
             ),
         )
     except RequestFailed as error:
+        if error.unreachable:
+            raise unreachable(matrix, error) from None
         raise LoginFailed(
             f"the homeserver {matrix.homeserver} refused to log in {matrix.user_id} "
             f"({refusal(error)}): check matrix.password (TANDEM_MATRIX__PASSWORD) and "
@@ -221,6 +225,15 @@ async def _log_in(
     assert isinstance(response, LoginResponse)
     return SavedSession(
         matrix.homeserver, matrix.user_id, response.device_id, response.access_token
+    )
+
+
+def unreachable(matrix: MatrixSettings, error: RequestFailed) -> LoginFailed:
+    return LoginFailed(
+        f"cannot reach the homeserver {matrix.homeserver} ({refusal(error)}). Check "
+        "matrix.homeserver (its client URL, e.g. https://matrix.example.org; the address "
+        "Element shows under Settings → Help & About) and this machine's network, then start "
+        "Tandem again."
     )
 
 

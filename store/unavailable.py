@@ -1,0 +1,86 @@
+"""Why the database cannot be used, said so that an operator can act on it.
+
+:func:`explain` turns what the drivers raise when the database is out of reach (a closed
+PostgreSQL port, an unknown user or database, a SQLite file that cannot be opened) into one
+paragraph naming the cause and the fix; :class:`DatabaseUnavailable` carries it. The traceback
+stays available (``tandem --debug``).
+"""
+
+from __future__ import annotations
+
+import socket
+
+import sqlalchemy as sa
+
+
+_CANNOT_OPEN = frozenset(
+    {"PermissionError", "IsADirectoryError", "FileNotFoundError", "NotADirectoryError"}
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or opened; the message says why and what to do."""
+
+
+def _where(url: str) -> str:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"the SQLite file {parsed.database}"
+    return f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return seen
+
+
+def explain(url: str, error: BaseException) -> str:
+    """One paragraph: what failed, why, and which setting or command fixes it."""
+    parsed = sa.make_url(url)
+    where = _where(url)
+    names = {type(link).__name__ for link in _chain(error)}
+    text = " ".join(str(link) for link in _chain(error))
+    fix_url = "Check database.url (in tandem.toml or TANDEM_DATABASE__URL)."
+    if names & {"ConnectionRefusedError"} or "Connect call failed" in text:
+        return (
+            f"cannot reach {where}: the connection was refused. Is PostgreSQL running and "
+            f"listening on that host and port? {fix_url}"
+        )
+    if names & {"gaierror"} or isinstance(error, socket.gaierror):
+        return (
+            f"cannot find the database host {parsed.host!r}: the name does not resolve. {fix_url}"
+        )
+    if names & {"TimeoutError", "CancelledError"}:
+        return f"{where} did not answer in time: check the host, port and firewall. {fix_url}"
+    if names & {"InvalidPasswordError"} or "password authentication failed" in text:
+        return (
+            f"{where} refused the password of user {parsed.username!r}. Put the right "
+            "password into database.url (best through TANDEM_DATABASE__URL)."
+        )
+    if "role" in text and "does not exist" in text:
+        return (
+            f"{where} has no user {parsed.username!r}. Create it (createuser "
+            f"{parsed.username}) or name an existing user in database.url."
+        )
+    if names & {"InvalidCatalogNameError"} or ("database" in text and "does not exist" in text):
+        return (
+            f"{where} has no database {parsed.database!r}. Create it (createdb "
+            f"{parsed.database}) or name an existing one in database.url."
+        )
+    if "unable to open database file" in text or names & _CANNOT_OPEN:
+        return (
+            f"cannot open {where}: {_last_words(error)}. Check that its folder exists or can be "
+            f"made, and that this user may write there. {fix_url}"
+        )
+    return f"cannot use {where}: {_last_words(error)}. {fix_url}"
+
+
+def _last_words(error: BaseException) -> str:
+    """The innermost cause, in its own words (first line only)."""
+    innermost = _chain(error)[-1]
+    words = str(innermost).strip().splitlines()
+    return words[0] if words else type(innermost).__name__
