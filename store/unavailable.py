@@ -12,7 +12,6 @@ import socket
 
 import sqlalchemy as sa
 
-
 _CANNOT_OPEN = frozenset(
     {"PermissionError", "IsADirectoryError", "FileNotFoundError", "NotADirectoryError"}
 )
