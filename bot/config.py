@@ -160,7 +160,8 @@ class DatabaseSettings(Section):
 class ConsoleSettings(Section):
     enabled: Switch = False
     community_id: str = "console"
-    first_member: str = "alex"
+    # The member you speak as at first; unset: whoever spoke last (at the very first start, alex).
+    first_member: str | None = None
     # Console names (as after /as NAME) who may run the organizer commands (/admin …).
     organizers: list[str] = []
 
@@ -563,8 +564,10 @@ def _source_of(location: tuple[str | int, ...], file: str) -> str:
     below = sorted(name for name in os.environ if name.startswith(variable + "__"))
     if variable in os.environ:
         return f"environment variable {variable}"
-    if below:
+    if below and file == "defaults":
         return "environment variable " + ", ".join(below)
+    if below:  # a check of a whole section: the file and the environment together
+        return f"{file} and environment variable " + ", ".join(below)
     return file
 
 

@@ -13,12 +13,11 @@ from typing import Any
 
 from bot.answers import NO_WORDS, YES_WORDS
 from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, Step
-from bot.i18n import Translator
 from bot.intents import AttachFile, ForgetMember, Intent, Option
 from bot.messages import Msg, msg
 from bot.places import MemberRef, Place, PlaceKind
-from flows.profile_view import STATUS_LABELS, profile_lines
-from flows.tandem_export import tandem_lines, with_partner_names
+from flows.data_export import export_markdown
+from flows.tandem_export import with_partner_names
 from store.members import MemberRecord
 
 # Deleting everything is no success to tick off: a bin, not a green tick.
@@ -30,57 +29,6 @@ FORGET_CHOICES = (
         id="keep", label=msg("forget.keep"), emoji="↩️", words=(NO_WORDS, msg("forget.keep.words"))
     ),
 )
-
-
-def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
-    """A readable copy of the export, in the member's language."""
-    render = Translator().render
-    locale = context.locale
-    member = data["member"]
-    answers = {row["question_id"]: row["value"] for row in data["profile_answers"]}
-    parts = [
-        render(msg("mydata.md.title"), locale),
-        render(msg("mydata.md.generated", when=context.now.strftime("%Y-%m-%d %H:%M UTC")), locale),
-        "",
-        render(msg("mydata.md.account"), locale),
-        *(f"- {key}: {value}" for key, value in member.items() if value is not None),
-        "",
-        render(
-            msg("mydata.md.status", status=STATUS_LABELS.get(member["status"], member["status"])),
-            locale,
-        ),
-        "",
-        render(msg("mydata.md.profile"), locale),
-        *(render(line, locale) for line in profile_lines(answers, context.program)),
-        "",
-        render(msg("mydata.md.consents"), locale),
-        *(f"- {row['notice_version']}: {row['given_at']}" for row in data["consents"]),
-        "",
-        render(msg("mydata.md.conversations"), locale),
-        *(
-            f"- {row['flow_id']} ({row['status']}), {row['created_at']}: "
-            f"{json.dumps(row['answers'], ensure_ascii=False)}"
-            for row in data["conversations"]
-        ),
-        "",
-        render(msg("mydata.md.platform"), locale),
-        *(f"- {row['key']}: {json.dumps(row['value'])}" for row in data["adapter_state"]),
-        "",
-        render(msg("mydata.md.scheduled"), locale),
-        *(f"- {row['kind']} ({row['state']}): {row['due_at']}" for row in data["due_items"]),
-        "",
-        *tandem_lines(data, locale),
-        "",
-        render(msg("mydata.md.agreements"), locale),
-        *(
-            f"- {row['tandem_id']} v{row['version']} ({row['state']}): "
-            f"{json.dumps(row['terms'], ensure_ascii=False)}"
-            for row in data.get("agreements", [])
-        ),
-        "",
-        render(msg("mydata.md.json_note"), locale),
-    ]
-    return "\n".join(parts) + "\n"
 
 
 async def send_my_data(context: ActionContext) -> list[Intent]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -163,9 +164,9 @@ async def test_the_onboarding_transcript_through_the_console_with_a_kill_in_the_
 async def test_switching_members_and_moving_the_clock(console: ConsoleProcess) -> None:
     await console.type("/join")
     await console.expect("Which language")
-    await console.answer("/as Sam", "You are now speaking as sam.")
+    await console.answer("/as Sam", "You are now speaking as Sam.")
     await console.answer("/join", "── to sam ──")
-    await console.answer("/who", "Members in this console: alex, sam")
+    await console.answer("/who", "Members in this console: Sam, alex")
     await console.answer("/advance 3d", "The clock now says")
     await console.answer("/as alex", "You are now speaking as alex.")
     await console.expect("Which language")  # alex's conversation goes on after three days
@@ -225,7 +226,7 @@ async def test_organizer_commands_need_a_name_in_console_organizers(tmp_path: Pa
         await console.type("/join")
         await console.expect("Which language")
 
-        await console.answer("/as Olga", "You are now speaking as olga.")
+        await console.answer("/as Olga", "You are now speaking as Olga.")
         await console.type("/admin status")
         counts = await console.expect("• left the program: 0")
         assert "Members of this community by status (1 in all):" in counts
@@ -287,3 +288,34 @@ async def test_advance_refuses_to_move_time_on_a_real_communitys_database(tmp_pa
         assert await store.members.find("discord", "discord", "4711") is not None
     finally:
         await store.close()
+
+
+async def test_the_clock_never_runs_back_and_the_last_speaker_is_remembered(
+    tmp_path: Path,
+) -> None:
+    first = await ConsoleProcess.start(tmp_path)
+    try:
+        await first.expect("Tandem console. You are speaking as alex.")
+        await first.answer("/as Sam", "You are now speaking as Sam.")
+        await first.type("/advance 30d")
+        moved = await first.expect(" UTC")
+        await first.type("/quit")
+        assert await first.finish() == 0
+    finally:
+        await first.kill()
+    again = await ConsoleProcess.start(tmp_path)
+    try:
+        await again.expect("Tandem console. You are speaking as Sam.")
+        await again.type("/advance 1m")
+        later = await again.expect(" UTC")
+        assert clock_said(later) > clock_said(moved)
+        await again.type("/quit")
+        assert await again.finish() == 0
+    finally:
+        await again.kill()
+
+
+def clock_said(output: str) -> datetime:
+    found = re.search(r"The clock now says (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", output)
+    assert found is not None, output
+    return datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)

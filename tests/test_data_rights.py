@@ -81,7 +81,15 @@ async def test_mydata_then_forget(any_app_db: Database, clock: FakeClock) -> Non
         assert exported["consents"][0]["notice_version"] == "2026-11"
         assert exported["adapter_state"][0]["key"] == f"dm:{SECRET_ID}"
         assert markdown.startswith("# Deine Daten bei Tandem")
-        assert "• Meine Ziele: Im Team-Meeting 10 Minuten frei präsentieren" in markdown
+        assert "- Meine Ziele: Im Team-Meeting 10 Minuten frei präsentieren" in markdown
+        # For a person: German words, local times without seconds, statuses in words, no raw data.
+        assert "- Zeitzone: Mitteleuropäische Zeit (Europe/Vienna)" in markdown
+        assert "- Status: wartet auf eine Tandem-Person" in markdown
+        assert "- Datenschutzhinweis 2026-11, zugestimmt am 5. Januar 2026, 10:00" in markdown
+        assert "- /tandem join: abgeschlossen (begonnen am 5. Januar 2026, 10:00)" in markdown
+        assert "{" not in markdown
+        assert "T09:00" not in markdown
+        assert "•" not in markdown  # Markdown lists, not bullets
 
         await memory.command(zoe, "forget")
         assert memory.last_ask(zoe).question.id == "forget.ask"

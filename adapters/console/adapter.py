@@ -5,9 +5,11 @@ Lines you type:
 * ``/join``, ``/help``, ``/cancel`` … — bot commands, as ``/tandem join`` would be on Discord;
 * ``/admin status`` … — organizer commands, as ``/tandem-admin status`` would be on Discord;
   the names in ``console.organizers`` are organizers, everyone else is refused by the kernel;
-* ``/as sam`` — speak as another member from now on (``/who`` lists who has spoken);
-* ``/advance 3d`` (or ``2h``, ``30m``, ``1w``) — move the bot's clock forward, to try reminders
-  without waiting;
+* ``/as Sam`` — speak as another member from now on, named as typed (``/as sam`` is the same
+  member; ``/who`` lists who has spoken); the console starts as whoever spoke last;
+* ``/advance 3d`` (or ``2h``, ``30m``, ``1w``) — move the bot's clock forward and run at once
+  what falls due meanwhile (the end of a pause, reminders), to try them without waiting; the
+  clock never runs backwards, not across a restart either (the console notes how far it went);
 * ``/quit`` (or end of input) — stop the bot;
 * anything else — your answer; pick options by number ("2", "1 3") or by word ("Deutsch").
 
@@ -25,7 +27,7 @@ import asyncio
 import codecs
 import re
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, TextIO
 from urllib.parse import quote
@@ -56,6 +58,11 @@ _CHUNK = 64 * 1024
 
 #: The folder in ``bot.data_dir`` where files sent to members are saved, one folder per member.
 EXPORTS = "console-files"
+# What the console remembers across restarts (adapter_state): how far /advance moved the clock,
+# and who spoke last (an entry about that member, so forget takes it along).
+CLOCK_KEY = "clock"
+SPEAKER_KEY = "speaker"
+FIRST_MEMBER = "alex"
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -88,7 +95,8 @@ class ConsoleAdapter(Adapter):
         super().__init__(context)
         settings = context.settings.console
         self.community_id = settings.community_id
-        self.current = self._member(settings.first_member)
+        self._first_member_chosen = settings.first_member is not None
+        self.current = self._member(settings.first_member or FIRST_MEMBER)
         self.known: dict[str, MemberRef] = {self.current.user_id: self.current}
         self._lines = lines
         self._output = output or sys.stdout
@@ -104,11 +112,10 @@ class ConsoleAdapter(Adapter):
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
+        await self._restore()
         if self._lines is None:
             self._lines = await _stdin_reader()
-        self._print(
-            self.translator.render(msg("console.banner", member=self.current.user_id), self.locale)
-        )
+        self._print(self.translator.render(msg("console.banner", member=self._name()), self.locale))
         await sink(self._event(MemberReturned))
         self._reader = self.context.tasks.spawn(self._read_loop(), name="console-input")
 
@@ -167,13 +174,18 @@ class ConsoleAdapter(Adapter):
         if name in {"quit", "exit"}:
             return False
         if name == "as" and rest.strip():
-            self.current = self.known.setdefault(rest.strip().lower(), self._member(rest.strip()))
-            self._print(self._t("console.now_speaking_as", member=self.current.user_id))
+            typed = " ".join(rest.split())
+            self.current = self.known.setdefault(typed.lower(), self._member(typed))
+            await self._remember(SPEAKER_KEY, {"name": self._name()}, self.current.user_id)
+            self._print(self._t("console.now_speaking_as", member=self._name()))
             await self._sink(self._event(MemberReturned))
         elif name == "who":
-            self._print(self._t("console.members", members=tuple(sorted(self.known))))
+            names = tuple(sorted(ref.display_name or ref.user_id for ref in self.known.values()))
+            self._print(self._t("console.members", members=names))
         elif name == "advance":
             if await self._may_move_time() and self._advance(rest):
+                now = self.context.clock.now().isoformat()
+                await self._remember(CLOCK_KEY, {"now": now})
                 await self.context.run_due()  # whatever fell due in the skipped time, now
         else:
             command, args, organizer_command = split_group(name, tuple(rest.split()))
@@ -210,9 +222,38 @@ class ConsoleAdapter(Adapter):
         )
         return True
 
+    async def _restore(self) -> None:
+        """The clock where ``/advance`` left it (never before), and whoever spoke last (unless
+        ``--as`` or ``console.first_member`` names someone)."""
+        state = self.context.store.adapter_state
+        clock = await state.get(self.community_id, self.platform, CLOCK_KEY)
+        advance = getattr(self.context.clock, "advance", None)
+        if clock and advance is not None:
+            ahead = datetime.fromisoformat(clock["now"]) - self.context.clock.now()
+            if ahead > timedelta(0):
+                advance(ahead)
+        speaker = await state.get(self.community_id, self.platform, SPEAKER_KEY)
+        if speaker and not self._first_member_chosen:
+            self.current = self._member(speaker["name"])
+            self.known = {self.current.user_id: self.current}
+
+    async def _remember(self, key: str, value: dict[str, str], about: str | None = None) -> None:
+        await self.context.store.adapter_state.put(
+            self.community_id,
+            self.platform,
+            key,
+            value,
+            now=self.context.clock.now(),
+            platform_user_id=about,
+        )
+
+    def _name(self) -> str:
+        return self.current.display_name or self.current.user_id
+
     # -- events and output -----------------------------------------------------------------
 
     def _member(self, name: str) -> MemberRef:
+        """A console member: ``Sam`` and ``sam`` are the same one, shown as first typed."""
         return MemberRef(platform=self.platform, user_id=name.lower(), display_name=name)
 
     def _event(self, kind: type[EventBase], **fields: object) -> EventBase:
