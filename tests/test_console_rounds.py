@@ -27,7 +27,8 @@ async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
 
 async def join(console: ConsoleProcess, name: str) -> None:
     profile = FOUR[name]
-    await console.answer(f"/as {name.title()}", f"You are now speaking as {name}.")
+    # Named as typed (the console shows the member as their name was written).
+    await console.answer(f"/as {name.title()}", f"You are now speaking as {name.title()}.")
     await console.type("/join")
     for number, turn in enumerate(transcript_for(profile)):
         await console.expect(opening(turn.asked, "en" if number == 0 else profile.language))
@@ -118,7 +119,7 @@ async def test_a_round_in_the_console(community: ConsoleProcess) -> None:
     again = await console.expect("first in line next round.")
     assert "No pair is possible this time: 2 members are waiting" in again
     assert "Cleo ↔ Dan" not in again
-    await console.answer("/as dan", "You are now speaking as dan.")
+    await console.answer("/as dan", "You are now speaking as Dan.")
     await console.answer("/admin match", 'Only organizers can use "/admin match".')
     await console.type("/quit")
     assert await console.finish() == 0

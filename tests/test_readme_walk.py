@@ -82,7 +82,10 @@ def test_the_readme_steps_for_a_community_in_a_fresh_clone(clone: Path) -> None:
         "tandem.toml and environment variable TANDEM_DISCORD__TOKEN)",
     ]
 
-    # tandem migrate: the schema, said in words.
+    # tandem migrate (with the server ids written in): the schema, said in words.
+    (clone / "tandem.toml").write_text(
+        enabled.replace("guild_ids = []", "guild_ids = [123456789012345678]"), encoding="utf-8"
+    )
     migrated = tandem(clone, "migrate", env=env)
     assert migrated.returncode == 0, migrated.stderr
     assert migrated.stdout.startswith("tandem: created the database schema (revision ")
