@@ -42,9 +42,10 @@ def gateway_intents() -> discord.Intents:
 
 class TandemClient(discord.Client):
     def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float) -> None:
-        # Tandem has no voice: discord.py's start-up warning that PyNaCl (for voice) is missing
-        # is noise no operator can act on.
+        # Tandem has no voice: discord.py's start-up warnings that PyNaCl and davey (for voice)
+        # are missing are noise no operator can act on.
         discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             intents=gateway_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
