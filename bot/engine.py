@@ -110,16 +110,28 @@ class FlowEngine:
         event: EventBase,
         place: Place,
         *,
+        replacing: ConversationRecord | None = None,
         suspend: bool = False,
     ) -> list[Intent]:
-        """Begin ``flow``; a conversation running already is replaced, or with ``suspend``
-        waits until this one ends. A command's argument answers the first question (``pause
-        24.12.``), for a flow that takes one."""
+        """Begin ``flow``; ``replacing``, a conversation running already, ends (its question
+        retired), or with ``suspend`` waits until this one ends. A command's argument answers
+        the first question (``pause 24.12.``), for a flow that takes one."""
         now = self.clock.now()
         try:
             answers = {} if flow.prefill is None else await flow.prefill(member, self.store)
         except Invalid as refusal:  # what the flow needs is not there: nothing is started
-            return [self._plain_say(member, event, refusal.message)]
+            refused: list[Intent] = [self._plain_say(member, event, refusal.message)]
+            if replacing is not None and suspend:  # back to the question still running
+                refused += await self.ask_again(replacing, member, event)
+            return refused
+        put_aside: list[Intent] = []
+        if replacing is not None:
+            put_aside += self.retire_current(replacing, member, event)
+            held = self.registry.get(replacing.flow_id)
+            if suspend and held is not None:
+                spell = self.speller(event.member.platform)
+                on_hold = msg("conversation.on_hold", running=spell(held.command))
+                put_aside.append(self._plain_say(member, event, on_hold))
         conversation = await self.store.conversations.start(
             community_id=event.community_id,
             member_id=member.id,
@@ -134,7 +146,7 @@ class FlowEngine:
             suspend_active=suspend,
         )
         turn = _Turn(flow, conversation, member, event)
-        intents: list[Intent] = []
+        intents: list[Intent] = put_aside
         if flow.intro is not None:
             intro = flow.intro
             intents.append(

@@ -194,20 +194,14 @@ class Router:
             platform_locale=event.locale,
             display_name=event.member.display_name,
         )
-        # The question of the conversation this one replaces is over.
         intents: list[Intent] = []
-        if active is not None:
-            intents += self.engine.retire_current(active, member, event)
-            held = self.registry.get(active.flow_id)
-            if suspend and held is not None:
-                spell = self.engine.speller(event.member.platform)
-                on_hold = msg("conversation.on_hold", running=spell(held.command))
-                intents.append(self._say(member, event, on_hold))
         place = event.place
         if place.kind != PlaceKind.DM:
             intents.append(self._say(member, event, msg("conversation.moved_to_dm")))
             place = Place.dm(event.member)
-        intents += await self.engine.start(flow, member, event, place, suspend=suspend)
+        intents += await self.engine.start(
+            flow, member, event, place, replacing=active, suspend=suspend
+        )
         return intents
 
     async def _refuse_organizer_command(self, event: CommandInvoked, name: str) -> Say:

@@ -142,7 +142,9 @@ async def test_a_round_from_preview_to_an_active_tandem_and_a_kind_decline(
     assert tandem.state == "active"
     # Nothing is left to answer: "decide" says so and starts no conversation.
     again = await memory.command(ana, "decide")
-    assert [r.text for r in again] == ["Gerade wartet kein Kennenlernen auf deine Antwort."]
+    assert again[0].text == "Gerade wartet kein Kennenlernen auf deine Antwort."
+    # ... and the question of the conversation she is in (the agreement) comes again.
+    assert [type(r.intent).__name__ for r in again[1:]] == ["Ask"]
     # (Ana's open conversation is still the agreement's, which the bot started after "yes".)
     active = await app.store.conversations.active_for(await member_id(app, "ana"))
     assert active is not None
