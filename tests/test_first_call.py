@@ -5,6 +5,7 @@ that lapses is told fittingly and may be proposed again."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -140,11 +141,14 @@ async def test_the_public_places_advice_is_a_paragraph_of_its_own(make_app: AppF
     app = await make_app("memory")
     memory = memory_of(app)
     memory.organizers = {"olga"}
-    in_person = in_person_transcript(transcript_for(ANA))
-    for name in ("ana", "eva"):
+    # Eva teaches Ana what she wants to learn and the other way round; both meet in person.
+    eva = replace(ANA, offers=("presenting",), needs=("time",))
+    for name, profile in (("ana", ANA), ("eva", eva)):
         member = memory.member(name)
         await memory.command(member, "join")
-        await play_on_memory(memory, member, in_person, typed=False)
+        await play_on_memory(
+            memory, member, in_person_transcript(transcript_for(profile)), typed=False
+        )
     await memory.admin(memory.member("olga"), "match", "preview")
     await memory.admin(memory.member("olga"), "match", "run")
     await app.run_due()

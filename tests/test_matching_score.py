@@ -34,6 +34,27 @@ def test_a_mutual_pair_scores_far_above_a_one_way_pair():
     assert one_way.pairs[0].score == HELP * 2 + BASE == 70
 
 
+def test_two_who_cannot_help_each_other_are_no_pair_even_with_needs_in_common():
+    proposal = propose(
+        [
+            member(1, offers=["time"], needs=["data", "spanish"]),
+            member(2, offers=["time"], needs=["writing", "spanish"]),
+        ],
+        week_start=WEEK,
+    )
+    assert proposal.pairs == ()
+    assert proposal.sit_out_reasons == {1: "no_fit", 2: "no_fit"}
+    # One way is enough: the one who can help makes it a pair.
+    one_way = propose(
+        [
+            member(1, offers=["time"], needs=["data"]),
+            member(2, offers=["cooking"], needs=["time"]),
+        ],
+        week_start=WEEK,
+    )
+    assert [(pair.a, pair.b) for pair in one_way.pairs] == [(1, 2)]
+
+
 def test_shared_needs_add_a_little():
     both_learn = propose(
         [

@@ -12,7 +12,7 @@ from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
 from tests.conftest import AppFactory, memory_of
-from tests.support.rounds import ANA, CLEO, FOUR, onboard_all, spaces_of, to_organizers
+from tests.support.rounds import ANA, CLEO, FOUR, PEER, onboard_all, spaces_of, to_organizers
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ async def test_one_pair_and_one_sitting_out_are_counted_as_one_in_english_and_ge
     community: tuple[App, MemoryAdapter],
 ) -> None:
     app, memory = community
-    await onboard_all(memory, {"ana": ANA, "ben": ANA, "eva": ANA})
+    await onboard_all(memory, {"ana": PEER, "ben": PEER, "eva": PEER})
     olga = memory.member("olga")
     await memory.admin(olga, "match", "preview")
     ran = await memory.admin(olga, "match", "run")
@@ -39,7 +39,7 @@ async def test_one_pair_and_one_sitting_out_are_counted_as_one_in_english_and_ge
     await app.run_due()
 
     # Two newcomers and the one who sat out: a German organizer reads the same counts.
-    await onboard_all(memory, {"fay": ANA, "gus": ANA})
+    await onboard_all(memory, {"fay": PEER, "gus": PEER})
     bea = memory.member("bea", locale="de")
     await memory.admin(bea, "match", "preview", locale="de")
     ran = await memory.admin(bea, "match", "run", locale="de")

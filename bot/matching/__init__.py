@@ -20,7 +20,7 @@ from bot.matching.encode import encode
 from bot.matching.explain import reasons
 from bot.matching.model import CommonTime, Format, Pair, Person, Proposal, Reasons
 from bot.matching.pairing import pair_up
-from bot.matching.score import allowed_block, columns
+from bot.matching.score import columns, score_block
 
 __all__ = [
     "CommonTime",
@@ -51,7 +51,7 @@ def propose(people: list[Person], *, week_start: date, seed: int = 0) -> Proposa
     left = np.flatnonzero(alone)
     why: dict[int, Literal["odd_number", "no_fit"]] = {}
     if left.size:
-        anyone = allowed_block(enc, left, columns(enc)).any(axis=1)
+        anyone = (score_block(enc, left, columns(enc))[:, : enc.size] > 0).any(axis=1)
         for position, someone in zip(left.tolist(), anyone.tolist(), strict=True):
             why[enc.people[position].id] = "odd_number" if someone else "no_fit"
     return Proposal(

@@ -15,7 +15,8 @@ which is most communities) skips all that: every allowed pair is scored and the 
 solved exactly.
 
 First-in-line members have longer first lists, and any of them left alone after step 4 is seated
-along an alternating path (:func:`solve.seat_first_in_line`).
+along an alternating path (:func:`solve.seat_first_in_line`) over all their allowed pairs, not
+only those in the lists.
 """
 
 from __future__ import annotations
@@ -56,6 +57,20 @@ def _exact_among(enc: Encoded, nodes: np.ndarray) -> sparse.csr_matrix:
         (block[local_rows, local_cols].astype(np.int32), (nodes[local_rows], nodes[local_cols])),
         shape=(enc.size, enc.size),
     )
+
+
+def _all_pairs_of(enc: Encoded, nodes: np.ndarray) -> sparse.csr_matrix:
+    """Every allowed pair of ``nodes`` with anyone, scored (symmetric, n × n): a few rows
+    against everyone, for the few members first in line."""
+    block = score_block(enc, nodes, columns(enc))[:, : enc.size]
+    local_rows, cols = np.nonzero(block)
+    rows = nodes[local_rows]
+    keep = rows != cols
+    found = sparse.csr_matrix(
+        (block[local_rows, cols][keep].astype(np.float64), (rows[keep], cols[keep])),
+        shape=(enc.size, enc.size),
+    )
+    return found.maximum(found.T).tocsr()
 
 
 class _Stopwatch:
@@ -116,7 +131,9 @@ def pair_up(enc: Encoded, *, seed: int, stages: dict[str, float] | None = None) 
             pairs = sorted(pairs + solve.max_weight_matching(rest, priority=enc.first_in_line))
             weighted = weighted.maximum(rest).tocsr()
     if enc.first_in_line.any():
-        pairs = sorted(solve.seat_first_in_line(weighted, pairs, enc.first_in_line))
+        # Their every allowed pair, not only those in the lists: a seat may be anywhere.
+        weighted = weighted.maximum(_all_pairs_of(enc, np.flatnonzero(enc.first_in_line)))
+        pairs = sorted(solve.seat_first_in_line(weighted.tocsr(), pairs, enc.first_in_line))
     watch.lap("leftovers")
     return _with_scores(enc, pairs)
 

@@ -6,10 +6,14 @@ For members A and B, with ``h(A→B) = |offers(A) ∩ needs(B)|`` (what A can he
     score = HELP · (h(A→B) + h(B→A)) + MUTUAL · min(h(A→B), h(B→A)) + SHARED_NEED · s + BASE
 
 so a pair that helps both ways earns the mutual bonus on its smaller direction and a one-way pair
-does not: one topic each way scores 110, two topics one way 70, none at all 30. Every weight is
-an integer.
+does not: one topic each way scores 110, two topics one way 70. Every weight is an integer.
 
-A pair is allowed only if (hard constraints, as masks): they share a tandem language; their free
+A pair where neither can help the other with anything the other needs is not a tandem (the seed:
+two people who can each teach the other something), whatever else fits: it scores
+``NOT_ALLOWED`` and is never proposed; needs in common only add to a pair that helps.
+
+A pair is allowed only if (hard constraints, as masks): at least one helps the other (above, in
+the score itself); they share a tandem language; their free
 time this week shares a contiguous hour (:mod:`bot.matching.hours`); their formats fit ("video"
 with "video" or "either"; "in_person" with "in_person" or "either" in the same city; "either"
 with "either" always, by video if not in the same city); and neither excluded the other. Pairs
@@ -35,7 +39,7 @@ HELP = 20
 MUTUAL = 2 * HELP
 SHARED_NEED = 4
 BASE = 30  # any allowed pair is worth more than one topic one way: a partner beats none
-NOT_ALLOWED = 0  # every allowed pair scores at least BASE
+NOT_ALLOWED = 0  # every allowed pair scores at least BASE + HELP
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ def _score_table(side: int) -> np.ndarray:
     table = (
         HELP * (a_to_b + b_to_a) + MUTUAL * np.minimum(a_to_b, b_to_a) + SHARED_NEED * shared + BASE
     )
+    table[a_to_b + b_to_a == 0] = NOT_ALLOWED
     return table.astype(np.int16).ravel()
 
 
@@ -171,7 +176,7 @@ def score_block(enc: Encoded, rows: np.ndarray, cols: Columns) -> np.ndarray:
             + MUTUAL * np.minimum(a_to_b, b_to_a).astype(np.int16)
             + SHARED_NEED * shared.astype(np.int16)
             + BASE
-        )
+        ) * ((a_to_b + b_to_a) > 0)
     score *= allowed_block(enc, rows, cols)
     return score
 
@@ -187,4 +192,4 @@ def pair_scores(enc: Encoded, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     shared = common(enc.needs[a], enc.needs[b])
     return (
         HELP * (a_to_b + b_to_a) + MUTUAL * np.minimum(a_to_b, b_to_a) + SHARED_NEED * shared + BASE
-    )
+    ) * ((a_to_b + b_to_a) > 0)

@@ -37,6 +37,9 @@ BEN = Profile("en", ("presenting",), ("time",), ("de",), "Berlin", ("mon_evening
 CLEO = Profile("en", ("data",), ("writing",), ("en",), "London", ("tue_evening",))
 DAN = Profile("en", ("writing",), ("data",), ("en",), "New York", ("tue_afternoon",))
 FOUR = {"ana": ANA, "ben": BEN, "cleo": CLEO, "dan": DAN}
+# Any two members with this profile fit each other (each teaches the other time management):
+# rounds where who pairs with whom does not matter, only how many.
+PEER = Profile("de", ("agile", "time"), ("presenting", "time"), ("de",), "Wien", ("mon_evening",))
 
 
 def _choice(asked: str, ids: tuple[str, ...], options: tuple[str, ...]) -> Turn:
