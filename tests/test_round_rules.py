@@ -4,6 +4,7 @@ about a new introduction is asked about the right one."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -41,6 +42,11 @@ async def introduce(app: App, memory: MemoryAdapter, clock: FakeClock) -> None:
     await app.run_due()
 
 
+# Eva teaches Ana presenting and learns time management from her: she fits Ana (and not Ben,
+# who offers and needs what she does).
+EVA = replace(ANA, offers=("presenting",), needs=("time",))
+
+
 async def test_nobody_with_a_current_tandem_is_matched_whatever_their_status(
     community: tuple[App, MemoryAdapter], clock: FakeClock
 ) -> None:
@@ -51,7 +57,7 @@ async def test_nobody_with_a_current_tandem_is_matched_whatever_their_status(
     # during an introduction could leave it); Eva fits only Ana or Ben.
     ana = await record(app, "ana")
     await app.store.members.update(ana.id, now=app.clock.now(), status="waiting")
-    await onboard_all(memory, {"eva": ANA})
+    await onboard_all(memory, {"eva": EVA})
 
     preview = await memory.admin(memory.member("olga"), "match", "preview")
     assert "Ana ↔ Eva" not in preview[0].text
@@ -97,7 +103,7 @@ async def test_a_question_left_from_an_ended_introduction_does_not_stand_for_the
     # about Ben is still open.
     await app.store.tandems.end(first.id, state="ended", reason="left", now=app.clock.now())
     assert memory.last_ask(memory.member("ana")).question.params["partner"].text == "Ben"
-    await onboard_all(memory, {"eva": ANA})
+    await onboard_all(memory, {"eva": EVA})
     await app.store.members.update(
         (await record(app, "ben")).id, now=app.clock.now(), status="paused"
     )
