@@ -22,6 +22,7 @@ from bot.due import DueService
 from bot.engine import FlowEngine
 from bot.events import EventBase
 from bot.i18n import Translator, choose_locale
+from bot.identity_key import IdentityKeyChanged, key_changed_message, key_source
 from bot.intents import Delivery, IntentBase, Say
 from bot.messages import msg
 from bot.router import Router
@@ -84,7 +85,13 @@ class App:
     async def start(self) -> None:
         # Adapters are loaded first: a missing renderer fails before anything is touched.
         classes = [load_adapter_class(name) for name in self.adapter_names]
-        self._store = await Store.open(self.settings.database.url)
+        self._store = await Store.open(
+            self.settings.database.url, identity_key=key_source(self.settings.bot)
+        )
+        if not await self._store.blocks.made_with_this_key():
+            await self._store.close()
+            self._store = None
+            raise IdentityKeyChanged(key_changed_message(self.settings.bot))
         context = AdapterContext(
             settings=self.settings,
             store=self._store,

@@ -25,11 +25,15 @@ class CommandArgument:
 
     ``choices`` (English words, like command names) are offered as a pick list where the
     platform has one (Discord); elsewhere the word is typed after the command.
+    ``names_member``: the argument names a person of the community, and arrives as their
+    platform user id whatever the platform offers to pick them: a Discord user option, a Matrix
+    user id typed or a mention (pill), a console name.
     """
 
     name: str
     description: Msg
     choices: tuple[str, ...] = ()
+    names_member: bool = False
 
 
 #: The word that opens the organizer group on text platforms (``!tandem admin status``).

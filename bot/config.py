@@ -111,6 +111,14 @@ def _discord_token(value: SecretStr | None) -> SecretStr | None:
     return value
 
 
+def _long_enough_key(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and len(value.get_secret_value()) < 32:
+        raise ValueError(
+            "must be at least 32 characters (e.g. the output of `openssl rand -hex 32`)"
+        )
+    return value
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -136,6 +144,11 @@ class BotSettings(Section):
     # How this bot names itself in its claims of scheduled work (bot.due), for operators; each
     # process adds its process id and a random suffix, so claims never mix.
     instance: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
+    # The key of the identity hashes that keep blocks (bot/identity_key.py, docs/privacy.md):
+    # at least 32 characters, the same for every process of the bot. Unset: generated once into
+    # <data_dir>/identity.key. Changing or losing it makes the bot refuse to start while blocks
+    # made with the old one exist (they could no longer be recognised).
+    identity_key: Annotated[Secret, AfterValidator(_long_enough_key)] = None
 
 
 class DatabaseSettings(Section):

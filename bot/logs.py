@@ -103,6 +103,7 @@ def configured_secrets(settings: Settings) -> list[str]:
         settings.matrix.password,
         settings.matrix.access_token,
         settings.matrix.crypto_store_key,
+        settings.bot.identity_key,
     ]
     found = [secret.get_secret_value() for secret in secrets if secret is not None]
     database_password = urlsplit(settings.database.url).password

@@ -21,6 +21,7 @@ from flows.agreement_notices import (
     AGREEMENT_NOTICE,
     AGREEMENT_START,
 )
+from flows.blocking import BLOCK
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
 from flows.first_call import ASK_FIRST_CALL, FIRST_CALL, LAPSE_FIRST_CALL, NUDGE_FIRST_CALL
@@ -52,6 +53,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             AGREEMENT,
             MYDATA,
             LEAVE,
+            BLOCK,
             CONSENT_FLOW,
             FORGET,
             STATUS,

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from store.adapter_state import AdapterStateRepository
 from store.agreements import AgreementRepository
+from store.blocks import BlockRepository, KeySource
 from store.connections import Connections
 from store.conversations import ConversationRepository
 from store.due_items import DueItemRepository
 from store.members import MemberRepository
 from store.migrate import DatabaseTooNew, current_revision, upgrade_to_head
 from store.privacy import PrivacyRepository
+from store.reports import ReportRepository
 from store.rounds import MatchRoundRepository
 from store.tandems import TandemRepository
 from store.unavailable import DatabaseUnavailable, explain
@@ -92,7 +94,7 @@ def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
 class Store:
     """The database of one bot: its connections and one repository per concept."""
 
-    def __init__(self, connections: Connections) -> None:
+    def __init__(self, connections: Connections, *, identity_key: KeySource | None = None) -> None:
         self.connections = connections
         self.engine = connections.writer
         self.members = MemberRepository(connections)
@@ -103,9 +105,20 @@ class Store:
         self.rounds = MatchRoundRepository(connections)
         self.tandems = TandemRepository(connections)
         self.agreements = AgreementRepository(connections)
+        # ``identity_key`` gives the key of the identity hashes that keep blocks; a store opened
+        # without it refuses to make or match blocks (bot/identity_key.py).
+        self.blocks = BlockRepository(connections, identity_key)
+        self.reports = ReportRepository(connections)
 
     @classmethod
-    async def open(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Store:
+    async def open(
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        identity_key: KeySource | None = None,
+        **engine_options: Any,
+    ) -> Store:
         """Open (and migrate) the database; :class:`DatabaseUnavailable` says why it cannot."""
         try:
             connections = open_connections(url, **engine_options)
@@ -123,7 +136,7 @@ class Store:
         except (OSError, sa.exc.SQLAlchemyError, TimeoutError) as error:
             await connections.dispose()
             raise DatabaseUnavailable(explain(url, error)) from error
-        return cls(connections)
+        return cls(connections, identity_key=identity_key)
 
     @classmethod
     async def migrate(cls, url: str) -> tuple[str | None, str | None]:

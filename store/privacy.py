@@ -27,11 +27,13 @@ from store.schema import (
     agreement_changes,
     agreements,
     applied_events,
+    blocks,
     consents,
     conversations,
     due_items,
     members,
     profile_answers,
+    reports,
     tandems,
 )
 from store.tandems import CURRENT
@@ -77,6 +79,18 @@ class PrivacyRepository:
                 ),
                 "tandems": await self._tandems(connection, member),
                 "agreements": await self._agreements(connection, member),
+                # Whom they blocked is a keyed hash of the other person's identity: meaningless
+                # to them, so left out (flows/data_rights.py names the person where it can).
+                # Blocks of them by others are not theirs and are not here.
+                "blocks": await self._rows(
+                    connection,
+                    blocks,
+                    blocks.c.blocker_id == member.id,
+                    columns=(blocks.c.id, blocks.c.created_at),
+                ),
+                "reports": await self._rows(
+                    connection, reports, reports.c.reporter_id == member.id
+                ),
             }
 
     async def _agreements(
@@ -131,9 +145,14 @@ class PrivacyRepository:
         return exported
 
     async def _rows(
-        self, connection: AsyncConnection, table: sa.Table, where: sa.ColumnElement[bool]
+        self,
+        connection: AsyncConnection,
+        table: sa.Table,
+        where: sa.ColumnElement[bool],
+        columns: tuple[sa.Column[Any], ...] | None = None,
     ) -> list[dict[str, Any]]:
-        result = await connection.execute(sa.select(table).where(where))
+        selected = sa.select(*columns) if columns else sa.select(table)
+        result = await connection.execute(selected.where(where))
         return [{key: _plain(value) for key, value in row._mapping.items()} for row in result]
 
     def _adapter_rows_of(self, member: MemberRecord) -> sa.ColumnElement[bool]:

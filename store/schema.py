@@ -333,3 +333,41 @@ agreement_changes = sa.Table(
     sa.Column("decided_at", UTCDateTime),
     sa.Index("ix_agreement_changes_agreement", "agreement_id"),
 )
+
+# Blocks (see store/blocks.py): whom a member never wants to be matched with. The blocked person
+# is kept only as a keyed hash of their platform identity (bot/identity_key.py), so the block
+# outlasts their ``forget`` and holds when they join again.
+blocks = sa.Table(
+    "blocks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "blocker_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    # HMAC-SHA256 (hex) of the blocked person's community, platform and platform user id.
+    sa.Column("blocked_digest", sa.String(64), nullable=False),
+    # Which key made the digest (a digest of a constant under it): a changed key is noticed.
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("blocker_id", "blocked_digest", name="uq_blocks_blocker_blocked"),
+    sa.Index("ix_blocks_community_digest", "community_id", "blocked_digest"),
+)
+
+# Reports (see store/reports.py): a problem a member told the organizers about, privately.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "reporter_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    # Whom it is about, if anyone (their tandem partner): an organizer may remove them. Set to
+    # NULL when that member is deleted; the report stays the reporter's.
+    sa.Column("about_id", sa.Integer, sa.ForeignKey("members.id", ondelete="SET NULL")),
+    sa.Column("text", sa.String(2000), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_reports_reporter", "reporter_id"),
+    sa.Index("ix_reports_about", "about_id"),
+)

@@ -117,12 +117,19 @@ def _subcommand(
     async def run_with(interaction: discord.Interaction[Any], value: str | None = None) -> None:
         await handler(interaction, name, (value,) if value else ())
 
-    app_commands.rename(value=spec.argument.name)(run_with)
-    app_commands.describe(value=describe(spec.argument.description, translator))(run_with)
+    async def run_with_member(
+        interaction: discord.Interaction[Any], value: discord.User | None = None
+    ) -> None:
+        # A user option: Discord's own picker; the kernel gets the picked user's id.
+        await handler(interaction, name, (str(value.id),) if value else ())
+
+    callback = run_with_member if spec.argument.names_member else run_with
+    app_commands.rename(value=spec.argument.name)(callback)
+    app_commands.describe(value=describe(spec.argument.description, translator))(callback)
     if spec.argument.choices:
         offered = [app_commands.Choice(name=c, value=c) for c in spec.argument.choices]
-        app_commands.choices(value=offered)(run_with)
-    return app_commands.Command(name=name, description=description, callback=run_with)
+        app_commands.choices(value=offered)(callback)
+    return app_commands.Command(name=name, description=description, callback=callback)
 
 
 def build_groups(

@@ -294,6 +294,13 @@ class MatrixAdapter(Adapter):
             await self._sink(neutral)
         await self.records.mark_handled(incoming.event_id)
 
+    def _names_member(self, command: str) -> bool:
+        """Whether the kernel's command takes a person as its argument (``block``)."""
+        return any(
+            spec.name == command and spec.argument is not None and spec.argument.names_member
+            for spec in self.context.commands()
+        )
+
     async def to_neutral(self, incoming: Incoming) -> EventBase | None:
         """The neutral event for what a member did, or None when it is not for the bot."""
         assert self.client is not None
@@ -310,6 +317,9 @@ class MatrixAdapter(Adapter):
         if incoming.kind == "command":
             # ``!tandem admin status``: the organizer group; the kernel decides who may.
             name, args, organizer_command = split_group(incoming.command, incoming.args)
+            if incoming.mentions and self._names_member(name):
+                # A pill shows a display name; the person is the user it links to.
+                args = incoming.mentions[:1]
             return CommandInvoked(
                 name=name,
                 args=args,

@@ -9,7 +9,9 @@ logs and skips.
 What counts:
 
 * ``m.text`` messages from anyone but the bot; ``<prefix> <command> args…`` is a command
-  (``!tandem`` alone means ``help``); a reply's fallback quote is dropped;
+  (``!tandem`` alone means ``help``); a reply's fallback quote is dropped; the people a
+  command mentions (pills: ``m.mentions`` and ``matrix.to`` links) are kept, since a pill's
+  text is a display name, not the user id;
 * ``m.reaction`` annotations (the key is the emoji);
 * not: notices (bots), emotes, edits (``m.replace``: the first answer counts), redactions,
   state events.
@@ -17,8 +19,10 @@ What counts:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from nio import BadEvent, ReactionEvent, RoomMemberEvent, RoomMessageText, UnknownBadEvent
 
@@ -44,6 +48,8 @@ class Incoming:
     args: tuple[str, ...] = ()
     # The bot message this answers: the reacted-to or replied-to event.
     relates_to: str | None = None
+    # The user ids a command mentions, in order, without the bot.
+    mentions: tuple[str, ...] = ()
 
 
 def parse_command(body: str, prefix: str) -> tuple[str, tuple[str, ...]] | None:
@@ -54,6 +60,25 @@ def parse_command(body: str, prefix: str) -> tuple[str, tuple[str, ...]] | None:
     if len(words) == 1:
         return "help", ()
     return words[1].casefold(), tuple(words[2:])
+
+
+_MATRIX_TO_USER = re.compile(r"""href=["']https://matrix\.to/#/((?:@|%40)[^"'?/]+)""")
+
+
+def mentioned_users(source: dict[str, Any], own_user_id: str) -> tuple[str, ...]:
+    """Who a message mentions: ``m.mentions.user_ids`` (what current clients send with a pill)
+    and the users linked in its HTML (older clients' pills), in order, each once, not the bot.
+    A reply's mention of the replied-to sender is in ``m.mentions`` too: replying to someone's
+    message with a command names them."""
+    content = source.get("content", {})
+    found: list[str] = []
+    declared = content.get("m.mentions")
+    if isinstance(declared, dict) and isinstance(declared.get("user_ids"), list):
+        found += [user for user in declared["user_ids"] if isinstance(user, str)]
+    html = content.get("formatted_body")
+    if isinstance(html, str):
+        found += [unquote(user) for user in _MATRIX_TO_USER.findall(html)]
+    return tuple(user for user in dict.fromkeys(found) if user != own_user_id and ":" in user)
 
 
 def strip_reply_fallback(body: str) -> str:
@@ -92,7 +117,12 @@ def read_message(event: object, room_id: str, *, own_user_id: str, prefix: str) 
         command = parse_command(body, prefix)
         if command is not None:
             return Incoming(
-                kind="command", command=command[0], args=command[1], text=body, **common
+                kind="command",
+                command=command[0],
+                args=command[1],
+                text=body,
+                mentions=mentioned_users(event.source, own_user_id),
+                **common,
             )
         return Incoming(kind="text", text=body, relates_to=reply_to, **common)
     if isinstance(event, ReactionEvent):

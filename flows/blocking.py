@@ -1,0 +1,45 @@
+"""``block``: a member is never matched with someone again, and that person is told nothing.
+
+Whom: the person the member names (a Discord user picked in the command's option, a Matrix
+user id or mention, a console name: the adapters turn each into the platform user id, see
+:class:`bot.commands.CommandArgument`), or, when they name nobody, their tandem partner.
+The block is kept as a keyed hash of the person's identity (:mod:`store.blocks`), so it holds
+whether that person has joined, is taking part, or used ``forget`` and joined again.
+
+A block is silent: the blocked person gets no message about it, and the member's answer is
+only for the member.
+"""
+
+from __future__ import annotations
+
+from bot.commands import CommandArgument
+from bot.flow import Action, ActionContext
+from bot.intents import Intent
+from bot.messages import msg, user_text
+from bot.text import excerpt
+
+
+async def block(context: ActionContext) -> list[Intent]:
+    member = context.member
+    if member is None or not member.joined:
+        return [context.reply(msg("profile.not_joined", join=context.spell("join")))]
+    named = context.argument
+    if not named:
+        return [context.reply(msg("block.whom", block=context.spell("block")))]
+    if named == member.platform_user_id:
+        return [context.reply(msg("block.not_yourself"))]
+    await context.store.blocks.block(member, member.platform, named, now=context.now)
+    blocked = await context.store.members.find(member.community_id, member.platform, named)
+    if blocked is None or not blocked.display_name:
+        return [context.reply(msg("block.done_someone"))]
+    return [context.reply(msg("block.done", name=user_text(excerpt(blocked.display_name))))]
+
+
+BLOCK = Action(
+    command="block",
+    description=msg("command.block"),
+    run=block,
+    argument=CommandArgument("member", msg("command.block.member"), names_member=True),
+    # Safety never waits for consent to a changed privacy notice (docs/privacy.md, "Blocks").
+    exempt_from_gate=True,
+)

@@ -1,0 +1,87 @@
+"""``block`` on the memory adapter: the member names someone (or means their partner), the block
+is kept as a keyed hash, holds after the blocked person forgets and rejoins, and the blocked
+person is told nothing."""
+
+from __future__ import annotations
+
+from adapters.memory import MemoryAdapter
+from bot.app import App
+from bot.places import MemberRef, Place
+from store.blocks import Identity
+from tests.conftest import AppFactory
+from tests.support.onboarding import TRANSCRIPT, play_on_memory
+
+
+async def join(memory: MemoryAdapter, member: MemberRef) -> None:
+    await memory.command(member, "join")
+    await play_on_memory(memory, member, TRANSCRIPT, typed=False)
+
+
+async def blocked_between(app: App, *user_ids: str) -> set[tuple[int, int]]:
+    people = []
+    for user_id in user_ids:
+        record = await app.store.members.find("memory", "memory", user_id)
+        assert record is not None
+        people.append(Identity.of(record))
+    return await app.store.blocks.blocked_pairs("memory", people)
+
+
+async def test_a_block_holds_after_the_blocked_member_forgets_and_joins_again(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    ana, ben = memory.member("ana"), memory.member("ben")
+    await join(memory, ana)
+    # Ben has not joined yet: the block waits for him.
+    seen = await memory.command(ana, "block", "ben")
+    assert seen[0].text.startswith("Erledigt: Falls diese Person mitmacht")
+    await join(memory, ben)
+    assert len(await blocked_between(app, "ana", "ben")) == 1
+    assert memory.texts(ben)[-1].startswith("Geschafft – dein Profil ist gespeichert!")
+
+    await memory.command(ben, "forget")
+    await memory.pick(ben, "forget")
+    assert await app.store.members.find("memory", "memory", "ben") is None
+    await join(memory, ben)
+    assert len(await blocked_between(app, "ana", "ben")) == 1
+    # Nothing Ben received, before or after, speaks of a block.
+    assert not [t for t in memory.texts(ben) if "block" in t.casefold()]
+
+
+async def test_blocking_a_member_by_name_names_them_back_and_stays_private(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    ana, ben = memory.member("ana"), memory.member("ben")
+    await join(memory, ana)
+    await join(memory, ben)
+    seen = await memory.command(ana, "block", "ben", place=Place.room("memory", "general"))
+    assert [r.text for r in seen] == [
+        "Erledigt: Ich bringe dich nie wieder mit Ben zusammen, auch nicht, wenn Ben austritt "
+        "und neu beitritt. Ben erfährt davon nichts."
+    ]
+    assert seen[0].intent.private  # an ephemeral answer where the platform has one
+    assert len(await blocked_between(app, "ana", "ben")) == 1
+    again = await memory.command(ana, "block", "ben")
+    assert again[0].text.startswith("Erledigt: Ich bringe dich nie wieder mit Ben zusammen")
+    assert len(await app.store.dump_table("blocks")) == 1
+
+
+async def test_block_needs_someone_else_and_a_member_who_joined(make_app: AppFactory) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    stranger, ana = memory.member("stranger"), memory.member("ana")
+    seen = await memory.command(stranger, "block", "ana", locale="en")
+    assert seen[0].text.startswith("You haven't joined yet.")
+    await join(memory, ana)
+    assert (await memory.command(ana, "block", "ana"))[0].text == (
+        "Dich selbst kannst du nicht blockieren. 🙂"
+    )
+    whom = await memory.command(ana, "block")
+    assert whom[0].text.startswith("Wen möchtest du blockieren? Gib bei /tandem block")
+    assert await app.store.dump_table("blocks") == []
