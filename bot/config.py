@@ -413,7 +413,7 @@ class ProgramSettings(Section):
     topics: list[TopicSetting] = Field(default_factory=lambda: list(DEFAULT_TOPICS))
     extra_questions: list[ExtraQuestionSetting] = []
     tandem_languages: list[str] = ["de", "en", "fr", "es", "it", "nl", "pl", "tr", "uk", "ar"]
-    privacy_notice_version: str = Field(default="2026-11", min_length=1, max_length=32)
+    privacy_notice_version: str = Field(default="2026-12", min_length=1, max_length=32)
     privacy_contact: str = ""
     retention_days_after_leaving: int = Field(default=30, ge=0, le=3650)
     quiet_hours: QuietHours = Field(default_factory=QuietHours)

@@ -12,11 +12,15 @@ only for the member.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.commands import CommandArgument
 from bot.flow import Action, ActionContext
 from bot.intents import Intent
 from bot.messages import msg, user_text
 from bot.text import excerpt
+from store import Store
+from store.members import MemberRecord
 
 
 async def block(context: ActionContext) -> list[Intent]:
@@ -43,3 +47,12 @@ BLOCK = Action(
     # Safety never waits for consent to a changed privacy notice (docs/privacy.md, "Blocks").
     exempt_from_gate=True,
 )
+
+
+async def blocks_for_export(store: Store, member: MemberRecord) -> list[dict[str, Any]]:
+    """The blocks the member made, for ``mydata``: when, and whom by their name where that
+    person has a record now (the stored keyed hash would mean nothing to them)."""
+    return [
+        {"created_at": when.isoformat(), "person": None if who is None else who.display_name}
+        for when, who in await store.blocks.people_blocked_by(member)
+    ]

@@ -16,6 +16,7 @@ from bot.flow import Action, ActionContext, ChoiceQuestion, Flow, FlowContext, S
 from bot.intents import AttachFile, ForgetMember, Intent, Option
 from bot.messages import Msg, msg
 from bot.places import MemberRef, Place, PlaceKind
+from flows.blocking import blocks_for_export
 from flows.data_export import export_markdown
 from flows.tandem_export import with_partner_names
 from store.members import MemberRecord
@@ -37,6 +38,7 @@ async def send_my_data(context: ActionContext) -> list[Intent]:
         return [context.reply(msg("mydata.nothing"))]
     data = await context.store.privacy.export(member)
     await with_partner_names(context.store, member, data)
+    data["blocks"] = await blocks_for_export(context.store, member)
     place = context.dm_place()
     common: dict[str, Any] = {"target": place, "locale": context.locale}
     intents: list[Intent] = []

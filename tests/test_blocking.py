@@ -4,8 +4,11 @@ person is told nothing."""
 
 from __future__ import annotations
 
+import json
+
 from adapters.memory import MemoryAdapter
 from bot.app import App
+from bot.intents import Say
 from bot.places import MemberRef, Place
 from store.blocks import Identity
 from tests.conftest import AppFactory
@@ -47,7 +50,8 @@ async def test_a_block_holds_after_the_blocked_member_forgets_and_joins_again(
     await join(memory, ben)
     assert len(await blocked_between(app, "ana", "ben")) == 1
     # Nothing Ben received, before or after, speaks of a block.
-    assert not [t for t in memory.texts(ben) if "block" in t.casefold()]
+    said = [r.intent.text.id for r in memory.received(ben) if isinstance(r.intent, Say)]
+    assert not [message for message in said if message.startswith("block.")]
 
 
 async def test_blocking_a_member_by_name_names_them_back_and_stays_private(
@@ -84,4 +88,31 @@ async def test_block_needs_someone_else_and_a_member_who_joined(make_app: AppFac
     )
     whom = await memory.command(ana, "block")
     assert whom[0].text.startswith("Wen möchtest du blockieren? Gib bei /tandem block")
+    assert await app.store.dump_table("blocks") == []
+
+
+async def test_mydata_lists_whom_the_member_blocked_and_forget_removes_it(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    ana, ben = memory.member("ana"), memory.member("ben")
+    await join(memory, ana)
+    await join(memory, ben)
+    await memory.command(ana, "block", "ben")
+    await memory.command(ana, "block", "cem")  # someone who never joined
+    await memory.command(ana, "mydata")
+    exported = json.loads(memory.files[-2].content)
+    assert [row["person"] for row in exported["blocks"]] == ["Ben", None]
+    markdown = memory.files[-1].content.decode()
+    assert "## Wen du blockiert hast (wann: wen)" in markdown
+    assert ": Ben\n" in markdown
+    assert ": jemand, der hier gerade kein Profil hat\n" in markdown
+    # Ben's export says nothing of it.
+    await memory.command(ben, "mydata")
+    assert json.loads(memory.files[-2].content)["blocks"] == []
+
+    await memory.command(ana, "forget")
+    await memory.pick(ana, "forget")
     assert await app.store.dump_table("blocks") == []

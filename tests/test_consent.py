@@ -52,11 +52,11 @@ async def test_a_raised_notice_is_asked_before_a_command_and_agreeing_records_it
     ask = memory.last_ask(ana)
     assert ask.question.id == "join.privacy_notice"
     assert "Version 2027-01" in seen[-1].text
-    assert await consents_of(app, "ana") == ["2026-11"]
+    assert await consents_of(app, "ana") == ["2026-12"]
 
     done = await memory.answer(ana, "agree")
     assert done[0].text.startswith("Danke, ich habe deine Zustimmung notiert.")
-    assert await consents_of(app, "ana") == ["2026-11", "2027-01"]
+    assert await consents_of(app, "ana") == ["2026-12", "2027-01"]
     again = await memory.command(ana, "profile")
     assert again[0].text.startswith("Dein Profil (Status: wartet auf eine Tandem-Person)")
 
@@ -96,7 +96,7 @@ async def test_declining_the_new_notice_is_leaving(
     member = await app.store.members.find("memory", "memory", "cleo")
     assert member is not None
     assert (member.status, member.left_at) == ("left", clock.now())
-    assert await consents_of(app, "cleo") == ["2026-11"]
+    assert await consents_of(app, "cleo") == ["2026-12"]
     assert await app.store.conversations.active_for(member.id) is None
     # Having left, nothing more is asked; after the retention period the data is gone.
     seen = await memory.command(cleo, "profile")

@@ -78,7 +78,7 @@ async def test_mydata_then_forget(any_app_db: Database, clock: FakeClock) -> Non
         for needle in (SECRET_NAME, SECRET_ID, SECRET_ANSWER, "Europe/Vienna"):
             assert needle in json.dumps(exported, ensure_ascii=False), needle
             assert needle in markdown, needle
-        assert exported["consents"][0]["notice_version"] == "2026-11"
+        assert exported["consents"][0]["notice_version"] == "2026-12"
         assert exported["adapter_state"][0]["key"] == f"dm:{SECRET_ID}"
         assert markdown.startswith("# Deine Daten bei Tandem")
         assert "- Meine Ziele: Im Team-Meeting 10 Minuten frei präsentieren" in markdown

@@ -44,6 +44,25 @@ def test_a_prefixed_message_is_a_command_with_arguments() -> None:
     assert incoming.sender == ALICE
 
 
+def test_a_command_keeps_whom_it_mentions_from_pills_not_their_display_names() -> None:
+    ben = "@ben:example.org"
+    pill = {
+        "msgtype": "m.text",
+        "body": "!tandem block Ben",
+        "format": "org.matrix.custom.html",
+        "formatted_body": '!tandem block <a href="https://matrix.to/#/%40ben%3Aexample.org">Ben</a>',
+    }
+    assert read(event("m.room.message", pill)).mentions == (ben,)
+    declared = {"msgtype": "m.text", "body": "!tandem block Ben", "m.mentions": {"user_ids": [ben]}}
+    incoming = read(event("m.room.message", declared))
+    assert (incoming.args, incoming.mentions) == (("Ben",), (ben,))
+    # The bot itself is never the one meant (a reply to its message mentions it).
+    replying = {"msgtype": "m.text", "body": "!tandem block", "m.mentions": {"user_ids": [BOT]}}
+    assert read(event("m.room.message", replying)).mentions == ()
+    typed = {"msgtype": "m.text", "body": f"!tandem block {ben}"}
+    assert read(event("m.room.message", typed)).args == (ben,)
+
+
 def test_the_prefix_alone_asks_for_help_and_the_prefix_is_configurable() -> None:
     assert parse_command("!tandem", "!tandem") == ("help", ())
     assert parse_command("!mentor join", "!mentor") == ("join", ())

@@ -73,7 +73,7 @@ async def test_the_onboarding_transcript_with_a_restart_in_the_middle(
     member = await app.store.members.find("memory", "memory", "ana")
     assert member is not None
     consents = await app.store.members.consents(member.id)
-    assert [version for version, _ in consents] == ["2026-11"]
+    assert [version for version, _ in consents] == ["2026-12"]
 
 
 async def test_both_profiles_ask_the_same_questions_and_store_the_same(

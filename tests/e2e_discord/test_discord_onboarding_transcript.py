@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(90)]
 
 #: The loopback's members use Discord in en-US, so the bot starts in English.
 PLATFORM_LOCALE = "en"
-CONSENT_VERSION = "2026-11"
+CONSENT_VERSION = "2026-12"
 
 
 @cache

@@ -174,5 +174,5 @@ async def test_the_onboarding_transcript_over_matrix_with_a_restart_in_the_middl
     assert fields == EXPECTED_MEMBER
     assert await app.store.members.profile(member.id) == EXPECTED_PROFILE
     consents = await app.store.members.consents(member.id)
-    assert [version for version, _ in consents] == ["2026-11"]
+    assert [version for version, _ in consents] == ["2026-12"]
     assert await app.store.conversations.active_for(member.id) is None
