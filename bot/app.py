@@ -113,6 +113,7 @@ class App:
             self.translator,
             self.settings,
             platforms,
+            send=self.deliver,
         )
         self._router = Router(engine)
         self._due = DueService(

@@ -34,9 +34,11 @@ from bot.flow import (
     Flow,
     FlowContext,
     Invalid,
+    Send,
     Step,
     TextQuestion,
     Understood,
+    cannot_send,
 )
 from bot.i18n import Translator, choose_locale
 from bot.intents import Ask, Intent, Option, RetireQuestion, Say
@@ -92,8 +94,12 @@ class FlowEngine:
         translator: Translator,
         settings: Settings,
         platforms: Platforms,
+        *,
+        send: Send = cannot_send,
     ) -> None:
         self.platforms = platforms
+        # Given to flow steps (``FlowContext.send``): the app's delivery, which logs failures.
+        self.send = send
         self.registry = registry
         self.store = store
         self.clock = clock
@@ -564,6 +570,7 @@ class FlowEngine:
             locale_known=bool(
                 chosen or turn.member.locale or turn.event.locale or turn.member.platform_locale
             ),
+            send=self.send,
         )
 
     def _question_text(self, question: TextQuestion | ChoiceQuestion, context: FlowContext) -> Msg:

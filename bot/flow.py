@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandArgument
 from bot.events import CommandInvoked
-from bot.intents import Intent, Option, Say
+from bot.intents import Delivery, Intent, IntentBase, Option, Say
 from bot.messages import Msg
 from bot.places import Place, PlaceKind
 
@@ -53,6 +53,14 @@ class Invalid(Exception):
         self.message = message
 
 
+#: Sends one intent at once and returns what the adapter reports (see ``FlowContext.send``).
+Send = Callable[[IntentBase], Awaitable[Delivery | None]]
+
+
+async def cannot_send(_intent: IntentBase) -> Delivery | None:
+    raise RuntimeError("nothing can be sent ahead of the answer here")
+
+
 @dataclass(frozen=True)
 class FlowContext:
     """What a step's functions may read: the member, the answers so far, the locale, the time."""
@@ -71,6 +79,10 @@ class FlowContext:
     # Whether ``locale`` is the member's (chosen, or their platform's) rather than the
     # community's default: a greeting before that is better said in every language.
     locale_known: bool = True
+    # Sends an intent now, before what the step returns, for what must reach the platform before
+    # the store changes (``forget`` closes the pair space while the member is still known). A
+    # failure is logged by the app, not raised: the step goes on.
+    send: Send = cannot_send
 
 
 Prompt = Msg | Callable[[FlowContext], Msg]
@@ -292,3 +304,8 @@ class Gate:
 
     flow: Flow
     due: Callable[[MemberRecord, ProgramSettings], bool]
+
+
+#: What the journey does when a member leaves the community: gets the member (already marked
+#: as left), the store and the time; returns what to send.
+MemberLeftHook = Callable[["MemberRecord", "Store", datetime], Awaitable[list[Intent]]]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from bot.commands import BUILTIN_COMMANDS, CommandSpec
 from bot.due import DueKind
-from bot.flow import Action, Flow, FlowDefinitionError, Gate
+from bot.flow import Action, Flow, FlowDefinitionError, Gate, MemberLeftHook
 
 
 class FlowRegistry:
@@ -22,6 +22,7 @@ class FlowRegistry:
         warm_ups: Iterable[Callable[[], object]] = (),
         gate: Gate | None = None,
         due_kinds: Iterable[DueKind] = (),
+        on_member_left: MemberLeftHook | None = None,
     ) -> None:
         """``entries`` in the order ``help`` lists their commands.
 
@@ -31,6 +32,9 @@ class FlowRegistry:
         """
         self.warm_ups = tuple(warm_ups)
         self.gate = gate
+        # What the journey does when a member leaves the community (the Discord server, the
+        # Matrix community room), after the kernel marked them as left: e.g. end their tandem.
+        self.on_member_left = on_member_left
         # What the flows do on their own schedule (see bot.due); names are unique.
         self.due_kinds = tuple(due_kinds)
         names = [kind.name for kind in self.due_kinds]

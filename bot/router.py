@@ -354,6 +354,11 @@ class Router:
             retired = self.engine.retire_current(active, member, event)
         await self.store.members.update(member.id, now=now, status=MemberStatus.LEFT, left_at=now)
         log.info("member %s left community %s", member.id, event.community_id)
+        hook = self.registry.on_member_left
+        if hook is not None:
+            left = await self.store.members.get(member.id)
+            if left is not None:
+                retired += await hook(left, self.store, now)
         return retired
 
     def _help(self, member: MemberRecord | None, event: EventBase, lead: Msg | None = None) -> Say:
