@@ -415,6 +415,9 @@ class ProgramSettings(Section):
     tandem_languages: list[str] = ["de", "en", "fr", "es", "it", "nl", "pl", "tr", "uk", "ar"]
     privacy_notice_version: str = Field(default="2026-12", min_length=1, max_length=32)
     privacy_contact: str = ""
+    # Where members find professional counselling (a phone number, a web page), shown after a
+    # report beside the general advice to seek it for sensitive topics.
+    counselling: str = Field(default="", max_length=300)
     retention_days_after_leaving: int = Field(default=30, ge=0, le=3650)
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     # The community's own time zone: when scheduled rounds run (``matching.weekday``/``time``).

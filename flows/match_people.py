@@ -2,7 +2,8 @@
 
 The journey's side of :mod:`bot.matching`: members who wait (agreed to the current privacy
 notice, no tandem that has not ended) become :class:`~bot.matching.Person` values built from
-their saved profile; whom each must never meet again comes from :func:`exclusions`; a typed
+their saved profile; whom each must never meet again (past partners, blocks) comes from
+:func:`exclusions`; a typed
 city becomes a key with :func:`flows.places.city_key`; a round's week and seed are chosen here,
 and :func:`fingerprint` says whether any of it changed since a preview.
 """
@@ -20,6 +21,7 @@ from bot.config import ProgramSettings
 from bot.matching import Format, Person
 from flows.places import city_key
 from store import Store
+from store.blocks import Identity
 from store.members import MemberRecord, MemberStatus
 
 _FORMATS = ("video", "in_person", "either")
@@ -34,12 +36,18 @@ def may_be_matched(member: MemberRecord, program: ProgramSettings) -> bool:
     )
 
 
-async def exclusions(store: Store, community_id: str) -> dict[int, set[int]]:
-    """Whom each member must never be paired with, in both directions: past and current
+async def exclusions(
+    store: Store, community_id: str, members: Sequence[MemberRecord]
+) -> dict[int, set[int]]:
+    """Whom each of ``members`` must never be paired with, in both directions: past and current
     partners and "not a fit" (a lapsed introduction is no verdict: see
-    :meth:`~store.tandems.TandemRepository.pairs_met`). Blocks join here."""
+    :meth:`~store.tandems.TandemRepository.pairs_met`), and everyone either of them blocked (a
+    block holds even across the blocked person's ``forget`` and joining again:
+    :mod:`store.blocks`)."""
     excluded: dict[int, set[int]] = {}
-    for a, b in await store.tandems.pairs_met(community_id):
+    met = await store.tandems.pairs_met(community_id)
+    blocked = await store.blocks.blocked_pairs(community_id, [Identity.of(m) for m in members])
+    for a, b in (*met, *blocked):
         excluded.setdefault(a, set()).add(b)
         excluded.setdefault(b, set()).add(a)
     return excluded
@@ -68,12 +76,16 @@ async def waiting_people(
 ) -> list[tuple[MemberRecord, dict[str, Any], Person]]:
     """Everyone who may be matched now: the member, their profile and their :class:`Person`.
     Nobody with a tandem that has not ended is, whatever their status says."""
-    excluded = await exclusions(store, community_id)
     paired = await store.tandems.members_in_current(community_id)
-    return [
-        (member, profile, person(member, profile, excluded.get(member.id, set())))
+    waiting = [
+        (member, profile)
         for member, profile in await store.members.with_status(community_id, MemberStatus.WAITING)
         if may_be_matched(member, program) and member.id not in paired
+    ]
+    excluded = await exclusions(store, community_id, [member for member, _profile in waiting])
+    return [
+        (member, profile, person(member, profile, excluded.get(member.id, set())))
+        for member, profile in waiting
     ]
 
 

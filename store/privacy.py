@@ -13,7 +13,7 @@ the member's id is taken out and the record stays for the others.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from store.schema import (
     consents,
     conversations,
     due_items,
+    match_rounds,
     members,
     profile_answers,
     reports,
@@ -40,7 +41,8 @@ from store.tandems import CURRENT
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    """Times and days (a round's week) as ISO text, the rest as it is."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 class PrivacyRepository:
@@ -79,6 +81,7 @@ class PrivacyRepository:
                 ),
                 "tandems": await self._tandems(connection, member),
                 "agreements": await self._agreements(connection, member),
+                "rounds": await self._rounds(connection, member),
                 # Whom they blocked is a keyed hash of the other person's identity: meaningless
                 # to them, so left out (flows/data_rights.py names the person where it can).
                 # Blocks of them by others are not theirs and are not here.
@@ -143,6 +146,27 @@ class PrivacyRepository:
                 }
             )
         return exported
+
+    async def _rounds(
+        self, connection: AsyncConnection, member: MemberRecord
+    ) -> list[dict[str, Any]]:
+        """The match rounds that introduced the member: when and for which week (not whom else
+        they proposed: that is other members' data)."""
+        theirs = sa.select(tandems.c.round_id).where(
+            sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id)
+        )
+        return await self._rows(
+            connection,
+            match_rounds,
+            match_rounds.c.id.in_(theirs),
+            columns=(
+                match_rounds.c.id,
+                match_rounds.c.started_by,
+                match_rounds.c.week_start,
+                match_rounds.c.created_at,
+                match_rounds.c.run_at,
+            ),
+        )
 
     async def _rows(
         self,

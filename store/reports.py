@@ -7,6 +7,7 @@ deleted; what the reporter wrote stays theirs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from store.connections import Connections
+from store.due_items import Booking, book_on
 from store.members import MemberRecord
 from store.schema import fit_text, reports
 
@@ -44,8 +46,16 @@ class ReportRepository:
         self._db = db
 
     async def add(
-        self, reporter: MemberRecord, text: str, *, about_id: int | None, now: datetime
+        self,
+        reporter: MemberRecord,
+        text: str,
+        *,
+        about_id: int | None,
+        now: datetime,
+        book: Callable[[int], Iterable[Booking]] = lambda _report_id: (),
     ) -> ReportRecord:
+        """Store the report and, in the same transaction, what ``book(report id)`` names (its
+        posting to the organizers): a crash never keeps one without the other."""
         async with self._db.write() as connection:
             row = (
                 await connection.execute(
@@ -60,6 +70,8 @@ class ReportRepository:
                     .returning(*reports.c)
                 )
             ).one()
+            for booking in book(row.id):
+                await book_on(connection, reporter.community_id, booking, now=now)
         return _report(row)
 
     async def get(self, community_id: str, report_id: int) -> ReportRecord | None:

@@ -267,8 +267,12 @@ tandems = sa.Table(
     sa.Column("introduced_at", UTCDateTime),
     sa.Column("active_at", UTCDateTime),
     sa.Column("ended_at", UTCDateTime),
-    # Why it ended: "not_a_fit", "lapsed", later "rematch", "left", "removed", …
+    # Why it ended: "not_a_fit", "lapsed", "rematch", "blocked", "left", "removed", "forgotten",
+    # "organizer" (see flows/endings.py).
     sa.Column("end_reason", sa.String(32)),
+    # While paused: which partner paused it, and until when (None: until they resume).
+    sa.Column("paused_by", sa.Integer),
+    sa.Column("paused_until", UTCDateTime),
     sa.Index("ix_tandems_community_state", "community_id", "state"),
     sa.Index("ix_tandems_member_a", "member_a"),
     sa.Index("ix_tandems_member_b", "member_b"),

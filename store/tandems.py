@@ -74,6 +74,8 @@ class TandemRecord:
     active_at: datetime | None
     ended_at: datetime | None
     end_reason: str | None
+    paused_by: int | None = None
+    paused_until: datetime | None = None
 
     @property
     def members(self) -> tuple[int, int]:
@@ -106,6 +108,8 @@ def tandem_from_row(row: sa.Row[Any]) -> TandemRecord:
         active_at=row.active_at,
         ended_at=row.ended_at,
         end_reason=row.end_reason,
+        paused_by=row.paused_by,
+        paused_until=row.paused_until,
     )
 
 
@@ -163,6 +167,93 @@ class TandemRepository:
                 )
             )
             return {member for row in rows for member in (row.member_a, row.member_b)}
+
+    async def latest_for(self, member_id: int) -> TandemRecord | None:
+        """The member's newest tandem, whatever became of it."""
+        return await self._latest(_of(member_id))
+
+    async def latest_between(self, a: int, b: int) -> TandemRecord | None:
+        """The newest tandem of these two members, whatever became of it."""
+        return await self._latest(_of(a) & _of(b))
+
+    async def _latest(self, where: sa.ColumnElement[bool]) -> TandemRecord | None:
+        async with self._db.read() as connection:
+            row = (
+                await connection.execute(
+                    sa.select(tandems).where(where).order_by(tandems.c.id.desc()).limit(1)
+                )
+            ).first()
+        return None if row is None else tandem_from_row(row)
+
+    async def pause(
+        self,
+        tandem_id: int,
+        *,
+        by: int,
+        until: datetime | None,
+        now: datetime,
+        book: Iterable[Booking] = (),
+        cancel: str | None = None,
+    ) -> bool:
+        """``by`` pauses the active tandem (or changes the end of their own pause): the pause
+        is recorded, ``book`` booked (its end) and the item ``cancel`` cancelled (an end no
+        longer wanted), in one transaction. False if it was neither active nor paused by them."""
+        async with self._db.write() as connection:
+            paused = await connection.execute(
+                tandems.update()
+                .where(
+                    tandems.c.id == tandem_id,
+                    sa.or_(
+                        tandems.c.state == ACTIVE,
+                        sa.and_(tandems.c.state == PAUSED, tandems.c.paused_by == by),
+                    ),
+                )
+                .values(state=PAUSED, paused_by=by, paused_until=until, updated_at=now)
+                .returning(tandems.c.community_id)
+            )
+            community_id = paused.scalar_one_or_none()
+            if community_id is None:
+                return False
+            if cancel is not None:
+                await cancel_prefix_on(connection, community_id, cancel, now=now)
+            for booking in book:
+                await book_on(connection, community_id, booking, now=now)
+        return True
+
+    async def resume(self, tandem_id: int, *, now: datetime, cancel: str | None = None) -> bool:
+        """The paused tandem is active again (and ``cancel``, its dated end, cancelled); False if
+        it was not paused."""
+        async with self._db.write() as connection:
+            resumed = await connection.execute(
+                tandems.update()
+                .where(tandems.c.id == tandem_id, tandems.c.state == PAUSED)
+                .values(state=ACTIVE, paused_by=None, paused_until=None, updated_at=now)
+                .returning(tandems.c.community_id)
+            )
+            community_id = resumed.scalar_one_or_none()
+            if community_id is None:
+                return False
+            if cancel is not None:
+                await cancel_prefix_on(connection, community_id, cancel, now=now)
+        return True
+
+    async def end_pause_if_due(self, tandem_id: int, now: datetime) -> TandemRecord | None:
+        """End the tandem's dated pause if its date has come: the tandem, or None if it was not
+        paused until then (resumed, paused anew without a date, ended). The update is the claim:
+        two runs never both end it."""
+        async with self._db.write() as connection:
+            resumed = await connection.execute(
+                tandems.update()
+                .where(
+                    tandems.c.id == tandem_id,
+                    tandems.c.state == PAUSED,
+                    tandems.c.paused_until <= now,
+                )
+                .values(state=ACTIVE, paused_by=None, paused_until=None, updated_at=now)
+            )
+            if resumed.rowcount != 1:
+                return None
+            return await _get(connection, tandem_id)
 
     async def pairs_met(self, community_id: str) -> list[tuple[int, int]]:
         """Every two members of the community who must not be proposed to each other again:
@@ -363,12 +454,13 @@ class TandemRepository:
         from_states: tuple[str, ...] = CURRENT,
         book: Iterable[Booking] = (),
         running_key: str | None = None,
+        first_in_line: Iterable[int] = (),
     ) -> TandemRecord | None:
         """End the tandem (``declined``, ``lapsed``, ``ended``) if it is in one of
-        ``from_states``: both members wait again, its pending due items are cancelled (but
-        ``running_key``, the item doing this, which must finish as done) and ``book`` is
-        booked (telling the partners), all in one transaction. The ended tandem, or None if it
-        was not in those states."""
+        ``from_states``: both members wait again (those of ``first_in_line`` first in line for
+        the next round), its pending due items are cancelled (but ``running_key``, the item
+        doing this, which must finish as done) and ``book`` is booked (telling the partners),
+        all in one transaction. The ended tandem, or None if it was not in those states."""
         async with self._db.write() as connection:
             if not await _end(
                 connection,
@@ -381,6 +473,12 @@ class TandemRepository:
                 running_key=running_key,
             ):
                 return None
+            if first := list(first_in_line):
+                await connection.execute(
+                    members.update()
+                    .where(members.c.id.in_(first), members.c.status == MemberStatus.WAITING)
+                    .values(first_in_line_at=now)
+                )
             return await _get(connection, tandem_id)
 
     async def _side(self, tandem_id: int, member_id: int) -> str | None:

@@ -1,4 +1,5 @@
-"""Blocks (kept as keyed hashes of the blocked person's identity) and reports to organizers.
+"""Blocks (kept as keyed hashes of the blocked person's identity), reports to organizers, and
+who paused a tandem until when.
 
 Revision ID: 0008
 Revises: 0007
@@ -50,8 +51,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_reports_reporter", "reports", ["reporter_id"])
     op.create_index("ix_reports_about", "reports", ["about_id"])
+    op.add_column("tandems", sa.Column("paused_by", sa.Integer))
+    op.add_column("tandems", sa.Column("paused_until", UTCDateTime))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tandems") as batch:
+        batch.drop_column("paused_until")
+        batch.drop_column("paused_by")
     op.drop_table("reports")
     op.drop_table("blocks")

@@ -1,0 +1,60 @@
+"""Two members in a tandem on the memory adapter, the way the journey makes one: Ana and Ben join,
+the organizer Olga previews and runs a match round, both are introduced in a pair space and
+(unless asked otherwise) both say "let's do it" after the first call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.memory import MemoryAdapter
+from bot.app import App
+from bot.intents import Say
+from bot.places import MemberRef
+from store.members import MemberRecord
+from store.tandems import TandemRecord
+from tests.support.rounds import ANA, BEN, onboard_all
+
+
+@dataclass
+class Pair:
+    app: App
+    memory: MemoryAdapter
+    ana: MemberRef
+    ben: MemberRef
+    olga: MemberRef
+    space: str
+
+    async def record(self, who: MemberRef) -> MemberRecord:
+        member = await self.app.store.members.find("memory", "memory", who.user_id)
+        assert member is not None
+        return member
+
+    async def tandem(self) -> TandemRecord:
+        ana = await self.record(self.ana)
+        tandem = await self.app.store.tandems.latest_for(ana.id)
+        assert tandem is not None
+        return tandem
+
+    def said_to(self, who: MemberRef, since: int = 0) -> list[str]:
+        """Message ids of what the bot said to ``who`` (in their DM) after ``since`` messages."""
+        return [
+            r.intent.text.id for r in self.memory.received(who)[since:] if isinstance(r.intent, Say)
+        ]
+
+
+async def pair_in_a_tandem(app: App, *, active: bool = True) -> Pair:
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    memory.organizers = {"olga"}
+    people = await onboard_all(memory, {"ana": ANA, "ben": BEN})
+    olga = memory.member("olga")
+    await memory.admin(olga, "match", "preview")
+    await memory.admin(olga, "match", "run")
+    await app.run_due()
+    (space,) = memory.world.spaces
+    ana, ben = people["ana"], people["ben"]
+    if active:
+        await memory.pick(ana, "yes")
+        await memory.pick(ben, "yes")
+        await app.run_due()
+    return Pair(app, memory, ana, ben, olga, space)
