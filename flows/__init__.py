@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.registry import FlowRegistry
 from flows.admin import STATUS
+from flows.admin_safety import END, REMOVE
 from flows.agreement import AGREEMENT
 from flows.agreement_notices import (
     AGREEMENT_ASK,
@@ -24,6 +25,7 @@ from flows.agreement_notices import (
 from flows.blocking import BLOCK
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
+from flows.endings import TANDEM_ENDING, member_left_community
 from flows.first_call import ASK_FIRST_CALL, FIRST_CALL, LAPSE_FIRST_CALL, NUDGE_FIRST_CALL
 from flows.introduction import INTRODUCE_PAIR
 from flows.join import build_join
@@ -31,9 +33,12 @@ from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
 from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
 from flows.places import load_places
 from flows.profile import PROFILE, build_edit
+from flows.rematch import REMATCH
+from flows.reporting import REPORT, REPORT_TO_ORGANIZERS
 from flows.round_schedule import MATCH_CADENCE, schedule_rounds
 from flows.rounds import MATCH, SIT_OUT_NOTICE, WAITING
 from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED, TELL_ORGANIZERS_REASON
+from flows.tandem_pause import TANDEM_PAUSE_END
 from flows.timezones import load_zone_names
 from store import Store
 
@@ -51,14 +56,18 @@ def build_registry(settings: Settings) -> FlowRegistry:
             LANGUAGE,
             FIRST_CALL,
             AGREEMENT,
+            REMATCH,
+            BLOCK,
+            REPORT,
             MYDATA,
             LEAVE,
-            BLOCK,
             CONSENT_FLOW,
             FORGET,
             STATUS,
             MATCH,
             WAITING,
+            END,
+            REMOVE,
         ],
         warm_ups=[load_places, load_zone_names],
         gate=GATE,
@@ -80,7 +89,11 @@ def build_registry(settings: Settings) -> FlowRegistry:
             AGREEMENT_MERGED,
             AGREEMENT_NOTICE,
             TELL_ORGANIZERS_REASON,
+            TANDEM_ENDING,
+            TANDEM_PAUSE_END,
+            REPORT_TO_ORGANIZERS,
         ],
+        on_member_left=member_left_community,
     )
 
 

@@ -19,6 +19,7 @@ from bot.flow import Action, ActionContext
 from bot.intents import Intent
 from bot.messages import msg, user_text
 from bot.text import excerpt
+from flows.endings import end_tandem
 from store import Store
 from store.members import MemberRecord
 
@@ -27,16 +28,36 @@ async def block(context: ActionContext) -> list[Intent]:
     member = context.member
     if member is None or not member.joined:
         return [context.reply(msg("profile.not_joined", join=context.spell("join")))]
+    store = context.store
     named = context.argument
     if not named:
-        return [context.reply(msg("block.whom", block=context.spell("block")))]
+        partner = await _latest_partner(store, member)
+        if partner is None:
+            return [context.reply(msg("block.whom", block=context.spell("block")))]
+        named = partner.platform_user_id
     if named == member.platform_user_id:
         return [context.reply(msg("block.not_yourself"))]
-    await context.store.blocks.block(member, member.platform, named, now=context.now)
-    blocked = await context.store.members.find(member.community_id, member.platform, named)
-    if blocked is None or not blocked.display_name:
+    await store.blocks.block(member, member.platform, named, now=context.now)
+    blocked = await store.members.find(member.community_id, member.platform, named)
+    if blocked is None:
         return [context.reply(msg("block.done_someone"))]
-    return [context.reply(msg("block.done", name=user_text(excerpt(blocked.display_name))))]
+    current = await store.tandems.current_for(member.id)
+    ended = current is not None and blocked.id in current.members
+    if ended:
+        # To the partner this is an ending like any other: nothing says it was a block.
+        assert current is not None
+        await end_tandem(store, current, reason="blocked", by=member.id, now=context.now)
+    name = user_text(excerpt(blocked.display_name or blocked.platform_user_id))
+    if ended:
+        return [context.reply(msg("block.done_partner", name=name))]
+    return [context.reply(msg("block.done", name=name))]
+
+
+async def _latest_partner(store: Store, member: MemberRecord) -> MemberRecord | None:
+    """Whom ``block`` without a name means: the partner of the member's newest tandem (running,
+    or the introduction or tandem that ended last)."""
+    tandem = await store.tandems.latest_for(member.id)
+    return None if tandem is None else await store.members.get(tandem.partner_of(member.id))
 
 
 BLOCK = Action(

@@ -2,7 +2,8 @@
 
 ::
 
-    forget:  confirm ──forget──▶ END (every row about the member deleted for real)
+    forget:  confirm ──forget──▶ END (a running tandem ends first: its pair space is closed for
+                                      the partner; then every row about the member is deleted)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bot.messages import Msg, msg
 from bot.places import MemberRef, Place, PlaceKind
 from flows.blocking import blocks_for_export
 from flows.data_export import export_markdown
+from flows.endings import end_before_forgetting
+from flows.safety_export import name_whom_reports_concern
 from flows.tandem_export import with_partner_names
 from store.members import MemberRecord
 
@@ -39,6 +42,7 @@ async def send_my_data(context: ActionContext) -> list[Intent]:
     data = await context.store.privacy.export(member)
     await with_partner_names(context.store, member, data)
     data["blocks"] = await blocks_for_export(context.store, member)
+    await name_whom_reports_concern(context.store, data)
     place = context.dm_place()
     common: dict[str, Any] = {"target": place, "locale": context.locale}
     intents: list[Intent] = []
@@ -87,6 +91,7 @@ async def finish_forgetting(context: FlowContext) -> list[Msg | Intent]:
     if context.answers["confirm"] != "forget":
         return [msg("forget.kept")]
     member = context.member
+    await end_before_forgetting(context)
     await context.store.privacy.forget(member)
     # Said first: the platform may then take the conversation away (Matrix leaves the DM).
     return [msg("forget.done"), forgotten(member, context.locale, context.place)]

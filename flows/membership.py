@@ -5,6 +5,9 @@
 item (:data:`PAUSE_END`), which ends the pause on time and books the "welcome back" for the
 member's morning (:data:`PAUSE_OVER_NOTICE`); ``resume`` or an open-ended pause cancels it.
 
+In a tandem, ``pause`` and ``resume`` pause and resume the tandem (:mod:`flows.tandem_pause`),
+and ``leave`` ends it first (the partner is told kindly: :mod:`flows.endings`).
+
 ::
 
     language:  language ─▶ END (saved; also in a ``join`` on hold meanwhile)
@@ -40,8 +43,10 @@ from bot.messages import Msg, msg, user_text
 from bot.places import Place
 from bot.text import excerpt
 from flows.dates import is_open_ended, parse_end_date
+from flows.endings import end_on_departure
 from flows.profile import must_have_joined
 from flows.questionnaire import LANGUAGES
+from flows.tandem_pause import pause_tandem, resume_tandem, tandem_to_pause
 from store.members import MemberRecord, MemberStatus
 
 MAX_PAUSE = timedelta(days=366)
@@ -89,11 +94,11 @@ LEAVE_CHOICES = (
 async def leave_now(context: FlowContext) -> list[Msg]:
     """The member leaves the program: status left; the maintenance job purges their data after
     the retention period. (``leave``, and declining a changed privacy notice.)"""
+    # The tandem ends first; the partner is told kindly, without a reason.
+    await end_on_departure(context.store, context.member, reason="left", now=context.now)
     await context.store.members.update(
         context.member.id, now=context.now, status=MemberStatus.LEFT, left_at=context.now
     )
-    # Once tandems exist, this is where the partner gets the neutral ending message (the
-    # same as after ``forget``), without any reason.
     return [
         msg(
             "leave.done",
@@ -142,7 +147,7 @@ def check_until(text: str, context: FlowContext) -> str:
     return day.isoformat()
 
 
-async def pause_until(context: FlowContext) -> list[Msg]:
+async def pause_until(context: FlowContext) -> list[Msg | Intent]:
     member = context.member
     answer = context.answers["until"]
     until = (
@@ -150,6 +155,8 @@ async def pause_until(context: FlowContext) -> list[Msg]:
         if answer == OPEN_ENDED
         else _local_midnight(date.fromisoformat(answer), member.timezone)
     )
+    if member.status == MemberStatus.IN_TANDEM:
+        return await pause_tandem(context, until)
     values: dict[str, Any] = {"status": MemberStatus.PAUSED, "paused_until": until}
     await context.store.members.update(member.id, now=context.now, **values)
     if until is None:
@@ -174,6 +181,10 @@ async def pause_until(context: FlowContext) -> list[Msg]:
 
 async def resume(context: ActionContext) -> list[Intent]:
     member = context.member
+    if member is not None and member.status == MemberStatus.IN_TANDEM:
+        back = await resume_tandem(context, member)
+        if back is not None:
+            return back
     if member is None or member.status != MemberStatus.PAUSED:
         return [context.reply(msg("resume.not_paused"))]
     await context.store.members.update(
@@ -229,6 +240,8 @@ PAUSE = Flow(
     command="pause",
     description=msg("command.pause"),
     guard=must_have_joined,
+    # In a tandem, the tandem pauses; refused at once when there is nothing to pause.
+    prefill=tandem_to_pause,
     argument=CommandArgument("until", msg("command.pause.until")),
     steps=(
         Step(

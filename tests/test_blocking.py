@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.intents import Say
 from bot.places import MemberRef, Place
 from store.blocks import Identity
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, memory_of
 from tests.support.onboarding import TRANSCRIPT, play_on_memory
+from tests.support.rounds import ANA, BEN, onboard_all, use_matching_engine
 
 
 async def join(memory: MemoryAdapter, member: MemberRef) -> None:
@@ -116,3 +119,22 @@ async def test_mydata_lists_whom_the_member_blocked_and_forget_removes_it(
     await memory.command(ana, "forget")
     await memory.pick(ana, "forget")
     assert await app.store.dump_table("blocks") == []
+
+
+@pytest.mark.parametrize(("blocker", "blocked"), [("ana", "ben"), ("ben", "ana")])
+async def test_a_match_round_never_pairs_two_people_when_either_blocked_the_other(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, blocker: str, blocked: str
+) -> None:
+    use_matching_engine(monkeypatch)
+    app = await make_app("memory")
+    memory = memory_of(app)
+    memory.organizers = {"olga"}
+    people = await onboard_all(memory, {"ana": ANA, "ben": BEN})  # each other's only fit
+    olga = memory.member("olga")
+    before = await memory.admin(olga, "match", "preview")
+    assert "• Ana ↔ Ben" in before[0].text
+
+    await memory.command(people[blocker], "block", blocked)
+    after = await memory.admin(olga, "match", "preview")
+    assert "Ana ↔ Ben" not in after[0].text
+    assert "Pairs: 0" in after[0].text

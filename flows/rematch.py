@@ -1,0 +1,75 @@
+"""``rematch``: a member ends their tandem kindly, at any time, to be matched anew.
+
+::
+
+    rematch:  confirm ──end──▶ END (tandem ended; the partner is told kindly; both wait again,
+                 │                   the partner first in line; the two are never matched again)
+                 └────keep──▶ END (nothing changes)
+
+What the partner is told, and the closing of the pair space: :mod:`flows.endings`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.flow import ChoiceQuestion, Flow, FlowContext, Step
+from bot.intents import Option
+from bot.messages import Msg, msg, user_text
+from flows.endings import end_tandem
+from store import Store
+from store.members import MemberRecord, MemberStatus
+
+CHOICES = (
+    Option(id="end", label=msg("rematch.confirm"), emoji="✅"),
+    Option(id="keep", label=msg("rematch.keep"), emoji="❌"),
+)
+
+
+def in_a_tandem(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    if member is not None and member.status == MemberStatus.IN_TANDEM:
+        return None
+    return msg("rematch.no_tandem", status=spell("profile"))
+
+
+async def current_partner(member: MemberRecord, store: Store) -> dict[str, Any]:
+    """The member's tandem that has not ended, and the partner's name."""
+    tandem = await store.tandems.current_for(member.id)
+    if tandem is None:
+        return {}
+    partner = await store.members.get(tandem.partner_of(member.id))
+    name = "" if partner is None else partner.display_name or partner.platform_user_id
+    return {"tandem": tandem.id, "partner": name}
+
+
+def ask_to_confirm(context: FlowContext) -> Msg:
+    return msg("rematch.ask", partner=user_text(context.answers.get("partner") or ""))
+
+
+async def finish_rematch(context: FlowContext) -> list[Msg]:
+    if context.answers["confirm"] != "end":
+        return [msg("rematch.kept")]
+    tandem_id = context.answers.get("tandem")
+    tandem = None if tandem_id is None else await context.store.tandems.get(int(tandem_id))
+    if tandem is None or context.member.id not in tandem.members:
+        return [msg("rematch.no_tandem", status=context.spell("profile"))]
+    ended = await end_tandem(
+        context.store, tandem, reason="rematch", by=context.member.id, now=context.now
+    )
+    if ended is None:
+        return [msg("rematch.already_ended")]
+    partner = user_text(context.answers.get("partner") or "")
+    return [msg("rematch.done", partner=partner)]
+
+
+REMATCH = Flow(
+    id="rematch",
+    version=1,
+    command="rematch",
+    description=msg("command.rematch"),
+    guard=in_a_tandem,
+    prefill=current_partner,
+    steps=(Step("confirm", ChoiceQuestion(prompt=ask_to_confirm, options=CHOICES)),),
+    finish=finish_rematch,
+)
