@@ -44,9 +44,10 @@ async def block(context: ActionContext) -> list[Intent]:
     current = await store.tandems.current_for(member.id)
     ended = current is not None and blocked.id in current.members
     if ended:
-        # To the partner this is an ending like any other: nothing says it was a block.
+        # Recorded and told as a rematch: nothing the partner sees, their mydata included, says
+        # it was a block (the block itself is the blocker's, in the blocks table).
         assert current is not None
-        await end_tandem(store, current, reason="blocked", by=member.id, now=context.now)
+        await end_tandem(store, current, reason="rematch", by=member.id, now=context.now)
     name = user_text(excerpt(blocked.display_name or blocked.platform_user_id))
     if ended:
         return [context.reply(msg("block.done_partner", name=name))]

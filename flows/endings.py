@@ -9,7 +9,7 @@ it first in line for the next round, and the two are never matched again) and bo
 same transaction, one ``tandem_ending`` due item. The item carries all it needs as ids (whom
 to tell, who ended it, why) and the pair space as its target, so it does its work even when
 the one who left is deleted by then: it tells each member kindly and without reasons (a block
-looks like any other ending, so the blocked person learns nothing of it), says a neutral
+is a rematch to the partner, so the blocked person learns nothing of it), says a neutral
 farewell in the pair space and closes it, taking out whoever is gone.
 """
 
@@ -31,7 +31,7 @@ from store.due_items import Booking
 from store.members import MemberRecord
 from store.tandems import ENDED, TandemRecord
 
-Reason = Literal["rematch", "blocked", "left", "removed", "forgotten", "organizer"]
+Reason = Literal["rematch", "left", "removed", "forgotten", "organizer"]
 #: Endings after which the one who caused them is no longer in the space.
 GONE: frozenset[str] = frozenset({"left", "removed", "forgotten"})
 

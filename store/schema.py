@@ -267,7 +267,7 @@ tandems = sa.Table(
     sa.Column("introduced_at", UTCDateTime),
     sa.Column("active_at", UTCDateTime),
     sa.Column("ended_at", UTCDateTime),
-    # Why it ended: "not_a_fit", "lapsed", "rematch", "blocked", "left", "removed", "forgotten",
+    # Why it ended: "not_a_fit", "lapsed", "rematch" (a block too), "left", "removed", "forgotten",
     # "organizer" (see flows/endings.py).
     sa.Column("end_reason", sa.String(32)),
     # While paused: which partner paused it, and until when (None: until they resume).
