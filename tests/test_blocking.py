@@ -15,7 +15,7 @@ from bot.places import MemberRef, Place
 from store.blocks import Identity
 from tests.conftest import AppFactory, memory_of
 from tests.support.onboarding import TRANSCRIPT, play_on_memory
-from tests.support.rounds import ANA, BEN, onboard_all, use_matching_engine
+from tests.support.rounds import ANA, BEN, onboard_all
 
 
 async def join(memory: MemoryAdapter, member: MemberRef) -> None:
@@ -123,9 +123,8 @@ async def test_mydata_lists_whom_the_member_blocked_and_forget_removes_it(
 
 @pytest.mark.parametrize(("blocker", "blocked"), [("ana", "ben"), ("ben", "ana")])
 async def test_a_match_round_never_pairs_two_people_when_either_blocked_the_other(
-    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, blocker: str, blocked: str
+    make_app: AppFactory, blocker: str, blocked: str
 ) -> None:
-    use_matching_engine(monkeypatch)
     app = await make_app("memory")
     memory = memory_of(app)
     memory.organizers = {"olga"}

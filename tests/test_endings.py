@@ -15,14 +15,8 @@ from tests.support.rounds import (
     onboard,
     said_in,
     status,
-    use_matching_engine,
 )
 from tests.support.tandem_pair import Pair, pair_in_a_tandem
-
-
-@pytest.fixture(autouse=True)
-def engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_matching_engine(monkeypatch)
 
 
 @pytest.fixture

@@ -11,15 +11,9 @@ import pytest
 
 from bot.clock import FakeClock
 from tests.conftest import AppFactory
-from tests.support.rounds import use_matching_engine
 from tests.support.tandem_pair import Pair, pair_in_a_tandem
 
 REPORT = "Ben was late to every call and rude about it"
-
-
-@pytest.fixture(autouse=True)
-def engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_matching_engine(monkeypatch)
 
 
 @pytest.fixture

@@ -9,13 +9,8 @@ import pytest
 
 from bot.clock import FakeClock
 from tests.conftest import AppFactory
-from tests.support.rounds import status, use_matching_engine
+from tests.support.rounds import status
 from tests.support.tandem_pair import Pair, pair_in_a_tandem
-
-
-@pytest.fixture(autouse=True)
-def engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_matching_engine(monkeypatch)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from tests.support.discord_tandem import (
     answer_until_done,
     running_tandem,
 )
-from tests.support.rounds import use_matching_engine
 
 pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(60)]
 
@@ -75,9 +74,8 @@ async def introduced_pair(
 
 
 async def test_a_report_reaches_the_organizer_channel_and_never_the_partner(
-    loopback_discord: LoopbackDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    loopback_discord: LoopbackDiscord, tmp_path: Path
 ) -> None:
-    use_matching_engine(monkeypatch)
     server = loopback_discord
     olga = server.add_user("olga")
     guild = server.add_guild(owner=olga)
@@ -117,9 +115,8 @@ async def test_a_report_reaches_the_organizer_channel_and_never_the_partner(
 
 
 async def test_forget_closes_the_pair_thread_for_the_partner_before_deleting(
-    loopback_discord: LoopbackDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    loopback_discord: LoopbackDiscord, tmp_path: Path
 ) -> None:
-    use_matching_engine(monkeypatch)
     server = loopback_discord
     olga = server.add_user("olga")
     guild = server.add_guild(owner=olga)

@@ -12,7 +12,7 @@ from nio import RoomSendResponse
 
 from bot.messages import msg, user_text
 from store.blocks import Identity
-from tests.support.rounds import ANA, BEN, Profile, use_matching_engine
+from tests.support.rounds import ANA, BEN, Profile
 from tests.support.synapse.bot import (
     TandemBot,
     handled,
@@ -157,9 +157,8 @@ async def a_tandem(
 
 
 async def test_a_report_reaches_the_organizers_room_and_not_the_partner(
-    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory, monkeypatch: pytest.MonkeyPatch
+    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
-    use_matching_engine(monkeypatch)
     alice, bob, organizer, pair_room, organizers = await a_tandem(
         tandem_bot, matrix_user_factory, organizer_room=True
     )
@@ -185,9 +184,8 @@ async def test_a_report_reaches_the_organizers_room_and_not_the_partner(
 
 
 async def test_forget_closes_the_pair_room_for_the_partner_first(
-    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory, monkeypatch: pytest.MonkeyPatch
+    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
-    use_matching_engine(monkeypatch)
     alice, bob, _organizer, pair_room, _ = await a_tandem(
         tandem_bot, matrix_user_factory, organizer_room=False
     )
