@@ -24,6 +24,7 @@ async def test_a_30000_character_command_in_the_community_room_gets_one_short_re
     (reply,) = await room.exchange(f"{tandem_bot.prefix} " + "spam" * 7500)
 
     assert reply.body.startswith("I don't know the command \"" + "spam" * 9 + "spa…")
-    assert len(reply.body) < 1000
+    # The help that follows lists every member command; the 30,000 characters are not in it.
+    assert len(reply.body) < 1500
     assert "!tandem join" in reply.body
     assert await room.quiet_for(2.0) == []
