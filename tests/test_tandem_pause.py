@@ -33,7 +33,7 @@ async def test_pause_pauses_the_tandem_and_resume_returns_to_it(pair: Pair) -> N
     # Both stay in their tandem: nobody is matched meanwhile.
     assert await status(app.store, "ana") == await status(app.store, "ben") == "in_tandem"
     preview = await memory.admin(pair.olga, "match", "preview")
-    assert preview[0].text.startswith("Nobody can be matched right now: 0 waiting")
+    assert preview[0].text.startswith("Nobody is waiting to be matched right now")
 
     # Ben cannot end Ana's pause, but is told how to end the tandem if he'd rather not wait.
     refused = await memory.command(pair.ben, "resume")
