@@ -1,6 +1,6 @@
 """Two members in a tandem on the memory adapter, the way the journey makes one: Ana and Ben join,
 the organizer Olga previews and runs a match round, both are introduced in a pair space and
-(unless asked otherwise) both say "let's do it" after the first call."""
+(unless asked otherwise) both say "let's do it" after the first call, with ``decide``."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ async def pair_in_a_tandem(app: App, *, active: bool = True) -> Pair:
     (space,) = memory.world.spaces
     ana, ben = people["ana"], people["ben"]
     if active:
-        await memory.pick(ana, "yes")
-        await memory.pick(ben, "yes")
+        # Both answer right after their call, before the bot asks (``decide``).
+        for member in (ana, ben):
+            await memory.command(member, "decide")
+            await memory.pick(member, "yes")
         await app.run_due()
     return Pair(app, memory, ana, ben, olga, space)
