@@ -24,6 +24,8 @@ from bot.i18n import choose_locale
 from bot.intents import ClosePairSpace, Intent, Say
 from bot.messages import Msg, msg
 from bot.places import Place
+from flows.agreement_notices import FLOW_ID as AGREEMENT_FLOW
+from flows.first_call_question import FLOW_ID as FIRST_CALL_FLOW
 from flows.first_call_question import close_open_question
 from flows.pair_view import dm_of, locale_of, name_of, ref_of
 from store import Store
@@ -34,6 +36,16 @@ from store.tandems import ENDED, TandemRecord
 Reason = Literal["rematch", "left", "removed", "forgotten", "organizer"]
 #: Endings after which the one who caused them is no longer in the space.
 GONE: frozenset[str] = frozenset({"left", "removed", "forgotten"})
+
+
+#: The conversations about a tandem (its first call, its agreement): they end with it.
+TANDEM_TALK = (FIRST_CALL_FLOW, AGREEMENT_FLOW)
+
+
+async def close_tandem_talk(store: Store, member_id: int, now: datetime) -> None:
+    """End the member's conversations about their tandem, running or on hold, so that none is
+    taken up again for a tandem that has ended."""
+    await store.conversations.cancel_flows(member_id, TANDEM_TALK, now=now)
 
 
 def ending_key(tandem_id: int) -> str:
@@ -68,9 +80,12 @@ async def end_tandem(
             "tell": told,
         },
     )
-    return await store.tandems.end(
+    ended = await store.tandems.end(
         tandem.id, state=ENDED, reason=reason, now=now, book=[booking], first_in_line=told
     )
+    if ended is not None and by is not None:
+        await close_tandem_talk(store, by, now)  # the others': when they are told
+    return ended
 
 
 async def end_on_departure(
@@ -148,6 +163,7 @@ async def tell_ending(run: DueRun) -> list[Intent]:
         retired = await close_open_question(run.store, member.id, locale, now=run.now)
         if retired is not None:
             await run.send(retired, f"retire-{member.id}")
+        await close_tandem_talk(run.store, member.id, run.now)
         other_id = next((m for m in payload["members"] if m != member_id), None)
         other = None if reason == "forgotten" or other_id is None else members.get(other_id)
         text = _told_text(reason, other)

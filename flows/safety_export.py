@@ -10,10 +10,11 @@ author's; docs/privacy.md says why).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.i18n import Translator
-from bot.messages import msg
+from bot.messages import Msg, msg, user_text
 from store import Store
 
 
@@ -29,18 +30,44 @@ async def name_whom_reports_concern(store: Store, data: dict[str, Any]) -> None:
         report["about"] = await _name(store, report.get("about_id"))
 
 
-def history_lines(data: dict[str, Any], locale: str) -> list[str]:
-    """The Markdown sections of the export for rounds, blocks and reports."""
+def safety_sections(
+    data: dict[str, Any], locale: str, when: Callable[[Any], str]
+) -> list[tuple[str, list[str]]]:
+    """The readable copy's sections for rounds, blocks and reports: (heading, lines), times
+    shown by ``when`` (the member's own time zone)."""
     render = Translator().render
-    someone = render(msg("mydata.md.no_record"), locale)
+
+    def line(message: Msg) -> str:
+        return "- " + render(message, locale)
+
+    rounds = [
+        line(
+            msg(
+                "mydata.md.round",
+                number=row["id"],
+                week=row["week_start"],
+                when=when(row["run_at"]) if row.get("run_at") else "–",
+            )
+        )
+        for row in data["rounds"]
+    ]
+    someone = msg("mydata.md.no_record")
+    blocks = [
+        line(
+            msg(
+                "mydata.md.block",
+                when=when(row["created_at"]),
+                person=user_text(row["person"]) if row["person"] else someone,
+            )
+        )
+        for row in data["blocks"]
+    ]
+    reports = [
+        line(msg("mydata.md.report", when=when(row["created_at"]), text=user_text(row["text"])))
+        for row in data["reports"]
+    ]
     return [
-        render(msg("mydata.md.rounds"), locale),
-        *(f"- {row['id']}: {row['week_start']} ({row['run_at'] or '–'})" for row in data["rounds"]),
-        "",
-        render(msg("mydata.md.blocks"), locale),
-        *(f"- {row['created_at']}: {row['person'] or someone}" for row in data["blocks"]),
-        "",
-        render(msg("mydata.md.reports"), locale),
-        *(f"- {row['created_at']}: {row['text']}" for row in data["reports"]),
-        "",
+        (render(msg("mydata.md.rounds"), locale), rounds),
+        (render(msg("mydata.md.blocks"), locale), blocks),
+        (render(msg("mydata.md.reports"), locale), reports),
     ]

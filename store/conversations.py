@@ -18,6 +18,7 @@ conversation are all kept.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -290,6 +291,27 @@ class ConversationRepository:
                 )
             ).first()
         return None if row is None else _record(row)
+
+    async def cancel_flows(self, member_id: int, flow_ids: Iterable[str], *, now: datetime) -> int:
+        """End the member's conversations of these flows, running or on hold (what they were
+        about is gone, e.g. an ended tandem): a click on an old question of theirs is answered
+        as stale. How many ended."""
+        async with self._db.write() as connection:
+            result = await connection.execute(
+                conversations.update()
+                .where(
+                    conversations.c.member_id == member_id,
+                    conversations.c.flow_id.in_(list(flow_ids)),
+                    conversations.c.status.in_(RUNNING),
+                )
+                .values(
+                    status="cancelled",
+                    answers={},
+                    step_seq=conversations.c.step_seq + 1,
+                    updated_at=now,
+                )
+            )
+        return result.rowcount or 0
 
     async def suspended_for(self, member_id: int) -> ConversationRecord | None:
         """The member's latest conversation on hold, if any."""

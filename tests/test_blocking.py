@@ -109,9 +109,9 @@ async def test_mydata_lists_whom_the_member_blocked_and_forget_removes_it(
     exported = json.loads(memory.files[-2].content)
     assert [row["person"] for row in exported["blocks"]] == ["Ben", None]
     markdown = memory.files[-1].content.decode()
-    assert "## Wen du blockiert hast (wann: wen)" in markdown
-    assert ": Ben\n" in markdown
-    assert ": jemand, der hier gerade kein Profil hat\n" in markdown
+    assert "## Wen du blockiert hast\n" in markdown
+    assert ", 10:00: Ben\n" in markdown
+    assert ", 10:00: jemand, der hier gerade kein Profil hat\n" in markdown
     # Ben's export says nothing of it.
     await memory.command(ben, "mydata")
     assert json.loads(memory.files[-2].content)["blocks"] == []

@@ -85,7 +85,7 @@ async def test_mydata_then_forget(any_app_db: Database, clock: FakeClock) -> Non
         # For a person: German words, local times without seconds, statuses in words, no raw data.
         assert "- Zeitzone: Mitteleuropäische Zeit (Europe/Vienna)" in markdown
         assert "- Status: wartet auf eine Tandem-Person" in markdown
-        assert "- Datenschutzhinweis 2026-11, zugestimmt am 5. Januar 2026, 10:00" in markdown
+        assert "- Datenschutzhinweis 2026-12, zugestimmt am 5. Januar 2026, 10:00" in markdown
         assert "- /tandem join: abgeschlossen (begonnen am 5. Januar 2026, 10:00)" in markdown
         assert "{" not in markdown
         assert "T09:00" not in markdown

@@ -20,13 +20,15 @@ async def pair(make_app: AppFactory) -> Pair:
 
 async def test_pause_pauses_the_tandem_and_resume_returns_to_it(pair: Pair) -> None:
     memory, app = pair.memory, pair.app
-    paused = await memory.command(pair.ana, "pause")
-    assert [r.place.user_id for r in paused] == ["ana", "ben"]
-    assert paused[0].text.startswith("Dein Tandem mit Ben ist pausiert.")
-    assert paused[1].text == (
+    await memory.command(pair.ana, "pause")
+    assert memory.last_ask(pair.ana).question.id == "pause.ask_until"
+    paused = await memory.submit(pair.ana, "offen")
+    to_ana = [r.text for r in paused if r.place.user_id == "ana"]
+    assert [t for t in to_ana if t.startswith("Dein Tandem mit Ben ist pausiert.")]
+    assert [r.text for r in paused if r.place.user_id == "ben"] == [
         "Ana has paused your tandem for a while. Nothing you need to do — I'll tell you when it "
         "goes on."
-    )
+    ]
     tandem = await pair.tandem()
     assert tandem.state == "paused"
     assert tandem.paused_by == (await pair.record(pair.ana)).id
@@ -38,11 +40,14 @@ async def test_pause_pauses_the_tandem_and_resume_returns_to_it(pair: Pair) -> N
     # Ben cannot end Ana's pause, but is told how to end the tandem if he'd rather not wait.
     refused = await memory.command(pair.ben, "resume")
     assert refused[0].text.startswith("Ana has paused your tandem for now")
-    assert "/tandem rematch" in refused[0].text
     assert (await pair.tandem()).state == "paused"
+    # Nor pause it himself: he is told so before being asked until when.
+    again = await memory.command(pair.ben, "pause")
+    assert again[0].text.startswith("Ana has paused your tandem for now")
+    assert memory.last_ask(pair.ben).question.id != "pause.ask_until"
 
     back = await memory.command(pair.ana, "resume")
-    assert [r.place.user_id for r in back] == ["ana", "ben"]
+    assert [r.place.user_id for r in back][:2] == ["ana", "ben"]
     assert back[0].text.startswith("Willkommen zurück! Dein Tandem mit Ben geht weiter")
     assert back[1].text == "Ana is back: your tandem goes on. 🎉"
     assert (await pair.tandem()).state == "active"
@@ -53,8 +58,10 @@ async def test_a_dated_pause_of_the_tandem_ends_by_itself(pair: Pair, clock: Fak
     memory, app = pair.memory, pair.app
     day = (clock.now() + timedelta(days=10)).date()
     paused = await memory.command(pair.ana, "pause", day.isoformat())
-    assert "pausiert; dann geht es von selbst weiter" in paused[0].text
-    assert paused[1].text.startswith("Ana has paused your tandem until ")
+    to_ana = " ".join(r.text for r in paused if r.place.user_id == "ana")
+    assert "pausiert; dann geht es von selbst weiter" in to_ana
+    (told,) = [r.text for r in paused if r.place.user_id == "ben"]
+    assert told.startswith("Ana has paused your tandem until ")
     clock.advance(timedelta(days=5))
     await app.run_due()
     assert (await pair.tandem()).state == "paused"
