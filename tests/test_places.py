@@ -62,3 +62,49 @@ def test_a_country_is_not_a_city_unless_it_is_a_city_state() -> None:
     singapore = find_city("Singapore")
     assert singapore is not None
     assert singapore.country == "SG"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone", "country", "region"),
+    [
+        ("Portland, Maine", None, "US", "ME"),
+        ("Portland, ME", None, "US", "ME"),
+        ("Portland", "America/New_York", "US", "ME"),
+        ("Portland", "America/Los_Angeles", "US", "OR"),
+        ("Portland", None, "US", "OR"),  # nothing tells: the largest
+        ("London, Ontario", "America/Toronto", "CA", "08"),
+        ("London, Canada", None, "CA", "08"),
+        ("London", "America/Toronto", "CA", "08"),
+        ("London", "Europe/Berlin", "GB", "ENG"),
+        ("London, UK", "America/Toronto", "GB", "ENG"),  # what was written beats the zone
+    ],
+)
+def test_same_named_cities_are_told_apart(
+    typed: str, zone: str | None, country: str, region: str
+) -> None:
+    city = find_city(typed, zone)
+    assert city is not None
+    assert (city.country, city.region) == (country, region)
+
+
+def test_in_person_members_in_two_portlands_are_not_in_the_same_city() -> None:
+    from flows.match_people import person
+    from store.members import MemberRecord
+
+    def in_portland(id: int, zone: str):
+        record = MemberRecord(
+            id=id,
+            community_id="c",
+            platform="memory",
+            platform_user_id=str(id),
+            display_name=None,
+            locale="en",
+            platform_locale=None,
+            status="waiting",
+            timezone=zone,
+        )
+        return person(record, {"format": "in_person", "city": "Portland"}, set())
+
+    maine, oregon = in_portland(1, "America/New_York"), in_portland(2, "America/Los_Angeles")
+    assert maine.city != oregon.city
+    assert in_portland(3, "America/New_York").city == maine.city
