@@ -423,6 +423,8 @@ class ProgramSettings(Section):
     # The community's own time zone: when scheduled rounds run (``matching.weekday``/``time``).
     timezone: Annotated[str, AfterValidator(_known_timezone)] = "UTC"
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    # How many weeks a tandem's program runs ("week 3 of 12" in ``status``); 0: no set length.
+    length_weeks: int = Field(default=12, ge=0, le=104)
     agreement: AgreementSettings = Field(default_factory=AgreementSettings)
 
     @model_validator(mode="after")

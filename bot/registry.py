@@ -1,7 +1,9 @@
 """The commands members can run: flows (conversations) and actions (one-shot answers).
 
-Ids and command names are unique, across the member and the organizer group alike (so a name
-never means two things); a clash is refused when the registry is built. The journey may add
+Ids are unique, and so is a command's name within its group: a member command and an organizer
+command may share a name (``status`` is where a member stands, ``admin status`` the community's
+counts), since each platform spells the organizer group apart. A clash within a group is
+refused when the registry is built. The journey may add
 one :class:`~bot.flow.Gate`, a flow that comes before anything else while it is due.
 """
 
@@ -41,7 +43,9 @@ class FlowRegistry:
         if len(set(names)) != len(names):
             raise FlowDefinitionError(f"two due-item kinds share a name: {sorted(names)}")
         self._by_id: dict[str, Flow] = {}
-        self._by_command: dict[str, Flow | Action] = {}
+        # By group (True: the organizer group), then by command name; in the order given.
+        self._by_command: dict[bool, dict[str, Flow | Action]] = {False: {}, True: {}}
+        self._order: list[Flow | Action] = []
         reserved = {spec.name for spec in BUILTIN_COMMANDS}
         for entry in entries:
             if isinstance(entry, Flow):
@@ -53,19 +57,26 @@ class FlowRegistry:
             raise FlowDefinitionError(f"the gate's flow {gate.flow.id!r} is not registered")
 
     def _claim(self, command: str, owner: Flow | Action, reserved: set[str]) -> None:
-        if command in self._by_command or command in reserved:
+        group = self._by_command[owner.organizer_only]
+        if command in group or command in reserved:
             raise FlowDefinitionError(f"two flows or actions use the command {command!r}")
-        self._by_command[command] = owner
+        group[command] = owner
+        self._order.append(owner)
 
     def get(self, flow_id: str) -> Flow | None:
         return self._by_id.get(flow_id)
 
-    def for_command(self, command: str) -> Flow | Action | None:
-        return self._by_command.get(command)
+    def for_command(self, command: str, *, organizer: bool = False) -> Flow | Action | None:
+        """The owner of ``command`` in the group it was given in (``organizer``: the organizer
+        group), else in the other group: a command given outside its group is still known, so
+        the router can refuse it or call it unknown."""
+        return self._by_command[organizer].get(command) or self._by_command[not organizer].get(
+            command
+        )
 
     def is_organizer_command(self, command: str) -> bool:
-        owner = self._by_command.get(command)
-        return owner is not None and owner.organizer_only
+        """Whether ``command`` is only an organizer command (spelled in the organizer group)."""
+        return command in self._by_command[True] and command not in self._by_command[False]
 
     def __iter__(self) -> Iterator[Flow]:
         return iter(self._by_id.values())
@@ -74,11 +85,11 @@ class FlowRegistry:
         """Every command, in the order given, then the conversation controls."""
         specs = [
             CommandSpec(
-                name,
+                owner.command,
                 owner.description,
                 organizer_only=owner.organizer_only,
                 argument=getattr(owner, "argument", None),
             )
-            for name, owner in self._by_command.items()
+            for owner in self._order
         ]
         return [*specs, *BUILTIN_COMMANDS]

@@ -123,7 +123,7 @@ class Router:
 
     async def _command(self, event: CommandInvoked) -> list[Intent]:
         name = event.name.casefold()
-        owner = self.registry.for_command(name)
+        owner = self.registry.for_command(name, organizer=event.organizer_command)
         if (event.organizer_command or (owner is not None and owner.organizer_only)) and (
             not event.organizer
         ):
@@ -141,7 +141,7 @@ class Router:
         active: ConversationRecord | None,
     ) -> list[Intent]:
         name = event.name.casefold()
-        owner = self.registry.for_command(name)
+        owner = self.registry.for_command(name, organizer=event.organizer_command)
         is_control = not event.organizer_command and name in {c.value for c in Control}
         if (gated := await self._gate(member, active, event, owner, is_control)) is not None:
             return gated

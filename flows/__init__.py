@@ -23,6 +23,7 @@ from flows.agreement_notices import (
     AGREEMENT_START,
 )
 from flows.blocking import BLOCK
+from flows.calendar import CALENDAR
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
 from flows.endings import TANDEM_ENDING, member_left_community
@@ -40,6 +41,7 @@ from flows.rounds import MATCH, SIT_OUT_NOTICE, WAITING
 from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED, TELL_ORGANIZERS_REASON
 from flows.tandem_pause import TANDEM_PAUSE_END
 from flows.timezones import load_zone_names
+from flows.where import MEMBER_STATUS
 from store import Store
 
 
@@ -50,12 +52,14 @@ def build_registry(settings: Settings) -> FlowRegistry:
         [
             build_join(settings),
             PROFILE,
+            MEMBER_STATUS,
             build_edit(settings),
             PAUSE,
             RESUME,
             LANGUAGE,
             FIRST_CALL,
             AGREEMENT,
+            CALENDAR,
             REMATCH,
             BLOCK,
             REPORT,

@@ -33,6 +33,7 @@ from bot.messages import Msg, msg, user_text
 from flows.agreement_notices import (
     AGREEMENT_MERGED,
     AGREEMENT_NOTICE,
+    CALENDAR,
     COMMAND,
     FLOW_ID,
     ask_booking,
@@ -421,7 +422,8 @@ async def _confirm(context: FlowContext) -> list[Msg | Intent]:
     )
     partner = user_text(answers["partner"])
     if outcome == "agreed":
-        return [msg("agreement.agreed_you", partner=partner)]
+        offer = msg("calendar.offer", calendar=context.spell(CALENDAR))
+        return [msg("agreement.agreed_you", partner=partner, calendar=offer)]
     if outcome == "confirmed":
         return [msg("agreement.confirmed_wait", partner=partner)]
     return [msg("agreement.closed", agreement=context.spell(COMMAND))]
@@ -477,7 +479,8 @@ async def _decide(context: FlowContext) -> list[Msg | Intent]:
     )
     partner = user_text(answers["partner"])
     if outcome == "accepted":
-        return [msg("agreement.change_accepted", partner=partner)]
+        offer = msg("calendar.offer_again", calendar=context.spell(CALENDAR))
+        return [msg("agreement.change_accepted", partner=partner, calendar=offer)]
     if outcome == "declined":
         return [msg("agreement.change_declined", partner=partner)]
     return [msg("agreement.closed", agreement=context.spell(COMMAND))]

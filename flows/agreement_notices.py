@@ -34,6 +34,7 @@ from store.tandems import ACTIVE, TandemRecord, due_prefix
 
 FLOW_ID = "agreement"
 COMMAND = "agreement"
+CALENDAR = "calendar"
 # A member in the middle of another conversation is asked this much later.
 BUSY_RETRY = timedelta(hours=1)
 
@@ -151,6 +152,11 @@ async def _to_space(
         )
 
 
+def _calendar_offer(run: DueRun, member: MemberRecord, message_id: str) -> Msg:
+    """Where the member gets their meetings as a calendar file (``calendar``)."""
+    return msg(message_id, calendar=run.spell(member.platform, CALENDAR))
+
+
 async def _dm(run: DueRun, member: MemberRecord, text: Msg, part: str) -> None:
     locale = locale_of(member, run.settings)
     await run.send(Say(target=dm_of(member), locale=locale, text=text), part)
@@ -199,7 +205,11 @@ async def tell_agreement_news(run: DueRun) -> list[Intent]:
             await _dm(
                 run,
                 member,
-                msg("agreement.partner_confirmed", partner=name_of(decider)),
+                msg(
+                    "agreement.partner_confirmed",
+                    partner=name_of(decider),
+                    calendar=_calendar_offer(run, member, "calendar.offer"),
+                ),
                 f"dm-{member.id}",
             )
     elif event == "accepted":
@@ -214,7 +224,11 @@ async def tell_agreement_news(run: DueRun) -> list[Intent]:
             await _dm(
                 run,
                 member,
-                msg("agreement.partner_accepted", partner=name_of(decider)),
+                msg(
+                    "agreement.partner_accepted",
+                    partner=name_of(decider),
+                    calendar=_calendar_offer(run, member, "calendar.offer_again"),
+                ),
                 f"dm-{member.id}",
             )
     else:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from bot.config import Settings
@@ -15,21 +14,11 @@ from bot.flow import END, Action, ActionContext, ChoiceQuestion, Flow, FlowConte
 from bot.intents import Intent
 from bot.messages import Msg, msg
 from flows.join import choose_step
-from flows.profile_view import profile_lines, status_in_words
+from flows.profile_view import must_have_joined, profile_lines, refuse_unless_joined
 from flows.questionnaire import after_format, chosen_timezone, editable_fields, profile_steps
+from flows.where import standing
 from store import Store
-from store.members import MemberRecord, MemberStatus
-
-
-def must_have_joined(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
-    """None for a member who joined; else what they can do instead."""
-    if member is not None and member.joined:
-        return None
-    if member is None:
-        return msg("profile.not_joined", join=spell("join"))
-    if member.status == MemberStatus.LEFT:
-        return msg("profile.left", join=spell("join"))
-    return msg("profile.not_finished", join=spell("join"))
+from store.members import MemberRecord
 
 
 async def show_profile(context: ActionContext) -> list[Intent]:
@@ -40,15 +29,14 @@ async def show_profile(context: ActionContext) -> list[Intent]:
         joining = msg("profile.while_joining", number=number, profile=context.spell("profile"))
         return [context.reply(joining)]
     if member is None or not member.joined:
-        refusal = must_have_joined(member, context.spell)
-        assert refusal is not None
-        return [context.reply(refusal)]
+        return [refuse_unless_joined(context)]
     answers = await context.store.members.profile(member.id)
+    found = await standing(context, member)
     return [
         context.reply(
             msg(
                 "profile.show",
-                status=status_in_words(member, context.locale),
+                status=found.line,
                 lines=profile_lines(answers, context.program),
                 edit=context.spell("edit"),
                 pause=context.spell("pause"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
 from bot.config import ProgramSettings
+from bot.flow import ActionContext
+from bot.intents import Say
 from bot.messages import Msg, UserText, msg, organizer_text, user_text
 from flows.questionnaire import (
     FIELD_LABELS,
@@ -31,6 +34,24 @@ STATUS_LABELS: dict[str, Msg] = {
     "left": msg("status.left"),
 }
 NOT_GIVEN = msg("profile.not_given")
+
+
+def must_have_joined(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    """None for a member who joined; else what they can do instead."""
+    if member is not None and member.joined:
+        return None
+    if member is None:
+        return msg("profile.not_joined", join=spell("join"))
+    if member.status == MemberStatus.LEFT:
+        return msg("profile.left", join=spell("join"))
+    return msg("profile.not_finished", join=spell("join"))
+
+
+def refuse_unless_joined(context: ActionContext) -> Say:
+    """The answer to a member command from someone who has not joined (what to do instead)."""
+    refusal = must_have_joined(context.member, context.spell)
+    assert refusal is not None, "only for members who have not joined"
+    return context.reply(refusal)
 
 
 def status_in_words(member: MemberRecord, locale: str) -> Msg:

@@ -93,7 +93,7 @@ async def test_a_forged_event_without_the_organizer_mark_is_refused_even_by_its_
     common = {"community_id": "memory", "member": eve, "place": memory.dm(eve), "locale": "en"}
     for forged in (
         CommandInvoked(name="status", organizer_command=True, organizer=False, **common),
-        CommandInvoked(name="status", organizer=False, **common),  # outside its group, too
+        CommandInvoked(name="waiting", organizer=False, **common),  # outside its group, too
         CommandInvoked(name="no-such", organizer_command=True, organizer=False, **common),
     ):
         seen = await memory.push(forged)
@@ -127,10 +127,23 @@ async def test_an_organizer_command_outside_its_group_is_unknown_to_organizers(
     app = await make_app("memory")
     memory = memory_of(app)
     memory.organizers.add("olga")
-    seen = await memory.command(memory.member("olga"), "status", locale="en")
+    seen = await memory.command(memory.member("olga"), "waiting", locale="en")
     assert len(seen) == 1
-    assert seen[0].text.startswith('I don\'t know the command "status".\n')
+    assert seen[0].text.startswith('I don\'t know the command "waiting".\n')
     assert "• /tandem-admin status — How many members are in each status" in seen[0].text
     seen = await memory.admin(memory.member("olga"), "join", locale="en")
     assert seen[0].text.startswith('I don\'t know the command "join".\n')
     assert json.dumps(await everything_stored(app), default=str).count("olga") == 0
+
+
+async def test_status_is_a_members_own_status_and_in_the_organizer_group_the_communitys(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory = memory_of(app)
+    memory.organizers.add("olga")
+    olga = memory.member("olga")
+    (own,) = await memory.command(olga, "status", locale="en")
+    assert own.text.startswith("You haven't joined yet.")
+    (counts,) = await memory.admin(olga, "status", locale="en")
+    assert counts.text.startswith("Members of this community by status (0 in all):")

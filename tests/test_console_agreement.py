@@ -1,8 +1,13 @@
 """The agreement through the real console, as people type it: Ana and Ben are matched and both
 go on; each types their part (numbers for choices), the agreement appears in their pair space,
-both confirm, and ``/agreement`` shows it again."""
+both confirm, and ``/agreement`` shows it again; ``/status`` says where Ben stands, and
+``/calendar`` saves the meetings as a calendar file where the console keeps exports."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+from icalendar import Calendar
 
 from tests.test_console import ConsoleProcess
 from tests.test_console_rounds import community, join
@@ -10,7 +15,7 @@ from tests.test_console_rounds import community, join
 __all__ = ["community"]
 
 
-async def test_an_agreement_in_the_console(community: ConsoleProcess) -> None:
+async def test_an_agreement_in_the_console(community: ConsoleProcess, tmp_path: Path) -> None:
     console = community
     await console.expect("Tandem console. You are speaking as alex.")
     for name in ("ana", "ben"):
@@ -67,7 +72,8 @@ async def test_an_agreement_in_the_console(community: ConsoleProcess) -> None:
     await console.answer("/as ana", "Bestätigst du diese Vereinbarung mit Ben?")
     await console.answer("1", "Danke, bestätigt!")
     await console.answer("/as ben", "Do you confirm this agreement with Ana?")
-    await console.answer("1", "🎉 Confirmed: Ana had confirmed already")
+    confirmed = await console.answer("1", "/calendar sends you a calendar file.")
+    assert "🎉 Confirmed: Ana had confirmed already" in confirmed
     await console.type("/advance 1m")
     await console.expect_all(
         "🎉 Ben hat eure Vereinbarung auch bestätigt",
@@ -76,5 +82,17 @@ async def test_an_agreement_in_the_console(community: ConsoleProcess) -> None:
 
     # Any time later, /agreement shows it.
     await console.answer("/agreement", "Would you like to propose a change?")
+
+    # Where Ben stands, and the meetings as a calendar file.
+    status = await console.answer("/status", "/calendar puts your meetings into your calendar.")
+    assert "📍 Your status: in a tandem with Ana, week 1 of 12; next meeting Monday," in status
+    await console.answer("/calendar", "tandem-meetings.ics")
+    saved = tmp_path / ".tandem" / "console-files" / "member-ben" / "tandem-meetings.ics"
+    calendar = Calendar.from_ical(saved.read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    assert event["rrule"]["BYDAY"] == ["MO"]
+    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert event.decoded("dtstart").strftime("%a %H:%M") == "Mon 18:00"
+    assert str(event["summary"]) == "Tandem with Ana"
     await console.type("/quit")
     assert await console.finish() == 0

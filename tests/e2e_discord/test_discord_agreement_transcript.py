@@ -1,14 +1,18 @@
 """The tandem agreement on the loopback Discord: Ana and Ben are matched and both go on; each
 answers their part privately (buttons, menus and forms in their DMs, one typing another time),
 the agreement appears in their private thread in both languages, both confirm, and
-``/tandem agreement`` lets Ana propose a longer meeting, which Ben accepts.
+``/tandem agreement`` lets Ana propose a longer meeting, which Ben accepts; ``/tandem status``
+says where Ben stands, and ``/tandem calendar`` sends the meetings as a calendar file in his DM
+(downloaded and parsed back).
 The same on the memory adapter (tests/test_agreement.py) and the console."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
+from icalendar import Calendar
 
 from bot.clock import FakeClock
 from tests.support.discord_loopback import LoopbackDiscord, Message
@@ -102,6 +106,9 @@ async def test_an_agreement_on_discord_made_confirmed_and_changed(
         assert said(server, thread.id)[-1].content == (
             "✅ Ana and Ben have both confirmed your agreement. Have great meetings!"
         )
+        assert tandem.dm_messages(ben)[-1].content.endswith(
+            "📅 Want your meetings in your calendar? /tandem calendar sends you a calendar file."
+        )
 
         # /tandem agreement: Ana proposes 90 minutes; Ben accepts; the thread shows version 2.
         await server.invoke_command(ana, guild, "tandem", subcommand="agreement")
@@ -122,3 +129,27 @@ async def test_an_agreement_on_discord_made_confirmed_and_changed(
         agreement = await app.store.agreements.for_tandem(current.id)
         assert agreement is not None
         assert (agreement.state, agreement.version) == ("agreed", 2)
+
+        # Where Ben stands (only he sees it), and the meetings in his calendar.
+        interaction = await server.invoke_command(ben, guild, "tandem", subcommand="status")
+        status = (await server.wait_for_interaction_response(interaction)).data["content"]
+        assert status.startswith(
+            "📍 Your status: in a tandem with Ana, week 1 of 12; next meeting Monday, January 12, "
+            "2026, 7:00\u202fPM, your time"
+        )
+        await server.invoke_command(ben, guild, "tandem", subcommand="calendar")
+        (attached,) = await server.wait_until(
+            lambda: [m for m in tandem.dm_messages(ben) if m.attachments],
+            description="the calendar file in Ben's DM",
+        )
+        assert attached.content.startswith("📅 Your meetings with Ana as a calendar file")
+        (attachment,) = attached.attachments
+        assert attachment["filename"] == "tandem-meetings.ics"
+        async with aiohttp.ClientSession() as http, http.get(attachment["url"]) as response:
+            calendar = Calendar.from_ical(await response.read())
+        (event,) = calendar.walk("VEVENT")
+        assert event["rrule"]["FREQ"] == ["WEEKLY"]
+        assert event["rrule"]["BYDAY"] == ["MO"]
+        assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+        assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2026-01-12 19:00"
+        assert event.decoded("duration") == timedelta(minutes=90)

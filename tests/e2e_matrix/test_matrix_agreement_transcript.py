@@ -1,13 +1,18 @@
 """The tandem agreement through a real Synapse: Ana and Ben are matched and both go on; each
 types their part in their encrypted DM (numbers for choices, Ben another time of his own), the
 agreement appears in their pair room in both languages, both confirm, and ``!tandem agreement``
-shows it again. The same on the memory adapter, the console and Discord."""
+shows it again; ``!tandem status`` says where Ana stands, and ``!tandem calendar`` sends the
+meetings as an encrypted calendar file in her DM (downloaded, decrypted and parsed back). The
+same on the memory adapter, the console and Discord."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
+from icalendar import Calendar
+from nio.crypto.attachments import decrypt_attachment
 
 from bot.clock import FakeClock
 from bot.intents import IntentBase
@@ -102,7 +107,8 @@ async def test_an_agreement_on_matrix_made_and_confirmed(
     assert "Bestätigst du diese Vereinbarung mit Ben?" in asked.body
     await until_said(ana_chat, "1", "Danke, bestätigt!")
     await until(ben_chat, "📝 Your tandem agreement (version 1)")
-    await until_said(ben_chat, "1", "🎉 Confirmed: Ana had confirmed already")
+    confirmed = await until_said(ben_chat, "1", "🎉 Confirmed: Ana had confirmed already")
+    assert confirmed.body.endswith("!tandem calendar sends you a calendar file.")
     await app.run_due()
     await until(ana_chat, "🎉 Ben hat eure Vereinbarung auch bestätigt")
     await until(room, "✅ Ana and Ben have both confirmed your agreement.")
@@ -110,3 +116,40 @@ async def test_an_agreement_on_matrix_made_and_confirmed(
     # Any time later, !tandem agreement shows it.
     shown = await until_said(ana_chat, f"{prefix} agreement", "📝 Eure Tandem-Vereinbarung")
     assert "Möchtest du eine Änderung vorschlagen?" in shown.body
+
+    # Where Ana stands, and the meetings as a calendar file in her encrypted DM.
+    status = await until_said(ana_chat, f"{prefix} status", "📍 Dein Status")
+    assert status.body.startswith(
+        "📍 Dein Status: im Tandem mit Ben, Woche 1 von 12; nächstes Treffen Montag, 12. Januar "
+        "2026, 19:00, deine Zeit"
+    )
+    caption = await until_said(ana_chat, f"{prefix} calendar", "📅 Deine Treffen mit Ben")
+    assert "jeden Montag 19:00 – 20:00, deine Zeit (Europe/Vienna)" in caption.body
+    dm = ana_chat.room_id
+
+    def files() -> list[dict]:
+        return [
+            event.source["content"]
+            for rid, event in ana.timeline
+            if rid == dm and event.source.get("content", {}).get("msgtype") == "m.file"
+        ]
+
+    await ana.sync_until(lambda: len(files()) == 1, what="the calendar file in Ana's DM")
+    (sent,) = files()
+    assert sent["body"] == "tandem-meetings.ics"
+    encrypted = sent["file"]
+    server_name, media_id = encrypted["url"].removeprefix("mxc://").split("/")
+    url = f"{ana.client.homeserver}/_matrix/client/v1/media/download/{server_name}/{media_id}"
+    headers = {"Authorization": f"Bearer {ana.access_token}"}
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+        assert response.status == 200
+        ciphertext = await response.read()
+    data = decrypt_attachment(
+        ciphertext, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"]
+    )
+    (event,) = Calendar.from_ical(data).walk("VEVENT")
+    assert event["rrule"]["FREQ"] == ["WEEKLY"]
+    assert event["rrule"]["BYDAY"] == ["MO"]
+    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2026-01-12 19:00"
+    assert str(event["summary"]) == "Tandem mit Ben"

@@ -1,0 +1,146 @@
+"""``status`` and ``calendar`` on the memory adapter, along the journey: not joined, waiting
+(with the next scheduled round), introduced, active without an agreement, agreed (the next
+meeting in the member's own zone, the week of the program, the calendar file parsed back),
+and the same short status at the top of ``profile``; nothing of it is stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+from bot.clock import FakeClock
+from bot.intents import AttachFile
+from bot.places import MemberRef, PlaceKind
+from flows.agreement_terms import merge
+from tests.conftest import AppFactory, memory_of
+from tests.support.rounds import BEN, onboard
+from tests.support.tandem_pair import Pair, pair_in_a_tandem
+
+TABLES = ("members", "conversations", "due_items", "agreements", "tandems")
+#: Rounds every two weeks on Mondays, 10:00 in Berlin.
+PROGRAM = {"timezone": "Europe/Berlin", "matching": {"cadence_weeks": 2, "time": "10:00"}}
+
+
+def plain(text: str) -> str:
+    return text.replace("\u202f", " ")
+
+
+async def status_of(pair: Pair, who: MemberRef) -> str:
+    (said,) = await pair.memory.command(who, "status")
+    return plain(said.text)
+
+
+async def agree(pair: Pair, now: datetime, slot: dict[str, str]) -> None:
+    """Both partners' parts (Ben's rhythm wins, being saved second) and both confirmations,
+    straight into the store: tests/test_agreement.py plays the conversation itself."""
+    store = pair.app.store
+    tandem = await pair.tandem()
+    ana, ben = await pair.record(pair.ana), await pair.record(pair.ben)
+    parts: dict[int, dict[str, Any]] = {}
+    for member in (ana, ben):
+        part = {"goals": [], "slot": slot, "duration": 60, "format": "video"}
+        parts[member.id] = part
+
+        def merged(_record: Any, later: int = member.id) -> dict[str, Any]:
+            return merge(parts, later, None, now)
+
+        await store.agreements.save_part(tandem.id, member.id, part, now=now, merge=merged)
+    agreement = await store.agreements.for_tandem(tandem.id)
+    assert agreement is not None
+    for member in (ana, ben):
+        await store.agreements.confirm(agreement.id, member.id, 1, now=now)
+
+
+async def test_status_and_the_calendar_file_along_the_journey(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory", program=PROGRAM)
+    memory = memory_of(app)
+    stranger = memory.member("sam")
+    (said,) = await memory.command(stranger, "status")
+    assert said.text.startswith("You haven't joined yet.")
+    (said,) = await memory.command(stranger, "calendar")
+    assert said.text.startswith("You haven't joined yet.")
+
+    # Introduced (Monday 5 January 2026, 10:00 in Berlin): the first call is still to come.
+    pair = await pair_in_a_tandem(app, active=False)
+    assert await status_of(pair, pair.ben) == (
+        "📍 Your status: introduced to Ana; your first call is still to come\n"
+        "After your call, tell me how it went with /tandem decide."
+    )
+    (said,) = await memory.command(pair.ben, "calendar")
+    assert said.text.startswith("There's no tandem to put in your calendar yet.")
+
+    # Both go on; the agreement is not made yet.
+    for member in (pair.ana, pair.ben):
+        await memory.command(member, "decide")
+        await memory.pick(member, "yes")
+    assert await status_of(pair, pair.ben) == (
+        "📍 Your status: in a tandem with Ana, week 1 of 12; your agreement is still being set "
+        "up\n/tandem agreement shows where your agreement stands."
+    )
+    (said,) = await memory.command(pair.ben, "calendar")
+    assert said.text.startswith("Your meeting time isn't agreed yet.")
+
+    # Agreed on Mondays 19:00 in Berlin; two weeks later Ana (Vienna, in German) and Ben.
+    await agree(pair, clock.now(), {"weekday": "mon", "time": "19:00", "timezone": "Europe/Berlin"})
+    clock.advance(timedelta(days=15))  # Tuesday 20 January
+    store = app.store
+    before = [await store.dump_table(table) for table in TABLES]
+    assert await status_of(pair, pair.ana) == (
+        "📍 Dein Status: im Tandem mit Ben, Woche 3 von 12; nächstes Treffen Montag, 26. Januar "
+        "2026, 19:00, deine Zeit\n/tandem calendar holt dir eure Treffen in deinen Kalender."
+    )
+    (profile,) = await memory.command(pair.ben, "profile")
+    assert plain(profile.text).startswith(
+        "Your profile (status: in a tandem with Ana, week 3 of 12; next meeting Monday, January "
+        "26, 2026, 7:00 PM, your time)"
+    )
+
+    # The calendar file, in Ben's DM, parsed back.
+    seen = await memory.command(pair.ben, "calendar")
+    (sent,) = [r.intent for r in seen if isinstance(r.intent, AttachFile)]
+    assert sent.target.kind == PlaceKind.DM
+    assert (sent.filename, sent.mime_type) == ("tandem-meetings.ics", "text/calendar")
+    caption = plain(memory.translator.render(sent.caption, sent.locale))
+    assert caption.startswith(
+        "📅 Your meetings with Ana as a calendar file: every Monday 7:00 PM – 8:00 PM, your time "
+        "(Europe/Berlin)."
+    )
+    calendar = Calendar.from_ical(sent.content)
+    (event,) = calendar.walk("VEVENT")
+    assert event["rrule"]["FREQ"] == ["WEEKLY"]
+    assert event["rrule"]["BYDAY"] == ["MO"]
+    assert [str(zone["tzid"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    start = event.decoded("dtstart")
+    assert start == datetime(2026, 1, 5, 19, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert str(event["summary"]) == "Tandem with Ana"
+    (ana_file,) = [
+        r.intent
+        for r in await memory.command(pair.ana, "calendar")
+        if isinstance(r.intent, AttachFile)
+    ]
+    ana_event = Calendar.from_ical(ana_file.content).walk("VEVENT")[0]
+    assert str(ana_event["summary"]) == "Tandem mit Ben"
+    assert ana_event["uid"] == event["uid"]
+
+    # Nothing of it was stored.
+    assert [await store.dump_table(table) for table in TABLES] == before
+
+
+async def test_waiting_members_see_the_next_scheduled_round(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory", program=PROGRAM)
+    memory = memory_of(app)
+    ben = await onboard(memory, "ben", BEN)
+    (said,) = await memory.command(ben, "status")
+    # It is Monday 5 January, 10:00 in Berlin: the next round is a week on.
+    assert plain(said.text) == (
+        "📍 Your status: waiting for a tandem partner; the next round is on Monday, January 12, "
+        "2026, 10:00 AM, your time\nI'll write to you as soon as you have a partner."
+    )
+    assert clock.now() == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
