@@ -130,6 +130,10 @@ class FlowEngine:
             if replacing is not None and suspend:  # back to the question still running
                 refused += await self.ask_again(replacing, member, event)
             return refused
+        by_argument = flow.argument is not None and isinstance(event, CommandInvoked) and event.args
+        first = flow.first_step
+        if by_argument and flow.argument_step is not None:
+            first = flow.step(flow.argument_step)
         put_aside: list[Intent] = []
         if replacing is not None:
             put_aside += self.retire_current(replacing, member, event)
@@ -143,7 +147,7 @@ class FlowEngine:
             member_id=member.id,
             flow_id=flow.id,
             flow_version=flow.version,
-            step_id=flow.first_step.id,
+            step_id=first.id,
             place=place.model_dump(mode="json", exclude_none=True),
             answers=answers,
             expires_at=now + flow.timeout,
@@ -158,7 +162,7 @@ class FlowEngine:
             intents.append(
                 self._say(turn, intro(self._context(turn)) if callable(intro) else intro)
             )
-        if flow.argument is not None and isinstance(event, CommandInvoked) and event.args:
+        if by_argument:
             # The argument is the answer; recorded under an id of its own, since the command's
             # id already stands for starting the conversation.
             answering = event.model_copy(update={"event_id": f"{event.event_id}:argument"})

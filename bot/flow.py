@@ -174,6 +174,9 @@ class Flow:
     # A command argument that answers the first question at once (``pause 24.12.``); without
     # one, the question is asked.
     argument: CommandArgument | None = None
+    # The step a given argument answers (``note <text>`` writes the note at once, while plain
+    # ``note`` starts at the first step, the list); None: the first step.
+    argument_step: str | None = None
     _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -207,6 +210,8 @@ class Flow:
                     problems.append(f"step {step.id!r} offers no options")
             if isinstance(question, TextQuestion) and question.min_length > question.max_length:
                 problems.append(f"step {step.id!r} has min_length > max_length")
+        if self.argument_step is not None and self.argument_step not in ids:
+            problems.append(f"argument_step {self.argument_step!r} is not a step")
         if self.locale_step is not None and self.locale_step not in ids:
             problems.append(f"locale_step {self.locale_step!r} is not a step")
         return problems

@@ -32,6 +32,7 @@ from flows.introduction import INTRODUCE_PAIR
 from flows.join import build_join
 from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
 from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
+from flows.notes import NOTE
 from flows.places import load_places
 from flows.profile import PROFILE, build_edit
 from flows.rematch import REMATCH
@@ -60,6 +61,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             FIRST_CALL,
             AGREEMENT,
             CALENDAR,
+            NOTE,
             REMATCH,
             BLOCK,
             REPORT,

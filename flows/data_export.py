@@ -18,6 +18,7 @@ from bot.i18n import Translator
 from bot.messages import Msg, msg
 from flows.profile_view import STATUS_LABELS, profile_lines
 from flows.questionnaire import LANGUAGE_NAMES
+from flows.reflection_export import reflection_sections
 from flows.safety_export import safety_sections
 from flows.tandem_export import tandem_lines
 from flows.timezones import zone_title
@@ -107,6 +108,7 @@ def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
     ]
     sections.append((render(msg("mydata.md.agreements"), locale), agreements))
     sections += safety_sections(data, locale, when)
+    sections += reflection_sections(data, locale, when)
     notes = [line(msg("mydata.md.note", key=row["key"])) for row in data["adapter_state"]]
     sections.append((render(msg("mydata.md.platform"), locale), notes))
     scheduled = [

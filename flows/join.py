@@ -76,6 +76,7 @@ def privacy_notice(context: FlowContext) -> Msg:
         contact=contact,
         mydata=context.spell("mydata"),
         forget=context.spell("forget"),
+        note=context.spell("note"),
     )
 
 

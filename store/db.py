@@ -18,7 +18,10 @@ from store.conversations import ConversationRepository
 from store.due_items import DueItemRepository
 from store.members import MemberRepository
 from store.migrate import DatabaseTooNew, current_revision, upgrade_to_head
+from store.milestones import MilestoneRepository
+from store.notes import NoteRepository
 from store.privacy import PrivacyRepository
+from store.reflections import ReflectionRepository
 from store.reports import ReportRepository
 from store.rounds import MatchRoundRepository
 from store.tandems import TandemRepository
@@ -109,6 +112,9 @@ class Store:
         # without it refuses to make or match blocks (bot/identity_key.py).
         self.blocks = BlockRepository(connections, identity_key)
         self.reports = ReportRepository(connections)
+        self.notes = NoteRepository(connections)
+        self.reflections = ReflectionRepository(connections)
+        self.milestones = MilestoneRepository(connections)
 
     @classmethod
     async def open(

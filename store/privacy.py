@@ -33,8 +33,12 @@ from store.schema import (
     due_items,
     match_rounds,
     members,
+    milestones_reached,
+    notes,
     profile_answers,
+    reflections,
     reports,
+    shoutout_optins,
     tandems,
 )
 from store.tandems import CURRENT
@@ -93,6 +97,17 @@ class PrivacyRepository:
                 ),
                 "reports": await self._rows(
                     connection, reports, reports.c.reporter_id == member.id
+                ),
+                # The member's own: a partner's reflections and milestones are the partner's.
+                "notes": await self._rows(connection, notes, notes.c.member_id == member.id),
+                "reflections": await self._rows(
+                    connection, reflections, reflections.c.member_id == member.id
+                ),
+                "milestones": await self._rows(
+                    connection, milestones_reached, milestones_reached.c.member_id == member.id
+                ),
+                "shoutouts": await self._rows(
+                    connection, shoutout_optins, shoutout_optins.c.member_id == member.id
                 ),
             }
 

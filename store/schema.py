@@ -375,3 +375,94 @@ reports = sa.Table(
     sa.Index("ix_reports_reporter", "reporter_id"),
     sa.Index("ix_reports_about", "about_id"),
 )
+
+# A member's private learning notes (the seed's notebook): never shown to anyone else.
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("text", sa.String(2000), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_notes_member", "member_id"),
+)
+
+# Reflections (see store/reflections.py): one member's answers to one reflection of their tandem
+# and which parts of them they chose to share in the pair space. Goes with the tandem and the
+# member.
+reflections = sa.Table(
+    "reflections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "tandem_id", sa.Integer, sa.ForeignKey("tandems.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    # The tandem's reflections are numbered 1, 2, …; both partners' answers to one share it.
+    sa.Column("number", sa.Integer, nullable=False),
+    # The last reflection, at the end of the program.
+    sa.Column("final", sa.Boolean, nullable=False),
+    # {"goals": [{"goal", "progress" 1–5, "note"}], "helped", "change", "focus"}
+    sa.Column("answers", sa.JSON, nullable=False),
+    # The parts the member shares ("progress", "notes", "helped", "change", "focus").
+    sa.Column("shared", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint(
+        "tandem_id", "member_id", "number", name="uq_reflections_tandem_member_number"
+    ),
+    sa.Index("ix_reflections_member", "member_id"),
+)
+
+# A milestone of the agreement a member marked reached (see store/milestones.py).
+milestones_reached = sa.Table(
+    "milestones_reached",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "tandem_id", sa.Integer, sa.ForeignKey("tandems.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    # Which of the member's goals in the agreement's terms, and which of its milestones.
+    sa.Column("goal_index", sa.Integer, nullable=False),
+    sa.Column("milestone_index", sa.Integer, nullable=False),
+    # The milestone as it read when reached (a later change of the agreement keeps this).
+    sa.Column("text", sa.String(300), nullable=False),
+    sa.Column("reached_at", UTCDateTime, nullable=False),
+    # When the partner congratulated (or let it pass): they are not asked again.
+    sa.Column("congratulated_at", UTCDateTime),
+    sa.UniqueConstraint(
+        "tandem_id",
+        "member_id",
+        "goal_index",
+        "milestone_index",
+        name="uq_milestones_reached_tandem_member_goal",
+    ),
+    sa.Index("ix_milestones_reached_member", "member_id"),
+)
+
+# Whether a member of a tandem agrees to short shout-outs in the community's celebration
+# channel or room (both partners must; default: no row, which is no).
+shoutout_optins = sa.Table(
+    "shoutout_optins",
+    metadata,
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "tandem_id", sa.Integer, sa.ForeignKey("tandems.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("opted_in", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("tandem_id", "member_id", name="pk_shoutout_optins"),
+    sa.Index("ix_shoutout_optins_member", "member_id"),
+)
