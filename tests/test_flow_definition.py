@@ -97,6 +97,7 @@ def test_the_shipped_flows_are_registered_by_command() -> None:
         "decide",
         "agreement",
         "calendar",
+        "note",
         "rematch",
         "block",
         "report",
