@@ -204,6 +204,9 @@ class DiscordSettings(Section):
     # Where match previews (of scheduled rounds) and reports to organizers are posted: a
     # channel only organizers can read.
     organizer_channel_id: int | None = None
+    # Where short shout-outs go when both partners of a tandem opted in ("Ana and Ben reached a
+    # milestone together"): a channel the community reads. Unset: no shout-outs.
+    celebration_channel_id: int | None = None
     # Seconds to wait for the guilds after connecting before the bot counts as ready.
     guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
@@ -237,6 +240,9 @@ class MatrixSettings(Section):
     # Where match previews (of scheduled rounds) and reports to organizers are posted: a room
     # id or alias of a room only organizers are in.
     organizer_room: str | None = None
+    # Where short shout-outs go when both partners of a tandem opted in: a room id or alias of
+    # a room of the community the bot has joined. Unset: no shout-outs.
+    celebration_room: str | None = None
     command_prefix: str = "!tandem"
     admin_power_level: int = 50
     admin_user_ids: list[str] = []
@@ -423,9 +429,12 @@ class ProgramSettings(Section):
     # The community's own time zone: when scheduled rounds run (``matching.weekday``/``time``).
     timezone: Annotated[str, AfterValidator(_known_timezone)] = "UTC"
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
-    # How many weeks a tandem's program runs ("week 3 of 12" in ``status``); 0: no set length.
+    # How many weeks a tandem's program runs ("week 3 of 12" in ``status``; the final
+    # reflection comes then); 0: no set length.
     length_weeks: int = Field(default=12, ge=0, le=104)
     agreement: AgreementSettings = Field(default_factory=AgreementSettings)
+    # Every how many weeks each tandem is asked to reflect (docs/reflection.md).
+    reflection_every_weeks: int = Field(default=4, ge=1, le=52)
 
     @model_validator(mode="after")
     def _catalog_fits(self) -> ProgramSettings:
@@ -470,6 +479,15 @@ class Settings(BaseSettings):
             return self.discord.organizer_channel_id is not None
         if platform == "matrix":
             return bool(self.matrix.organizer_room)
+        return True
+
+    def has_celebration_place(self, platform: str) -> bool:
+        """Whether shout-outs can be posted on ``platform``: Discord and Matrix need their
+        celebration channel or room configured; the console and memory always can."""
+        if platform == "discord":
+            return self.discord.celebration_channel_id is not None
+        if platform == "matrix":
+            return bool(self.matrix.celebration_room)
         return True
 
     @model_validator(mode="after")

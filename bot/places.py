@@ -38,6 +38,9 @@ class PlaceKind(StrEnum):
     # The community's organizer channel or room, wherever the adapter is configured to have it
     # (``discord.organizer_channel_id``, ``matrix.organizer_room``): match previews, reports.
     ORGANIZERS = "organizers"
+    # The community's celebration channel or room (``discord.celebration_channel_id``,
+    # ``matrix.celebration_room``): shout-outs both partners of a tandem opted in to.
+    CELEBRATION = "celebration"
 
 
 class Place(Frozen):
@@ -69,3 +72,8 @@ class Place(Frozen):
     def organizers(cls, platform: str) -> Place:
         """The organizers' channel or room of the community on ``platform``."""
         return cls(platform=platform, kind=PlaceKind.ORGANIZERS)
+
+    @classmethod
+    def celebration(cls, platform: str) -> Place:
+        """The community's celebration channel or room on ``platform``."""
+        return cls(platform=platform, kind=PlaceKind.CELEBRATION)

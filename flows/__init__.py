@@ -24,6 +24,7 @@ from flows.agreement_notices import (
 )
 from flows.blocking import BLOCK
 from flows.calendar import CALENDAR
+from flows.celebration import MILESTONE_CONGRATULATE, MILESTONE_REACHED
 from flows.consent import CONSENT_FLOW, GATE
 from flows.data_rights import FORGET, MYDATA
 from flows.endings import TANDEM_ENDING, member_left_community
@@ -32,9 +33,12 @@ from flows.introduction import INTRODUCE_PAIR
 from flows.join import build_join
 from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
 from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
+from flows.milestones import MILESTONE
 from flows.notes import NOTE
 from flows.places import load_places
 from flows.profile import PROFILE, build_edit
+from flows.reflection import REFLECT
+from flows.reflection_notices import REFLECTION_ASK, REFLECTION_DUE, REFLECTION_SHARED
 from flows.rematch import REMATCH
 from flows.reporting import REPORT, REPORT_TO_ORGANIZERS
 from flows.round_schedule import MATCH_CADENCE, schedule_rounds
@@ -62,6 +66,8 @@ def build_registry(settings: Settings) -> FlowRegistry:
             AGREEMENT,
             CALENDAR,
             NOTE,
+            MILESTONE,
+            REFLECT,
             REMATCH,
             BLOCK,
             REPORT,
@@ -98,6 +104,11 @@ def build_registry(settings: Settings) -> FlowRegistry:
             TANDEM_ENDING,
             TANDEM_PAUSE_END,
             REPORT_TO_ORGANIZERS,
+            MILESTONE_REACHED,
+            MILESTONE_CONGRATULATE,
+            REFLECTION_DUE,
+            REFLECTION_ASK,
+            REFLECTION_SHARED,
         ],
         on_member_left=member_left_community,
     )

@@ -52,6 +52,7 @@ from flows.agreement_terms import (
 )
 from flows.agreement_view import agreement_text, format_label, goal_lines, rules_text, slot_label
 from flows.questionnaire import parse_goals
+from flows.reflection_notices import reflection_bookings
 from store import Store
 from store.agreements import DRAFTING, PROPOSED, AgreementRecord, ChangeRecord
 from store.due_items import Booking
@@ -411,11 +412,15 @@ async def _save_part(context: FlowContext) -> list[Msg | Intent]:
 async def _confirm(context: FlowContext) -> list[Msg | Intent]:
     answers, now = context.answers, context.now
     tandem_id = int(answers["tandem"])
+    tandem = await context.store.tandems.get(tandem_id)
+    began = now if tandem is None or tandem.active_at is None else tandem.active_at
 
     def book(record: AgreementRecord) -> list[Booking]:
         key = due_prefix(tandem_id) + f"agreement:agreed:{record.version}"
         payload = {"tandem": tandem_id, "event": "agreed", "by": context.member.id}
-        return [Booking(AGREEMENT_NOTICE.name, key, now, payload=payload)]
+        # Agreed: the tandem's reflections are booked (docs/reflection.md).
+        reflections = reflection_bookings(tandem_id, began, context.program, now)
+        return [Booking(AGREEMENT_NOTICE.name, key, now, payload=payload), *reflections]
 
     outcome, _record = await context.store.agreements.confirm(
         int(answers["agreement"]), context.member.id, int(answers["version"]), now=now, book=book

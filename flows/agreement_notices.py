@@ -17,7 +17,7 @@ Four due kinds, each booked in the same transaction as the change that calls for
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.due import DueKind, DueRun
@@ -25,9 +25,9 @@ from bot.intents import Intent, Say
 from bot.messages import Msg, msg
 from bot.places import Place
 from flows.agreement_view import agreement_text
+from flows.bot_asks import start_when_free
 from flows.pair_view import dm_of, locale_of, name_of
 from store.agreements import DRAFTING, PROPOSED
-from store.conversations import AppliedEvent
 from store.due_items import Booking
 from store.members import MemberRecord
 from store.tandems import ACTIVE, TandemRecord, due_prefix
@@ -35,8 +35,6 @@ from store.tandems import ACTIVE, TandemRecord, due_prefix
 FLOW_ID = "agreement"
 COMMAND = "agreement"
 CALENDAR = "calendar"
-# A member in the middle of another conversation is asked this much later.
-BUSY_RETRY = timedelta(hours=1)
 
 
 def ask_booking(
@@ -114,26 +112,7 @@ async def ask_for_agreement(run: DueRun) -> list[Intent]:
     member = None if member_id is None else await run.store.members.get(member_id)
     if tandem is None or member is None or not await _still_open(run, tandem, member):
         return []
-    cause = run.key("ask")
-    active = await run.store.conversations.active_for(member.id)
-    if active is not None and active.expires_at > run.now:
-        started = await run.store.conversations.applied(
-            member.community_id, AppliedEvent(platform=member.platform, event_id=cause)
-        )
-        if started is None or started.conversation_id != active.id:
-            await run.store.due.schedule(
-                community_id=tandem.community_id,
-                kind=AGREEMENT_ASK.name,
-                key=run.item.key,
-                due_at=run.now + BUSY_RETRY,
-                now=run.now,
-                member_id=member.id,
-                payload=run.item.payload,
-            )
-            return []
-    assert run.start_flow is not None, "the due service was started without the flow engine"
-    for index, intent in enumerate(await run.start_flow(FLOW_ID, member, cause)):
-        await run.send(intent, f"question-{index}")
+    await start_when_free(run, FLOW_ID, member)
     return []
 
 

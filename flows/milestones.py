@@ -165,7 +165,7 @@ def _cheers(context: FlowContext) -> list[Intent]:
     if answers.get("space") is None:
         return []
     space = Place.model_validate(answers["space"])
-    me, partner = user_text(context.member.display_name or ""), user_text(answers["partner"])
+    me, partner = user_text(_name(context.member)), user_text(answers["partner"])
     words = answers.get("words")
     text = (
         msg("milestone.cheer_words", name=me, partner=partner, words=user_text(words))

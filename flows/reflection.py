@@ -76,7 +76,10 @@ def in_a_tandem(member: MemberRecord | None, _spell: Callable[[str], str]) -> Ms
 
 
 def is_final(context: FlowContext) -> bool:
-    """The program's last reflection: its length has run (a day early counts)."""
+    """The program's last reflection: its length has run (a day early counts); never
+    without a set length."""
+    if not context.program.length_weeks:
+        return False
     began = datetime.fromisoformat(context.answers["active_at"])
     length = timedelta(weeks=context.program.length_weeks)
     return context.now >= began + length - timedelta(days=1)

@@ -1,5 +1,6 @@
-"""The readable copy of ``mydata`` for notes, reflections and milestones: (heading, lines)
-sections, times in the member's own zone. The JSON copy holds the same rows as they are."""
+"""The readable copy of ``mydata`` for notes, reflections, milestones and shout-out choices:
+(heading, lines) sections, times in the member's own zone. The JSON copy holds the same rows
+as they are (a reflection with all its answers and what was shared)."""
 
 from __future__ import annotations
 
@@ -22,4 +23,52 @@ def reflection_sections(
         line(msg("mydata.md.note_row", when=when(row["created_at"]), text=user_text(row["text"])))
         for row in data.get("notes", [])
     ]
-    return [(render(msg("mydata.md.notes"), locale), notes)]
+    reflections = []
+    for row in data.get("reflections", []):
+        parts = [render(msg(f"reflect.share.{part}"), locale) for part in row["shared"]]
+        shared = ", ".join(parts) or render(msg("mydata.md.nothing_shared"), locale)
+        reflections.append(
+            line(
+                msg(
+                    "mydata.md.reflection_row",
+                    number=row["number"],
+                    tandem=row["tandem_id"],
+                    when=when(row["created_at"]),
+                    shared=shared,
+                )
+            )
+        )
+        answers = row["answers"]
+        for goal in answers.get("goals", []):
+            reflections.append(f"  - {goal['goal']}: {goal['progress']}/5 {goal.get('note') or ''}")
+        for part in ("helped", "change", "focus"):
+            if answers.get(part):
+                label = render(msg(f"reflect.share.{part}"), locale)
+                reflections.append(f"  - {label}: {answers[part]}")
+    milestones = [
+        line(
+            msg(
+                "mydata.md.milestone_row",
+                when=when(row["reached_at"]),
+                text=user_text(row["text"]),
+                tandem=row["tandem_id"],
+            )
+        )
+        for row in data.get("milestones", [])
+    ]
+    shoutouts = [
+        line(
+            msg(
+                "mydata.md.shoutout_row",
+                tandem=row["tandem_id"],
+                choice=msg("mydata.md.yes") if row["opted_in"] else msg("mydata.md.no"),
+            )
+        )
+        for row in data.get("shoutouts", [])
+    ]
+    return [
+        (render(msg("mydata.md.notes"), locale), notes),
+        (render(msg("mydata.md.reflections"), locale), reflections),
+        (render(msg("mydata.md.milestones"), locale), milestones),
+        (render(msg("mydata.md.shoutouts"), locale), shoutouts),
+    ]

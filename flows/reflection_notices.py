@@ -4,7 +4,8 @@ partner when one reflected on demand, and shows both partners' shared parts side
 * The reflections of a tandem are booked when its agreement is agreed
   (:func:`reflection_bookings`, keys ``tandem:<id>:reflect:<n>``, relative to when the tandem
   became active: every ``program.reflection_every_weeks`` weeks, and a final one at
-  ``program.length_weeks``), so that ending the tandem cancels them.
+  ``program.length_weeks``; without a set length, for a year), so that ending the tandem
+  cancels them.
 * ``reflection_due``: one ``reflection_ask`` per partner (an active tandem only: a paused one
   lets that reflection pass).
 * ``reflection_ask``: starts the ``reflect`` conversation in the member's DM when they are free
@@ -38,9 +39,10 @@ def reflection_bookings(
     tandem_id: int, active_at: datetime, program: ProgramSettings, now: datetime
 ) -> list[Booking]:
     """The tandem's reflections from now on: every ``reflection_every_weeks`` weeks after it
-    became active, and the final one at the end of the program."""
+    became active, and the final one at the end of the program (without a set length, for
+    a year: a tandem that goes on longer reflects on demand)."""
     every, length = program.reflection_every_weeks, program.length_weeks
-    weeks = [*range(every, length, every), length]
+    weeks = [*range(every, length, every), length] if length else [*range(every, 53, every)]
     bookings = []
     for index, week in enumerate(weeks, 1):
         due_at = active_at + timedelta(weeks=week)

@@ -83,11 +83,11 @@ class ReflectionRepository:
         answers: dict[str, Any],
         shared: list[str],
         now: datetime,
-        book: Callable[[int], Iterable[Booking]] = lambda _number: (),
+        book: Callable[[int, bool], Iterable[Booking]] = lambda _number, _both: (),
     ) -> Literal["saved", "both", "closed"]:
         """Save the member's answers to reflection ``number``; ``"both"`` when the partner's
-        are in too (then ``book(number)`` is booked in the same transaction), ``"closed"`` when
-        they answered it already or the tandem is gone."""
+        are in too, ``"closed"`` when they answered it already or the tandem is gone. What
+        ``book(number, both)`` names is booked in the same transaction."""
         async with self._db.write() as connection:
             # Locked: two partners answering at once are applied one after the other, so the
             # side-by-side post is booked exactly once.
@@ -116,11 +116,9 @@ class ReflectionRepository:
                     created_at=now,
                 )
             )
-            if not who:
-                return "saved"
-            for booking in book(number):
+            for booking in book(number, bool(who)):
                 await book_on(connection, tandem.community_id, booking, now=now)
-            return "both"
+            return "both" if who else "saved"
 
     async def pair(self, tandem_id: int, number: int) -> list[ReflectionRecord]:
         """Both partners' answers to reflection ``number`` (fewer while one is missing)."""

@@ -98,6 +98,8 @@ def test_the_shipped_flows_are_registered_by_command() -> None:
         "agreement",
         "calendar",
         "note",
+        "milestone",
+        "reflect",
         "rematch",
         "block",
         "report",

@@ -6,8 +6,10 @@ author; everything goes with the member."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from store.due_items import Booking
+from store.members import MemberStatus
 from store.milestones import MilestoneRecord
 from store.tandems import due_prefix
 from tests.conftest import Database
@@ -23,7 +25,9 @@ async def test_reflections_and_milestones_apply_once(any_db: Database) -> None:
         prefix = due_prefix(tandem.id)
         assert await store.reflections.next_for(tandem.id, a) == (1, True)
 
-        def book(number: int) -> list[Booking]:
+        def book(number: int, both: bool) -> list[Booking]:
+            if not both:
+                return []
             return [Booking("reflection_shared", prefix + f"reflect:{number}:shared", NOW)]
 
         outcomes = await asyncio.gather(
@@ -90,6 +94,15 @@ async def test_reflections_and_milestones_apply_once(any_db: Database) -> None:
         assert [row["number"] for row in exported["reflections"]] == [1, 2]
         assert [row["text"] for row in exported["milestones"]] == ["Talk"]
         assert [row["opted_in"] for row in exported["shoutouts"]] == [True]
+
+        # Ben leaves; the retention purge takes his notes and reflections with him.
+        member_b = await store.members.get(b)
+        assert member_b is not None
+        await store.notes.add(member_b, "Ben's own", now=NOW)
+        await store.members.update(b, now=NOW, status=MemberStatus.LEFT, left_at=NOW)
+        assert await store.privacy.purge_if_departed(member_b, NOW + timedelta(days=31))
+        assert await store.notes.of(b) == []
+        assert {r.member_id for r in await store.reflections.of_tandem(tandem.id)} == set()
 
         await store.privacy.forget(member_a)
         assert await store.notes.of(a) == []

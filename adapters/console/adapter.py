@@ -279,6 +279,8 @@ class ConsoleAdapter(Adapter):
             )
         elif target.kind == PlaceKind.ORGANIZERS:
             header = self.translator.render(msg("console.to_organizers"), intent.locale)
+        elif target.kind == PlaceKind.CELEBRATION:
+            header = self.translator.render(msg("console.to_community"), intent.locale)
         else:
             header = self.translator.render(
                 msg("console.to_member", member=target.user_id or "?"), intent.locale

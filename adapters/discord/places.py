@@ -90,6 +90,10 @@ class Places:
             if self.settings.organizer_channel_id is None:
                 raise PlaceError("set discord.organizer_channel_id to post to the organizers")
             place = Place.room(place.platform, str(self.settings.organizer_channel_id))
+        if place.kind == PlaceKind.CELEBRATION:
+            if self.settings.celebration_channel_id is None:
+                raise PlaceError("set discord.celebration_channel_id to post shout-outs")
+            place = Place.room(place.platform, str(self.settings.celebration_channel_id))
         if place.kind == PlaceKind.DM:
             channel_id = int(place.channel_id) if place.channel_id else None
             if channel_id is None and place.user_id:

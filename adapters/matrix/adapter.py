@@ -145,7 +145,8 @@ class MatrixAdapter(Adapter):
         )
         self.loop: SyncLoop | None = None
         self.community_room_id: str | None = None
-        self._organizer_room_id: str | None = None
+        # The configured rooms by key (organizer_room, celebration_room), aliases resolved.
+        self._configured_rooms: dict[str, str] = {}
         self._community_creators: frozenset[str] = frozenset()
         self._sink: EventSink | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -214,14 +215,15 @@ class MatrixAdapter(Adapter):
             return
         self.community_room_id = await self._room_id(configured)
 
-    async def _organizer_room(self) -> str:
-        """The room of ``matrix.organizer_room`` (an alias is resolved once)."""
-        configured = self.settings.organizer_room
+    async def _configured_room(self, key: str, purpose: str) -> str:
+        """The room of ``matrix.<key>`` (``organizer_room``, ``celebration_room``); an alias is
+        resolved once."""
+        configured = getattr(self.settings, key)
         if not configured:
-            raise RequestFailed("set matrix.organizer_room to post to the organizers")
-        if self._organizer_room_id is None:
-            self._organizer_room_id = await self._room_id(configured)
-        return self._organizer_room_id
+            raise RequestFailed(f"set matrix.{key} to post {purpose}")
+        if key not in self._configured_rooms:
+            self._configured_rooms[key] = await self._room_id(configured)
+        return self._configured_rooms[key]
 
     async def _room_id(self, configured: str) -> str:
         """A configured room: its id as given, or the room an alias ("#…") points to."""
@@ -487,7 +489,9 @@ class MatrixAdapter(Adapter):
         """The room to post to; a DM addressed by user only is found or opened."""
         assert self.client is not None
         if place.kind == PlaceKind.ORGANIZERS:
-            return await self._organizer_room()
+            return await self._configured_room("organizer_room", "to the organizers")
+        if place.kind == PlaceKind.CELEBRATION:
+            return await self._configured_room("celebration_room", "shout-outs")
         if place.kind != PlaceKind.DM:
             if place.channel_id is None:
                 raise RequestFailed(f"no room for {place}")
