@@ -195,3 +195,20 @@ def test_the_first_call_question_comes_before_its_nudge() -> None:
         None, program={"matching": {"first_call_ask_days": 0}}
     ).program.matching
     assert (matching.first_call_ask_days, matching.first_call_days) == (0, 7)
+
+
+def test_shout_outs_go_where_a_celebration_place_is_configured(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[discord]\ncelebration_channel_id = 42\n[matrix]\ncelebration_room = ""\n'
+        "[program]\nlength_weeks = 10\nreflection_every_weeks = 3\n",
+    )
+    settings = load_settings(path)
+    assert settings.has_celebration_place("discord")
+    assert not settings.has_celebration_place("matrix")
+    assert settings.has_celebration_place("console")
+    assert (settings.program.length_weeks, settings.program.reflection_every_weeks) == (10, 3)
+    bad = write(tmp_path, "[program]\nreflection_every_weeks = 0\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(bad)
+    assert "program.reflection_every_weeks" in str(caught.value)
