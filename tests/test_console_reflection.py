@@ -1,7 +1,8 @@
 """Milestones and a reflection through the real console, as people type them: Ana and Ben
 agree on their tandem; each marks a milestone (the pair space celebrates it, Ben
-congratulates, and with both opt-ins one shout-out goes "to the community"); four weeks later
-both reflect, Ana shares her progress, Ben keeps everything private; then Ana forgets."""
+congratulates, and with both opt-ins one shout-out goes "to the community"); Ana reflects on
+demand and Ben is asked too; Ana shares her progress, Ben keeps everything private; then Ana
+forgets."""
 
 from __future__ import annotations
 
@@ -84,10 +85,9 @@ async def test_milestones_and_a_reflection_in_the_console(community: ConsoleProc
     )
     assert "five-minute" not in shown.split("celebration channel ──")[1].split("\n\n")[0]
 
-    # Four weeks after the tandem began: both are asked to reflect.
-    await console.type("/advance 4w")
-    await console.expect_all("🪞 Zeit zum Reflektieren", "🪞 Time to reflect")
-    await console.answer("/as ana", "Wie weit bist du gekommen?")
+    # Ana reflects on demand (Ben's question about her milestone left open); Ben is asked too.
+    await console.answer("/as ana", "You are now speaking as Ana.")
+    await console.answer("/reflect", "Wie weit bist du gekommen?")
     await console.answer("4", "Eine Notiz zu diesem Ziel?")
     await console.answer("Folien sind fertig", "Was hat dir seit der letzten Reflexion")
     await console.answer("-", "Was solltet ihr in eurem Tandem ändern?")
@@ -96,6 +96,8 @@ async def test_milestones_and_a_reflection_in_the_console(community: ConsoleProc
     asked = await console.expect("5. Nichts – alles bleibt privat")
     assert "3. Was wir ändern sollten" in asked
     await console.answer("1 2 4", "🪞 Danke fürs Reflektieren! Ich habe Ben gebeten")
+    await console.type("/advance 1m")
+    await console.expect("🪞 Time to reflect (reflection 1 with Ana)")
     await console.answer("/as ben", "how far have you come?")
     await console.answer("5", "A note on this goal?")
     for typed, then in (("-", "What helped you most"), ("Ana's questions", "What should you two")):

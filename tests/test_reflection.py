@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.intents import AttachFile
 from bot.places import PlaceKind
 from tests.conftest import AppFactory, memory_of
-from tests.support.agreed_pair import agreed_pair
+from tests.support.agreed_pair import agreed_pair, until_asked_to_reflect
 from tests.support.rounds import said_in
 
 PRIVATE = ("Mehr Mut beim Sprechen", "Ben talks too fast", "I'm scared of stage", "Zu wenig Zeit")
@@ -73,6 +73,7 @@ async def test_milestones_and_a_reflection_with_what_each_shares(
     # Four weeks after the tandem began, both are asked to reflect.
     clock.advance(timedelta(weeks=4))
     await app.run_due()
+    await until_asked_to_reflect(pair, clock, ana, ben)
     assert memory.last_ask(ana).question.id == "reflect.ask_progress"
     assert "Reflexion 1 mit Ben" in memory.received(ana)[-2].text
     await memory.pick(ana, "4")

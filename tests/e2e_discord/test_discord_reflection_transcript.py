@@ -1,8 +1,9 @@
 """Notes, milestones and a reflection on the loopback Discord: Ana and Ben agree on their
 tandem; ``/tandem note`` keeps a private note; each marks a milestone (the private thread
 celebrates it, Ben congratulates with a button; the celebration channel gets one shout-out,
-only once both opted in); four weeks later both reflect in their DMs and the thread shows only
-what each chose to share; ``/tandem mydata`` holds it all and ``/tandem forget`` deletes it.
+only once both opted in); Ana reflects, Ben is asked to as well, both in their DMs, and the
+thread shows only what each chose to share; ``/tandem mydata`` holds it all and ``/tandem
+forget`` deletes it.
 The same on the memory adapter (tests/test_reflection.py), the console and Matrix."""
 
 from __future__ import annotations
@@ -152,9 +153,8 @@ async def test_notes_milestones_and_a_reflection_on_discord(
         assert shouts == ["🎉 Ana and Ben reached a milestone together in their tandem!"]
         await answer_until_done(tandem, ana, AnswerPolicy(preferred={"start": "skip"}))
 
-        # Four weeks on, both reflect privately; Ana shares her progress and focus only.
-        clock.advance(timedelta(weeks=4))
-        await app.run_due()
+        # Ana reflects on demand, privately; she shares her progress and focus only.
+        await server.invoke_command(ana, guild, "tandem", subcommand="reflect")
         await answer_until_done(
             tandem,
             ana,
@@ -174,6 +174,8 @@ async def test_notes_milestones_and_a_reflection_on_discord(
                 },
             ),
         )
+        # Ben is asked to reflect too, and keeps everything private.
+        await app.run_due()
         await answer_until_done(
             tandem,
             ben,

@@ -1,9 +1,9 @@
 """Notes, milestones and a reflection through a real Synapse: Ana and Ben agree on their
 tandem by typing in their encrypted DMs; ``!tandem note`` keeps a private note; each marks a
 milestone (the pair room celebrates it, Ben congratulates; the community's celebration room
-gets one shout-out, only once both opted in); four weeks later both reflect and the pair room
-shows only what each chose to share; the export holds it all and ``!tandem forget`` deletes
-it. The same on the memory adapter, the console and Discord."""
+gets one shout-out, only once both opted in); Ana reflects and Ben is asked to as well; the
+pair room shows only what each chose to share; the export holds it all and ``!tandem forget``
+deletes it. The same on the memory adapter, the console and Discord."""
 
 from __future__ import annotations
 
@@ -125,10 +125,10 @@ async def test_notes_milestones_and_a_reflection_on_matrix(
     await until(ana_chat, "🎉 Ben hat einen Meilenstein erreicht: „Give a five-minute talk“.")
     await until_said(ana_chat, "3", "👋 Alles klar")
 
-    # Four weeks on, both reflect; Ana shares progress and focus, Ben nothing.
-    clock.advance(timedelta(weeks=4))
-    await app.run_due()
-    await until(ana_chat, "🪞 Zeit zum Reflektieren (Reflexion 1 mit Ben)")
+    # Ana reflects on demand and shares progress and focus; Ben is asked too, shares nothing.
+    await until_said(
+        ana_chat, f"{prefix} reflect", "🪞 Zeit zum Reflektieren (Reflexion 1 mit Ben)"
+    )
     await until(ana_chat, "🎯 „")
     for index in range(len(goals)):
         await until_said(ana_chat, "4", "Eine Notiz zu diesem Ziel?")
@@ -147,6 +147,7 @@ async def test_notes_milestones_and_a_reflection_on_matrix(
         f"{number_of(asked.body, 'Meinen Fortschritt')} {number_of(asked.body, 'Meinen Fokus')}"
     )
     await until_said(ana_chat, chosen, "🪞 Danke fürs Reflektieren! Ich habe Ben gebeten")
+    await app.run_due()
     await until(ben_chat, "🪞 Time to reflect (reflection 1 with Ana)")
     await until(ben_chat, '🎯 "Speak freely at meetups"')
     await until_said(ben_chat, "2", "A note on this goal?")

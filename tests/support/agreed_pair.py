@@ -3,7 +3,11 @@ journey makes one (each answers their part privately, both confirm)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.app import App
+from bot.clock import FakeClock
+from bot.places import MemberRef
 from tests.support.tandem_pair import Pair, pair_in_a_tandem
 
 #: Ana keeps her profile's two goals; each gets milestones.
@@ -30,3 +34,25 @@ async def agreed_pair(app: App) -> Pair:
         await memory.pick(member, "confirm")
     await app.run_due()
     return pair
+
+
+async def until_asked_to_reflect(pair: Pair, clock: FakeClock, *members: MemberRef) -> None:
+    """Let time pass an hour at a time until each member's running conversation is the
+    reflection: meeting check-ins asked meanwhile are answered ("we met"), since the bot
+    never interrupts one conversation with another."""
+    store = pair.app.store
+    for _ in range(48):
+        waiting = []
+        for member in members:
+            record = await pair.record(member)
+            active = await store.conversations.active_for(record.id)
+            if active is not None and active.flow_id == "reflect":
+                continue
+            waiting.append(member)
+            if active is not None and active.flow_id == "meeting":
+                await pair.memory.pick(member, "met")
+        if not waiting:
+            return
+        clock.advance(timedelta(minutes=61))
+        await pair.app.run_due()
+    raise AssertionError("the reflection was never asked")
