@@ -27,6 +27,11 @@ class Capabilities(Frozen):
     command_format: str = "{name}"
     # How an organizer command is typed: the same, inside the organizer group.
     organizer_format: str = "admin {name}"
+    # What a person's platform user id looks like, as a command that names someone receives it
+    # (lower-cased: console names, Matrix ids as typed): anything else names nobody, and
+    # ``member_hint`` (a message id) says how to name someone here.
+    member_id: str = r"\S{1,64}"
+    member_hint: str = "block.how.name"
 
 
 RICH = Capabilities(
@@ -41,6 +46,9 @@ RICH = Capabilities(
     max_message_length=2000,
     command_format="/tandem {name}",
     organizer_format="/tandem-admin {name}",
+    # Discord's member picker gives a user id (a snowflake).
+    member_id=r"[0-9]{15,21}",
+    member_hint="block.how.picker",
 )
 TEXT_ONLY = Capabilities(
     reactions=True,
@@ -65,6 +73,9 @@ class Platforms:
         known = self._capabilities.get(platform) or Capabilities()
         pattern = known.organizer_format if organizer else known.command_format
         return pattern.format(name=name)
+
+    def of(self, platform: str) -> Capabilities:
+        return self._capabilities.get(platform) or Capabilities()
 
     def whispers(self, platform: str) -> bool:
         known = self._capabilities.get(platform)

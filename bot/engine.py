@@ -575,6 +575,7 @@ class FlowEngine:
                 chosen or turn.member.locale or turn.event.locale or turn.member.platform_locale
             ),
             send=self.send,
+            organizers_reachable=self.settings.has_organizer_place(turn.event.member.platform),
         )
 
     def _question_text(self, question: TextQuestion | ChoiceQuestion, context: FlowContext) -> Msg:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.capabilities import Capabilities
 from bot.commands import CommandArgument
 from bot.events import CommandInvoked
 from bot.intents import Delivery, Intent, IntentBase, Option, Say
@@ -83,6 +84,9 @@ class FlowContext:
     # the store changes (``forget`` closes the pair space while the member is still known). A
     # failure is logged by the app, not raised: the step goes on.
     send: Send = cannot_send
+    # Whether what is meant for the organizers can be posted on the member's platform (an
+    # organizer channel or room is configured): a report says honestly when it cannot.
+    organizers_reachable: bool = True
 
 
 Prompt = Msg | Callable[[FlowContext], Msg]
@@ -264,6 +268,8 @@ class ActionContext:
     # The conversation the member is in the middle of, if any (the action runs beside it, and
     # its question is asked again after the action's answer).
     running: ConversationRecord | None = None
+    # What the member's platform can do, and how it names people (a command naming someone).
+    capabilities: Capabilities = field(default_factory=Capabilities)
 
     @property
     def argument(self) -> str:

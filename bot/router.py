@@ -281,6 +281,7 @@ class Router:
             spell=self.engine.speller(event.member.platform),
             private_place=place if whispered else Place.dm(event.member),
             running=running,
+            capabilities=self.platforms.of(event.member.platform),
         )
         intents = await action.run(context)
         if not whispered and not any(intent.target == place for intent in intents):

@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.registry import FlowRegistry
 from flows.admin import STATUS
-from flows.admin_safety import END, REMOVE
+from flows.admin_safety import END, REMOVE, REPORTS
 from flows.agreement import AGREEMENT
 from flows.agreement_notices import (
     AGREEMENT_ASK,
@@ -80,6 +80,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             WAITING,
             END,
             REMOVE,
+            REPORTS,
         ],
         warm_ups=[load_places, load_zone_names],
         gate=GATE,

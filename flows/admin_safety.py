@@ -1,7 +1,11 @@
 """Organizer commands after a report: ``end <tandem>`` ends a tandem, ``remove <report>`` takes
 the member a report is about out of the program.
 
-Both are ``organizer_only`` (the router refuses them to anyone else, see :mod:`flows.admin`) and
+``reports`` lists the newest reports (``reports <number>``: one in full, as it was posted):
+where no organizer channel or room is configured, or a member reached the daily number posted,
+this is where the organizers find them (:mod:`flows.reporting`).
+
+All are ``organizer_only`` (the router refuses them to anyone else, see :mod:`flows.admin`) and
 answer only the organizer. The numbers are the ones the report in the organizer channel names
 (:mod:`flows.reporting`).
 
@@ -21,8 +25,10 @@ from bot.flow import Action, ActionContext
 from bot.i18n import choose_locale
 from bot.intents import Intent, Say
 from bot.messages import msg, user_text
+from bot.text import excerpt
 from flows.endings import end_on_departure, end_tandem
 from flows.pair_view import dm_of, name_of
+from flows.reporting import report_message
 from store.members import MemberStatus
 from store.tandems import CURRENT
 
@@ -79,6 +85,40 @@ async def remove_after_report(context: ActionContext) -> list[Intent]:
     return [context.reply(done), told]
 
 
+#: How many reports ``reports`` lists.
+LISTED = 10
+
+
+async def list_reports(context: ActionContext) -> list[Intent]:
+    community = context.event.community_id
+    if context.argument:
+        number = _number(context.argument)
+        report = None if number is None else await context.store.reports.get(community, number)
+        text = (
+            None if report is None else await report_message(context.store, report, context.spell)
+        )
+        if text is None:
+            return [context.reply(msg("admin.reports.unknown", number=context.argument[:20]))]
+        return [context.reply(text)]
+    newest = await context.store.reports.newest(community, LISTED)
+    if not newest:
+        return [context.reply(msg("admin.reports.none"))]
+    lines = []
+    for report in newest:
+        reporter = await context.store.members.get(report.reporter_id)
+        lines.append(
+            msg(
+                "admin.reports.line",
+                number=report.id,
+                when=report.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                reporter=name_of(reporter) if reporter is not None else user_text("–"),
+                text=user_text(excerpt(report.text, 120)),
+            )
+        )
+    reports = context.spell("reports")
+    return [context.reply(msg("admin.reports.list", lines=lines, reports=reports))]
+
+
 END = Action(
     command="end",
     description=msg("command.admin.end"),
@@ -91,5 +131,12 @@ REMOVE = Action(
     description=msg("command.admin.remove"),
     run=remove_after_report,
     argument=CommandArgument("report", msg("command.admin.remove.report")),
+    organizer_only=True,
+)
+REPORTS = Action(
+    command="reports",
+    description=msg("command.admin.reports"),
+    run=list_reports,
+    argument=CommandArgument("report", msg("command.admin.reports.report")),
     organizer_only=True,
 )

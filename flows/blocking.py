@@ -2,62 +2,88 @@
 
 Whom: the person the member names (a Discord user picked in the command's option, a Matrix
 user id or mention, a console name: the adapters turn each into the platform user id, see
-:class:`bot.commands.CommandArgument`), or, when they name nobody, their tandem partner.
-The block is kept as a keyed hash of the person's identity (:mod:`store.blocks`), so it holds
-whether that person has joined, is taking part, or used ``forget`` and joined again.
+:class:`bot.commands.CommandArgument`), or, when they name nobody, the partner of their
+latest tandem that was introduced. The block is kept as a keyed hash of the person's identity
+(:mod:`store.blocks`), so it holds whether that person has joined, is taking part, or used
+``forget`` and joined again.
+
+What is named is read as the platform identifies people (lower-cased: console names are,
+Matrix ids are by their server) and must look like a user id of the platform
+(:attr:`bot.capabilities.Capabilities.member_id`); anything else (a display name, a pasted
+essay, oneself) is refused with a word on how to name someone, and nothing is stored.
 
 A block is silent: the blocked person gets no message about it, and the member's answer is
-only for the member.
+only for the member. Nor does the answer tell whether the account named takes part: it is the
+same whether the bot has a record of that person or not, and it names nobody the member did
+not already know as their partner. A block of the partner of a tandem still being introduced
+ends it silently (:mod:`flows.endings`): the member was never told whom they were matched with.
+
+Members who left may still block (safety never waits; see ``docs/privacy.md``).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.commands import CommandArgument
 from bot.flow import Action, ActionContext
 from bot.intents import Intent
-from bot.messages import msg, user_text
-from bot.text import excerpt
+from bot.messages import Msg, msg
 from flows.endings import end_tandem
+from flows.pair_view import name_of
+from flows.profile import must_have_joined
 from store import Store
-from store.members import MemberRecord
+from store.members import MemberRecord, MemberStatus
+from store.tandems import INTRODUCING
+
+
+def may_ask_for_safety(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    """``block`` and ``report`` are for members who joined, and for those who left too."""
+    if member is not None and member.status == MemberStatus.LEFT:
+        return None
+    return must_have_joined(member, spell)
 
 
 async def block(context: ActionContext) -> list[Intent]:
     member = context.member
-    if member is None or not member.joined:
-        return [context.reply(msg("profile.not_joined", join=context.spell("join")))]
+    refused = may_ask_for_safety(member, context.spell)
+    if refused is not None or member is None:
+        return [context.reply(refused or msg("profile.not_joined", join=context.spell("join")))]
     store = context.store
-    named = context.argument
-    if not named:
+    typed = context.argument.lower()
+    if not typed:
         partner = await _latest_partner(store, member)
         if partner is None:
             return [context.reply(msg("block.whom", block=context.spell("block")))]
         named = partner.platform_user_id
-    if named == member.platform_user_id:
+    elif not re.fullmatch(context.capabilities.member_id, typed):
+        how = msg(context.capabilities.member_hint)
+        return [context.reply(msg("block.unreadable", how=how, block=context.spell("block")))]
+    else:
+        named = typed
+    if named.lower() == member.platform_user_id.lower():
         return [context.reply(msg("block.not_yourself"))]
     await store.blocks.block(member, member.platform, named, now=context.now)
     blocked = await store.members.find(member.community_id, member.platform, named)
-    if blocked is None:
-        return [context.reply(msg("block.done_someone"))]
     current = await store.tandems.current_for(member.id)
-    ended = current is not None and blocked.id in current.members
-    if ended:
-        # Recorded and told as a rematch: nothing the partner sees, their mydata included, says
-        # it was a block (the block itself is the blocker's, in the blocks table).
-        assert current is not None
-        await end_tandem(store, current, reason="rematch", by=member.id, now=context.now)
-    name = user_text(excerpt(blocked.display_name or blocked.platform_user_id))
-    if ended:
-        return [context.reply(msg("block.done_partner", name=name))]
-    return [context.reply(msg("block.done", name=name))]
+    if blocked is None or current is None or blocked.id not in current.members:
+        if typed or blocked is None:
+            return [context.reply(msg("block.done_someone"))]
+        return [context.reply(msg("block.done", name=name_of(blocked)))]
+    # Recorded and told as a rematch: nothing the partner sees, their mydata included, says it
+    # was a block (the block itself is the blocker's, in the blocks table).
+    await end_tandem(store, current, reason="rematch", by=member.id, now=context.now)
+    if current.state == INTRODUCING:
+        return [context.reply(msg("block.done_someone"))]  # never introduced: nobody named
+    return [context.reply(msg("block.done_partner", name=name_of(blocked)))]
 
 
 async def _latest_partner(store: Store, member: MemberRecord) -> MemberRecord | None:
-    """Whom ``block`` without a name means: the partner of the member's newest tandem (running,
-    or the introduction or tandem that ended last)."""
-    tandem = await store.tandems.latest_for(member.id)
+    """Whom ``block`` without a name means: the partner of the member's newest tandem that was
+    introduced (running, or the one that ended last)."""
+    tandem = await store.tandems.latest_introduced_for(member.id)
     return None if tandem is None else await store.members.get(tandem.partner_of(member.id))
 
 

@@ -5,9 +5,10 @@ a DM to each partner, then the first-call question — exactly once each, after 
 runs (:mod:`flows.rounds`); the due service runs them one after the other, so hundreds of
 pairs reach the platform as a steady stream rather than a burst. Each item::
 
-    tandem still introducing? ─no─▶ nothing (done before)
+    tandem still introducing? ─no─▶ nothing (done before, or ended: nobody is introduced)
       │ no space recorded ─▶ OpenPairSpace (marker per tandem, key "space")
       │                      ─▶ the space's place recorded BEFORE anything else is said
+      │                      (ended meanwhile? the space is closed without a word; done)
       ▼
     the intro in the space, once per language of the two (keys "intro-<locale>")
       ─▶ the pair intro DM to each partner (keys "dm-<member id>")
@@ -27,7 +28,7 @@ from typing import Any
 
 from bot.config import ProgramSettings
 from bot.due import DueKind, DueRun
-from bot.intents import Intent, OpenPairSpace, Say
+from bot.intents import ClosePairSpace, Intent, OpenPairSpace, Say
 from bot.matching import Reasons
 from bot.messages import Msg, PlaceLink, msg
 from bot.places import Place, PlaceKind
@@ -168,11 +169,18 @@ async def introduce_pair(run: DueRun) -> list[Intent]:
     if tandem.space is None:
         tandem = await _open_space(run, tandem, a, b, locales[a.id])
     space = Place.model_validate(tandem.space)
+    if not await _still_introducing(run, tandem.id):
+        # Ended meanwhile (a block, a rematch, a partner leaving): nobody is introduced, and a
+        # space opened after the ending is closed again, without a word.
+        await run.send(ClosePairSpace(target=space, locale=locales[a.id], private=False), "close")
+        return []
     profiles = (await run.store.members.profile(a.id), await run.store.members.profile(b.id))
     decide = run.spell(a.platform, COMMAND)
     for locale in dict.fromkeys(locales.values()):  # each language once, a's first
         text = intro_message(tandem, (a, b), profiles, program, locale, decide)
         await _say(run, space, locale, text, f"intro-{locale}")
+    if not await _still_introducing(run, tandem.id):
+        return []  # ended while the intro was posted: no DM names the partner
     for me, partner in ((a, b), (b, a)):
         text = pair_intro_dm(tandem, me, partner, program, locales[me.id], space)
         await _say(run, dm_of(me), locales[me.id], text, f"dm-{me.id}")
@@ -201,6 +209,11 @@ async def introduce_pair(run: DueRun) -> list[Intent]:
         ],
     )
     return []
+
+
+async def _still_introducing(run: DueRun, tandem_id: int) -> bool:
+    tandem = await run.store.tandems.get(tandem_id)
+    return tandem is not None and tandem.state == INTRODUCING
 
 
 async def _open_space(

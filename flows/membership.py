@@ -22,8 +22,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from bot.answers import NO_WORDS, YES_WORDS
 from bot.commands import CommandArgument
 from bot.due import DueKind, DueRun
@@ -46,7 +44,14 @@ from flows.dates import is_open_ended, parse_end_date
 from flows.endings import end_on_departure
 from flows.profile import must_have_joined
 from flows.questionnaire import LANGUAGES
-from flows.tandem_pause import pause_tandem, resume_tandem, tandem_to_pause
+from flows.tandem_pause import (
+    MEMBER_PAUSE_END,
+    member_pause_end_key,
+    pause_tandem,
+    resume_tandem,
+    shown_date,
+    tandem_to_pause,
+)
 from store.members import MemberRecord, MemberStatus
 
 MAX_PAUSE = timedelta(days=366)
@@ -161,13 +166,13 @@ async def pause_until(context: FlowContext) -> list[Msg | Intent]:
     await context.store.members.update(member.id, now=context.now, **values)
     if until is None:
         await context.store.due.cancel(
-            member.community_id, _pause_end_key(member.id), now=context.now
+            member.community_id, member_pause_end_key(member.id), now=context.now
         )
     else:
         await context.store.due.schedule(
             community_id=member.community_id,
             kind=PAUSE_END.name,
-            key=_pause_end_key(member.id),
+            key=member_pause_end_key(member.id),
             member_id=member.id,
             due_at=until,
             now=context.now,
@@ -175,7 +180,7 @@ async def pause_until(context: FlowContext) -> list[Msg | Intent]:
     resume = context.spell("resume")
     if until is None:
         return [msg("pause.done", resume=resume)]
-    shown = format_date(until.date(), format="long", locale=context.locale)
+    shown = shown_date(until, member, context.locale)
     return [msg("pause.done_until", date=shown, resume=resume)]
 
 
@@ -190,12 +195,10 @@ async def resume(context: ActionContext) -> list[Intent]:
     await context.store.members.update(
         member.id, now=context.now, status=MemberStatus.WAITING, paused_until=None
     )
-    await context.store.due.cancel(member.community_id, _pause_end_key(member.id), now=context.now)
+    await context.store.due.cancel(
+        member.community_id, member_pause_end_key(member.id), now=context.now
+    )
     return [context.reply(msg("resume.done"))]
-
-
-def _pause_end_key(member_id: int) -> str:
-    return f"pause_end:{member_id}"
 
 
 async def end_pause(run: DueRun) -> list[Intent]:
@@ -230,7 +233,7 @@ async def tell_pause_over(run: DueRun) -> list[Intent]:
     return [Say(target=place, locale=locale, text=msg("pause.ended"))]
 
 
-PAUSE_END = DueKind("pause_end", end_pause, urgent=True)
+PAUSE_END = DueKind(MEMBER_PAUSE_END, end_pause, urgent=True)
 PAUSE_OVER_NOTICE = DueKind("pause_over", tell_pause_over)
 
 

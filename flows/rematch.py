@@ -6,6 +6,11 @@
                  │                   the partner first in line; the two are never matched again)
                  └────keep──▶ END (nothing changes)
 
+The confirmation understands the everyday yes and no of both languages, like ``leave``. While
+the introduction is still being sent there is nothing to end yet (and nobody to name): the
+member hears that it is on its way. When both partners end the tandem at the same moment, the
+one who comes second hears that it ended, and is not told again by the ending notice.
+
 What the partner is told, and the closing of the pair space: :mod:`flows.endings`.
 """
 
@@ -14,16 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.flow import ChoiceQuestion, Flow, FlowContext, Step
+from bot.answers import NO_WORDS, YES_WORDS
+from bot.flow import ChoiceQuestion, Flow, FlowContext, Invalid, Step
 from bot.intents import Option
 from bot.messages import Msg, msg, user_text
-from flows.endings import end_tandem
+from flows.endings import end_tandem, leave_untold
 from store import Store
 from store.members import MemberRecord, MemberStatus
+from store.tandems import INTRODUCING
 
 CHOICES = (
-    Option(id="end", label=msg("rematch.confirm"), emoji="✅"),
-    Option(id="keep", label=msg("rematch.keep"), emoji="❌"),
+    Option(id="end", label=msg("rematch.confirm"), emoji="✅", words=(YES_WORDS,)),
+    Option(id="keep", label=msg("rematch.keep"), emoji="❌", words=(NO_WORDS,)),
 )
 
 
@@ -34,10 +41,13 @@ def in_a_tandem(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg
 
 
 async def current_partner(member: MemberRecord, store: Store) -> dict[str, Any]:
-    """The member's tandem that has not ended, and the partner's name."""
+    """The member's tandem that has not ended, and the partner's name; refused at once while
+    the introduction is still being sent (the member does not know whom yet)."""
     tandem = await store.tandems.current_for(member.id)
     if tandem is None:
         return {}
+    if tandem.state == INTRODUCING:
+        raise Invalid(msg("rematch.introducing"))
     partner = await store.members.get(tandem.partner_of(member.id))
     name = "" if partner is None else partner.display_name or partner.platform_user_id
     return {"tandem": tandem.id, "partner": name}
@@ -57,10 +67,18 @@ async def finish_rematch(context: FlowContext) -> list[Msg]:
     ended = await end_tandem(
         context.store, tandem, reason="rematch", by=context.member.id, now=context.now
     )
-    if ended is None:
-        return [msg("rematch.already_ended")]
     partner = user_text(context.answers.get("partner") or "")
-    return [msg("rematch.done", partner=partner)]
+    if ended is not None:
+        return [msg("rematch.done", partner=partner)]
+    now = await context.store.tandems.get(tandem.id)
+    if (
+        now is not None
+        and now.end_reason == "rematch"
+        and await leave_untold(context.store, now, context.member.id, context.now)
+    ):
+        # The partner ended it a moment before: this answer is the member's ending notice.
+        return [msg("rematch.done_both", partner=partner)]
+    return [msg("rematch.already_ended")]
 
 
 REMATCH = Flow(

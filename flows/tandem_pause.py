@@ -36,8 +36,27 @@ def pause_end_key(tandem_id: int) -> str:
     return f"{due_prefix(tandem_id)}pause_end"
 
 
-def _shown(until: datetime, member: MemberRecord, locale: str) -> str:
-    local = until.astimezone(ZoneInfo(member.timezone or "UTC"))
+#: The kind of the due item that ends a member's own pause (:data:`flows.membership.PAUSE_END`).
+MEMBER_PAUSE_END = "pause_end"
+
+
+def member_pause_end_key(member_id: int) -> str:
+    return f"pause_end:{member_id}"
+
+
+def member_pause_end(member_id: int, until: datetime) -> Booking:
+    """The end of a member's own pause, as a booking (a tandem the partner ended leaves the one
+    who had paused it paused until their date)."""
+    return Booking(
+        MEMBER_PAUSE_END, member_pause_end_key(member_id), until, member_id=member_id, payload={}
+    )
+
+
+def shown_date(until: datetime, pauser: MemberRecord, locale: str) -> str:
+    """The pause's end as the day the one who paused chose: it is stored as midnight in their
+    time zone, so it is read back there (a partner elsewhere sees the same date, not that
+    midnight converted into their zone, which can be the day before)."""
+    local = until.astimezone(ZoneInfo(pauser.timezone or "UTC"))
     return format_date(local.date(), format="long", locale=locale)
 
 
@@ -97,13 +116,13 @@ async def pause_tandem(context: FlowContext, until: datetime | None) -> list[Msg
         answer = msg(
             "tandem_pause.done_until",
             partner=partner_name,
-            date=_shown(until, member, context.locale),
+            date=shown_date(until, member, context.locale),
             resume=resume,
         )
         told = msg(
             "tandem_pause.partner_paused_until",
             partner=name_of(member),
-            date=_shown(until, partner or member, _partner_locale(partner, context.locale))
+            date=shown_date(until, member, _partner_locale(partner, context.locale))
             if partner is not None
             else "",
         )

@@ -52,11 +52,25 @@ class ReportRepository:
         *,
         about_id: int | None,
         now: datetime,
-        book: Callable[[int], Iterable[Booking]] = lambda _report_id: (),
-    ) -> ReportRecord:
-        """Store the report and, in the same transaction, what ``book(report id)`` names (its
-        posting to the organizers): a crash never keeps one without the other."""
+        book: Callable[[int, int], Iterable[Booking]] = lambda _report_id, _recent: (),
+        recent_since: datetime | None = None,
+    ) -> tuple[ReportRecord, int]:
+        """Store the report and, in the same transaction, what ``book(report id, recent)``
+        names (its posting to the organizers): a crash never keeps one without the other.
+        ``recent`` is how many reports the reporter made since ``recent_since`` before this one
+        (counted in the same transaction, so two at once are counted right); it is returned
+        with the report."""
         async with self._db.write() as connection:
+            recent = 0
+            if recent_since is not None:
+                recent = (
+                    await connection.execute(
+                        sa.select(sa.func.count()).where(
+                            reports.c.reporter_id == reporter.id,
+                            reports.c.created_at >= recent_since,
+                        )
+                    )
+                ).scalar_one()
             row = (
                 await connection.execute(
                     reports.insert()
@@ -70,9 +84,20 @@ class ReportRepository:
                     .returning(*reports.c)
                 )
             ).one()
-            for booking in book(row.id):
+            for booking in book(row.id, recent):
                 await book_on(connection, reporter.community_id, booking, now=now)
-        return _report(row)
+        return _report(row), recent
+
+    async def newest(self, community_id: str, limit: int) -> list[ReportRecord]:
+        """The community's newest reports, newest first (the organizers' ``reports``)."""
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(reports)
+                .where(reports.c.community_id == community_id)
+                .order_by(reports.c.id.desc())
+                .limit(limit)
+            )
+            return [_report(row) for row in rows]
 
     async def get(self, community_id: str, report_id: int) -> ReportRecord | None:
         """The report of that number in the community (None: no such report, or another

@@ -10,9 +10,11 @@ A tandem's life (``state``)::
 Every change is a conditional update on the state it starts from, so two answers at the same
 moment, or an answer racing the lapse, change it once. Ending (declined, lapsed, ended) puts
 both members back to waiting and cancels what was still pending for the tandem (its due items'
-keys start with :func:`due_prefix`) in the same transaction. A pair that declined or was a
-real tandem is never matched again; a lapsed introduction may be
-(:meth:`TandemRepository.pairs_met`).
+keys start with :func:`due_prefix`) in the same transaction. A pair that declined, was a
+real tandem or whose tandem was ended (rematch, block, a partner leaving, the organizers), at
+any stage, is never matched again; a lapsed introduction may be
+(:meth:`TandemRepository.pairs_met`). A partner who had paused the tandem stays paused when
+the other ends it (:meth:`TandemRepository.end`, ``still_paused``).
 """
 
 from __future__ import annotations
@@ -172,6 +174,11 @@ class TandemRepository:
         """The member's newest tandem, whatever became of it."""
         return await self._latest(_of(member_id))
 
+    async def latest_introduced_for(self, member_id: int) -> TandemRecord | None:
+        """The member's newest tandem whose introduction was sent (a partner they know by
+        name), whatever became of it."""
+        return await self._latest(_of(member_id) & tandems.c.introduced_at.is_not(None))
+
     async def latest_between(self, a: int, b: int) -> TandemRecord | None:
         """The newest tandem of these two members, whatever became of it."""
         return await self._latest(_of(a) & _of(b))
@@ -257,11 +264,13 @@ class TandemRepository:
 
     async def pairs_met(self, community_id: str) -> list[tuple[int, int]]:
         """Every two members of the community who must not be proposed to each other again:
-        a "not a fit", a real tandem (active at some point, whatever came after) or a current
-        one. A lapsed introduction (or one ended before they ever said yes) is no verdict on
-        the pair: they may be proposed again in a later round."""
+        a "not a fit", a real tandem (active at some point, whatever came after), a current
+        one, and one somebody ended (rematch, block, leaving, the organizers' ``end``), also
+        before both said yes: either was told they won't be matched again. Only a lapsed
+        introduction (nobody, or one, answered in time) is no verdict on the pair: they may be
+        proposed again in a later round."""
         excludes = sa.or_(
-            tandems.c.state.in_((DECLINED, *CURRENT)),
+            tandems.c.state.in_((DECLINED, ENDED, *CURRENT)),
             tandems.c.active_at.is_not(None),
         )
         async with self._db.read() as connection:
@@ -455,13 +464,26 @@ class TandemRepository:
         book: Iterable[Booking] = (),
         running_key: str | None = None,
         first_in_line: Iterable[int] = (),
+        still_paused: Callable[[TandemRecord], Iterable[Booking]] | None = None,
     ) -> TandemRecord | None:
         """End the tandem (``declined``, ``lapsed``, ``ended``) if it is in one of
         ``from_states``: both members wait again (those of ``first_in_line`` first in line for
         the next round), its pending due items are cancelled (but ``running_key``, the item
         doing this, which must finish as done) and ``book`` is booked (telling the partners),
-        all in one transaction. The ended tandem, or None if it was not in those states."""
+        all in one transaction. The ended tandem, or None if it was not in those states.
+
+        ``still_paused``: when the tandem was paused by one partner and the other (or the
+        organizers) ends it, the one who paused stays paused (member status ``paused`` until
+        the tandem pause's date, first in line when back), and what ``still_paused`` returns for
+        the tandem as it was (the end of that member's pause) is booked too. Read and decided
+        inside the transaction, so a pause or resume racing the ending is seen either way."""
         async with self._db.write() as connection:
+            before = await _get(connection, tandem_id)
+            pauser = (
+                before.paused_by
+                if still_paused is not None and before is not None and before.state == PAUSED
+                else None
+            )
             if not await _end(
                 connection,
                 tandem_id,
@@ -479,6 +501,20 @@ class TandemRepository:
                     .where(members.c.id.in_(first), members.c.status == MemberStatus.WAITING)
                     .values(first_in_line_at=now)
                 )
+            if pauser is not None and before is not None and still_paused is not None:
+                kept = await connection.execute(
+                    members.update()
+                    .where(members.c.id == pauser, members.c.status == MemberStatus.WAITING)
+                    .values(
+                        status=MemberStatus.PAUSED,
+                        paused_until=before.paused_until,
+                        first_in_line_at=now,
+                        updated_at=now,
+                    )
+                )
+                if kept.rowcount == 1:
+                    for booking in still_paused(before):
+                        await book_on(connection, before.community_id, booking, now=now)
             return await _get(connection, tandem_id)
 
     async def _side(self, tandem_id: int, member_id: int) -> str | None:

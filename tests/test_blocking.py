@@ -57,7 +57,7 @@ async def test_a_block_holds_after_the_blocked_member_forgets_and_joins_again(
     assert not [message for message in said if message.startswith("block.")]
 
 
-async def test_blocking_a_member_by_name_names_them_back_and_stays_private(
+async def test_blocking_by_name_answers_the_same_whether_or_not_the_person_takes_part(
     make_app: AppFactory,
 ) -> None:
     app = await make_app("memory")
@@ -67,14 +67,40 @@ async def test_blocking_a_member_by_name_names_them_back_and_stays_private(
     await join(memory, ana)
     await join(memory, ben)
     seen = await memory.command(ana, "block", "ben", place=Place.room("memory", "general"))
-    assert [r.text for r in seen] == [
-        "Erledigt: Ich bringe dich nie wieder mit Ben zusammen, auch nicht, wenn Ben austritt "
-        "und neu beitritt. Ben erfährt davon nichts."
-    ]
+    nobody = await memory.command(ana, "block", "cem")  # no record at all
+    # The same answer, naming nobody: a block is no way to find out who takes part.
+    expected = (
+        "Erledigt: Falls diese Person mitmacht oder irgendwann beitritt, bringe ich euch nie "
+        "zusammen. Die Person erfährt davon nichts."
+    )
+    assert [r.text for r in seen] == [expected]
+    assert [r.text for r in nobody] == [expected]
     assert seen[0].intent.private  # an ephemeral answer where the platform has one
     assert len(await blocked_between(app, "ana", "ben")) == 1
     again = await memory.command(ana, "block", "ben")
-    assert again[0].text.startswith("Erledigt: Ich bringe dich nie wieder mit Ben zusammen")
+    assert again[0].text == expected
+    assert len(await app.store.dump_table("blocks")) == 2
+
+
+async def test_a_typed_name_is_read_as_the_platform_identifies_people(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("memory")
+    memory = memory_of(app)
+    ana, ben = memory.member("ana"), memory.member("ben")
+    await join(memory, ana)
+    await join(memory, ben)
+    # Names are case-insensitive, as the console identifies people: "Ben" is ben.
+    await memory.command(ana, "block", "Ben")
+    assert len(await blocked_between(app, "ana", "ben")) == 1
+    # Oneself, however written, and absurd input are refused, and nothing is stored.
+    assert (await memory.command(ana, "block", " ANA "))[0].text == (
+        "Dich selbst kannst du nicht blockieren. 🙂"
+    )
+    refused = await memory.command(ana, "block", "x" * 5000)
+    assert refused[0].text.startswith(
+        "Ich kann nicht erkennen, wen du meinst, deshalb habe ich niemanden blockiert."
+    )
     assert len(await app.store.dump_table("blocks")) == 1
 
 

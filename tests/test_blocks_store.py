@@ -80,7 +80,7 @@ async def test_blocks_and_reports_go_with_the_member_who_made_them(
         ana = await member(store, "111", clock)
         ben = await member(store, "222", clock)
         await store.blocks.block(ana, "discord", "222", now=clock.now())
-        report = await store.reports.add(ana, "Ben was rude", about_id=ben.id, now=clock.now())
+        report, _ = await store.reports.add(ana, "Ben was rude", about_id=ben.id, now=clock.now())
         exported = await store.privacy.export(ana)
         assert [row["id"] for row in exported["reports"]] == [report.id]
         assert exported["reports"][0]["text"] == "Ben was rude"
@@ -100,7 +100,7 @@ async def test_a_report_stays_the_reporters_when_the_one_it_is_about_is_deleted(
     try:
         ana = await member(store, "111", clock)
         ben = await member(store, "222", clock)
-        report = await store.reports.add(ana, "It felt unsafe", about_id=ben.id, now=clock.now())
+        report, _ = await store.reports.add(ana, "It felt unsafe", about_id=ben.id, now=clock.now())
         await store.privacy.forget(ben)
         kept = await store.reports.get("c1", report.id)
         assert kept is not None

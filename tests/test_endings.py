@@ -132,9 +132,9 @@ async def test_forget_closes_the_pair_space_for_the_partner_before_deleting(pair
         for r in memory.sent[before:]
         if isinstance(r.intent, ClosePairSpace | Say)
     ]
-    # The farewell in the space (for Ben) comes first, while Ana is still known; then her
-    # confirmation.
-    assert order == ["farewell", "forget.done"]
+    # The farewell in the space comes first, in Ana's German and then, with the closing, in
+    # Ben's English, while Ana is still known; then her confirmation.
+    assert order == ["ending.space_farewell", "farewell", "forget.done"]
     farewell = [r for r in memory.sent[before:] if isinstance(r.intent, ClosePairSpace)]
     assert farewell[0].place.kind == PlaceKind.PAIR_SPACE
     assert farewell[0].text.startswith("This tandem has ended, so this space closes now.")

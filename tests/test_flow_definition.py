@@ -112,6 +112,7 @@ def test_the_shipped_flows_are_registered_by_command() -> None:
         "waiting",
         "end",
         "remove",
+        "reports",
         "help",
         "cancel",
         "back",

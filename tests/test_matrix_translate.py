@@ -10,6 +10,7 @@ from nio import Event
 from adapters.matrix.translate import (
     MalformedEvent,
     membership_change,
+    named_member,
     parse_command,
     reaction_choice,
     read_message,
@@ -61,6 +62,26 @@ def test_a_command_keeps_whom_it_mentions_from_pills_not_their_display_names() -
     assert read(event("m.room.message", replying)).mentions == ()
     typed = {"msgtype": "m.text", "body": f"!tandem block {ben}"}
     assert read(event("m.room.message", typed)).args == (ben,)
+
+
+def test_whom_block_names_a_typed_id_beats_a_replys_mention() -> None:
+    ben, cleo = "@ben:example.org", "@cleo:example.org"
+    # A reply to Cleo's message mentions Cleo; the id typed says whom the member means.
+    assert named_member(("@Ben:Example.org",), (cleo,)) == (ben,)
+    # A pill's display name is no id: the user it links to is meant.
+    assert named_member(("Ben",), (ben,)) == (ben,)
+    # A display name alone stays as typed, and the kernel refuses it (it names nobody for sure).
+    assert named_member(("Ben",), ()) == ("Ben",)
+    # The quoted fallback of a reply links its sender; that is no pill the member wrote.
+    reply = {
+        "msgtype": "m.text",
+        "body": "> <@cleo:example.org> hi\n\n!tandem block",
+        "format": "org.matrix.custom.html",
+        "formatted_body": '<mx-reply><blockquote><a href="https://matrix.to/#/%40cleo%3Aexample.org">'
+        "cleo</a> hi</blockquote></mx-reply>!tandem block",
+        "m.relates_to": {"m.in_reply_to": {"event_id": "$x"}},
+    }
+    assert read(event("m.room.message", reply)).mentions == ()
 
 
 def test_the_prefix_alone_asks_for_help_and_the_prefix_is_configurable() -> None:

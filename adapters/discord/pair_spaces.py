@@ -331,8 +331,9 @@ class DiscordPairSpaces:
     async def close(
         self, space_id: int, record: dict[str, Any] | None, removed: tuple[MemberRef, ...]
     ) -> None:
-        """Archive a thread (locked) without the ``removed``, or make a channel read-only for
-        the members who stay and closed to everyone else."""
+        """Archive a thread (locked, so nobody can write in it again) without the ``removed``
+        (without anyone, when the bot may not lock it), or make a channel read-only for the
+        members who stay and closed to everyone else."""
         channel = await self._channel(space_id)
         gone = {int(member.user_id) for member in removed}
         if isinstance(channel, discord.Thread):
@@ -344,7 +345,16 @@ class DiscordPairSpaces:
                 with elevated():
                     await channel.edit(archived=True, locked=True)
             except OwnerNeeds2FA:
-                # Locking needs Manage Threads; the bot may archive the thread it made without.
+                # Locking needs Manage Threads. Archived but unlocked, a thread opens again as
+                # soon as a member writes in it, so nobody may stay: the bot, which made the
+                # private thread, may take its members out without that permission (Remove
+                # Thread Member: "or the creator of the thread if it is a PRIVATE_THREAD",
+                # developers/resources/channel.mdx), then archive it.
+                staying = {int(u) for u in (record or {}).get("members", [])} - gone
+                for user_id in sorted(staying):
+                    await _ignoring(
+                        UNKNOWN_MEMBER, self.client.http.remove_user_from_thread(space_id, user_id)
+                    )
                 await channel.edit(archived=True)
                 raise
             return

@@ -70,6 +70,7 @@ from adapters.matrix.translate import (
     Incoming,
     MalformedEvent,
     membership_change,
+    named_member,
     reaction_choice,
     read_message,
 )
@@ -113,7 +114,13 @@ def link_to_place(place: Place, name: str) -> str:
 class MatrixAdapter(Adapter):
     platform = PLATFORM
     capabilities: ClassVar[Capabilities] = TEXT_ONLY.model_copy(
-        update={"max_message_length": MAX_MESSAGE_LENGTH}
+        update={
+            "max_message_length": MAX_MESSAGE_LENGTH,
+            # A user id: @localpart:server (the spec's localpart characters, lower-cased; a
+            # server name, an optional port); at most 255 characters in all.
+            "member_id": r"(?=.{3,255}$)@[a-z0-9._=/+\-]+:[a-z0-9.\-]+(:[0-9]{1,5})?",
+            "member_hint": "block.how.matrix",
+        }
     )
 
     def __init__(self, context: AdapterContext) -> None:
@@ -319,9 +326,8 @@ class MatrixAdapter(Adapter):
         if incoming.kind == "command":
             # ``!tandem admin status``: the organizer group; the kernel decides who may.
             name, args, organizer_command = split_group(incoming.command, incoming.args)
-            if incoming.mentions and self._names_member(name):
-                # A pill shows a display name; the person is the user it links to.
-                args = incoming.mentions[:1]
+            if self._names_member(name):
+                args = named_member(args, incoming.mentions)
             return CommandInvoked(
                 name=name,
                 args=args,
@@ -679,8 +685,13 @@ class MatrixAdapter(Adapter):
             text = self.translator.render(intent.farewell, intent.locale)
             farewell = _transaction(intent, "farewell")
             event_id = await self._send(room_id, build.notice(text), transaction=farewell)
-        if intent.removed and here:
-            await self.pair_rooms.kick(room_id, [member.user_id for member in intent.removed])
+        if here:
+            # Nobody stays in a closed pair room: the bot leaves it, so a partner left behind
+            # could go on writing to the other (after a block too) with nobody to stop it.
+            room = self.client.rooms.get(room_id)
+            present = set(room.users) | set(getattr(room, "invited_users", {})) if room else set()
+            everyone = present | {member.user_id for member in intent.removed}
+            await self.pair_rooms.kick(room_id, sorted(everyone - {self.own_user_id}))
         await self.records.remember_room(room_id, {"kind": "closed"})
         await self._leave(room_id)
         return Delivery(message_id=event_id)

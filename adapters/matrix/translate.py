@@ -62,6 +62,7 @@ def parse_command(body: str, prefix: str) -> tuple[str, tuple[str, ...]] | None:
     return words[1].casefold(), tuple(words[2:])
 
 
+_REPLY_FALLBACK = re.compile(r"<mx-reply>.*?</mx-reply>", re.DOTALL)
 _MATRIX_TO_USER = re.compile(r"""href=["']https://matrix\.to/#/((?:@|%40)[^"'?/]+)""")
 
 
@@ -77,8 +78,23 @@ def mentioned_users(source: dict[str, Any], own_user_id: str) -> tuple[str, ...]
         found += [user for user in declared["user_ids"] if isinstance(user, str)]
     html = content.get("formatted_body")
     if isinstance(html, str):
+        # A reply's quoted fallback links its sender too; that is no pill the member wrote.
+        html = _REPLY_FALLBACK.sub("", html)
         found += [unquote(user) for user in _MATRIX_TO_USER.findall(html)]
     return tuple(user for user in dict.fromkeys(found) if user != own_user_id and ":" in user)
+
+
+def named_member(args: tuple[str, ...], mentions: tuple[str, ...]) -> tuple[str, ...]:
+    """Whom a command that names a person (``block``) means: a user id typed after it wins (a
+    reply also mentions whoever it replies to); else the first user mentioned (a pill shows a
+    display name, the person is the user it links to); else what was typed, which the kernel
+    refuses when it is no user id (a display name alone names nobody for sure)."""
+    typed = args[0].strip() if args else ""
+    if typed.startswith("@") and ":" in typed:
+        return (typed.lower(),)
+    if mentions:
+        return mentions[:1]
+    return args
 
 
 def strip_reply_fallback(body: str) -> str:

@@ -67,7 +67,10 @@ class Rendered:
 
 class MemoryAdapter(Adapter):
     platform = "memory"
-    capabilities: ClassVar[Capabilities] = RICH
+    # Like Discord, but people are named by their user id as tests write it ("ben").
+    capabilities: ClassVar[Capabilities] = RICH.model_copy(
+        update={"member_id": TEXT_ONLY.member_id, "member_hint": TEXT_ONLY.member_hint}
+    )
     remembers_sends = True
 
     def __init__(self, context: AdapterContext) -> None:

@@ -156,7 +156,7 @@ async def test_a_pair_channel_refused_for_want_of_2fa_tells_the_organizers(
     assert ["60003" in r.getMessage() for r in tandem.errors.records] == [True]
 
 
-async def test_a_pair_thread_without_2fa_is_still_archived_and_the_cause_logged(
+async def test_a_pair_thread_without_2fa_is_still_archived_emptied_and_the_cause_logged(
     loopback_discord: LoopbackDiscord, tmp_path
 ) -> None:
     server = loopback_discord
@@ -172,11 +172,15 @@ async def test_a_pair_thread_without_2fa_is_still_archived_and_the_cause_logged(
         assert delivery.place.kind == PlaceKind.PAIR_SPACE
         (thread,) = server.threads_in(tandems)
 
+        assert {ada.id, bob.id} <= set(thread.member_ids)
         # Locking needs Manage Threads, refused without 2FA; archiving its own thread does not.
         await tandem.app.deliver(ClosePairSpace(target=delivery.place, locale="en"))
 
         assert thread.archived
         assert not thread.locked
+        # Unlocked, the thread would open again at a member's next message: nobody stays in it
+        # (the creator of a private thread may remove its members without Manage Threads).
+        assert not {ada.id, bob.id} & set(thread.member_ids)
     assert ["60003" in r.getMessage() for r in tandem.errors.records] == [True]
 
 

@@ -327,3 +327,14 @@ async def play_join(
             sent = await chat.say(what)
         seen += await settle(bot, chat, sent, intents)
     raise AssertionError(f"the join conversation did not end within {max_steps} answers")
+
+
+async def until_in(synapse: Homeserver, token: str, room_id: str, kind: str | None) -> None:
+    """Wait until the user of ``token`` has the room among ``kind`` (None: nowhere, forgotten)."""
+    for _ in range(100):
+        rooms = await asyncio.to_thread(synapse.rooms_of, token)
+        where = {name for name, ids in rooms.items() if room_id in ids}
+        if where == ({kind} if kind else set()):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{room_id} is in {where}, not in {kind}")

@@ -201,10 +201,13 @@ class MatrixTestUser:
             except EncryptionError:
                 still.append(index)
         self._undecrypted = still
-        # nio has already decrypted what it could of this sync's timeline.
-        for room_id, info in response.rooms.join.items():
+        # nio has already decrypted what it could of this sync's timeline. A room the user was
+        # just taken out of (kicked) comes as left, with what was said up to then.
+        rooms = [*response.rooms.join.items(), *response.rooms.leave.items()]
+        for room_id, info in rooms:
             for event in info.timeline.events:
                 if isinstance(event, MegolmEvent):
+                    event.room_id = room_id  # nio sets it only for joined rooms
                     self._undecrypted.append(len(self.timeline))
                 self.timeline.append((room_id, event))
 
