@@ -6,6 +6,9 @@ forgets."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.test_console import ConsoleProcess
 from tests.test_console_rounds import community, join
 
@@ -52,7 +55,9 @@ async def agree_in_console(console: ConsoleProcess) -> None:
     await console.answer("/advance 1m", "✅ Ana and Ben have both confirmed your agreement.")
 
 
-async def test_milestones_and_a_reflection_in_the_console(community: ConsoleProcess) -> None:
+async def test_milestones_and_a_reflection_in_the_console(
+    community: ConsoleProcess, tmp_path: Path
+) -> None:
     console = community
     await console.expect("Tandem console. You are speaking as alex.")
     await agree_in_console(console)
@@ -113,9 +118,22 @@ async def test_milestones_and_a_reflection_in_the_console(community: ConsoleProc
     assert "Ben redet zu schnell" not in shown
     assert "Ana's questions" not in shown
 
-    # Ana forgets everything: the partner is told, nothing of hers stays.
+    # Ana's notes, milestones and reflection are in her mydata; forget deletes everything.
     await console.answer("/as ana", "You are now speaking as Ana.")
+    await console.answer("/note Mehr Pausen beim Vortrag", "📓 Notiert!")
+    await console.answer("/mydata", "tandem-my-data.md")
+    (folder,) = (tmp_path / ".tandem" / "console-files").iterdir()
+    exported = json.loads((folder / "tandem-my-data.json").read_text())
+    assert [n["text"] for n in exported["notes"]] == ["Mehr Pausen beim Vortrag"]
+    assert [m["text"] for m in exported["milestones"]] == ["Folien entwerfen"]
+    assert exported["reflections"][0]["answers"]["change"] == "Ben redet zu schnell"
+    assert exported["reflections"][0]["shared"] == ["progress", "notes", "focus"]
+    readable = (folder / "tandem-my-data.md").read_text()
+    assert "## Deine Reflexionen" in readable
+    assert "## Deine erreichten Meilensteine" in readable
     await console.answer("/forget", "Soll ich alle deine Daten endgültig löschen")
     await console.answer("1", "Erledigt. Ich habe alles gelöscht")
+    await console.answer("/who", "Members in this console")
+    assert not folder.exists()
     await console.type("/quit")
     assert await console.finish() == 0

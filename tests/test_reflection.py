@@ -182,3 +182,36 @@ async def test_reflect_on_demand_survives_a_restart_and_ending_cancels_the_sched
         item = await app.store.due.get("memory", f"tandem:{tandem.id}:reflect:{n}")
         assert item is not None
         assert item.state == "cancelled"
+
+
+async def test_a_program_of_four_weeks_ends_with_the_final_reflection(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory", program={"length_weeks": 4, "reflection_every_weeks": 4})
+    pair = await agreed_pair(app)
+    memory, ana, ben, space = pair.memory, pair.ana, pair.ben, pair.space
+    clock.advance(timedelta(weeks=4))
+    await app.run_due()
+    await until_asked_to_reflect(pair, clock, ana, ben)
+    intro = [r.text for r in memory.received(ben) if r.text.startswith("🏁 Your program")]
+    assert intro == [
+        "🏁 Your program with Ana is coming to an end – time for your final reflection. A few "
+        "questions, answered privately; at the end you decide what Ana gets to see."
+    ]
+    for member, progress in ((ana, "5"), (ben, "4")):
+        while memory.last_ask(member).question.id != "reflect.ask_share":
+            ask = memory.last_ask(member)
+            if ask.question.id == "reflect.ask_progress":
+                await memory.pick(member, progress)
+            else:
+                await memory.say(member, "-")
+        await memory.pick(member, "progress")
+    await app.run_due()
+    german, english = said_in(memory, space)[-2:]
+    assert german.startswith("🏁 Die letzte Reflexion von Ana und Ben")
+    assert english.startswith("🏁 The final reflection of Ana and Ben")
+    assert "• Speak freely at meetups: 4/5" in english
+    assert "If you'd like to go on, adjust your agreement together with /tandem agreement." in english
+    tandem = await pair.tandem()
+    (final_a, final_b) = await app.store.reflections.pair(tandem.id, 1)
+    assert final_a.final and final_b.final
