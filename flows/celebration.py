@@ -16,10 +16,12 @@ milestone. That item:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.due import DueKind, DueRun
+from bot.flow import Invalid
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg, user_text
 from bot.places import Place
@@ -27,10 +29,36 @@ from flows.bot_asks import start_when_free
 from flows.pair_view import locale_of, name_of
 from store import Store
 from store.due_items import Booking
+from store.members import MemberRecord
 from store.milestones import MilestoneRecord
-from store.tandems import ACTIVE, PAUSED, due_prefix
+from store.tandems import ACTIVE, PAUSED, TandemRecord, due_prefix
 
 FLOW_ID = "milestone"
+
+
+@dataclass(frozen=True)
+class AgreedTandem:
+    """The member's active tandem, its agreed terms and the partner."""
+
+    tandem: TandemRecord
+    terms: dict[str, Any]
+    partner: MemberRecord
+
+    @property
+    def partner_name(self) -> str:
+        return self.partner.display_name or self.partner.platform_user_id
+
+
+async def agreed_tandem(member: MemberRecord, store: Store, refusal: Msg) -> AgreedTandem:
+    """The member's active tandem with an agreement; else ``refusal`` (nothing is started)."""
+    tandem = await store.tandems.current_for(member.id)
+    agreement = None if tandem is None else await store.agreements.for_tandem(tandem.id)
+    if tandem is None or tandem.state != ACTIVE or agreement is None or agreement.terms is None:
+        raise Invalid(refusal)
+    partner = await store.members.get(tandem.partner_of(member.id))
+    if partner is None:
+        raise Invalid(refusal)
+    return AgreedTandem(tandem, agreement.terms, partner)
 
 
 def milestone_id(goal: int, milestone: int) -> str:

@@ -22,15 +22,20 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.flow import END, ChoiceQuestion, Flow, FlowContext, Invalid, Step, TextQuestion
+from bot.flow import END, ChoiceQuestion, Flow, FlowContext, Step, TextQuestion
 from bot.i18n import choose_locale
 from bot.intents import Intent, Option, Say
 from bot.messages import Msg, msg, user_text
 from bot.places import Place
-from flows.celebration import FLOW_ID, mark_reached, milestone_label, open_milestones
+from flows.celebration import (
+    FLOW_ID,
+    agreed_tandem,
+    mark_reached,
+    milestone_label,
+    open_milestones,
+)
 from store import Store
 from store.members import MemberRecord, MemberStatus
-from store.tandems import ACTIVE
 
 COMMAND = "milestone"
 SHOUTOUT_ON = "shoutout_on"
@@ -43,16 +48,11 @@ def _name(member: MemberRecord) -> str:
 
 
 async def where_milestones_stand(member: MemberRecord, store: Store) -> dict[str, Any]:
-    tandem = await store.tandems.current_for(member.id)
-    agreement = None if tandem is None else await store.agreements.for_tandem(tandem.id)
-    if tandem is None or tandem.state != ACTIVE or agreement is None or agreement.terms is None:
-        raise Invalid(msg("milestone.none"))
-    partner = await store.members.get(tandem.partner_of(member.id))
-    if partner is None:
-        raise Invalid(msg("milestone.none"))
+    found = await agreed_tandem(member, store, msg("milestone.none"))
+    tandem, partner = found.tandem, found.partner
     answers: dict[str, Any] = {
         "tandem": tandem.id,
-        "partner": _name(partner),
+        "partner": found.partner_name,
         "partner_id": partner.id,
         "space": tandem.space,
         "partner_locale": partner.locale or partner.platform_locale,
@@ -65,7 +65,7 @@ async def where_milestones_stand(member: MemberRecord, store: Store) -> dict[str
     return {
         **answers,
         "mode": "mark",
-        "open": open_milestones(agreement.terms, member.id, reached),
+        "open": open_milestones(found.terms, member.id, reached),
         "opted_in": shoutouts.get(member.id),
     }
 

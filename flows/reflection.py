@@ -27,12 +27,11 @@ from typing import Any
 from bot.flow import ChoiceQuestion, Flow, FlowContext, Invalid, Step, TextQuestion
 from bot.intents import Intent, Option
 from bot.messages import Msg, msg, user_text
-from flows.celebration import mark_reached, milestone_label, open_milestones
+from flows.celebration import agreed_tandem, mark_reached, milestone_label, open_milestones
 from flows.reflection_notices import FLOW_ID, ask_partner_booking, shared_booking
 from store import Store
 from store.due_items import Booking
 from store.members import MemberRecord, MemberStatus
-from store.tandems import ACTIVE
 
 COMMAND = "reflect"
 MAX_GOALS = 3
@@ -41,31 +40,22 @@ PARTS = ("progress", "notes", "helped", "change", "focus")
 NOTHING = "nothing"
 
 
-def _name(member: MemberRecord) -> str:
-    return member.display_name or member.platform_user_id
-
-
 async def where_reflection_stands(member: MemberRecord, store: Store) -> dict[str, Any]:
-    tandem = await store.tandems.current_for(member.id)
-    agreement = None if tandem is None else await store.agreements.for_tandem(tandem.id)
-    if tandem is None or tandem.state != ACTIVE or agreement is None or agreement.terms is None:
-        raise Invalid(msg("reflect.none"))
-    partner = await store.members.get(tandem.partner_of(member.id))
-    if partner is None:
-        raise Invalid(msg("reflect.none"))
+    found = await agreed_tandem(member, store, msg("reflect.none"))
+    tandem, partner = found.tandem, found.partner
     number, open_for_me = await store.reflections.next_for(tandem.id, member.id)
     if not open_for_me:
-        raise Invalid(msg("reflect.waiting_for_partner", partner=user_text(_name(partner))))
-    goals = agreement.terms["goals"].get(str(member.id), [])
+        raise Invalid(msg("reflect.waiting_for_partner", partner=user_text(found.partner_name)))
+    goals = found.terms["goals"].get(str(member.id), [])
     reached = await store.milestones.reached(tandem.id, member.id)
     return {
         "tandem": tandem.id,
         "number": number,
         "active_at": (tandem.active_at or tandem.created_at).isoformat(),
-        "partner": _name(partner),
+        "partner": found.partner_name,
         "partner_id": partner.id,
         "goals": [goal["goal"] for goal in goals][:MAX_GOALS],
-        "open": open_milestones(agreement.terms, member.id, reached),
+        "open": open_milestones(found.terms, member.id, reached),
     }
 
 
