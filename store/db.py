@@ -16,6 +16,7 @@ from store.blocks import BlockRepository, KeySource
 from store.connections import Connections
 from store.conversations import ConversationRepository
 from store.due_items import DueItemRepository
+from store.meetings import MeetingRepository
 from store.members import MemberRepository
 from store.migrate import DatabaseTooNew, current_revision, upgrade_to_head
 from store.milestones import MilestoneRepository
@@ -108,6 +109,7 @@ class Store:
         self.rounds = MatchRoundRepository(connections)
         self.tandems = TandemRepository(connections)
         self.agreements = AgreementRepository(connections)
+        self.meetings = MeetingRepository(connections)
         # ``identity_key`` gives the key of the identity hashes that keep blocks; a store opened
         # without it refuses to make or match blocks (bot/identity_key.py).
         self.blocks = BlockRepository(connections, identity_key)

@@ -32,6 +32,8 @@ from store.schema import (
     conversations,
     due_items,
     match_rounds,
+    meeting_settings,
+    meetings,
     members,
     milestones_reached,
     notes,
@@ -85,6 +87,10 @@ class PrivacyRepository:
                 ),
                 "tandems": await self._tandems(connection, member),
                 "agreements": await self._agreements(connection, member),
+                "meetings": await self._meetings(connection, member),
+                "meeting_settings": await self._rows(
+                    connection, meeting_settings, meeting_settings.c.member_id == member.id
+                ),
                 "rounds": await self._rounds(connection, member),
                 # Whom they blocked is a keyed hash of the other person's identity: meaningless
                 # to them, so left out (flows/data_rights.py names the person where it can).
@@ -134,6 +140,38 @@ class PrivacyRepository:
                     "my_part": _plain(row._mapping[f"part_{side}"]),
                     "my_confirmation": row._mapping[f"confirmed_{side}"],
                     "history": history,
+                }
+            )
+        return exported
+
+    async def _meetings(
+        self, connection: AsyncConnection, member: MemberRecord
+    ) -> list[dict[str, Any]]:
+        """The meetings of the member's tandems with their own check-in answer (the partner's
+        answer is the partner's)."""
+        rows = await connection.execute(
+            sa.select(meetings, tandems.c.member_a)
+            .join(tandems, tandems.c.id == meetings.c.tandem_id)
+            .where(sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id))
+            .order_by(meetings.c.occurrence_at)
+        )
+        shared = (
+            "id",
+            "tandem_id",
+            "occurrence_at",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "state",
+            "created_at",
+        )
+        exported = []
+        for row in rows:
+            side = "a" if row.member_a == member.id else "b"
+            exported.append(
+                {
+                    **{key: _plain(row._mapping[key]) for key in shared},
+                    "my_check_in": row._mapping[f"answer_{side}"],
                 }
             )
         return exported

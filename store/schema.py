@@ -466,3 +466,52 @@ shoutout_optins = sa.Table(
     sa.PrimaryKeyConstraint("tandem_id", "member_id", name="pk_shoutout_optins"),
     sa.Index("ix_shoutout_optins_member", "member_id"),
 )
+
+# Meetings (see store/meetings.py): the occurrences of a tandem's agreed weekly rhythm, the next
+# one (or few) materialised at a time, with each partner's check-in answer.
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    # Goes with its tandem (and so with either member, on forget or purge).
+    sa.Column(
+        "tandem_id", sa.Integer, sa.ForeignKey("tandems.id", ondelete="CASCADE"), nullable=False
+    ),
+    # When the rhythm puts this occurrence (UTC); stays when the meeting is moved.
+    sa.Column("occurrence_at", UTCDateTime, nullable=False),
+    # When it takes place (UTC): the occurrence, or where the pair moved it.
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    # The agreed zone the rhythm is anchored in.
+    sa.Column("timezone", sa.String(64), nullable=False),
+    # scheduled | moved (both still to come) → held | missed | unclear; skipped; cancelled.
+    sa.Column("state", sa.String(16), nullable=False),
+    # Each partner's check-in: met | moved | missed (member_a's and member_b's, as in the tandem).
+    sa.Column("answer_a", sa.String(8)),
+    sa.Column("answer_b", sa.String(8)),
+    # A move one partner proposed and the other has not decided on yet.
+    sa.Column("proposed_at", UTCDateTime),
+    sa.Column("proposed_by", sa.Integer),
+    # Who skipped it (None: skipped because the tandem was paused).
+    sa.Column("skipped_by", sa.Integer),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("tandem_id", "occurrence_at", name="uq_meetings_tandem_occurrence"),
+    sa.Index("ix_meetings_tandem_start", "tandem_id", "starts_at"),
+)
+
+# Each member's meeting settings: where their reminders go ("dm", the default, or "space").
+meeting_settings = sa.Table(
+    "meeting_settings",
+    metadata,
+    sa.Column(
+        "member_id",
+        sa.Integer,
+        sa.ForeignKey("members.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column("reminders", sa.String(8), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
