@@ -405,6 +405,41 @@ class AgreementSettings(Section):
         return {"en": self.rules_en.strip(), "de": self.rules_de.strip()}
 
 
+_LEAD = re.compile(r"^\s*(\d+)\s*([mhd])\s*$", re.IGNORECASE)
+_LEAD_UNIT = {"m": 1, "h": 60, "d": 24 * 60}
+
+
+def _lead_minutes(value: object) -> int:
+    """A reminder's lead time: minutes as a number, or text like "24h", "15m", "2d"."""
+    if isinstance(value, bool):
+        raise ValueError("a lead time is minutes or text like '24h', '15m'")
+    if isinstance(value, int):
+        minutes = value
+    else:
+        found = _LEAD.match(str(value))
+        if found is None:
+            raise ValueError(f"{value!r} is no lead time: write minutes or e.g. '24h', '15m'")
+        minutes = int(found.group(1)) * _LEAD_UNIT[found.group(2).lower()]
+    if not 1 <= minutes <= 7 * 24 * 60:
+        raise ValueError(f"lead time {value!r}: between 1 minute and 7 days")
+    return minutes
+
+
+class MeetingSettings(Section):
+    """Meetings, reminders and check-ins (see docs/meetings.md)."""
+
+    # How long before each meeting a reminder goes out: minutes, or "24h", "15m", "2d".
+    reminder_leads: list[Annotated[int, BeforeValidator(_lead_minutes)]] = [24 * 60, 15]
+
+    @model_validator(mode="after")
+    def _distinct_leads(self) -> MeetingSettings:
+        if len(self.reminder_leads) > 4:
+            raise ValueError("meetings: at most four reminder_leads")
+        _unique([str(lead) for lead in self.reminder_leads], "reminder lead")
+        self.reminder_leads = sorted(self.reminder_leads, reverse=True)
+        return self
+
+
 def _known_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -435,6 +470,7 @@ class ProgramSettings(Section):
     agreement: AgreementSettings = Field(default_factory=AgreementSettings)
     # Every how many weeks each tandem is asked to reflect (docs/reflection.md).
     reflection_every_weeks: int = Field(default=4, ge=1, le=52)
+    meetings: MeetingSettings = Field(default_factory=MeetingSettings)
 
     @model_validator(mode="after")
     def _catalog_fits(self) -> ProgramSettings:

@@ -32,6 +32,8 @@ from flows.first_call import ASK_FIRST_CALL, FIRST_CALL, LAPSE_FIRST_CALL, NUDGE
 from flows.introduction import INTRODUCE_PAIR
 from flows.join import build_join
 from flows.maintenance import FORGET_ON_PLATFORM, MAINTENANCE, schedule_bot_wide
+from flows.meeting_notices import MEETING_KINDS
+from flows.meetings import MEETING
 from flows.membership import LANGUAGE, LEAVE, PAUSE, PAUSE_END, PAUSE_OVER_NOTICE, RESUME
 from flows.milestones import MILESTONE
 from flows.notes import NOTE
@@ -68,6 +70,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             NOTE,
             MILESTONE,
             REFLECT,
+            MEETING,
             REMATCH,
             BLOCK,
             REPORT,
@@ -110,6 +113,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             REFLECTION_DUE,
             REFLECTION_ASK,
             REFLECTION_SHARED,
+            *MEETING_KINDS,
         ],
         on_member_left=member_left_community,
     )

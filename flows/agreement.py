@@ -51,6 +51,7 @@ from flows.agreement_terms import (
     slot_id,
 )
 from flows.agreement_view import agreement_text, format_label, goal_lines, rules_text, slot_label
+from flows.meeting_plan import plan_booking
 from flows.questionnaire import parse_goals
 from flows.reflection_notices import reflection_bookings
 from store import Store
@@ -61,6 +62,8 @@ from store.tandems import ACTIVE, due_prefix
 
 OTHER = "other"
 CHANGES = ("slot", "duration", "format", "goals")
+#: Changes after which the meetings still to come are planned anew.
+RESCHEDULING = ("slot", "duration")
 MILESTONE_STEPS = tuple(f"milestones_{index}" for index in range(1, MAX_MILESTONES + 1))
 
 
@@ -418,9 +421,14 @@ async def _confirm(context: FlowContext) -> list[Msg | Intent]:
     def book(record: AgreementRecord) -> list[Booking]:
         key = due_prefix(tandem_id) + f"agreement:agreed:{record.version}"
         payload = {"tandem": tandem_id, "event": "agreed", "by": context.member.id}
-        # Agreed: the tandem's reflections are booked (docs/reflection.md).
+        # Agreed: the tandem's reflections are booked (docs/reflection.md), its meetings planned
+        # (docs/meetings.md).
         reflections = reflection_bookings(tandem_id, began, context.program, now)
-        return [Booking(AGREEMENT_NOTICE.name, key, now, payload=payload), *reflections]
+        return [
+            Booking(AGREEMENT_NOTICE.name, key, now, payload=payload),
+            *reflections,
+            plan_booking(tandem_id, now, replace=True),
+        ]
 
     outcome, _record = await context.store.agreements.confirm(
         int(answers["agreement"]), context.member.id, int(answers["version"]), now=now, book=book
@@ -477,7 +485,10 @@ async def _decide(context: FlowContext) -> list[Msg | Intent]:
             "by": context.member.id,
             "change": change_id,
         }
-        return [Booking(AGREEMENT_NOTICE.name, key, now, payload=payload)]
+        bookings = [Booking(AGREEMENT_NOTICE.name, key, now, payload=payload)]
+        if accept and answers["change_field"] in RESCHEDULING:
+            bookings.append(plan_booking(tandem_id, now, replace=True))
+        return bookings
 
     outcome, _record = await context.store.agreements.decide(
         change_id, context.member.id, accept=accept, now=now, book=book

@@ -116,7 +116,7 @@ async def ask_for_agreement(run: DueRun) -> list[Intent]:
     return []
 
 
-async def _to_space(
+async def to_space(
     run: DueRun, tandem: TandemRecord, members: list[MemberRecord], text: Any, part: str
 ) -> None:
     """Say ``text`` (a Msg, or a function of the locale giving one) in the pair space, once in
@@ -157,7 +157,7 @@ async def show_merged(run: DueRun) -> list[Intent]:
             return msg("agreement.space_merged_differs", text=shown, by=name_of(by))
         return msg("agreement.space_merged", text=shown)
 
-    await _to_space(run, tandem, members, text, "space")
+    await to_space(run, tandem, members, text, "space")
     if agreement.state == PROPOSED:
         for member in members:
             booking = ask_booking(tandem.id, member.id, run.now, purpose="confirm", version=version)
@@ -179,7 +179,7 @@ async def tell_agreement_news(run: DueRun) -> list[Intent]:
         return []
     if event == "agreed":
         a, b = (name_of(member) for member in members)
-        await _to_space(run, tandem, members, msg("agreement.space_agreed", a=a, b=b), "space")
+        await to_space(run, tandem, members, msg("agreement.space_agreed", a=a, b=b), "space")
         for member in others:
             await _dm(
                 run,
@@ -198,7 +198,7 @@ async def tell_agreement_news(run: DueRun) -> list[Intent]:
             shown = agreement_text(terms, version, members, locale, run.now)
             return msg("agreement.space_changed", text=shown)
 
-        await _to_space(run, tandem, members, text, "space")
+        await to_space(run, tandem, members, text, "space")
         for member in others:
             await _dm(
                 run,

@@ -35,6 +35,7 @@ from flows.agreement_notices import FLOW_ID as AGREEMENT_FLOW
 from flows.celebration import FLOW_ID as MILESTONE_FLOW
 from flows.first_call_question import FLOW_ID as FIRST_CALL_FLOW
 from flows.first_call_question import close_open_question
+from flows.meeting_notices import FLOW_ID as MEETING_FLOW
 from flows.pair_view import dm_of, locale_of, name_of, ref_of
 from flows.reflection_notices import FLOW_ID as REFLECT_FLOW
 from flows.tandem_pause import member_pause_end, shown_date
@@ -48,9 +49,9 @@ Reason = Literal["rematch", "left", "removed", "forgotten", "organizer"]
 GONE: frozenset[str] = frozenset({"left", "removed", "forgotten"})
 
 
-#: The conversations about a tandem (its first call, its agreement, its milestones and
-#: reflections): they end with it.
-TANDEM_TALK = (FIRST_CALL_FLOW, AGREEMENT_FLOW, MILESTONE_FLOW, REFLECT_FLOW)
+#: The conversations about a tandem (its first call, its agreement, its meetings, its
+#: milestones and reflections): they end with it.
+TANDEM_TALK = (FIRST_CALL_FLOW, AGREEMENT_FLOW, MEETING_FLOW, MILESTONE_FLOW, REFLECT_FLOW)
 
 
 async def close_tandem_talk(store: Store, member_id: int, now: datetime) -> None:

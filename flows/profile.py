@@ -14,6 +14,7 @@ from bot.flow import END, Action, ActionContext, ChoiceQuestion, Flow, FlowConte
 from bot.intents import Intent
 from bot.messages import Msg, msg
 from flows.join import choose_step
+from flows.meetings import meeting_still_fits
 from flows.profile_view import must_have_joined, profile_lines, refuse_unless_joined
 from flows.questionnaire import after_format, chosen_timezone, editable_fields, profile_steps
 from flows.where import standing
@@ -75,7 +76,10 @@ def build_edit(settings: Settings) -> Flow:
             extra["timezone"] = saved["timezone"]
         await context.store.members.save_profile(context.member, saved, now=context.now, **extra)
         profile = await context.store.members.profile(context.member.id)
-        return [msg("edit.saved", lines=profile_lines(profile, context.program))]
+        said = [msg("edit.saved", lines=profile_lines(profile, context.program))]
+        if field in ("timezone", "availability"):
+            said += await meeting_still_fits(context)
+        return said
 
     return Flow(
         id="edit",

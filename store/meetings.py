@@ -223,18 +223,15 @@ class MeetingRepository:
     async def open_check_in(
         self, tandem_id: int, member_id: int, now: datetime
     ) -> MeetingRecord | None:
-        """The latest meeting that has begun, is not settled and that ``member_id`` has not
-        answered the check-in for."""
-        mine = sa.case(
-            (tandems.c.member_a == member_id, meetings.c.answer_a), else_=meetings.c.answer_b
-        )
-        return await self._first(
+        """The latest meeting that has begun (skipped and cancelled ones aside), if
+        ``member_id`` has not answered its check-in."""
+        latest = await self._first(
             (meetings.c.tandem_id == tandem_id)
-            & meetings.c.state.in_(UPCOMING)
-            & (meetings.c.starts_at <= now)
-            & mine.is_(None),
+            & meetings.c.state.in_((*UPCOMING, *SETTLED))
+            & (meetings.c.starts_at <= now),
             meetings.c.starts_at.desc(),
         )
+        return None if latest is None or latest.answer_of(member_id) is not None else latest
 
     async def move_to_decide(self, tandem_id: int, member_id: int) -> MeetingRecord | None:
         """A meeting whose move the partner proposed and ``member_id`` has not decided on."""
@@ -480,9 +477,10 @@ class MeetingRepository:
         now: datetime,
         book: VerdictBooks = lambda _meeting, _before: (),
     ) -> tuple[Literal["recorded", "settled", "closed"], MeetingRecord | None]:
-        """One partner's check-in, once, for a meeting that has begun and is not settled. When
-        the two answers settle it (:func:`verdict`), the verdict is recorded and ``book``
-        books what follows from it, in the same transaction."""
+        """One partner's check-in, once, for a meeting that has begun. When the answers give it
+        its verdict (:func:`verdict`; for a meeting settled already, a late answer may change
+        it), the verdict is recorded and ``book`` books what follows from it, in the same
+        transaction. ``"settled"``: the meeting has a verdict (``state``) now."""
         if answer not in ANSWERS:
             raise ValueError(f"unknown check-in answer {answer!r}")
         async with self._db.write() as connection:
@@ -494,7 +492,7 @@ class MeetingRepository:
                 meetings.update()
                 .where(
                     meetings.c.id == meeting_id,
-                    meetings.c.state.in_(UPCOMING),
+                    meetings.c.state.in_((*UPCOMING, *SETTLED)),
                     meetings.c.starts_at <= now,
                     meetings.c[column].is_(None),
                 )
@@ -504,9 +502,11 @@ class MeetingRepository:
                 return "closed", record
             record = await _load(connection, meeting_id)
             assert record is not None
-            found = verdict(record.answer_a, record.answer_b, final=False)
+            found = verdict(record.answer_a, record.answer_b, final=record.state in SETTLED)
             if found is None:
                 return "recorded", record
+            if found == record.state:
+                return "settled", record
             settled = await self._settle_on(connection, record, found, now, book)
             return "settled", settled
 
@@ -533,7 +533,7 @@ class MeetingRepository:
     ) -> MeetingRecord | None:
         settled = await connection.execute(
             meetings.update()
-            .where(meetings.c.id == record.id, meetings.c.state.in_(UPCOMING))
+            .where(meetings.c.id == record.id, meetings.c.state == record.state)
             .values(state=found, proposed_at=None, proposed_by=None, updated_at=now)
         )
         if not settled.rowcount:

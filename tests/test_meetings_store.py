@@ -94,6 +94,7 @@ async def test_meetings_are_planned_moved_answered_and_settled_once(any_db: Data
         assert held is not None
         assert (held.state, held.answer_a, held.answer_b) == (HELD, MET, DIDNT)
         assert (await store.meetings.answer(first.id, a, MET, now=after))[0] == "closed"
+        assert await store.meetings.open_check_in(tandem.id, b, after) is None
         assert await store.meetings.settle(first.id, now=after) is None
 
         # The next one; skipped by Ben; then one nobody answers: missed at the deadline, and

@@ -1,0 +1,82 @@
+"""How meetings are shown: a meeting's time in the reader's zone and language, how far off it
+is, and the pair's streak of meetings held."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
+
+from bot.messages import Msg, msg
+from store.meetings import HELD, MISSED, UNCLEAR, MeetingRecord
+
+
+def when_label(instant: datetime, zone: str, locale: str) -> str:
+    """ "Monday, Jan 12, 2026, 7:00 PM" in ``zone`` (the reader's)."""
+    tz = ZoneInfo(zone)
+    local = instant.astimezone(tz)
+    day = format_datetime(local, "EEEE", tzinfo=tz, locale=locale)
+    date = format_date(local.date(), "medium", locale=locale)
+    return f"{day}, {date}, {format_time(local, 'short', tzinfo=tz, locale=locale)}"
+
+
+def time_label(instant: datetime, zone: str, locale: str) -> str:
+    """ "7:00 PM" in ``zone``."""
+    tz = ZoneInfo(zone)
+    return format_time(instant.astimezone(tz), "short", tzinfo=tz, locale=locale)
+
+
+def how_far(start: datetime, now: datetime, locale: str) -> str:
+    """ "in 15 minutes", "in 1 day" (the time left, rounded to the minute)."""
+    left = timedelta(minutes=round((start - now).total_seconds() / 60))
+    return format_timedelta(left, add_direction=True, threshold=1.5, locale=locale)
+
+
+def meeting_line(meeting: MeetingRecord, zone: str, locale: str) -> Msg:
+    """The meeting for one reader: when (their zone), how long."""
+    return msg(
+        "meetings.line",
+        when=when_label(meeting.starts_at, zone, locale),
+        zone=zone,
+        duration=meeting.duration,
+    )
+
+
+def streak(history: list[MeetingRecord]) -> int:
+    """How many meetings in a row the pair held, counting back from the latest settled one:
+    skipped and unclear ones neither count nor break it; a missed one ends it."""
+    count = 0
+    for meeting in reversed(history):
+        if meeting.state == HELD:
+            count += 1
+        elif meeting.state == MISSED:
+            break
+        elif meeting.state == UNCLEAR:
+            continue
+    return count
+
+
+def meeting_lines(
+    data: dict[str, Any], when: Callable[[Any], str], line: Callable[[Msg], str]
+) -> list[str]:
+    """``mydata``'s readable lines about meetings: each one, and where reminders go."""
+    lines = []
+    for row in data.get("meetings", []):
+        answer = row["my_check_in"]
+        lines.append(
+            line(
+                msg(
+                    "mydata.md.meeting",
+                    when=when(row["starts_at"]),
+                    state=msg(f"meetings.state.{row['state']}"),
+                    answer=msg(f"meetings.check_in.{answer}" if answer else "meetings.answer.none"),
+                )
+            )
+        )
+    for row in data.get("meeting_settings", []):
+        where = msg(f"meetings.where.{row['reminders']}")
+        lines.append(line(msg("mydata.md.reminders", where=where)))
+    return lines
