@@ -42,7 +42,7 @@ from flows.meeting_plan import (
     pair_of,
     plan_next,
 )
-from flows.meeting_view import how_far, time_label, when_label
+from flows.meeting_view import day_label, how_far, time_label, when_label
 from flows.pair_view import dm_of, locale_of, name_of
 from store.due_items import Booking
 from store.meetings import MISSED, REMINDERS_SPACE, UPCOMING, MeetingRecord
@@ -230,7 +230,7 @@ async def clocks_changed(run: DueRun) -> list[Intent]:
     text = msg(
         "meetings.clocks_changed",
         partner=name_of(partner) if partner is not None else "",
-        when=when_label(meeting.starts_at, zone, locale),
+        day=day_label(meeting.starts_at, zone, locale),
         new=time_label(meeting.starts_at, zone, locale),
         old=time_label(was, zone, locale),
         zone=zone,

@@ -14,13 +14,17 @@ from bot.messages import Msg, msg
 from store.meetings import HELD, MISSED, UNCLEAR, MeetingRecord
 
 
-def when_label(instant: datetime, zone: str, locale: str) -> str:
-    """ "Monday, Jan 12, 2026, 7:00 PM" in ``zone`` (the reader's)."""
+def day_label(instant: datetime, zone: str, locale: str) -> str:
+    """ "Monday, Jan 12, 2026" in ``zone`` (the reader's)."""
     tz = ZoneInfo(zone)
     local = instant.astimezone(tz)
     day = format_datetime(local, "EEEE", tzinfo=tz, locale=locale)
-    date = format_date(local.date(), "medium", locale=locale)
-    return f"{day}, {date}, {format_time(local, 'short', tzinfo=tz, locale=locale)}"
+    return f"{day}, {format_date(local.date(), 'medium', locale=locale)}"
+
+
+def when_label(instant: datetime, zone: str, locale: str) -> str:
+    """ "Monday, Jan 12, 2026, 7:00 PM" in ``zone`` (the reader's)."""
+    return f"{day_label(instant, zone, locale)}, {time_label(instant, zone, locale)}"
 
 
 def time_label(instant: datetime, zone: str, locale: str) -> str:

@@ -17,6 +17,29 @@ __all__ = ["community"]
 
 async def test_an_agreement_in_the_console(community: ConsoleProcess, tmp_path: Path) -> None:
     console = community
+    await agree_in_console(console)
+
+    # Any time later, /agreement shows it.
+    await console.answer("/agreement", "Would you like to propose a change?")
+
+    # Where Ben stands, and the meetings as a calendar file.
+    status = await console.answer("/status", "/calendar puts your meetings into your calendar.")
+    assert "📍 Your status: in a tandem with Ana, week 1 of 12; next meeting Monday," in status
+    await console.answer("/calendar", "tandem-meetings.ics")
+    saved = tmp_path / ".tandem" / "console-files" / "member-ben" / "tandem-meetings.ics"
+    calendar = Calendar.from_ical(saved.read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    assert event["rrule"]["BYDAY"] == ["MO"]
+    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert event.decoded("dtstart").strftime("%a %H:%M") == "Mon 18:00"
+    assert str(event["summary"]) == "Tandem with Ana"
+    await console.type("/quit")
+    assert await console.finish() == 0
+
+
+async def agree_in_console(console: ConsoleProcess) -> None:
+    """Ana and Ben join, are matched, go on after their first call, answer their parts and
+    confirm their agreement (also the meetings' console transcript)."""
     await console.expect("Tandem console. You are speaking as alex.")
     for name in ("ana", "ben"):
         await join(console, name)
@@ -79,20 +102,3 @@ async def test_an_agreement_in_the_console(community: ConsoleProcess, tmp_path: 
         "🎉 Ben hat eure Vereinbarung auch bestätigt",
         "✅ Ana and Ben have both confirmed your agreement.",
     )
-
-    # Any time later, /agreement shows it.
-    await console.answer("/agreement", "Would you like to propose a change?")
-
-    # Where Ben stands, and the meetings as a calendar file.
-    status = await console.answer("/status", "/calendar puts your meetings into your calendar.")
-    assert "📍 Your status: in a tandem with Ana, week 1 of 12; next meeting Monday," in status
-    await console.answer("/calendar", "tandem-meetings.ics")
-    saved = tmp_path / ".tandem" / "console-files" / "member-ben" / "tandem-meetings.ics"
-    calendar = Calendar.from_ical(saved.read_bytes())
-    (event,) = calendar.walk("VEVENT")
-    assert event["rrule"]["BYDAY"] == ["MO"]
-    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
-    assert event.decoded("dtstart").strftime("%a %H:%M") == "Mon 18:00"
-    assert str(event["summary"]) == "Tandem with Ana"
-    await console.type("/quit")
-    assert await console.finish() == 0

@@ -17,6 +17,7 @@ from bot.places import MemberRef
 from store.tandems import due_prefix
 from tests.conftest import AppFactory, memory_of
 from tests.support.meetings import agree, dms, in_space, tandem_of
+from tests.support.rounds import Profile, onboard_all
 from tests.test_agreement import active_pairs
 
 
@@ -188,3 +189,71 @@ async def test_a_moved_meeting_of_an_ended_tandem_sends_nothing_more(
     for key in ("meetings:plan",):
         item = await app.store.due.get(tandem.community_id, due_prefix(tandem.id) + key)
         assert item is None or item.state in ("done", "cancelled")
+
+
+EVA = Profile("en", ("data",), ("writing",), ("en",), "Europe/Berlin", ("mon_evening",))
+LOU = Profile("en", ("writing",), ("data",), ("en",), "America/Los_Angeles", ("mon_morning",))
+
+
+async def test_nine_hours_apart_across_both_clock_changes(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """Eva (Berlin) and Lou (Los Angeles) meet on Mondays at 17:00 Berlin time. The US moves
+    its clocks on 8 March, Europe on 29 March: for Lou the meeting moves from 8:00 to 9:00 and
+    back, and Lou hears it a few days before each time; Eva's time never changes."""
+    clock.advance(datetime(2026, 2, 24, 9, 0, tzinfo=UTC) - clock.now())  # a Tuesday
+    app = await make_app("memory")
+    memory = memory_of(app)
+    memory.organizers = {"olga"}
+    people = await onboard_all(memory, {"eva": EVA, "lou": LOU})
+    await memory.admin(memory.member("olga"), "match", "preview")
+    await memory.admin(memory.member("olga"), "match", "run")
+    await app.run_due()
+    for member in people.values():
+        await memory.command(member, "decide")
+        await memory.pick(member, "yes")
+    await app.run_due()
+    eva, lou = people["eva"], people["lou"]
+    await agree(app, memory, lou, eva)
+    tandem = await tandem_of(app, "eva")
+    agreement = await app.store.agreements.for_tandem(tandem.id)
+    assert agreement is not None
+    assert agreement.terms is not None
+    assert agreement.terms["rhythm"]["timezone"] == "Europe/Berlin"
+
+    # Five Mondays, 2 to 30 March: the reminders in each one's own time.
+    starts = [
+        datetime(2026, 3, 2, 16, 0, tzinfo=UTC),
+        datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
+        datetime(2026, 3, 16, 16, 0, tzinfo=UTC),
+        datetime(2026, 3, 23, 16, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 15, 0, tzinfo=UTC),  # summer time in Berlin too
+    ]
+    lou_times = ["8:00 AM", "9:00 AM", "9:00 AM", "9:00 AM", "8:00 AM"]
+    notices: list[str] = []
+    for start, lou_time in zip(starts, lou_times, strict=True):
+        planned = await app.store.meetings.next_for(tandem.id, clock.now())
+        assert planned is not None
+        assert planned.starts_at == start
+        mark = len(memory.sent)
+        await until(app, clock, start - timedelta(hours=24))
+        await until(app, clock, start - timedelta(minutes=15))
+        await until(app, clock, start + timedelta(hours=1))
+        for member in (eva, lou):
+            await memory.pick(member, "met")
+        lou_said = [plain(text) for text in dms(memory, lou, mark)]
+        notices += [text for text in lou_said if text.startswith("🕐")]
+        reminders = [text for text in lou_said if text.startswith("⏰")]
+        assert len(reminders) == 2
+        assert all(f", {lou_time} (America/Los_Angeles)" in text for text in reminders)
+        eva_said = [plain(text) for text in dms(memory, eva, mark)]
+        assert [text for text in eva_said if text.startswith("🕐")] == []
+        assert all(", 5:00 PM (Europe/Berlin)" in t for t in eva_said if t.startswith("⏰"))
+    assert notices == [
+        "🕐 Heads-up: the clocks change, so your meeting with Eva on Monday, Mar 9, 2026 is at "
+        "9:00 AM your time (America/Los_Angeles) – until now it was at 8:00 AM.",
+        "🕐 Heads-up: the clocks change, so your meeting with Eva on Monday, Mar 30, 2026 is at "
+        "8:00 AM your time (America/Los_Angeles) – until now it was at 9:00 AM.",
+    ]
+    history = await app.store.meetings.history(tandem.id)
+    assert [m.state for m in history] == ["held"] * 5 + ["scheduled"]
