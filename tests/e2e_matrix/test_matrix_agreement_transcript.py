@@ -7,6 +7,7 @@ same on the memory adapter, the console and Discord."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -14,6 +15,7 @@ import pytest
 from icalendar import Calendar
 from nio.crypto.attachments import decrypt_attachment
 
+from bot.app import App
 from bot.clock import FakeClock
 from bot.intents import IntentBase
 from tests.e2e_matrix.test_matrix_round_transcript import until, until_said
@@ -32,6 +34,68 @@ NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 async def test_an_agreement_on_matrix_made_and_confirmed(
     tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
+    pair = await make_agreement(tandem_bot, matrix_user_factory)
+    ana_chat, prefix = pair.chats["ana"], tandem_bot.prefix
+    ana = ana_chat.member
+
+    # Any time later, !tandem agreement shows it.
+    shown = await until_said(ana_chat, f"{prefix} agreement", "📝 Eure Tandem-Vereinbarung")
+    assert "Möchtest du eine Änderung vorschlagen?" in shown.body
+
+    # Where Ana stands, and the meetings as a calendar file in her encrypted DM.
+    status = await until_said(ana_chat, f"{prefix} status", "📍 Dein Status")
+    assert status.body.startswith(
+        "📍 Dein Status: im Tandem mit Ben, Woche 1 von 12; nächstes Treffen Montag, 12. Januar "
+        "2026, 19:00, deine Zeit"
+    )
+    caption = await until_said(ana_chat, f"{prefix} calendar", "📅 Deine Treffen mit Ben")
+    assert "jeden Montag 19:00 – 20:00, deine Zeit (Europe/Vienna)" in caption.body
+    dm = ana_chat.room_id
+
+    def files() -> list[dict]:
+        return [
+            event.source["content"]
+            for rid, event in ana.timeline
+            if rid == dm and event.source.get("content", {}).get("msgtype") == "m.file"
+        ]
+
+    await ana.sync_until(lambda: len(files()) == 1, what="the calendar file in Ana's DM")
+    (sent,) = files()
+    assert sent["body"] == "tandem-meetings.ics"
+    encrypted = sent["file"]
+    server_name, media_id = encrypted["url"].removeprefix("mxc://").split("/")
+    url = f"{ana.client.homeserver}/_matrix/client/v1/media/download/{server_name}/{media_id}"
+    headers = {"Authorization": f"Bearer {ana.access_token}"}
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+        assert response.status == 200
+        ciphertext = await response.read()
+    data = decrypt_attachment(
+        ciphertext, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"]
+    )
+    (event,) = Calendar.from_ical(data).walk("VEVENT")
+    assert event["rrule"]["FREQ"] == ["WEEKLY"]
+    assert event["rrule"]["BYDAY"] == ["MO"]
+    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2026-01-12 19:00"
+    assert str(event["summary"]) == "Tandem mit Ben"
+
+
+@dataclass
+class AgreedPair:
+    """Ana and Ben after their agreement: the app, its clock, each one's DM and the pair room
+    (as Ana sees it)."""
+
+    app: App
+    clock: FakeClock
+    chats: dict[str, Conversation]
+    room: Conversation
+
+
+async def make_agreement(
+    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
+) -> AgreedPair:
+    """Ana and Ben join, are matched, go on after their first call, type their parts (Ben
+    another time: Monday 19:00) and both confirm (also the meetings' Matrix transcript)."""
     organizer = await matrix_user_factory("olga", displayname="Olga")
     ana = await matrix_user_factory("ana", displayname="Ana")
     ben = await matrix_user_factory("ben", displayname="Ben")
@@ -112,44 +176,4 @@ async def test_an_agreement_on_matrix_made_and_confirmed(
     await app.run_due()
     await until(ana_chat, "🎉 Ben hat eure Vereinbarung auch bestätigt")
     await until(room, "✅ Ana and Ben have both confirmed your agreement.")
-
-    # Any time later, !tandem agreement shows it.
-    shown = await until_said(ana_chat, f"{prefix} agreement", "📝 Eure Tandem-Vereinbarung")
-    assert "Möchtest du eine Änderung vorschlagen?" in shown.body
-
-    # Where Ana stands, and the meetings as a calendar file in her encrypted DM.
-    status = await until_said(ana_chat, f"{prefix} status", "📍 Dein Status")
-    assert status.body.startswith(
-        "📍 Dein Status: im Tandem mit Ben, Woche 1 von 12; nächstes Treffen Montag, 12. Januar "
-        "2026, 19:00, deine Zeit"
-    )
-    caption = await until_said(ana_chat, f"{prefix} calendar", "📅 Deine Treffen mit Ben")
-    assert "jeden Montag 19:00 – 20:00, deine Zeit (Europe/Vienna)" in caption.body
-    dm = ana_chat.room_id
-
-    def files() -> list[dict]:
-        return [
-            event.source["content"]
-            for rid, event in ana.timeline
-            if rid == dm and event.source.get("content", {}).get("msgtype") == "m.file"
-        ]
-
-    await ana.sync_until(lambda: len(files()) == 1, what="the calendar file in Ana's DM")
-    (sent,) = files()
-    assert sent["body"] == "tandem-meetings.ics"
-    encrypted = sent["file"]
-    server_name, media_id = encrypted["url"].removeprefix("mxc://").split("/")
-    url = f"{ana.client.homeserver}/_matrix/client/v1/media/download/{server_name}/{media_id}"
-    headers = {"Authorization": f"Bearer {ana.access_token}"}
-    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
-        assert response.status == 200
-        ciphertext = await response.read()
-    data = decrypt_attachment(
-        ciphertext, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"]
-    )
-    (event,) = Calendar.from_ical(data).walk("VEVENT")
-    assert event["rrule"]["FREQ"] == ["WEEKLY"]
-    assert event["rrule"]["BYDAY"] == ["MO"]
-    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
-    assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2026-01-12 19:00"
-    assert str(event["summary"]) == "Tandem mit Ben"
+    return AgreedPair(app, clock, chats, room)
