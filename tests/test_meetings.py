@@ -257,3 +257,63 @@ async def test_nine_hours_apart_across_both_clock_changes(
     ]
     history = await app.store.meetings.history(tandem.id)
     assert [m.state for m in history] == ["held"] * 5 + ["scheduled"]
+
+
+async def test_a_new_time_zone_shows_the_meeting_there_and_asks_if_it_fits(
+    agreed: tuple[App, MemoryAdapter, dict[str, MemberRef]],
+) -> None:
+    app, memory, people = agreed
+    ana = people["ana"]
+    await memory.command(ana, "edit")
+    await memory.pick(ana, "timezone")
+    seen = await memory.submit(ana, "New York")
+    assert plain(seen[-1].text) == (
+        "📅 Eure Treffen, Ben und du, in deiner Zeitzone: Montag, 12.01.2026, 11:00 "
+        "(America/New_York), 60 Minuten. Passt dir das noch? Wenn nicht, schlag mit "
+        "/tandem agreement eine andere Zeit vor."
+    )
+
+
+async def test_a_paused_tandem_gets_no_reminders_and_its_meeting_is_skipped_not_missed(
+    agreed: tuple[App, MemoryAdapter, dict[str, MemberRef]], clock: FakeClock
+) -> None:
+    app, memory, people = agreed
+    ana, ben = people["ana"], people["ben"]
+    await memory.command(ana, "pause")
+    await memory.submit(ana, "offen")
+    mark = len(memory.sent)
+    await until(app, clock, MONDAY + timedelta(days=3))
+    assert dms(memory, ana, mark) == dms(memory, ben, mark) == []
+    tandem = await tandem_of(app, "ana")
+    history = await app.store.meetings.history(tandem.id)
+    assert [(m.state, m.skipped_by) for m in history] == [("skipped", None), ("scheduled", None)]
+    await memory.command(ana, "resume")
+    await until(app, clock, MONDAY + WEEK - timedelta(minutes=15))
+    assert dms(memory, ben, mark)[-1].startswith("⏰ Your tandem meeting with Ana is in 15")
+
+
+async def test_a_new_meeting_time_in_the_agreement_plans_the_meetings_anew(
+    agreed: tuple[App, MemoryAdapter, dict[str, MemberRef]], clock: FakeClock
+) -> None:
+    app, memory, people = agreed
+    ana, ben = people["ana"], people["ben"]
+    tandem = await tandem_of(app, "ana")
+    first = await app.store.meetings.next_for(tandem.id, clock.now())
+    assert first is not None
+    await memory.command(ben, "agreement")
+    await memory.pick(ben, "slot")
+    await memory.pick(ben, "other")
+    await memory.submit(ben, "Thu 18:00")
+    await app.run_due()
+    await memory.pick(ana, "accept")
+    await app.run_due()
+    planned = await app.store.meetings.next_for(tandem.id, clock.now())
+    assert planned is not None
+    assert planned.starts_at == datetime(2026, 1, 8, 17, 0, tzinfo=UTC)
+    cancelled = await app.store.meetings.get(first.id)
+    assert cancelled is not None
+    assert cancelled.state == "cancelled"
+    key = f"{first.prefix}remind:15:"
+    reminder = await app.store.due.get(tandem.community_id, key + str(cancelled.member_a))
+    assert reminder is not None
+    assert reminder.state == "cancelled"
