@@ -100,6 +100,7 @@ def test_the_shipped_flows_are_registered_by_command() -> None:
         "note",
         "milestone",
         "reflect",
+        "meeting",
         "rematch",
         "block",
         "report",
