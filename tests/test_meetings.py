@@ -195,6 +195,34 @@ EVA = Profile("en", ("data",), ("writing",), ("en",), "Europe/Berlin", ("mon_eve
 LOU = Profile("en", ("writing",), ("data",), ("en",), "America/Los_Angeles", ("mon_morning",))
 
 
+#: Five Mondays at 17:00 in Berlin, 2 to 30 March 2026 (summer time in Berlin from the 29th).
+MARCH = [
+    datetime(2026, 3, 2, 16, 0, tzinfo=UTC),
+    datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
+    datetime(2026, 3, 16, 16, 0, tzinfo=UTC),
+    datetime(2026, 3, 23, 16, 0, tzinfo=UTC),
+    datetime(2026, 3, 30, 15, 0, tzinfo=UTC),
+]
+
+
+def lou_saw_the_clocks(said: list[str]) -> None:
+    """What Lou (Los Angeles) was told over the five March meetings: each meeting's two
+    reminders at 8:00, 9:00 (the US moved its clocks), … and 8:00 again (Europe moved too),
+    and a heads-up before each change."""
+    reminders = [text for text in said if text.startswith("⏰")]
+    times = ["8:00 AM", "9:00 AM", "9:00 AM", "9:00 AM", "8:00 AM"]
+    assert len(reminders) == 2 * len(times)
+    for index, time in enumerate(times):
+        for text in reminders[2 * index : 2 * index + 2]:
+            assert f", {time} (America/Los_Angeles)" in text, text
+    assert [text for text in said if text.startswith("🕐")] == [
+        "🕐 Heads-up: the clocks change, so your meeting with Eva on Monday, Mar 9, 2026 is at "
+        "9:00 AM your time (America/Los_Angeles) – until now it was at 8:00 AM.",
+        "🕐 Heads-up: the clocks change, so your meeting with Eva on Monday, Mar 30, 2026 is at "
+        "8:00 AM your time (America/Los_Angeles) – until now it was at 9:00 AM.",
+    ]
+
+
 async def test_nine_hours_apart_across_both_clock_changes(
     make_app: AppFactory, clock: FakeClock
 ) -> None:
@@ -222,16 +250,8 @@ async def test_nine_hours_apart_across_both_clock_changes(
     assert agreement.terms["rhythm"]["timezone"] == "Europe/Berlin"
 
     # Five Mondays, 2 to 30 March: the reminders in each one's own time.
-    starts = [
-        datetime(2026, 3, 2, 16, 0, tzinfo=UTC),
-        datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
-        datetime(2026, 3, 16, 16, 0, tzinfo=UTC),
-        datetime(2026, 3, 23, 16, 0, tzinfo=UTC),
-        datetime(2026, 3, 30, 15, 0, tzinfo=UTC),  # summer time in Berlin too
-    ]
-    lou_times = ["8:00 AM", "9:00 AM", "9:00 AM", "9:00 AM", "8:00 AM"]
-    notices: list[str] = []
-    for start, lou_time in zip(starts, lou_times, strict=True):
+    lou_saw: list[str] = []
+    for start in MARCH:
         planned = await app.store.meetings.next_for(tandem.id, clock.now())
         assert planned is not None
         assert planned.starts_at == start
@@ -241,20 +261,11 @@ async def test_nine_hours_apart_across_both_clock_changes(
         await until(app, clock, start + timedelta(hours=1))
         for member in (eva, lou):
             await memory.pick(member, "met")
-        lou_said = [plain(text) for text in dms(memory, lou, mark)]
-        notices += [text for text in lou_said if text.startswith("🕐")]
-        reminders = [text for text in lou_said if text.startswith("⏰")]
-        assert len(reminders) == 2
-        assert all(f", {lou_time} (America/Los_Angeles)" in text for text in reminders)
+        lou_saw += [plain(text) for text in dms(memory, lou, mark)]
         eva_said = [plain(text) for text in dms(memory, eva, mark)]
         assert [text for text in eva_said if text.startswith("🕐")] == []
         assert all(", 5:00 PM (Europe/Berlin)" in t for t in eva_said if t.startswith("⏰"))
-    assert notices == [
-        "🕐 Heads-up: the clocks change, so your meeting with Eva on Monday, Mar 9, 2026 is at "
-        "9:00 AM your time (America/Los_Angeles) – until now it was at 8:00 AM.",
-        "🕐 Heads-up: the clocks change, so your meeting with Eva on Monday, Mar 30, 2026 is at "
-        "8:00 AM your time (America/Los_Angeles) – until now it was at 9:00 AM.",
-    ]
+    lou_saw_the_clocks(lou_saw)
     history = await app.store.meetings.history(tandem.id)
     assert [m.state for m in history] == ["held"] * 5 + ["scheduled"]
 
@@ -262,7 +273,7 @@ async def test_nine_hours_apart_across_both_clock_changes(
 async def test_a_new_time_zone_shows_the_meeting_there_and_asks_if_it_fits(
     agreed: tuple[App, MemoryAdapter, dict[str, MemberRef]],
 ) -> None:
-    app, memory, people = agreed
+    _app, memory, people = agreed
     ana = people["ana"]
     await memory.command(ana, "edit")
     await memory.pick(ana, "timezone")
