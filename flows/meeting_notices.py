@@ -227,6 +227,8 @@ async def clocks_changed(run: DueRun) -> list[Intent]:
     locale = locale_of(member, run.settings)
     zone = _zone(member, meeting)
     was = datetime.fromisoformat(run.item.payload["was"])
+    if time_label(was, zone, locale) == time_label(meeting.starts_at, zone, locale):
+        return []  # their zone changed since: for them the meeting did not move
     text = msg(
         "meetings.clocks_changed",
         partner=name_of(partner) if partner is not None else "",

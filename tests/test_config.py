@@ -212,3 +212,12 @@ def test_shout_outs_go_where_a_celebration_place_is_configured(tmp_path: Path) -
     with pytest.raises(ConfigError) as caught:
         load_settings(bad)
     assert "program.reflection_every_weeks" in str(caught.value)
+
+
+def test_reminder_lead_times_are_minutes_or_written_as_hours_and_days() -> None:
+    settings = load_settings(None, program={"meetings": {"reminder_leads": ["15m", "2d", 90]}})
+    assert settings.program.meetings.reminder_leads == [2 * 24 * 60, 90, 15]
+    assert load_settings(None).program.meetings.reminder_leads == [24 * 60, 15]
+    for wrong in (["soon"], ["0m"], ["8d"], ["1h", "60m"], ["1m", "2m", "3m", "4m", "5m"]):
+        with pytest.raises(ConfigError, match="reminder"):
+            load_settings(None, program={"meetings": {"reminder_leads": wrong}})
