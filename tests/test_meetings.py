@@ -328,3 +328,38 @@ async def test_a_new_meeting_time_in_the_agreement_plans_the_meetings_anew(
     reminder = await app.store.due.get(tandem.community_id, key + str(cancelled.member_a))
     assert reminder is not None
     assert reminder.state == "cancelled"
+
+
+async def test_a_skipped_meeting_and_a_declined_move(
+    agreed: tuple[App, MemoryAdapter, dict[str, MemberRef]], clock: FakeClock
+) -> None:
+    app, memory, people = agreed
+    ana, ben = people["ana"], people["ben"]
+    tandem = await tandem_of(app, "ana")
+    said = await memory.command(ben, "meeting", "skip")
+    assert plain(said[-1].text) == (
+        "Done: the meeting on Monday, Jan 12, 2026, 5:00 PM is skipped, and I've told Ana."
+    )
+    await app.run_due()
+    assert memory.last(ana).text == (
+        "⏭️ Ben lässt euer Treffen am Montag, 12.01.2026, 17:00 ausfallen. Bis zum nächsten Mal!"
+    )
+    assert await app.store.meetings.exceptions(tandem.id) == [(MONDAY, None)]
+    planned = await app.store.meetings.next_for(tandem.id, clock.now())
+    assert planned is not None
+    assert planned.starts_at == MONDAY + WEEK
+
+    # Ana proposes to meet this Tuesday instead of the next Monday; Ben keeps the Monday.
+    await memory.command(ana, "meeting", "move")
+    said = await memory.submit(ana, "Di 17:00")
+    assert said[-1].text.startswith("Danke! Ich habe Ben gebeten")
+    await app.run_due()
+    said = await memory.pick(ben, "decline")
+    assert plain(said[-1].text) == (
+        "Okay, your meeting stays on Monday, Jan 19, 2026, 5:00 PM. I'll let Ana know."
+    )
+    await app.run_due()
+    assert memory.last(ana).text.startswith("Ben möchte euer Treffen lieber am Montag, 19.01.2026")
+    kept = await app.store.meetings.get(planned.id)
+    assert kept is not None
+    assert (kept.state, kept.starts_at, kept.proposed_at) == ("scheduled", MONDAY + WEEK, None)
