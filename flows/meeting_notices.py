@@ -90,6 +90,17 @@ async def _context(
     return tandem, meeting, await pair_of(run.store, tandem.members)
 
 
+async def _for_member(
+    run: DueRun,
+) -> tuple[TandemRecord, MeetingRecord, list[MemberRecord], MemberRecord] | None:
+    """As :func:`_context`, with the partner the item is for."""
+    found = await _context(run)
+    if found is None:
+        return None
+    member = next((m for m in found[2] if m.id == run.item.member_id), None)
+    return None if member is None else (*found, member)
+
+
 def _partner(members: list[MemberRecord], member: MemberRecord) -> MemberRecord | None:
     return next((other for other in members if other.id != member.id), None)
 
@@ -118,12 +129,10 @@ async def plan_meeting(run: DueRun) -> list[Intent]:
 
 async def remind(run: DueRun) -> list[Intent]:
     """The ``meeting_reminder`` due item (see the module)."""
-    found = await _context(run)
-    member_id = run.item.member_id
-    member = None if member_id is None else await run.store.members.get(member_id)
-    if found is None or member is None:
+    found = await _for_member(run)
+    if found is None:
         return []
-    tandem, meeting, members = found
+    tandem, meeting, members, member = found
     if meeting.state not in UPCOMING or run.now >= meeting.starts_at:
         return []  # moved, skipped, or late: a reminder after the start helps nobody
     partner = _partner(members, member)
@@ -160,12 +169,10 @@ async def meeting_over(run: DueRun) -> list[Intent]:
 
 async def ask_about_meeting(run: DueRun) -> list[Intent]:
     """The ``meeting_ask`` due item: the check-in, or the decision on a proposed move."""
-    found = await _context(run)
-    member_id = run.item.member_id
-    member = None if member_id is None else await run.store.members.get(member_id)
-    if found is None or member is None:
+    found = await _for_member(run)
+    if found is None:
         return []
-    _tandem, meeting, _members = found
+    _tandem, meeting, _members, member = found
     if meeting.state not in UPCOMING:
         return []
     if run.item.payload["purpose"] == "checkin":
@@ -215,12 +222,10 @@ async def nudge(run: DueRun) -> list[Intent]:
 
 async def clocks_changed(run: DueRun) -> list[Intent]:
     """The ``meeting_dst`` due item."""
-    found = await _context(run)
-    member_id = run.item.member_id
-    member = None if member_id is None else await run.store.members.get(member_id)
-    if found is None or member is None:
+    found = await _for_member(run)
+    if found is None:
         return []
-    _tandem, meeting, members = found
+    _tandem, meeting, members, member = found
     if meeting.state not in UPCOMING or meeting.moved or run.now >= meeting.starts_at:
         return []
     partner = _partner(members, member)
