@@ -95,6 +95,7 @@ async def test_an_agreement_on_discord_made_confirmed_and_changed(
         assert event.decoded("dtstart").strftime("%Y-%m-%d %H:%M") == "2026-01-12 19:00"
         assert event.decoded("duration") == timedelta(minutes=90)
 
+
 async def make_agreement(
     tandem: Tandem, guild: Guild, channel: Channel, ana: User, ben: User, clock: FakeClock
 ) -> Channel:
