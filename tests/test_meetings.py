@@ -163,6 +163,13 @@ async def test_four_weeks_of_meetings_reminders_check_ins_a_move_and_the_nudge(
     assert "- 12. Januar 2026, 17:00: stattgefunden; deine Rückmeldung: Ja, wir" in readable
     assert "- Erinnerungen an Treffen: in eurem Tandem-Raum" in readable
 
+    # forget: the meetings go with the tandem (for Ben too).
+    await app.store.privacy.forget(record)
+    assert await app.store.meetings.history(tandem.id) == []
+    ben_record = await app.store.members.find("memory", "memory", "ben")
+    assert ben_record is not None
+    assert (await app.store.privacy.export(ben_record))["meetings"] == []
+
 
 async def test_a_moved_meeting_of_an_ended_tandem_sends_nothing_more(
     agreed: tuple[App, MemoryAdapter, dict[str, MemberRef]], clock: FakeClock
