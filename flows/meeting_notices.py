@@ -29,7 +29,7 @@ from bot.messages import msg
 from bot.places import Place
 from flows.agreement_notices import to_space
 from flows.agreement_view import format_label
-from flows.dm_asks import ask_in_dm
+from flows.bot_asks import start_when_free
 from flows.meeting_plan import (
     MEETING_ASK,
     MEETING_DST,
@@ -180,7 +180,7 @@ async def ask_about_meeting(run: DueRun) -> list[Intent]:
     else:
         still_open = meeting.proposed_at is not None and meeting.proposed_by != member.id
     if still_open:
-        await ask_in_dm(run, FLOW_ID, member)
+        await start_when_free(run, FLOW_ID, member)
     return []
 
 
