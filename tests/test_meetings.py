@@ -237,7 +237,8 @@ async def test_nine_hours_apart_across_both_clock_changes(
     its clocks on 8 March, Europe on 29 March: for Lou the meeting moves from 8:00 to 9:00 and
     back, and Lou hears it a few days before each time; Eva's time never changes."""
     clock.advance(datetime(2026, 2, 24, 9, 0, tzinfo=UTC) - clock.now())  # a Tuesday
-    app = await make_app("memory")
+    # These weeks are about the clocks: the first reflection comes later than them.
+    app = await make_app("memory", program={"reflection_every_weeks": 12})
     memory = memory_of(app)
     memory.organizers = {"olga"}
     people = await onboard_all(memory, {"eva": EVA, "lou": LOU})

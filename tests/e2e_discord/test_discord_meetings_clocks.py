@@ -50,6 +50,8 @@ async def test_nine_hours_apart_across_both_clock_changes_on_discord(
         clock=clock,
         pair_channel_id=channel.id,
         bot_settings={"rate_limit": {"enabled": False}},
+        # These weeks are about the clocks: the first reflection comes later than them.
+        program={"reflection_every_weeks": 12},
     ) as tandem:
         app = tandem.app
         for user, profile in ((eva, EVA), (lou, LOU)):

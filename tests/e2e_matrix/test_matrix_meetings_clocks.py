@@ -46,6 +46,8 @@ async def test_nine_hours_apart_across_both_clock_changes_on_matrix(
     clock = tandem_bot.clock = FakeClock(START)
     tandem_bot.run_scheduler = False
     tandem_bot.bot_settings = {"rate_limit": {"enabled": False}}
+    # These weeks are about the clocks: the first reflection comes later than them.
+    tandem_bot.program = {"reflection_every_weeks": 12}
     app = await tandem_bot.start()
     intents: list[IntentBase] = record_intents(app)
     chats: dict[str, Conversation] = {}
