@@ -130,6 +130,13 @@ async def test_status_and_the_calendar_file_along_the_journey(
     # Nothing of it was stored.
     assert [await store.dump_table(table) for table in TABLES] == before
 
+    # Past the program's twelve weeks the tandem goes on, and status says so.
+    clock.advance(timedelta(weeks=11))
+    assert (await status_of(pair, pair.ben)).startswith(
+        "📍 Your status: in a tandem with Ana, week 14 (the program's 12 weeks are done); next "
+        "meeting Monday, April 13, 2026, 7:00 PM, your time"
+    )
+
 
 async def test_waiting_members_see_the_next_scheduled_round(
     make_app: AppFactory, clock: FakeClock
