@@ -11,7 +11,7 @@ agreement is not agreed yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.flow import Action, ActionContext
@@ -20,17 +20,16 @@ from bot.intents import AttachFile, Intent
 from bot.messages import msg
 from flows.agreement_terms import in_zone, occurrence
 from flows.agreement_view import format_label, slot_label
-from flows.calendar_file import Exceptions, MeetingSeries, meeting_calendar
+from flows.calendar_file import MeetingSeries, meeting_calendar
 from flows.pair_view import name_of
 from flows.profile_view import refuse_unless_joined
 from store import Store
 from store.agreements import AGREED
+from store.meetings import SKIPPED
 from store.tandems import ACTIVE, PAUSED, TandemRecord
 
 FILENAME = "tandem-meetings.ics"
 MIME_TYPE = "text/calendar"
-# A start that is the meeting itself is skipped by looking a minute later.
-_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -55,17 +54,35 @@ def _slot(rhythm: dict[str, Any]) -> dict[str, str]:
     return {key: str(rhythm[key]) for key in ("weekday", "time", "timezone")}
 
 
-def next_meeting(
-    rhythm: dict[str, Any], now: datetime, exceptions: Exceptions | None = None
+async def next_meeting(
+    store: Store, tandem_id: int, rhythm: dict[str, Any], now: datetime
 ) -> datetime:
-    """The next meeting of ``rhythm`` at or after ``now`` (UTC), skipped and moved meetings
-    taken into account."""
-    exceptions = exceptions or {}
-    start = occurrence(_slot(rhythm), now)
-    while start in exceptions:
-        start = occurrence(_slot(rhythm), start + _MINUTE)
-    moved = [new for new in exceptions.values() if new is not None and new >= now]
-    return min([start, *moved])
+    """The tandem's next meeting (UTC): the one the meetings store planned (moved and skipped
+    meetings taken into account; one under way counts until it ends), else the rhythm's next
+    occurrence (before the first is planned)."""
+    planned = await store.meetings.next_for(tandem_id, now)
+    return planned.starts_at if planned is not None else occurrence(_slot(rhythm), now)
+
+
+async def meeting_changes(
+    store: Store, tandem_id: int, since: datetime
+) -> tuple[dict[datetime, datetime | None], datetime | None]:
+    """The skipped and moved meetings of the series that starts at ``since`` (original start →
+    new start, or None), and when the latest of them last changed (for ``SEQUENCE``). Read from
+    the tandem's meeting history rather than ``exceptions``, which has no times of change."""
+    changes: dict[datetime, datetime | None] = {}
+    latest: datetime | None = None
+    for meeting in await store.meetings.history(tandem_id):
+        if meeting.occurrence_at < since:
+            continue  # a meeting of an earlier meeting time: not in this series
+        if meeting.state == SKIPPED:
+            changes[meeting.occurrence_at] = None
+        elif meeting.moved:
+            changes[meeting.occurrence_at] = meeting.starts_at
+        else:
+            continue
+        latest = meeting.updated_at if latest is None else max(latest, meeting.updated_at)
+    return changes, latest
 
 
 def tandem_uid(tandem: TandemRecord) -> str:
@@ -96,11 +113,14 @@ async def send_calendar(context: ActionContext) -> list[Intent]:
         zone=rhythm["timezone"],
         agreement=context.spell("agreement"),
     )
+    first = occurrence(_slot(rhythm), agreed.agreed_at)
+    changes, changed_at = await meeting_changes(store, tandem.id, first)
     series = MeetingSeries(
         uid=tandem_uid(tandem),
         rhythm=rhythm,
-        first=occurrence(_slot(rhythm), agreed.agreed_at),
-        revised=agreed.agreed_at,
+        first=first,
+        revised=max(agreed.agreed_at, changed_at or agreed.agreed_at),
+        exceptions=changes,
         summary=render(msg("calendar.summary", partner=partner), locale),
         description=render(description, locale),
     )

@@ -13,8 +13,9 @@ time for the partner whose zone it is and moves it for the other, as the chat sh
 the same ``UID`` and a ``RECURRENCE-ID``).
 
 **Versions.** A calendar app recognises a re-sent file as the same entry by its ``UID`` and
-takes it as newer by its ``SEQUENCE``: the whole minutes from :data:`EPOCH` to the last
-change (``revised``), which only grows. ``DTSTAMP`` and ``LAST-MODIFIED`` are that change too,
+takes it as newer by its ``SEQUENCE``: the whole seconds from :data:`EPOCH` to the last
+change (``revised``), so every later change gives a higher number (it fits a signed 32-bit
+integer, as some apps store it, until 2094). ``DTSTAMP`` and ``LAST-MODIFIED`` are that change too,
 so the same agreement gives the same bytes.
 """
 
@@ -31,7 +32,7 @@ from icalendar import Calendar, Event
 from bot.matching.hours import WEEKDAYS
 
 PRODID = "-//Tandem//Tandem peer mentoring//EN"
-#: SEQUENCE counts minutes from here (any fixed instant before the first tandem would do).
+#: SEQUENCE counts seconds from here (any fixed instant before the first tandem would do).
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 # The VTIMEZONE spells out the zone's transitions from a year before the first meeting to
 # five years after; calendar apps that know the IANA name use their own rules anyway.
@@ -56,8 +57,8 @@ class MeetingSeries:
 
 
 def sequence_of(revised: datetime) -> int:
-    """``SEQUENCE``: whole minutes from :data:`EPOCH` to the last change (never negative)."""
-    return max(0, int((revised - EPOCH).total_seconds()) // 60)
+    """``SEQUENCE``: whole seconds from :data:`EPOCH` to the last change (never negative)."""
+    return max(0, int((revised - EPOCH).total_seconds()))
 
 
 def _local(instant: datetime, zone: ZoneInfo) -> datetime:

@@ -114,7 +114,7 @@ async def standing(context: ActionContext, member: MemberRecord) -> Standing:
         state = "proposed" if agreement is not None and agreement.state == PROPOSED else "drafting"
         hint = msg("where.hint.agreement", agreement=spell("agreement"))
         return Standing(msg(f"where.active_{state}", partner=partner, week=week), hint)
-    start = next_meeting(agreed.rhythm, now)
+    start = await next_meeting(store, tandem.id, agreed.rhythm, now)
     line = msg("where.active", partner=partner, week=week, when=when_text(start, zone, locale))
     return Standing(line, msg("where.hint.calendar", calendar=spell("calendar")))
 

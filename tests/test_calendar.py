@@ -16,8 +16,10 @@ from bot.intents import AttachFile
 from bot.places import MemberRef, PlaceKind
 from flows.agreement_terms import merge
 from tests.conftest import AppFactory, memory_of
+from tests.support.meetings import agree as agree_in_chat
 from tests.support.rounds import BEN, onboard
 from tests.support.tandem_pair import Pair, pair_in_a_tandem
+from tests.test_agreement import active_pairs
 
 TABLES = ("members", "conversations", "due_items", "agreements", "tandems")
 #: Rounds every two weeks on Mondays, 10:00 in Berlin.
@@ -52,6 +54,11 @@ async def agree(pair: Pair, now: datetime, slot: dict[str, str]) -> None:
     assert agreement is not None
     for member in (ana, ben):
         await store.agreements.confirm(agreement.id, member.id, 1, now=now)
+
+
+def calendar_sent(seen: list[Any]) -> Calendar:
+    (sent,) = [r.intent for r in seen if isinstance(r.intent, AttachFile)]
+    return Calendar.from_ical(sent.content)
 
 
 async def test_status_and_the_calendar_file_along_the_journey(
@@ -151,3 +158,42 @@ async def test_waiting_members_see_the_next_scheduled_round(
         "2026, 10:00 AM, your time\nI'll write to you as soon as you have a partner."
     )
     assert clock.now() == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+async def test_the_file_and_status_follow_skipped_and_moved_meetings(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory")
+    memory = memory_of(app)
+    people = await active_pairs(app, memory)
+    ana, ben = people["ana"], people["ben"]
+    clock.advance(timedelta(days=1))  # Tuesday 6 January: they agree on Mondays, 17:00
+    await agree_in_chat(app, memory, ana, ben)
+    (first,) = calendar_sent(await memory.command(ben, "calendar")).walk("VEVENT")
+    assert first.decoded("dtstart").strftime("%a %Y-%m-%d %H:%M") == "Mon 2026-01-12 17:00"
+
+    # An hour later Ben skips the first Monday; Ana moves the next one to this Tuesday, and Ben
+    # accepts.
+    clock.advance(timedelta(hours=1))
+    await memory.command(ben, "meeting", "skip")
+    await app.run_due()
+    await memory.command(ana, "meeting", "move")
+    await memory.submit(ana, "Di 17:00")
+    await app.run_due()
+    await memory.pick(ben, "accept")
+    await app.run_due()
+
+    assert (await status_of(Pair(app, memory, ana, ben, people["ana"], ""), ben)).startswith(
+        "📍 Your status: in a tandem with Ana, week 1 of 12; next meeting Tuesday, January 6, "
+        "2026, 5:00 PM, your time"
+    )
+    calendar = calendar_sent(await memory.command(ben, "calendar"))
+    main, moved = calendar.walk("VEVENT")
+    zone = ZoneInfo(str(main["dtstart"].params["TZID"]))
+    skipped = [d.dt for d in main["exdate"].dts]
+    assert skipped == [datetime(2026, 1, 12, 17, 0, tzinfo=zone)]
+    assert moved.decoded("recurrence-id") == datetime(2026, 1, 19, 17, 0, tzinfo=zone)
+    assert moved.decoded("dtstart") == datetime(2026, 1, 6, 17, 0, tzinfo=zone)
+    assert moved["uid"] == main["uid"] == first["uid"]
+    # The file sent again is newer than the first one.
+    assert int(main["sequence"]) > int(first["sequence"])
