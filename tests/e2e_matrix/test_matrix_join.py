@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 
 from adapters.matrix.content import defuse
 from bot.app import App
+from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.intents import Ask, IntentBase, Say
 from bot.render import question_as_text
@@ -208,6 +210,9 @@ async def test_the_bot_declines_invites_from_people_outside_the_community(
 async def test_the_same_transcript_gives_the_same_result_on_memory_and_on_matrix(
     tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory, tmp_path: Path
 ) -> None:
+    # Both runs at the same fixed time: the texts name the member's local time ("it is 11:00
+    # there now"), which would differ when the wall clock passed a minute between the runs.
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     # On the text-only memory adapter (typed answers; a reaction is typed as the emoji or number).
     memory_app = App(
         load_settings(
@@ -216,6 +221,7 @@ async def test_the_same_transcript_gives_the_same_result_on_memory_and_on_matrix
             bot={"data_dir": str(tmp_path / "memory-data")},
         ),
         adapter_names=["memory-text"],
+        clock=FakeClock(at),
     )
     await memory_app.start()
     try:
@@ -239,6 +245,7 @@ async def test_the_same_transcript_gives_the_same_result_on_memory_and_on_matrix
 
     # Through Synapse, with real reactions.
     alice = await matrix_user_factory("alice", displayname="Alice")
+    tandem_bot.clock = FakeClock(at)
     matrix_app = await tandem_bot.start()
     matrix_intents = record_intents(matrix_app)
     chat = await open_dm(alice, tandem_bot)
