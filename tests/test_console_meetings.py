@@ -19,12 +19,12 @@ __all__ = ["community"]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _NOW = re.compile(r"The clock now says (\d{4}-\d\d-\d\d \d\d:\d\d) UTC")
-_WHEN = re.compile(r"(\w+day, \w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M)")
+WHEN = re.compile(r"(\w+day, \w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M)")
 
 
 def when_in(text: str) -> datetime:
     """The first time an English message names (in Ben's zone, Berlin), in UTC."""
-    found = _WHEN.search(text.replace("\u202f", " "))
+    found = WHEN.search(text.replace("\u202f", " "))
     assert found is not None, text
     local = datetime.strptime(found.group(1), "%A, %b %d, %Y, %I:%M %p")
     return local.replace(tzinfo=BERLIN).astimezone(UTC)
