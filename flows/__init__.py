@@ -45,6 +45,7 @@ from flows.rematch import REMATCH
 from flows.reporting import REPORT, REPORT_TO_ORGANIZERS
 from flows.round_schedule import MATCH_CADENCE, schedule_rounds
 from flows.rounds import MATCH, SIT_OUT_NOTICE, WAITING
+from flows.stats import STATS
 from flows.tandem_notices import TANDEM_ACTIVE, TANDEM_ENDED, TELL_ORGANIZERS_REASON
 from flows.tandem_pause import TANDEM_PAUSE_END
 from flows.timezones import load_zone_names
@@ -79,6 +80,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             CONSENT_FLOW,
             FORGET,
             STATUS,
+            STATS,
             MATCH,
             WAITING,
             END,

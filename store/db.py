@@ -25,6 +25,7 @@ from store.privacy import PrivacyRepository
 from store.reflections import ReflectionRepository
 from store.reports import ReportRepository
 from store.rounds import MatchRoundRepository
+from store.stats import StatsRepository
 from store.tandems import TandemRepository
 from store.unavailable import DatabaseUnavailable, explain
 
@@ -117,6 +118,7 @@ class Store:
         self.notes = NoteRepository(connections)
         self.reflections = ReflectionRepository(connections)
         self.milestones = MilestoneRepository(connections)
+        self.stats = StatsRepository(connections)
 
     @classmethod
     async def open(
