@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.test_console import ConsoleProcess
 from tests.test_console_rounds import community, join
+from tests.test_stats import png_size
 
 __all__ = ["community"]
 
@@ -118,11 +119,24 @@ async def test_milestones_and_a_reflection_in_the_console(
     assert "Ben redet zu schnell" not in shown
     assert "Ana's questions" not in shown
 
+    # The organizer sees the counts and the chart's path; nothing anyone wrote.
+    await console.answer("/as olga", "You are now speaking as olga.")
+    await console.type("/admin stats")
+    shown = await console.expect_all("📊 Your community in figures", "tandem-stats.png)")
+    assert "• in a tandem: 2\n" in shown
+    assert "Tandems:\n  • active: 1\n" in shown
+    assert "Reflections answered: 2 (2 in the last 12 weeks)" in shown
+    assert "Milestones reached: 2 (2 in the last 12 weeks)" in shown
+    for written in ("Folien", "Ben redet zu schnell", "Ana's questions", "five-minute"):
+        assert written not in shown
+    chart = tmp_path / shown.split("(file saved to ")[1].removesuffix(")")
+    assert png_size(chart.read_bytes()) == (800, 450)
+
     # Ana's notes, milestones and reflection are in her mydata; forget deletes everything.
     await console.answer("/as ana", "You are now speaking as Ana.")
     await console.answer("/note Mehr Pausen beim Vortrag", "📓 Notiert!")
     await console.answer("/mydata", "tandem-my-data.md")
-    (folder,) = (tmp_path / ".tandem" / "console-files").iterdir()
+    (folder,) = set((tmp_path / ".tandem" / "console-files").iterdir()) - {chart.parent}
     exported = json.loads((folder / "tandem-my-data.json").read_text())
     assert [n["text"] for n in exported["notes"]] == ["Mehr Pausen beim Vortrag"]
     assert [m["text"] for m in exported["milestones"]] == ["Folien entwerfen"]

@@ -109,6 +109,7 @@ def test_the_shipped_flows_are_registered_by_command() -> None:
         "consent",
         "forget",
         "status",
+        "stats",
         "match",
         "waiting",
         "end",
