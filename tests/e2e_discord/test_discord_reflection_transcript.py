@@ -27,12 +27,14 @@ from tests.support.discord_tandem import (
 from tests.support.round_players import discord_policy
 from tests.support.rounds import FOUR
 from tests.test_data_rights import everything_in_the_database
+from tests.test_stats import png_size
 
 pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(240)]
 
 #: A Monday, 10:00 in Berlin: nobody's night.
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SECRET = "Ben redet zu schnell"
+EPHEMERAL = 64
 
 
 def by_bot(server: LoopbackDiscord, channel_id: int) -> list[Message]:
@@ -191,6 +193,32 @@ async def test_notes_milestones_and_a_reflection_on_discord(
         assert "Ben keeps this reflection private." in shown
         for private in (SECRET, "Folien fertig", "Nervous", "Meetups"):
             assert private not in shown, private
+
+        # The organizer sees the counts and the chart, privately; nothing anyone wrote.
+        stats = await server.invoke_command(organizer, guild, "tandem-admin", subcommand="stats")
+        answer = await server.wait_for_interaction_response(stats)
+        summary = answer.data["content"]
+        assert answer.data["flags"] & EPHEMERAL
+        assert "Reflections answered: 2 (2 in the last 12 weeks)" in summary
+        assert "Milestones reached: 3 (3 in the last 12 weeks)" in summary
+        assert "• active: 1" in summary
+
+        def charts() -> list[Message]:
+            return [
+                m
+                for messages in server.world.messages.values()
+                for m in messages
+                if any(a["filename"] == "tandem-stats.png" for a in m.attachments)
+            ]
+
+        (chart,) = await server.wait_until(charts, description="the chart")
+        assert chart.ephemeral
+        assert chart.content == "📈 The last 12 weeks as a chart."
+        png = server.world.attachment_bytes[int(chart.attachments[0]["id"])]
+        assert png_size(png) == (800, 450)
+        for private in (SECRET, "Folien", "Nervous", "Meetups", "five-minute"):
+            assert private not in summary, private
+            assert private.encode() not in png, private
 
         # mydata holds notes, milestones and reflections; forget deletes them.
         await server.invoke_command(ana, guild, "tandem", subcommand="mydata")
