@@ -18,9 +18,17 @@ from tests.e2e_matrix.test_matrix_round_transcript import until, until_said
 from tests.support.join_player import record_intents
 from tests.support.round_players import ProfilePlayer
 from tests.support.rounds import FOUR
-from tests.support.synapse.bot import Conversation, TandemBot, open_community, open_dm, play_join
+from tests.support.synapse.bot import (
+    Conversation,
+    TandemBot,
+    downloaded_file,
+    open_community,
+    open_dm,
+    play_join,
+)
 from tests.support.synapse.fixtures import MatrixUserFactory
 from tests.test_data_rights import everything_in_the_database
+from tests.test_stats import png_size
 
 pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(300)]
 
@@ -167,6 +175,18 @@ async def test_notes_milestones_and_a_reflection_on_matrix(
     assert "Ben keeps this reflection private." in english.body
     shoutouts = [m for m in organizer.messages(community) if m.sender == tandem_bot.user_id]
     assert [m.body for m in shoutouts] == [SHOUTOUT]
+
+    # The organizer sees the counts and the chart in their DM; nothing anyone wrote.
+    summary, caption = await boss.exchange(f"{prefix} admin stats", count=2)
+    assert "Reflections answered: 2 (2 in the last 12 weeks)" in summary.body
+    assert "Milestones reached: 2 (2 in the last 12 weeks)" in summary.body
+    assert "• active: 1" in summary.body
+    assert caption.body == "📈 The last 12 weeks as a chart."
+    png = await downloaded_file(organizer, boss.room_id, "m.image", "tandem-stats.png")
+    assert png_size(png) == (800, 450)
+    for private in (SECRET, "Folien fertig", "Nervous", "Meetups", "Schritt 1"):
+        assert private not in summary.body, private
+        assert private.encode() not in png, private
 
     # What mydata sends (this export, as files in the DM) holds notes, milestones and
     # reflections; forget deletes them.

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import aiohttp
 import pytest
 from nio import ReactionEvent, RoomMessageNotice, RoomSendResponse
 from nio.api import Api
+from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import App
 from bot.clock import Clock
@@ -338,3 +340,35 @@ async def until_in(synapse: Homeserver, token: str, room_id: str, kind: str | No
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"{room_id} is in {where}, not in {kind}")
+
+
+async def downloaded_file(
+    member: MatrixTestUser, room_id: str, msgtype: str, filename: str
+) -> bytes:
+    """The one file (``m.file``, ``m.image``) named ``filename`` sent to ``room_id``, as
+    ``member`` downloads it from the homeserver and decrypts it (in an encrypted room)."""
+
+    def files() -> list[dict[str, Any]]:
+        return [
+            event.source["content"]
+            for rid, event in member.timeline
+            if rid == room_id
+            and event.source.get("content", {}).get("msgtype") == msgtype
+            and event.source["content"].get("body") == filename
+        ]
+
+    await member.sync_until(lambda: len(files()) == 1, what=f"{filename} in {room_id}")
+    (sent,) = files()
+    encrypted = sent.get("file")
+    mxc = encrypted["url"] if encrypted else sent["url"]
+    server_name, media_id = mxc.removeprefix("mxc://").split("/")
+    url = f"{member.client.homeserver}/_matrix/client/v1/media/download/{server_name}/{media_id}"
+    headers = {"Authorization": f"Bearer {member.access_token}"}
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+        assert response.status == 200
+        content = await response.read()
+    if not encrypted:
+        return content
+    return decrypt_attachment(
+        content, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"]
+    )
