@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import pytest
 from icalendar import Calendar
-from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import App
 from bot.clock import FakeClock
@@ -22,7 +20,14 @@ from tests.e2e_matrix.test_matrix_round_transcript import until, until_said
 from tests.support.join_player import record_intents
 from tests.support.round_players import ProfilePlayer
 from tests.support.rounds import FOUR
-from tests.support.synapse.bot import Conversation, TandemBot, open_community, open_dm, play_join
+from tests.support.synapse.bot import (
+    Conversation,
+    TandemBot,
+    downloaded_file,
+    open_community,
+    open_dm,
+    play_join,
+)
 from tests.support.synapse.fixtures import MatrixUserFactory
 
 pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(300)]
@@ -50,28 +55,7 @@ async def test_an_agreement_on_matrix_made_and_confirmed(
     )
     caption = await until_said(ana_chat, f"{prefix} calendar", "📅 Deine Treffen mit Ben")
     assert "jeden Montag 19:00 – 20:00, deine Zeit (Europe/Vienna)" in caption.body
-    dm = ana_chat.room_id
-
-    def files() -> list[dict]:
-        return [
-            event.source["content"]
-            for rid, event in ana.timeline
-            if rid == dm and event.source.get("content", {}).get("msgtype") == "m.file"
-        ]
-
-    await ana.sync_until(lambda: len(files()) == 1, what="the calendar file in Ana's DM")
-    (sent,) = files()
-    assert sent["body"] == "tandem-meetings.ics"
-    encrypted = sent["file"]
-    server_name, media_id = encrypted["url"].removeprefix("mxc://").split("/")
-    url = f"{ana.client.homeserver}/_matrix/client/v1/media/download/{server_name}/{media_id}"
-    headers = {"Authorization": f"Bearer {ana.access_token}"}
-    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
-        assert response.status == 200
-        ciphertext = await response.read()
-    data = decrypt_attachment(
-        ciphertext, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"]
-    )
+    data = await downloaded_file(ana, ana_chat.room_id, "m.file", "tandem-meetings.ics")
     (event,) = Calendar.from_ical(data).walk("VEVENT")
     assert event["rrule"]["FREQ"] == ["WEEKLY"]
     assert event["rrule"]["BYDAY"] == ["MO"]
