@@ -1,10 +1,10 @@
 """The organizers' view of their community: ``admin stats``.
 
-Members by status, tandems by state, reflections answered and milestones reached, in all and
-week by week for the last :data:`WEEKS` weeks, as a text and as a PNG chart
-(:mod:`flows.stats_chart`, drawn in a thread). Counts only (:mod:`store.stats`): no
-reflection, note or milestone text is read for it. ``organizer_only``: the router refuses it to
-anyone else.
+Members by status, tandems by state and how many are quiet, meetings held, reflections
+answered and milestones reached, in all and week by week for the last :data:`WEEKS` weeks, as
+a text and as a PNG chart (:mod:`flows.stats_chart`, drawn in a thread). Counts only
+(:mod:`store.stats`): no reflection, note or milestone text is read for it.
+``organizer_only``: the router refuses it to anyone else.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.intents import AttachFile, Intent
 from bot.messages import Msg, msg
 from flows.profile_view import STATUS_LABELS
 from flows.stats_chart import Chart, draw
-from store.stats import CommunityCounts
+from store.stats import QUIET_AFTER, CommunityCounts
 from store.tandems import ACTIVE, DECLINED, ENDED, INTRODUCED, INTRODUCING, LAPSED, PAUSED
 
 WEEKS = 12
@@ -50,19 +50,29 @@ def summary(counts: CommunityCounts, locale: str) -> Msg:
         msg(
             "stats.week",
             week=_week_label(counts, index, locale),
+            meetings=held,
             reflections=reflected,
             milestones=reached,
         )
-        for index, (reflected, reached) in enumerate(
-            zip(counts.reflections_per_week, counts.milestones_per_week, strict=True)
+        for index, (held, reflected, reached) in enumerate(
+            zip(
+                counts.meetings_per_week,
+                counts.reflections_per_week,
+                counts.milestones_per_week,
+                strict=True,
+            )
         )
-        if reflected or reached
+        if held or reflected or reached
     ]
     return msg(
         "stats.summary",
         members=sum(counts.members.values()),
         member_lines=members,
         tandem_lines=tandems,
+        quiet=counts.quiet_pairs,
+        quiet_weeks=QUIET_AFTER.days // 7,
+        meetings=counts.meetings_held,
+        recent_meetings=sum(counts.meetings_per_week),
         reflections=counts.reflections,
         milestones=counts.milestones,
         weeks=WEEKS,
@@ -79,6 +89,7 @@ def chart_of(counts: CommunityCounts, locale: str) -> Chart:
         weekly_title=text(msg("stats.chart.weekly"), locale),
         week_labels=tuple(_week_label(counts, i, locale) for i in range(len(counts.week_starts))),
         series=(
+            (text(msg("stats.chart.meetings"), locale), counts.meetings_per_week),
             (text(msg("stats.chart.reflections"), locale), counts.reflections_per_week),
             (text(msg("stats.chart.milestones"), locale), counts.milestones_per_week),
         ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 WIDTH_PX, HEIGHT_PX, DPI = 800, 450, 100
 # Colours that stay apart for the common kinds of colour blindness (Okabe & Ito).
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
+MEMBERS_COLOUR = "#56B4E9"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def draw(chart: Chart) -> bytes:
 
     labels = [label for label, _ in reversed(chart.members)]
     numbers = [number for _, number in reversed(chart.members)]
-    members.barh(labels, numbers, color=COLOURS[2])
+    members.barh(labels, numbers, color=MEMBERS_COLOUR)
     members.set_title(chart.members_title, fontsize=10)
     members.tick_params(axis="y", labelsize=8)
     members.xaxis.get_major_locator().set_params(integer=True)

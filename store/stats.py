@@ -15,9 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
-from store.schema import members, milestones_reached, reflections, tandems
+from store.meetings import HELD
+from store.schema import meetings, members, milestones_reached, reflections, tandems
+from store.tandems import ACTIVE
 
 WEEK = timedelta(weeks=1)
+#: An active tandem is quiet when, for this long, neither partner answered a meeting's
+#: check-in and neither reflected (a tandem younger than this is not quiet yet).
+QUIET_AFTER = timedelta(weeks=3)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class CommunityCounts:
     reflections_per_week: tuple[int, ...]
     milestones: int
     milestones_per_week: tuple[int, ...]
+    meetings_held: int
+    meetings_per_week: tuple[int, ...]
+    quiet_pairs: int
 
 
 def week_starts(now: datetime, weeks: int) -> tuple[datetime, ...]:
@@ -55,9 +63,10 @@ async def _weekly(
     when: str,
     community_id: str,
     starts: tuple[datetime, ...],
+    only: sa.ColumnElement[bool] | None = None,
 ) -> tuple[int, tuple[int, ...]]:
-    """All rows of ``table`` in the community, and those whose ``when`` falls in each window,
-    in one query."""
+    """All rows of ``table`` in the community (that match ``only``), and those whose ``when``
+    falls in each window, in one query."""
     column = table.c[when]
     # The last window is open-ended: a row written at ``now`` (or by a clock a little ahead)
     # counts in this week.
@@ -70,10 +79,36 @@ async def _weekly(
     ]
     row = (
         await connection.execute(
-            sa.select(sa.func.count(), *windows).where(table.c.community_id == community_id)
+            sa.select(sa.func.count(), *windows).where(
+                table.c.community_id == community_id, sa.true() if only is None else only
+            )
         )
     ).one()
     return row[0], tuple(row[1:])
+
+
+async def _quiet(connection: AsyncConnection, community_id: str, since: datetime) -> int:
+    """Active tandems, active since before ``since``, with no check-in answered for a meeting
+    since then (by either partner) and no reflection since then."""
+    checked_in = sa.select(meetings.c.id).where(
+        meetings.c.tandem_id == tandems.c.id,
+        meetings.c.starts_at >= since,
+        meetings.c.answer_a.is_not(None) | meetings.c.answer_b.is_not(None),
+    )
+    reflected = sa.select(reflections.c.id).where(
+        reflections.c.tandem_id == tandems.c.id, reflections.c.created_at >= since
+    )
+    return (
+        await connection.execute(
+            sa.select(sa.func.count()).where(
+                tandems.c.community_id == community_id,
+                tandems.c.state == ACTIVE,
+                tandems.c.active_at < since,
+                ~checked_in.exists(),
+                ~reflected.exists(),
+            )
+        )
+    ).scalar_one()
 
 
 class StatsRepository:
@@ -81,8 +116,9 @@ class StatsRepository:
         self._db = db
 
     async def community(self, community_id: str, *, now: datetime, weeks: int) -> CommunityCounts:
-        """Members by status, tandems by state, reflections answered and milestones reached,
-        in all and in each of the last ``weeks`` weeks."""
+        """Members by status, tandems by state, meetings held, reflections answered and
+        milestones reached (in all and in each of the last ``weeks`` weeks), and how many
+        active tandems are quiet (:data:`QUIET_AFTER`)."""
         starts = week_starts(now, weeks)
         async with self._db.read() as connection:
             by_status = await _by(connection, members, "status", community_id)
@@ -93,6 +129,10 @@ class StatsRepository:
             reached, reached_per_week = await _weekly(
                 connection, milestones_reached, "reached_at", community_id, starts
             )
+            held, held_per_week = await _weekly(
+                connection, meetings, "starts_at", community_id, starts, meetings.c.state == HELD
+            )
+            quiet = await _quiet(connection, community_id, now - QUIET_AFTER)
         return CommunityCounts(
             members=by_status,
             tandems=by_state,
@@ -101,4 +141,7 @@ class StatsRepository:
             reflections_per_week=per_week,
             milestones=reached,
             milestones_per_week=reached_per_week,
+            meetings_held=held,
+            meetings_per_week=held_per_week,
+            quiet_pairs=quiet,
         )

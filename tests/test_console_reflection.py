@@ -127,6 +127,8 @@ async def test_milestones_and_a_reflection_in_the_console(
     assert "Tandems:\n  • active: 1\n" in shown
     assert "Reflections answered: 2 (2 in the last 12 weeks)" in shown
     assert "Milestones reached: 2 (2 in the last 12 weeks)" in shown
+    assert "Quiet pairs: 0 (active, but no meeting check-in" in shown
+    assert "Meetings held: " in shown
     for written in ("Folien", "Ben redet zu schnell", "Ana's questions", "five-minute"):
         assert written not in shown
     chart = tmp_path / shown.split("(file saved to ")[1].removesuffix(")")

@@ -16,6 +16,7 @@ from bot.clock import FakeClock
 from bot.intents import AttachFile
 from tests.conftest import AppFactory
 from tests.support.agreed_pair import agreed_pair
+from tests.support.tandem_pair import Pair
 
 PRIVATE = ("Getting there slowly", "Ana's calm questions", "Folien entwerfen")
 
@@ -26,6 +27,21 @@ def png_size(content: bytes) -> tuple[int, int]:
     assert content[12:16] == b"IHDR"
     width, height = struct.unpack(">II", content[16:24])
     return width, height
+
+
+async def let_days_pass(pair: Pair, clock: FakeClock, days: int, *, check_in: bool) -> None:
+    """Two hours at a time; with ``check_in``, each partner asked whether they met says yes
+    (and lets a congratulation pass, which would keep the check-in waiting)."""
+    for _ in range(days * 12):
+        clock.advance(timedelta(hours=2))
+        await pair.app.run_due()
+        for member in (pair.ana, pair.ben) if check_in else ():
+            record = await pair.record(member)
+            active = await pair.app.store.conversations.active_for(record.id)
+            if active is not None and active.flow_id == "meeting":
+                await pair.memory.pick(member, "met")
+            elif active is not None and active.flow_id == "milestone":
+                await pair.memory.pick(member, "skip")
 
 
 async def test_the_organizer_sees_counts_and_a_chart_but_nothing_anyone_wrote(
@@ -63,7 +79,7 @@ async def test_the_organizer_sees_counts_and_a_chart_but_nothing_anyone_wrote(
     assert "Milestones reached: 1 (1 in the last 12 weeks)" in text
     week = clock.now() - timedelta(weeks=1)  # the last window: the seven days up to now
     assert text.endswith(
-        f"Week by week:\n• week from {week:%b} {week.day}: reflections 1, milestones 1"
+        f"Week by week:\n• week from {week:%b} {week.day}: meetings 0, reflections 1, milestones 1"
     )
     assert isinstance(chart, AttachFile)
     assert (chart.filename, chart.mime_type) == ("tandem-stats.png", "image/png")
@@ -73,6 +89,20 @@ async def test_the_organizer_sees_counts_and_a_chart_but_nothing_anyone_wrote(
     for private in PRIVATE:
         assert private not in text
         assert private.encode() not in chart.content
+
+    assert "Meetings held: 0 (0 in the last 12 weeks)" in text
+    assert "• active: 1\n" in text
+    assert "Quiet pairs: 0 (active, but no meeting check-in" in text
+
+    # A week on, both say they met; four weeks later, with nothing answered, the pair is quiet.
+    await let_days_pass(pair, clock, 7, check_in=True)
+    text = (await memory.admin(olga, "stats", locale="en"))[0].text
+    assert "Meetings held: 1 (1 in the last 12 weeks)" in text
+    assert "Quiet pairs: 0" in text
+    await let_days_pass(pair, clock, 28, check_in=False)
+    text = (await memory.admin(olga, "stats", locale="en"))[0].text
+    assert "Quiet pairs: 1 (active, but no meeting check-in" in text
+    assert "• active: 1\n" in text
 
     german = await memory.admin(olga, "stats", locale="de")
     assert german[0].text.startswith("📊 Deine Community in Zahlen")

@@ -201,6 +201,8 @@ async def test_notes_milestones_and_a_reflection_on_discord(
         assert answer.data["flags"] & EPHEMERAL
         assert "Reflections answered: 2 (2 in the last 12 weeks)" in summary
         assert "Milestones reached: 3 (3 in the last 12 weeks)" in summary
+        assert "Quiet pairs: 0 (active, but no meeting check-in" in summary
+        assert "Meetings held: " in summary
         assert "• active: 1" in summary
 
         def charts() -> list[Message]:

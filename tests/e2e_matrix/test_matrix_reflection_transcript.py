@@ -180,6 +180,8 @@ async def test_notes_milestones_and_a_reflection_on_matrix(
     summary, caption = await boss.exchange(f"{prefix} admin stats", count=2)
     assert "Reflections answered: 2 (2 in the last 12 weeks)" in summary.body
     assert "Milestones reached: 2 (2 in the last 12 weeks)" in summary.body
+    assert "Quiet pairs: 0 (active, but no meeting check-in" in summary.body
+    assert "Meetings held: " in summary.body
     assert "• active: 1" in summary.body
     assert caption.body == "📈 The last 12 weeks as a chart."
     png = await downloaded_file(organizer, boss.room_id, "m.image", "tandem-stats.png")
