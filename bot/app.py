@@ -22,7 +22,13 @@ from bot.due import DueService
 from bot.engine import FlowEngine
 from bot.events import EventBase
 from bot.i18n import Translator, choose_locale
-from bot.identity_key import IdentityKeyChanged, key_changed_message, key_source
+from bot.identity_key import (
+    IdentityKeyChanged,
+    key_changed_message,
+    key_is_missing,
+    key_missing_message,
+    key_source,
+)
 from bot.intents import Delivery, IntentBase, Say
 from bot.messages import msg
 from bot.router import Router
@@ -88,10 +94,14 @@ class App:
         self._store = await Store.open(
             self.settings.database.url, identity_key=key_source(self.settings.bot)
         )
-        if not await self._store.blocks.made_with_this_key():
+        # A lost key file with blocks in the database is refused before a new key is written:
+        # the new one could not match the old blocks, and writing it would hide the loss.
+        missing = key_is_missing(self.settings.bot) and await self._store.blocks.any_made()
+        if missing or not await self._store.blocks.made_with_this_key():
             await self._store.close()
             self._store = None
-            raise IdentityKeyChanged(key_changed_message(self.settings.bot))
+            why = key_missing_message if missing else key_changed_message
+            raise IdentityKeyChanged(why(self.settings.bot))
         context = AdapterContext(
             settings=self.settings,
             store=self._store,

@@ -78,6 +78,22 @@ def _create_once(path: Path) -> None:
         aside.unlink()
 
 
+def key_is_missing(settings: BotSettings) -> bool:
+    """Whether the key would be made anew at its first use (no key configured, no file)."""
+    path = Path(settings.data_dir).expanduser() / KEY_FILE
+    return settings.identity_key is None and not path.exists()
+
+
+def key_missing_message(settings: BotSettings) -> str:
+    path = Path(settings.data_dir) / KEY_FILE
+    return (
+        f"the identity key ({path}) is missing, but the database holds blocks made with it: a "
+        "new key could no longer keep those members apart, so the bot made none; restore "
+        f"{KEY_FILE} from the back-up of the data directory (or set bot.identity_key to the old "
+        "key) and start again"
+    )
+
+
 def key_changed_message(settings: BotSettings) -> str:
     where = (
         "bot.identity_key"

@@ -164,6 +164,11 @@ class BlockRepository:
             found.append((row.created_at, None if member is None else member_from_row(member)))
         return found
 
+    async def any_made(self) -> bool:
+        """Whether any block is kept (in any community)."""
+        async with self._db.read() as connection:
+            return (await connection.execute(sa.select(blocks.c.id).limit(1))).first() is not None
+
     async def made_with_this_key(self) -> bool:
         """False if some block was made with another key (the key was changed or lost): those
         blocks would silently stop holding. True when there are no blocks at all."""

@@ -48,8 +48,30 @@ async def test_the_bot_refuses_to_start_when_its_key_no_longer_matches_the_block
         await app.store.blocks.block(ana, "memory", "ben", now=clock.now())
     finally:
         await app.stop()
-    (tmp_path / "data" / KEY_FILE).unlink()  # a data directory lost in a move
+    (tmp_path / "data" / KEY_FILE).write_bytes(b"k" * 32)  # another key, restored wrongly
     again = App(settings_for(sqlite_db.url, **data), clock=clock, adapter_names=["memory"])
     with pytest.raises(IdentityKeyChanged, match="restore the old key"):
         await again.start()
     await again.stop()
+
+
+async def test_a_lost_key_file_is_refused_before_a_new_one_is_written(
+    sqlite_db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    data = {"bot": {"data_dir": str(tmp_path / "data")}}
+    app = App(settings_for(sqlite_db.url, **data), clock=clock, adapter_names=["memory"])
+    await app.start()
+    try:
+        ana = await app.store.members.ensure("memory", "memory", "ana", now=clock.now())
+        await app.store.blocks.block(ana, "memory", "ben", now=clock.now())
+    finally:
+        await app.stop()
+    (tmp_path / "data" / KEY_FILE).unlink()  # a data directory lost in a move
+    again = App(settings_for(sqlite_db.url, **data), clock=clock, adapter_names=["memory"])
+    with pytest.raises(
+        IdentityKeyChanged, match=r"is missing.*restore identity\.key from the back-up"
+    ):
+        await again.start()
+    await again.stop()
+    # Nothing was written meanwhile: restoring the old key file is all it takes.
+    assert not (tmp_path / "data" / KEY_FILE).exists()
