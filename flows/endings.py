@@ -267,7 +267,7 @@ async def tell_ending(run: DueRun) -> list[Intent]:
         if member is None:
             continue  # gone meanwhile (forget): nobody to tell
         told.append(member)
-        side = payload["members"].index(member_id)
+        side = "ab"[payload["members"].index(member_id)]  # a part key naming no member id
         locale = locale_of(member, run.settings)
         retired = await close_open_question(run.store, member.id, locale, now=run.now)
         if retired is not None:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
+from store.forget_traces import scrub_member_id
 from store.members import MemberRecord, MemberStatus, member_from_row
 from store.rounds import discard_previews_on
 from store.schema import (
@@ -329,6 +330,7 @@ class PrivacyRepository:
             if not result.rowcount:
                 return False
             await self._forget_adapter_records(connection, member)
+            await scrub_member_id(connection, member.community_id, member.id)
             await self._release_partners(connection, member, partners)
         await self._db.empty_write_ahead_log()
         return True

@@ -254,3 +254,21 @@ async def test_without_an_organizer_place_a_report_says_so_and_is_kept(
     assert [r for r in memory.sent if r.place.kind == "organizers"] == []
     (report,) = await app.store.dump_table("reports")
     assert report["text"] == "x" * 1600
+
+
+async def test_forget_leaves_the_member_id_in_no_scheduled_item_or_sent_record(
+    make_app: AppFactory,
+) -> None:
+    pair = await pair_in_a_tandem(await make_app("memory"))
+    memory, app = pair.memory, pair.app
+    ana_id = (await record(app, "ana")).id
+    await memory.command(pair.ana, "forget")
+    await memory.pick(pair.ana, "forget")
+    await app.run_due()
+    for row in await app.store.dump_table("due_items"):
+        named = [row["payload"].get(key) for key in ("by", "members", "tell")]
+        assert ana_id not in [*named, *(named[1] or []), *(named[2] or [])], row
+    sent = [row["key"] for row in await app.store.dump_table("adapter_state")]
+    assert not [key for key in sent if key.startswith("sent:") and key.endswith(f"-{ana_id}")]
+    # Ben was still told, without a name.
+    assert memory.texts(pair.ben)[-1].startswith("Your tandem has ended: your tandem partner")
