@@ -94,7 +94,7 @@ def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
     ]
     sections.append((render(msg("mydata.md.conversations"), locale), conversations))
     if data.get("tandems"):
-        heading, *tandems = tandem_lines(data, locale)
+        heading, *tandems = tandem_lines(data, locale, when)
         sections.append((heading, [f"- {text.removeprefix('- ')}" for text in tandems]))
     agreements = [
         line(

@@ -188,13 +188,18 @@ class PrivacyRepository:
             sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id),
         )
         shared = ("id", "round_id", "state", "score", "reasons", "space", "created_at")
-        times = ("introduced_at", "active_at", "ended_at", "end_reason")
+        times = ("introduced_at", "active_at", "ended_at", "end_reason", "paused_until")
         exported = []
         for row in rows:
             side = "a" if row["member_a"] == member.id else "b"
+            paused_by = row["paused_by"]
             exported.append(
                 {
                     **{key: row[key] for key in (*shared, *times)},
+                    # Who paused it, as the member sees it (not the partner's number).
+                    "paused_by": None
+                    if paused_by is None
+                    else ("me" if paused_by == member.id else "partner"),
                     "my_answer": row[f"answer_{side}"],
                     "my_reason": row[f"reason_{side}"],
                 }

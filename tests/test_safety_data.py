@@ -61,7 +61,12 @@ async def test_mydata_exports_tandems_rounds_reports_and_blocks_made(pair: Pair)
     (report,) = data["reports"]
     assert (report["text"], report["about"]) == (REPORT, "Ben")
     assert [row["person"] for row in data["blocks"]] == [None]  # Cleo has not joined
-    assert "- Ben: ended; vorgestellt " in markdown
+    # In words and in Ana's own time zone, with how it ended.
+    assert (
+        "- Ben: beendet: eine:r von euch hat es beendet; vorgestellt 5. Januar 2026, 10:00"
+        in markdown
+    )
+    assert "deine Antwort: weitermachen" in markdown
     assert "## Runden, in denen du vorgestellt wurdest" in markdown
     assert f": {REPORT}\n" in markdown
 

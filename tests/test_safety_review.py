@@ -272,3 +272,14 @@ async def test_forget_leaves_the_member_id_in_no_scheduled_item_or_sent_record(
     assert not [key for key in sent if key.startswith("sent:") and key.endswith(f"-{ana_id}")]
     # Ben was still told, without a name.
     assert memory.texts(pair.ben)[-1].startswith("Your tandem has ended: your tandem partner")
+
+
+async def test_mydata_says_in_words_who_paused_the_tandem_and_until_when(
+    make_app: AppFactory,
+) -> None:
+    pair = await pair_in_a_tandem(await make_app("memory"))
+    await pair.memory.command(pair.ana, "pause", "in 3 Wochen")
+    await pair.memory.command(pair.ben, "mydata")
+    markdown = pair.memory.files[-1].content.decode()
+    assert "- Ana: paused by your tandem partner until January 26, 2026" in markdown
+    assert "your answer: let's do it" in markdown
