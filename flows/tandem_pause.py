@@ -2,9 +2,10 @@
 
 A member whose tandem runs (``active``) and who pauses pauses the *tandem*: it is ``paused``
 (with who paused it and until when), both stay in it (neither is matched meanwhile), and the
-partner is told neutrally. ``resume`` by the one who paused makes it active again and tells the
-partner; a dated pause ends by itself on its date (``tandem_pause_end``, under the tandem's
-due-item prefix, so a tandem that ends meanwhile cancels it). The partner cannot end someone
+partner is told neutrally; its agreement waits meanwhile (:mod:`flows.agreement_hold`).
+``resume`` by the one who paused makes it active again and tells the partner; a dated pause
+ends by itself on its date (``tandem_pause_end``, under the tandem's due-item prefix, so a
+tandem that ends meanwhile cancels it). The partner cannot end someone
 else's pause (but can end the tandem kindly with ``rematch``). While an introduction still
 waits for the first call there is nothing to pause: the member decides instead. Both are
 refused before ``pause`` asks until when (:func:`tandem_to_pause`, its prefill).
@@ -25,6 +26,7 @@ from bot.flow import ActionContext, FlowContext, Invalid
 from bot.i18n import choose_locale
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg
+from flows.agreement_hold import hold_agreement, resume_agreement
 from flows.pair_view import dm_of, locale_of, name_of
 from store import Store
 from store.due_items import Booking
@@ -106,6 +108,7 @@ async def pause_tandem(context: FlowContext, until: datetime | None) -> list[Msg
     )
     if not paused or tandem is None:  # ended or changed since the question was asked
         return [msg("tandem_pause.nothing")]
+    await hold_agreement(store, tandem, context.now)
     partner = await store.members.get(tandem.partner_of(member.id))
     partner_name = name_of(partner) if partner is not None else ""
     resume = context.spell("resume")
@@ -145,6 +148,7 @@ async def resume_tandem(context: ActionContext, member: MemberRecord) -> list[In
         return [context.reply(msg("tandem_pause.by_partner", partner=partner_name))]
     if not await store.tandems.resume(tandem.id, now=context.now, cancel=pause_end_key(tandem.id)):
         return None
+    await resume_agreement(store, tandem, context.now)
     answer = context.reply(msg("tandem_pause.resumed", partner=partner_name))
     if partner is None:
         return [answer]
@@ -160,6 +164,7 @@ async def end_tandem_pause(run: DueRun) -> list[Intent]:
     tandem: TandemRecord | None = await run.store.tandems.end_pause_if_due(tandem_id, run.now)
     if tandem is None:
         return []
+    await resume_agreement(run.store, tandem, run.now)
     members = [await run.store.members.get(member_id) for member_id in tandem.members]
     intents: list[Intent] = []
     for member, other in ((members[0], members[1]), (members[1], members[0])):

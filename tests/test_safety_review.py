@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.intents import Say
+from bot.intents import Ask, Say
 from tests.conftest import AppFactory, memory_of
 from tests.support.rounds import ANA, BEN, CLEO, DAN, PEER, onboard, onboard_all, said_in
 from tests.support.tandem_pair import pair_in_a_tandem
@@ -283,3 +283,23 @@ async def test_mydata_says_in_words_who_paused_the_tandem_and_until_when(
     markdown = pair.memory.files[-1].content.decode()
     assert "- Ana: paused by your tandem partner until January 26, 2026" in markdown
     assert "your answer: let's do it" in markdown
+
+
+async def test_a_paused_tandem_asks_nothing_about_its_agreement_until_it_goes_on(
+    make_app: AppFactory,
+) -> None:
+    pair = await pair_in_a_tandem(await make_app("memory"))
+    memory, app = pair.memory, pair.app
+    await app.run_due()  # the agreement asks each partner for their part
+    assert memory.last_ask(pair.ana).question.id.startswith("agreement.")
+    await memory.command(pair.ana, "pause", "in 3 Wochen")
+    # After pausing, and after any other command, no agreement question comes back.
+    said = await memory.command(pair.ana, "profile")
+    assert not [r for r in said if r.text.startswith("Zurück zu /tandem agreement")]
+    asked = [r.intent.question.id for r in said if isinstance(r.intent, Ask)]
+    assert not [question for question in asked if question.startswith("agreement.")]
+    await app.run_due()
+    assert not await app.store.conversations.suspended_for((await record(app, "ana")).id)
+    await memory.command(pair.ana, "resume")
+    await app.run_due()
+    assert memory.last_ask(pair.ana).question.id.startswith("agreement.")
