@@ -178,7 +178,8 @@ def migrated(before: str | None, after: str | None) -> str:
 
 
 def adapter_notes(settings: Settings, config: Path | None) -> list[str]:
-    """What ``tandem run`` starts, and a warning for each secret of an adapter that is off."""
+    """What ``tandem run`` starts, a warning for each secret of an adapter that is off, and one
+    for a platform without an organizer channel or room (reports are kept, not posted)."""
     source = str(config) if config is not None else "no config file"
     enabled = [name for name in ("discord", "matrix", "console") if getattr(settings, name).enabled]
     if enabled:
@@ -189,6 +190,13 @@ def adapter_notes(settings: Settings, config: Path | None) -> list[str]:
             "Matrix, set enabled = true in its section of tandem.toml (or "
             "TANDEM_DISCORD__ENABLED=true / TANDEM_MATRIX__ENABLED=true)."
         ]
+    for platform, key in (("discord", "organizer_channel_id"), ("matrix", "organizer_room")):
+        if getattr(settings, platform).enabled and not settings.has_organizer_place(platform):
+            notes.append(
+                f"warning: {platform}.{key} is not set, so members' reports cannot be posted to "
+                "the organizers: they are kept (members are told so) and listed by the "
+                "organizer command reports; set it to have them posted"
+            )
     for platform, keys in _SECRETS.items():
         section = getattr(settings, platform)
         if section.enabled:

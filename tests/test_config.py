@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import adapter_notes
 from bot.config import ConfigError, Section, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +107,21 @@ def test_scheduled_rounds_without_an_organizer_place_are_refused_at_start_up(
     placed = discord.replace("guild_ids = [1]", "guild_ids = [1]\norganizer_channel_id = 7")
     assert load_settings(write(tmp_path, placed + scheduled)).discord.organizer_channel_id == 7
     assert load_settings(write(tmp_path, discord)).program.matching.cadence_weeks == 0
+
+
+def test_a_platform_without_an_organizer_place_is_warned_about_where_reports_go(
+    tmp_path: Path,
+) -> None:
+    discord = f'[discord]\nenabled = true\ntoken = "{DOCS_TOKEN}"\nguild_ids = [1]\n'
+    path = write(tmp_path, discord)
+    notes = adapter_notes(load_settings(path), path)
+    assert notes[1] == (
+        "warning: discord.organizer_channel_id is not set, so members' reports cannot be "
+        "posted to the organizers: they are kept (members are told so) and listed by the "
+        "organizer command reports; set it to have them posted"
+    )
+    placed = write(tmp_path, discord + "organizer_channel_id = 7\n")
+    assert len(adapter_notes(load_settings(placed), placed)) == 1
 
 
 def test_the_environment_overrides_the_file_and_secrets_stay_hidden(
