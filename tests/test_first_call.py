@@ -182,12 +182,20 @@ async def test_mydata_lists_the_tandems_with_the_members_own_reason_only(
 
     data, markdown = export(await memory.command(cleo, "mydata"))
     assert "## Your tandems" in markdown
-    (line,) = [line for line in markdown.splitlines() if line.startswith("- Dan: declined")]
-    assert "your answer: no; your reason: We want different things" in line
+    (line,) = [
+        line
+        for line in markdown.splitlines()
+        if line.startswith("- Dan: ended after the first call (not a fit)")
+    ]
+    assert "your answer: not a fit; your reason: We want different things" in line
     assert data["tandems"][0]["partner"] == "Dan"
     # Dan's export names Cleo and his own answer, never her reason.
     data, markdown = export(await memory.command(dan, "mydata"))
-    (line,) = [line for line in markdown.splitlines() if line.startswith("- Cleo: declined")]
-    assert "your answer: yes; your reason: –" in line
+    (line,) = [
+        line
+        for line in markdown.splitlines()
+        if line.startswith("- Cleo: ended after the first call (not a fit)")
+    ]
+    assert "your answer: let's do it; your reason: –" in line
     assert "different things" not in markdown
     assert "different things" not in json.dumps(data)
