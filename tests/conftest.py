@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import pytest
@@ -29,6 +29,13 @@ POSTGRES_DSN = os.environ.get("TANDEM_TEST_POSTGRES", "postgresql://127.0.0.1:54
 
 def _required(variable: str) -> bool:
     return os.environ.get(variable, "").lower() in {"1", "true", "yes"}
+
+
+def postgres_missing(reason: str) -> NoReturn:
+    """Skip a test for want of PostgreSQL, or fail it where PostgreSQL is required (CI)."""
+    if _required("TANDEM_REQUIRE_POSTGRES"):
+        pytest.fail(reason + " (TANDEM_REQUIRE_POSTGRES=1, so this must not skip)")
+    pytest.skip(reason)
 
 
 @dataclass
@@ -52,10 +59,7 @@ async def _connect_or_skip() -> asyncpg.Connection:
     try:
         return await asyncpg.connect(POSTGRES_DSN, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-        reason = f"PostgreSQL at {POSTGRES_DSN} is not reachable: {error}"
-        if _required("TANDEM_REQUIRE_POSTGRES"):
-            pytest.fail(reason + " (TANDEM_REQUIRE_POSTGRES=1, so this must not skip)")
-        pytest.skip(reason)
+        postgres_missing(f"PostgreSQL at {POSTGRES_DSN} is not reachable: {error}")
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ from alembic import command
 from bot.cli import EXIT_CONFIG, EXIT_DATABASE, main
 from bot.config import ConfigError, load_settings
 from store.migrate import alembic_config, head_revision
-from tests.conftest import POSTGRES_DSN
+from tests.conftest import POSTGRES_DSN, postgres_missing
 
 TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
 
@@ -59,7 +59,7 @@ def test_a_wrong_database_user_is_named(
     code = main(["migrate"])
     said = one_paragraph(capsys.readouterr().err)
     if "cannot reach" in said:
-        pytest.skip(f"PostgreSQL at {POSTGRES_DSN} is not reachable")
+        postgres_missing(f"PostgreSQL at {POSTGRES_DSN} is not reachable")
     assert code == EXIT_DATABASE
     assert "has no user 'no_such_tandem_user'. Create it (createuser no_such_tandem_user)" in said
 
