@@ -22,6 +22,10 @@ from store import Store
 from tests.support.onboarding import RESTART_AFTER, TRANSCRIPT, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
+#: How long a console step may take before the test fails: generous, since a console process
+#: starting (imports, migrations) on a busy two-core CI machine has been seen to take over 10 s;
+#: only a failing test waits this long.
+WITHIN = 30.0
 
 
 class ConsoleProcess:
@@ -56,7 +60,7 @@ class ConsoleProcess:
         self.process.stdin.write(line.encode() + b"\n")
         await self.process.stdin.drain()
 
-    async def expect(self, text: str, within: float = 10.0) -> str:
+    async def expect(self, text: str, within: float = WITHIN) -> str:
         """Wait until ``text`` has appeared in the output since the last expectation."""
         assert self.process.stdout is not None
         async with asyncio.timeout(within):
@@ -68,7 +72,7 @@ class ConsoleProcess:
         seen, _, self.output = self.output.partition(text)
         return seen + text
 
-    async def expect_all(self, *texts: str, within: float = 10.0) -> str:
+    async def expect_all(self, *texts: str, within: float = WITHIN) -> str:
         """Wait until each of ``texts`` has appeared (a text given twice, twice), in any order,
         since the last expectation; everything up to the last of them is consumed."""
         assert self.process.stdout is not None
@@ -87,7 +91,7 @@ class ConsoleProcess:
         await self.type(line)
         return await self.expect(then)
 
-    async def finish(self, within: float = 10.0) -> int:
+    async def finish(self, within: float = WITHIN) -> int:
         async with asyncio.timeout(within):
             return await self.process.wait()
 
