@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from bot.capabilities import Capabilities
 from bot.events import EventBase
 from bot.intents import ALL_INTENT_TYPES, Delivery, ForgetMember, IntentBase, OpenPairSpace
+from bot.metrics import NO_METRICS, Metrics
 from bot.pair_spaces import SpaceLedger
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class AdapterContext:
     request_stop: Callable[[], None]
     # Run every due item now (the console's /advance, after moving the clock).
     run_due: Callable[[], Awaitable[int]]
+    # Where the adapter counts its retried sends (bot.metrics); failed ones are counted here.
+    metrics: Metrics = NO_METRICS
 
 
 #: Adapter records of sends already made (see :attr:`Adapter.remembers_sends`).
@@ -126,6 +129,12 @@ class Adapter(ABC):
     async def stop(self) -> None:
         """Disconnect; pending work is finished or dropped cleanly."""
 
+    @property
+    def connected(self) -> bool:
+        """Whether the platform can be reached now (``/ready``, bot.health): a platform's
+        adapter says whether its connection stands; the console and memory ones always can."""
+        return True
+
     @functools.cached_property
     def space_ledger(self) -> SpaceLedger:
         """The records of the pair spaces this adapter opened by marker (bot.pair_spaces)."""
@@ -140,6 +149,14 @@ class Adapter(ABC):
         return Delivery()
 
     async def send(self, intent: IntentBase) -> Delivery:
+        """Render ``intent``; a failure (after the platform's own retries) is counted and raised."""
+        try:
+            return await self._send_once(intent)
+        except Exception:
+            self.context.metrics.send_failed(self.platform)
+            raise
+
+    async def _send_once(self, intent: IntentBase) -> Delivery:
         name = self._renderers.get(type(intent))
         if name is None:
             raise AdapterIncomplete(

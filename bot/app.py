@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.adapter import Adapter, AdapterContext, load_adapter_class
 from bot.capabilities import Platforms
@@ -30,12 +32,17 @@ from bot.identity_key import (
     key_source,
 )
 from bot.intents import Delivery, IntentBase, Say
+from bot.logs import log_context
 from bot.messages import msg
+from bot.metrics import NO_METRICS, Metrics
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.tasks import TaskSupervisor
 from flows import build_registry, schedule_at_start
 from store import Store
+
+if TYPE_CHECKING:
+    from bot.health import HealthServer
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +76,19 @@ class App:
         # Set once the start-up catch-up ran and the first wake-up is armed.
         self.caught_up = asyncio.Event()
         self._due_lock = asyncio.Lock()
+        # Counted only where the health endpoint can show them (bot.metrics, bot.health).
+        self.metrics: Metrics = Metrics() if settings.health.enabled else NO_METRICS
+        self.health: HealthServer | None = None
 
     @property
     def store(self) -> Store:
         if self._store is None:
             raise RuntimeError("the app is not started")
+        return self._store
+
+    @property
+    def started_store(self) -> Store | None:
+        """The store while the app runs, else None (the health endpoint asks before using it)."""
         return self._store
 
     @property
@@ -91,6 +106,12 @@ class App:
     async def start(self) -> None:
         # Adapters are loaded first: a missing renderer fails before anything is touched.
         classes = [load_adapter_class(name) for name in self.adapter_names]
+        if self.settings.health.enabled:
+            # First: /live answers while the rest starts, /ready says it is not ready yet.
+            from bot.health import HealthServer
+
+            self.health = HealthServer(self, self.settings.health)
+            await self.health.start()
         self._store = await Store.open(
             self.settings.database.url, identity_key=key_source(self.settings.bot)
         )
@@ -111,6 +132,7 @@ class App:
             commands=lambda: self.router.commands(),
             request_stop=self.request_stop,
             run_due=self.run_due,
+            metrics=self.metrics,
         )
         self.adapters = {cls.platform: cls(context) for cls in classes}
         platforms = Platforms({platform: a.capabilities for platform, a in self.adapters.items()})
@@ -125,7 +147,7 @@ class App:
             platforms,
             send=self.deliver,
         )
-        self._router = Router(engine)
+        self._router = Router(engine, metrics=self.metrics)
         self._due = DueService(
             self._store,
             self.clock,
@@ -134,6 +156,7 @@ class App:
             self._send_or_raise,
             spell=lambda platform, name: engine.speller(platform)(name),
             start_flow=engine.start_on_behalf,
+            metrics=self.metrics,
         )
         served = {adapter.community_id: adapter.platform for adapter in self.adapters.values()}
         await schedule_at_start(self._store, self.settings, served, self.clock.now())
@@ -147,10 +170,22 @@ class App:
 
     async def handle_event(self, event: EventBase) -> None:
         """The sink adapters deliver to: route, then send every resulting intent."""
+        started = time.perf_counter()
+        adapter, kind = event.member.platform, getattr(event, "type", "event")
+        with log_context(
+            community=event.community_id, adapter=adapter, event=kind, event_id=event.event_id
+        ):
+            await self._handle(event)
+            seconds = time.perf_counter() - started
+            self.metrics.event_handled(adapter, kind, seconds)
+            log.debug("%s event handled in %.1f ms", kind, seconds * 1000)
+
+    async def _handle(self, event: EventBase) -> None:
         try:
             intents = await self.router.handle(event)
         except Exception:
             log.exception("failed to handle a %s event", type(event).__name__)
+            self.metrics.event_failed(event.member.platform)
             intents = [
                 Say(
                     target=event.place,
@@ -231,6 +266,9 @@ class App:
         if self._store is not None:
             await self._store.close()
             self._store = None
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
 
     def request_stop(self) -> None:
         self._stopping.set()

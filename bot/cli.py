@@ -4,6 +4,9 @@
     tandem console    chat with the bot in this terminal on a local SQLite file
     tandem migrate    bring the database schema up to date and exit
 
+``--log-format json`` (before the command; or ``bot.log_format``) writes one JSON object a line
+instead of readable lines (``bot.logs``, docs/operations.md).
+
 ``--debug-logger NAME`` (before the command, repeatable) lets one library's logger write at
 DEBUG; they are kept at WARNING otherwise, since they log members' data (``bot.logs``).
 
@@ -66,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
             "its records hold members' data (repeatable)"
         ),
     )
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="readable lines (default) or one JSON object a line (default: bot.log_format)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "run",
@@ -119,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "WARNING" if quiet else settings.bot.log_level,
         debug_loggers=[*settings.bot.debug_loggers, *args.debug_loggers],
         secrets=configured_secrets(settings),
+        log_format=args.log_format or settings.bot.log_format,
     )
     try:
         return _run(command, settings, args)

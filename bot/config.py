@@ -136,6 +136,8 @@ class RateLimitSettings(Section):
 class BotSettings(Section):
     default_locale: Literal["en", "de"] = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text": readable lines; "json": one JSON object a line for a log collector (bot/logs.py).
+    log_format: Literal["text", "json"] = "text"
     # Libraries' loggers to hear at DEBUG (e.g. "sqlalchemy.engine"); they stay at WARNING
     # otherwise, since they log members' data (see docs/privacy.md, "Logs").
     debug_loggers: list[str] = []
@@ -149,6 +151,15 @@ class BotSettings(Section):
     # <data_dir>/identity.key. Changing or losing it makes the bot refuse to start while blocks
     # made with the old one exist (they could no longer be recognised).
     identity_key: Annotated[Secret, AfterValidator(_long_enough_key)] = None
+
+
+class HealthSettings(Section):
+    """The HTTP endpoint for probes and Prometheus: /live, /ready, /metrics (docs/operations.md)."""
+
+    enabled: Switch = False
+    # Loopback by default: the figures are for this machine's scraper, not the internet.
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=9187, ge=1, le=65535)
 
 
 class DatabaseSettings(Section):
@@ -498,6 +509,7 @@ class Settings(BaseSettings):
 
     bot: BotSettings = Field(default_factory=BotSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)

@@ -36,6 +36,8 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.config import Settings
 from bot.intents import Delivery, Intent, IntentBase
+from bot.logs import log_context
+from bot.metrics import NO_METRICS, Metrics
 from bot.quiet_hours import quiet_until
 from store import Store
 from store.due_items import DueItem
@@ -122,8 +124,10 @@ class DueService:
         batch: int = BATCH,
         spell: Callable[[str, str], str] | None = None,
         start_flow: Callable[[str, MemberRecord, str], Awaitable[list[Intent]]] | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.spell = spell or plain_spelling
         self.start_flow = start_flow
         self.clock = clock
@@ -173,12 +177,28 @@ class DueService:
 
     async def _run(self, item: DueItem, now: datetime) -> bool:
         """Run one claimed item; True when it is done (else it was given back or failed)."""
+        with log_context(
+            community=item.community_id, due_item=item.id, due_kind=item.kind, member=item.member_id
+        ):
+            return await self._run_item(item, now)
+
+    async def _run_item(self, item: DueItem, now: datetime) -> bool:
         kind = self.kinds[item.kind]  # only known kinds are claimed
         if not kind.urgent and (held := await self._quiet_hold(item, now)) is not None:
             await self.store.due.release(
                 item.id, worker=self.worker, due_at=held, now=now, count=False
             )
             return False
+        # The platform of a send that failed, if one did: the item's retry is that send's.
+        failed_on: list[str] = []
+
+        async def send(intent: IntentBase) -> Delivery | None:
+            try:
+                return await self._send(intent)
+            except Exception:
+                failed_on.append(intent.target.platform)
+                raise
+
         try:
             run = DueRun(
                 item,
@@ -186,13 +206,13 @@ class DueService:
                 self.clock,
                 self.store,
                 self.settings,
-                self._send,
+                send,
                 spell=self.spell,
                 start_flow=self.start_flow,
             )
             intents = await kind.run(run)
             for index, intent in enumerate(intents):
-                await self._send(intent.model_copy(update={"idempotency_key": run.key(str(index))}))
+                await send(intent.model_copy(update={"idempotency_key": run.key(str(index))}))
         except Exception:
             if item.attempts >= MAX_ATTEMPTS:
                 log.exception(
@@ -200,6 +220,8 @@ class DueService:
                 )
                 await self.store.due.fail([item.id], worker=self.worker, now=now)
             else:
+                if failed_on:
+                    self.metrics.send_retried(failed_on[-1])
                 retry = now + timedelta(minutes=2**item.attempts)
                 log.exception(
                     "due item %s (%s) failed; retrying at %s", item.id, item.kind, retry.isoformat()

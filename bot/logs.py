@@ -13,13 +13,22 @@ What each level shows is in ``docs/privacy.md`` ("Logs"). In short:
   (:class:`RedactSecrets`): the configured secrets themselves, and anything shaped like a Discord
   token, a Matrix access token, a password field, an Authorization header or an interaction
   token in a URL.
+* Two formats (``bot.log_format``, ``tandem --log-format``): readable lines (the default), or
+  one JSON object a line for a log collector (:class:`JsonFormatter`): the time, the level, the
+  logger, the message and what the record is about where known (the community, the adapter,
+  the event kind and id, the due item), set by the app around each event and due item with
+  :func:`log_context`. The fields are ids, never what a member wrote.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -96,6 +105,44 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+#: What the records being made are about (ids only); see :func:`log_context`.
+_CONTEXT: ContextVar[dict[str, str | int]] = ContextVar("tandem_log_context", default={})  # noqa: B039
+_CONTEXT_ATTR = "tandem_context"
+
+
+@contextmanager
+def log_context(**fields: str | int | None) -> Iterator[None]:
+    """Within the block (and the tasks it starts), records carry ``fields`` besides those of
+    an enclosing block; None values are left out. Ids only: never what a member wrote."""
+    given = {name: value for name, value in fields.items() if value is not None}
+    token = _CONTEXT.set({**_CONTEXT.get(), **given})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, the record's
+    context (:func:`log_context`) and, when there is one, the traceback as ``exception``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, _CONTEXT_ATTR, {}),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = REDACTOR.redact(self.formatException(record.exc_info))
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
 def configured_secrets(settings: Settings) -> list[str]:
     """The secret values in the settings, to be masked wherever they would appear in a log."""
     secrets = [
@@ -126,6 +173,8 @@ def _install_record_factory() -> None:
     def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         REDACTOR.filter(record)
+        # Taken now: a handler may format the record later, elsewhere.
+        setattr(record, _CONTEXT_ATTR, _CONTEXT.get())
         return record
 
     logging.setLogRecordFactory(make_record)
@@ -138,17 +187,18 @@ def configure_logging(
     debug_loggers: Iterable[str] = (),
     secrets: Iterable[str] = (),
     handler: logging.Handler | None = None,
+    log_format: str = "text",
 ) -> None:
     """Set up logging for the bot: the root at ``level`` with one handler (stderr unless
-    given), the libraries at WARNING except those named in ``debug_loggers`` (at DEBUG), and
-    ``secrets`` masked in every record."""
+    given) writing ``log_format`` ("text" or "json"), the libraries at WARNING except those
+    named in ``debug_loggers`` (at DEBUG), and ``secrets`` masked in every record."""
     REDACTOR.add(secrets)
     _install_record_factory()
     root = logging.getLogger()
     root.setLevel(level)
     if handler is None:
         handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(FORMAT))
     for old in [h for h in root.handlers if getattr(h, "_tandem", False)]:
         root.removeHandler(old)
     handler._tandem = True  # type: ignore[attr-defined]

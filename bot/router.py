@@ -47,6 +47,7 @@ from bot.events import (
 from bot.flow import Action, ActionContext, Flow
 from bot.intents import Intent, RetireQuestion, Say
 from bot.messages import Msg, msg, user_text
+from bot.metrics import NO_METRICS, ORGANIZER_ONLY, RATE_LIMITED, Metrics
 from bot.places import Place, PlaceKind
 from bot.prompts import parse_prompt_id
 from bot.ratelimit import RateLimiter, Verdict
@@ -60,8 +61,9 @@ log = logging.getLogger(__name__)
 class Router:
     """Routes events; the services it shares with the flow engine are the engine's."""
 
-    def __init__(self, engine: FlowEngine) -> None:
+    def __init__(self, engine: FlowEngine, *, metrics: Metrics = NO_METRICS) -> None:
         self.engine = engine
+        self.metrics = metrics
         self.registry = engine.registry
         self.store = engine.store
         self.clock = engine.clock
@@ -80,6 +82,8 @@ class Router:
         key = (event.community_id, *event.member.key)
         if _counts_towards_rate(event):
             verdict = self.rate_limiter.check(key)
+            if verdict is not Verdict.ALLOWED:
+                self.metrics.event_refused(event.member.platform, RATE_LIMITED)
             if verdict is Verdict.DROPPED and not self._must_answer(event):
                 return []
             if verdict is not Verdict.ALLOWED:
@@ -128,6 +132,7 @@ class Router:
             not event.organizer
         ):
             # Decided here, for every adapter, before anything is looked up or stored.
+            self.metrics.event_refused(event.member.platform, ORGANIZER_ONLY)
             return [await self._refuse_organizer_command(event, name)]
         member, active, ended = await self._find_live(event)
         # A conversation that just expired: its question is over, whatever the command does.

@@ -16,6 +16,7 @@ from store.blocks import BlockRepository, KeySource
 from store.connections import Connections
 from store.conversations import ConversationRepository
 from store.due_items import DueItemRepository
+from store.gauges import GaugeRepository
 from store.meetings import MeetingRepository
 from store.members import MemberRepository
 from store.migrate import DatabaseTooNew, current_revision, upgrade_to_head
@@ -119,6 +120,7 @@ class Store:
         self.reflections = ReflectionRepository(connections)
         self.milestones = MilestoneRepository(connections)
         self.stats = StatsRepository(connections)
+        self.gauges = GaugeRepository(connections)
 
     @classmethod
     async def open(

@@ -172,6 +172,15 @@ class DiscordAdapter(Adapter):
             "discord: connected as %s to %d guild(s)", self.client.user, len(self.client.guilds)
         )
 
+    @property
+    def connected(self) -> bool:
+        """Logged in, ready and the gateway's websocket open (false while it reconnects)."""
+        client = self.client
+        if not client.is_ready() or client.is_closed():
+            return False
+        websocket = client.ws
+        return websocket is not None and websocket.open
+
     async def _run_gateway(self) -> None:
         try:
             await self.client.connect(reconnect=True)

@@ -141,6 +141,7 @@ class MatrixAdapter(Adapter):
             attempts=self.settings.retry_attempts,
             max_delay=self.settings.retry_max_delay_seconds,
             rate_limit_patience=self.settings.rate_limit_patience_seconds,
+            on_retry=lambda: context.metrics.send_retried(self.platform),
         )
         self.client: AsyncClient | None = None
         self.pair_rooms = PairRooms(
@@ -165,6 +166,11 @@ class MatrixAdapter(Adapter):
     @property
     def own_user_id(self) -> str:
         return self.settings.user_id
+
+    @property
+    def connected(self) -> bool:
+        """Started and the last sync with the homeserver succeeded."""
+        return self.loop is not None and bool(self._tasks) and self.loop.healthy
 
     def _live_client(self) -> AsyncClient:
         assert self.client is not None, "the Matrix adapter is not started"

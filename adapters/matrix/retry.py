@@ -90,6 +90,8 @@ class RetryPolicy:
     #: Seconds one request may wait in all on rate limits before it fails.
     rate_limit_patience: float = 3600.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    #: Called before each request is sent again (``tandem_sends_retried_total``, bot.metrics).
+    on_retry: Callable[[], None] = lambda: None
 
     async def call(self, what: str, request: Callable[[], Awaitable[T]]) -> T:
         """Run ``request`` until it returns a non-error response; raise :class:`RequestFailed`.
@@ -117,6 +119,7 @@ class RetryPolicy:
                         )
                     log.info("%s is rate-limited; waiting %.1f s as the server asks", what, asked)
                     waited += asked
+                    self.on_retry()
                     await self.sleep(asked)
                     continue
                 if not is_server_error(response):
@@ -139,4 +142,5 @@ class RetryPolicy:
                 last,
                 delay,
             )
+            self.on_retry()
             await self.sleep(delay)

@@ -114,6 +114,8 @@ class SyncLoop:
         self._busy = asyncio.Event()
         self._busy.set()
         self.syncs = 0
+        # Whether the last sync succeeded (the adapter's ``connected``, for /ready).
+        self.healthy = False
 
     # -- syncing --------------------------------------------------------------------------
 
@@ -127,6 +129,7 @@ class SyncLoop:
             )
 
         response = await self._retry.call("first sync", request)
+        self.healthy = True
         await self._maintain_keys()
         if token is None:
             log.info(
@@ -148,6 +151,7 @@ class SyncLoop:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # any failure must not end the loop
+                self.healthy = False
                 delay = backoff.next_delay()
                 log.warning(
                     "matrix: sync failed (%s: %s); retrying in %.1f s",
@@ -168,6 +172,7 @@ class SyncLoop:
                     await asyncio.sleep(delay)
                 continue
             if not isinstance(response, SyncResponse):
+                self.healthy = False
                 delay = backoff.next_delay()
                 if isinstance(response, SyncError) and response.status_code == "M_LIMIT_EXCEEDED":
                     delay = max(delay, (response.retry_after_ms or 0) / 1000)
@@ -175,6 +180,7 @@ class SyncLoop:
                 await asyncio.sleep(delay)
                 continue
             backoff.reset()
+            self.healthy = True
             try:
                 await self._maintain_keys()
             except asyncio.CancelledError:

@@ -126,6 +126,7 @@ async def running_tandem(
     expect_errors: bool = False,
     bot_settings: dict[str, Any] | None = None,
     program: dict[str, Any] | None = None,
+    health: dict[str, Any] | None = None,
     **discord_settings: Any,
 ) -> AsyncIterator[Tandem]:
     """Run the bot on ``database``: a SQLite file, or a database URL (e.g. PostgreSQL)."""
@@ -135,6 +136,7 @@ async def running_tandem(
         bot=bot_settings or {},
         database={"url": url},
         program=program or {},
+        health=health or {},
         discord={
             "enabled": True,
             "token": server.token,

@@ -35,14 +35,20 @@ class Captured(logging.Handler):
 
 @contextmanager
 def debug_logging(
-    *, debug_loggers: Iterable[str] = (), secrets: Iterable[str] = ()
+    *, debug_loggers: Iterable[str] = (), secrets: Iterable[str] = (), log_format: str = "text"
 ) -> Iterator[Captured]:
     root = logging.getLogger()
     names = {*LIBRARY_LOGGERS, *debug_loggers}
     saved = (root.level, list(root.handlers), {n: logging.getLogger(n).level for n in names})
     saved_secrets = set(REDACTOR.secrets)
     captured = Captured()
-    configure_logging("DEBUG", debug_loggers=debug_loggers, secrets=secrets, handler=captured)
+    configure_logging(
+        "DEBUG",
+        debug_loggers=debug_loggers,
+        secrets=secrets,
+        handler=captured,
+        log_format=log_format,
+    )
     try:
         yield captured
     finally:

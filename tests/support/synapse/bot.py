@@ -43,6 +43,8 @@ class TandemBot:
     program: dict[str, Any] = field(default_factory=dict)
     # More of the [bot] section (e.g. the rate limit off for a long machine-typed transcript).
     bot_settings: dict[str, Any] = field(default_factory=dict)
+    # The [health] section (the health endpoint, bot/health.py).
+    health: dict[str, Any] = field(default_factory=dict)
     user_id: str = ""
     password: str = ""
     app: App | None = None
@@ -72,6 +74,7 @@ class TandemBot:
                 **self.matrix,
             },
             "program": self.program,
+            "health": self.health,
         }
 
     async def start(self) -> App:
