@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.commands import CommandSpec
     from bot.config import Settings
+    from bot.doctor import Finding
     from bot.i18n import Translator
     from bot.tasks import TaskSupervisor
     from store import Store
@@ -120,6 +121,14 @@ class Adapter(ABC):
         missing = [t.__name__ for t in ALL_INTENT_TYPES if t not in cls._renderers]
         if missing:
             raise AdapterIncomplete(f"adapter {cls.platform!r} cannot render {', '.join(missing)}")
+
+    @classmethod
+    async def diagnose(cls, settings: Settings) -> list[Finding]:
+        """What ``tandem doctor`` finds about this platform as ``settings`` configure it: the
+        login, the rights the bot needs where it posts, each problem with its fix
+        (:mod:`bot.doctor`). It changes nothing there and runs beside a running bot. A platform
+        with nothing outside this machine to check finds nothing."""
+        return []
 
     @abstractmethod
     async def start(self, sink: EventSink) -> None:

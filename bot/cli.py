@@ -3,6 +3,7 @@
     tandem run        run the adapters enabled in the config (the console when none is)
     tandem console    chat with the bot in this terminal on a local SQLite file
     tandem migrate    bring the database schema up to date and exit
+    tandem doctor     check the config, the database and each platform; say what to fix
 
 ``--log-format json`` (before the command; or ``bot.log_format``) writes one JSON object a line
 instead of readable lines (``bot.logs``, docs/operations.md).
@@ -23,24 +24,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Any
 
+from bot import doctor
 from bot.adapter import StartRefused
 from bot.app import App
-from bot.config import ConfigError, Settings, env_name, load_settings, resolve_config_path
+from bot.config import (
+    ConfigError,
+    Settings,
+    config_warnings,
+    load_settings,
+    resolve_config_path,
+)
 from bot.logs import configure_logging, configured_secrets
 from store import DatabaseTooNew, DatabaseUnavailable, Store
 
 EXIT_UNEXPECTED = 1
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
-# Each platform's secrets: set for an adapter that is off, they are a sign of a forgotten
-# ``enabled = true``.
-_SECRETS = {"discord": ("token",), "matrix": ("password", "access_token")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply every pending schema migration to the configured database.",
     )
     migrate.add_argument("--db", type=Path, help="SQLite file to migrate instead of the config's")
+    commands.add_parser(
+        "doctor",
+        help="check the config, the database and each enabled platform, and say what to fix",
+        description=(
+            "Check the config, the database (reachable, migrated, writable) and each enabled "
+            "platform (the bot's login and its permissions where it posts), changing nothing; "
+            "print what is wrong with the fix. Exit status 0 only when nothing failed."
+        ),
+    )
     return parser
 
 
@@ -120,9 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args, command)
     except ConfigError as error:
+        if command == "doctor":
+            print(doctor.report(doctor.config_refused(error)))
+            return EXIT_CONFIG
         print(f"tandem: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    quiet = command == "console" or "console" in settings.platform_adapters
+    quiet = command in {"console", "doctor"} or "console" in settings.platform_adapters
     configure_logging(
         "WARNING" if quiet else settings.bot.log_level,
         debug_loggers=[*settings.bot.debug_loggers, *args.debug_loggers],
@@ -160,6 +176,10 @@ def _run(command: str, settings: Settings, args: argparse.Namespace) -> int:
         before, after = asyncio.run(Store.migrate(settings.database.url))
         print(f"tandem: {migrated(before, after)}")
         return 0
+    if command == "doctor":
+        findings = asyncio.run(doctor.examine(settings, resolve_config_path(args.config)))
+        print(doctor.report(findings))
+        return doctor.exit_status(findings)
     adapters = ["console"] if command == "console" else None
     if command == "run":
         for note in adapter_notes(settings, resolve_config_path(args.config)):
@@ -199,25 +219,5 @@ def adapter_notes(settings: Settings, config: Path | None) -> list[str]:
             "Matrix, set enabled = true in its section of tandem.toml (or "
             "TANDEM_DISCORD__ENABLED=true / TANDEM_MATRIX__ENABLED=true)."
         ]
-    for platform, key in (("discord", "organizer_channel_id"), ("matrix", "organizer_room")):
-        if getattr(settings, platform).enabled and not settings.has_organizer_place(platform):
-            notes.append(
-                f"warning: {platform}.{key} is not set, so members' reports cannot be posted to "
-                "the organizers: they are kept (members are told so) and listed by the "
-                "organizer command reports; set it to have them posted"
-            )
-    for platform, keys in _SECRETS.items():
-        section = getattr(settings, platform)
-        if section.enabled:
-            continue
-        for key in keys:
-            if getattr(section, key) is None:
-                continue
-            variable = env_name((platform, key))
-            where = f"environment variable {variable}" if variable in os.environ else source
-            notes.append(
-                f"warning: {platform}.{key} is set (from {where}) but {platform} is not enabled, "
-                f"so the {platform.capitalize()} adapter does not run; set [{platform}] "
-                "enabled = true to run it"
-            )
+    notes += [f"warning: {warning}; {fix}" for warning, fix in config_warnings(settings, source)]
     return notes

@@ -602,6 +602,45 @@ def resolve_config_path(explicit: Path | None) -> Path | None:
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
 
 
+# Each platform's secrets: set for an adapter that is off, they are a sign of a forgotten
+# ``enabled = true``.
+_SECRETS = {"discord": ("token",), "matrix": ("password", "access_token")}
+
+
+def config_warnings(settings: Settings, source: str) -> list[tuple[str, str]]:
+    """What the settings hold that is no error but rarely meant, each with what to do: a
+    platform without an organizer channel or room (reports are kept, not posted), and a
+    platform's secret set for an adapter that is off. ``source`` names the config file."""
+    warnings = []
+    for platform, key in (("discord", "organizer_channel_id"), ("matrix", "organizer_room")):
+        if getattr(settings, platform).enabled and not settings.has_organizer_place(platform):
+            warnings.append(
+                (
+                    f"{platform}.{key} is not set, so members' reports cannot be posted to the "
+                    "organizers: they are kept (members are told so) and listed by the "
+                    "organizer command reports",
+                    "set it to have them posted",
+                )
+            )
+    for platform, keys in _SECRETS.items():
+        section = getattr(settings, platform)
+        if section.enabled:
+            continue
+        for key in keys:
+            if getattr(section, key) is None:
+                continue
+            variable = env_name((platform, key))
+            where = f"environment variable {variable}" if variable in os.environ else source
+            warnings.append(
+                (
+                    f"{platform}.{key} is set (from {where}) but {platform} is not enabled, "
+                    f"so the {platform.capitalize()} adapter does not run",
+                    f"set [{platform}] enabled = true to run it",
+                )
+            )
+    return warnings
+
+
 def load_settings(
     path: Path | None = None, *, adapter_secrets: bool = True, **overrides: Any
 ) -> Settings:

@@ -37,15 +37,19 @@ def _current_revision(connection: Connection) -> str | None:
 
 def _upgrade(connection: Connection) -> None:
     config = alembic_config(connection)
-    scripts = ScriptDirectory.from_config(config)
     current = _current_revision(connection)
-    if current is not None and current not in {rev.revision for rev in scripts.walk_revisions()}:
-        raise DatabaseTooNew(
-            f"the database is at schema revision {current!r}, which this version of Tandem "
-            f"does not know (it knows up to {scripts.get_current_head()!r}); it was written by "
-            "a newer Tandem. Upgrade Tandem, or point it at another database."
-        )
+    if current is not None and current not in known_revisions():
+        raise DatabaseTooNew(too_new(current))
     command.upgrade(config, "head")
+
+
+def too_new(current: str) -> str:
+    """Why a database at a revision this code does not know is refused, and what to do."""
+    return (
+        f"the database is at schema revision {current!r}, which this version of Tandem "
+        f"does not know (it knows up to {head_revision()!r}); it was written by "
+        "a newer Tandem. Upgrade Tandem, or point it at another database."
+    )
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
@@ -60,3 +64,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of Tandem has a migration for."""
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}

@@ -21,7 +21,8 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached or opened; the message says why and what to do."""
 
 
-def _where(url: str) -> str:
+def database_name(url: str) -> str:
+    """The database of ``url`` as an operator names it: the SQLite file, or PostgreSQL's host."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return f"the SQLite file {parsed.database}"
@@ -39,43 +40,53 @@ def _chain(error: BaseException) -> list[BaseException]:
 
 def explain(url: str, error: BaseException) -> str:
     """One paragraph: what failed, why, and which setting or command fixes it."""
+    cause, fix = diagnose(url, error)
+    return f"{cause}. {fix}"
+
+
+def diagnose(url: str, error: BaseException) -> tuple[str, str]:
+    """What failed and why, and apart from it what fixes it (``tandem doctor`` shows the two
+    on lines of their own)."""
     parsed = sa.make_url(url)
-    where = _where(url)
+    where = database_name(url)
     names = {type(link).__name__ for link in _chain(error)}
     text = " ".join(str(link) for link in _chain(error))
     fix_url = "Check database.url (in tandem.toml or TANDEM_DATABASE__URL)."
     if names & {"ConnectionRefusedError"} or "Connect call failed" in text:
         return (
-            f"cannot reach {where}: the connection was refused. Is PostgreSQL running and "
-            f"listening on that host and port? {fix_url}"
+            f"cannot reach {where}: the connection was refused",
+            f"Is PostgreSQL running and listening on that host and port? {fix_url}",
         )
     if names & {"gaierror"} or isinstance(error, socket.gaierror):
-        return (
-            f"cannot find the database host {parsed.host!r}: the name does not resolve. {fix_url}"
-        )
+        return f"cannot find the database host {parsed.host!r}: the name does not resolve", fix_url
     if names & {"TimeoutError", "CancelledError"}:
-        return f"{where} did not answer in time: check the host, port and firewall. {fix_url}"
+        return (
+            f"{where} did not answer in time",
+            "Check the host, the port and the firewall, and database.url (in tandem.toml or "
+            "TANDEM_DATABASE__URL).",
+        )
     if names & {"InvalidPasswordError"} or "password authentication failed" in text:
         return (
-            f"{where} refused the password of user {parsed.username!r}. Put the right "
-            "password into database.url (best through TANDEM_DATABASE__URL)."
+            f"{where} refused the password of user {parsed.username!r}",
+            "Put the right password into database.url (best through TANDEM_DATABASE__URL).",
         )
     if "role" in text and "does not exist" in text:
         return (
-            f"{where} has no user {parsed.username!r}. Create it (createuser "
-            f"{parsed.username}) or name an existing user in database.url."
+            f"{where} has no user {parsed.username!r}",
+            f"Create it (createuser {parsed.username}) or name an existing user in database.url.",
         )
     if names & {"InvalidCatalogNameError"} or ("database" in text and "does not exist" in text):
         return (
-            f"{where} has no database {parsed.database!r}. Create it (createdb "
-            f"{parsed.database}) or name an existing one in database.url."
+            f"{where} has no database {parsed.database!r}",
+            f"Create it (createdb {parsed.database}) or name an existing one in database.url.",
         )
     if "unable to open database file" in text or names & _CANNOT_OPEN:
         return (
-            f"cannot open {where}: {_last_words(error)}. Check that its folder exists or can be "
-            f"made, and that this user may write there. {fix_url}"
+            f"cannot open {where}: {_last_words(error)}",
+            "Check that its folder exists or can be made, and that this user may write there. "
+            + fix_url,
         )
-    return f"cannot use {where}: {_last_words(error)}. {fix_url}"
+    return f"cannot use {where}: {_last_words(error)}", fix_url
 
 
 def _last_words(error: BaseException) -> str:

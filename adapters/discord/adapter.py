@@ -38,15 +38,25 @@ import aiohttp
 import discord
 
 from adapters.discord import custom_ids, events
-from adapters.discord.client import TandemClient
+from adapters.discord.client import (
+    MEMBERS_INTENT_FIX,
+    TOKEN_FIX,
+    TOKEN_REFUSED,
+    UNREACHABLE_FIX,
+    TandemClient,
+    unreachable,
+)
 from adapters.discord.commands import SYNC_COMMAND, CommandSync, build_groups, is_organizer
 from adapters.discord.components import answered_view, question_form, question_view
+from adapters.discord.doctor import diagnose
 from adapters.discord.interactions import ACKNOWLEDGE_AFTER_SECONDS, Reply
 from adapters.discord.layout import ModalSpec, clip, question_layout
 from adapters.discord.pair_spaces import DiscordPairSpaces
 from adapters.discord.places import DmClosed, OwnerNeeds2FA, Places, message_nonce
 from bot.adapter import Adapter, AdapterContext, EventSink, StartRefused, renders
 from bot.capabilities import RICH, Capabilities
+from bot.config import Settings
+from bot.doctor import Finding
 from bot.events import EventBase
 from bot.i18n import choose_locale
 from bot.intents import (
@@ -135,6 +145,10 @@ class DiscordAdapter(Adapter):
         self._notices: dict[str, None] = {}
         self._handling: set[asyncio.Task[Any]] = set()
 
+    @classmethod
+    async def diagnose(cls, settings: Settings) -> list[Finding]:
+        return await diagnose(settings)
+
     # -- lifetime --------------------------------------------------------------------------
 
     async def start(self, sink: EventSink) -> None:
@@ -144,15 +158,10 @@ class DiscordAdapter(Adapter):
         try:
             await self.client.login(self.settings.token.get_secret_value())
         except discord.LoginFailure:
-            raise DiscordStartError(
-                "Discord refused the bot token; copy it again from the Developer Portal "
-                "(Bot → Reset Token) into TANDEM_DISCORD__TOKEN"
-            ) from None
+            raise DiscordStartError(f"{TOKEN_REFUSED}; {TOKEN_FIX}") from None
         except (OSError, TimeoutError, aiohttp.ClientError) as error:
             raise DiscordStartError(
-                f"cannot reach Discord ({type(error).__name__}: {error}). Check this machine's "
-                "network, DNS and any proxy or firewall (Discord's API is discord.com, port "
-                "443), then start Tandem again."
+                f"{unreachable(error)}. {UNREACHABLE_FIX}, then start Tandem again."
             ) from error
         self._gateway = self.context.tasks.spawn(self._run_gateway(), name="discord-gateway")
         ready = asyncio.ensure_future(self.client.wait_until_ready())
@@ -675,8 +684,5 @@ def _delivery(sent: discord.Message | None) -> Delivery:
 
 def _explain(error: BaseException | None) -> str:
     if isinstance(error, discord.PrivilegedIntentsRequired):
-        return (
-            "Discord refused the gateway intents: enable the Server Members intent for the bot "
-            "in the Developer Portal (Bot → Privileged Gateway Intents)"
-        )
+        return f"Discord refused the gateway intents: {MEMBERS_INTENT_FIX}"
     return f"the Discord connection failed: {error!r}"

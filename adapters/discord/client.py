@@ -32,6 +32,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Why the bot cannot log in, and what to do (said when it starts, and by ``tandem doctor``).
+TOKEN_REFUSED = "Discord refused the bot token"
+TOKEN_FIX = "copy it again from the Developer Portal (Bot → Reset Token) into TANDEM_DISCORD__TOKEN"
+UNREACHABLE_FIX = (
+    "Check this machine's network, DNS and any proxy or firewall (Discord's API is "
+    "discord.com, port 443)"
+)
+MEMBERS_INTENT_FIX = (
+    "enable the Server Members intent for the bot in the Developer Portal (Bot → Privileged "
+    "Gateway Intents)"
+)
+
+
+def unreachable(error: BaseException) -> str:
+    return f"cannot reach Discord ({type(error).__name__}: {error})"
+
+
 def gateway_intents() -> discord.Intents:
     intents = discord.Intents.none()
     intents.guilds = True
@@ -40,12 +57,16 @@ def gateway_intents() -> discord.Intents:
     return intents
 
 
+def without_voice() -> None:
+    """Tandem has no voice: discord.py's warnings, when a client is made, that PyNaCl and davey
+    (for voice) are missing are noise no operator can act on."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class TandemClient(discord.Client):
     def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float) -> None:
-        # Tandem has no voice: discord.py's start-up warnings that PyNaCl and davey (for voice)
-        # are missing are noise no operator can act on.
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
+        without_voice()
         super().__init__(
             intents=gateway_intents(),
             allowed_mentions=discord.AllowedMentions.none(),

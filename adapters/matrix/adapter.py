@@ -52,6 +52,7 @@ from nio import (
 from nio.api import Api
 
 from adapters.matrix import content as build
+from adapters.matrix.doctor import diagnose
 from adapters.matrix.erase import drop_room_keys, redact_conversation
 from adapters.matrix.pair_rooms import PairRooms
 from adapters.matrix.places import (
@@ -77,6 +78,8 @@ from adapters.matrix.translate import (
 from bot.adapter import Adapter, AdapterContext, EventSink, renders
 from bot.capabilities import TEXT_ONLY, Capabilities
 from bot.commands import ORGANIZER_WORD, split_group
+from bot.config import Settings
+from bot.doctor import Finding
 from bot.events import CommandInvoked, EventBase, MemberLeft, TextReplied
 from bot.intents import (
     Ask,
@@ -160,6 +163,10 @@ class MatrixAdapter(Adapter):
         self._tasks: list[asyncio.Task[Any]] = []
         # Neutral event id -> (room id, Matrix event id), to answer in a room as a reply.
         self._origins: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+    @classmethod
+    async def diagnose(cls, settings: Settings) -> list[Finding]:
+        return await diagnose(settings)
 
     # -- lifetime -------------------------------------------------------------------------
 

@@ -68,6 +68,13 @@ def store_dir(settings: Settings) -> Path:
     return data_dir(settings.bot.data_dir, "matrix")
 
 
+def store_path(settings: Settings) -> Path:
+    """Where :func:`store_dir` is, without making it (``tandem doctor`` only looks)."""
+    if settings.matrix.store_dir is not None:
+        return Path(settings.matrix.store_dir)
+    return Path(settings.bot.data_dir).expanduser() / "matrix"
+
+
 def crypto_store_key(matrix: MatrixSettings, folder: Path) -> tuple[str, bool]:
     """The configured passphrase of the crypto store, else the one generated for this store
     directory on its first start and kept in ``crypto_store.key`` (mode 0600); and whether it
@@ -113,6 +120,21 @@ def read_session(folder: Path) -> SavedSession | None:
         return None
 
 
+def usable_session(matrix: MatrixSettings, folder: Path) -> SavedSession | None:
+    """The saved session, if it is of the configured account and no other access token was
+    configured since (the operator gave a new token: adopt it, and its device)."""
+    saved = read_session(folder)
+    if saved is not None and (
+        saved.user_id != matrix.user_id or saved.homeserver != matrix.homeserver
+    ):
+        log.warning("the saved Matrix session is for another account; starting a new device")
+        return None
+    configured_token = matrix.access_token.get_secret_value() if matrix.access_token else None
+    if saved is not None and configured_token and saved.access_token != configured_token:
+        return None
+    return saved
+
+
 def write_session(folder: Path, session: SavedSession) -> None:
     path = folder / SESSION_FILE
     temporary = path.with_suffix(".tmp")
@@ -126,15 +148,8 @@ async def open_client(settings: Settings, retry: RetryPolicy) -> AsyncClient:
     """A logged-in client on the bot's persistent device, its crypto store loaded."""
     matrix = settings.matrix
     folder = store_dir(settings)
-    saved = read_session(folder)
-    if saved is not None and (
-        saved.user_id != matrix.user_id or saved.homeserver != matrix.homeserver
-    ):
-        log.warning("the saved Matrix session is for another account; starting a new device")
-        saved = None
+    saved = usable_session(matrix, folder)
     configured_token = matrix.access_token.get_secret_value() if matrix.access_token else None
-    if saved is not None and configured_token and saved.access_token != configured_token:
-        saved = None  # the operator gave a new token: adopt it (and its device)
     device_id = saved.device_id if saved else matrix.device_id
     pickle_key, generated = crypto_store_key(matrix, folder)
     if saved is not None and generated:
@@ -178,22 +193,14 @@ async def _log_in(
             if error.unreachable:
                 raise unreachable(matrix, error) from None
             if matrix.password is None:
-                raise LoginFailed(
-                    f"the homeserver refused the Matrix access token ({refusal(error)}): set "
-                    "matrix.access_token (TANDEM_MATRIX__ACCESS_TOKEN) to a valid token of "
-                    f"{matrix.user_id}, or configure matrix.password"
-                ) from None
+                raise LoginFailed(": ".join(token_refused(matrix, error))) from None
             # Logged out: the homeserver deleted the device and its keys with the token.
             log.warning("matrix: the saved access token was revoked; logging in on a new device")
             client.device_id = None  # type: ignore[assignment]
         else:
             assert isinstance(whoami, WhoamiResponse)
             if whoami.user_id != matrix.user_id:
-                raise LoginFailed(
-                    f"matrix.access_token (TANDEM_MATRIX__ACCESS_TOKEN) belongs to "
-                    f"{whoami.user_id}, not to matrix.user_id {matrix.user_id}: set a token of "
-                    "the bot's own account"
-                )
+                raise LoginFailed(": ".join(token_of_another(matrix, whoami.user_id)))
             device_id = (saved.device_id if saved else None) or whoami.device_id
             if not device_id:
                 raise LoginFailed(
@@ -217,11 +224,7 @@ async def _log_in(
     except RequestFailed as error:
         if error.unreachable:
             raise unreachable(matrix, error) from None
-        raise LoginFailed(
-            f"the homeserver {matrix.homeserver} refused to log in {matrix.user_id} "
-            f"({refusal(error)}): check matrix.password (TANDEM_MATRIX__PASSWORD) and "
-            "matrix.user_id"
-        ) from None
+        raise LoginFailed(": ".join(password_refused(matrix, error))) from None
     assert isinstance(response, LoginResponse)
     return SavedSession(
         matrix.homeserver, matrix.user_id, response.device_id, response.access_token
@@ -229,11 +232,42 @@ async def _log_in(
 
 
 def unreachable(matrix: MatrixSettings, error: RequestFailed) -> LoginFailed:
-    return LoginFailed(
-        f"cannot reach the homeserver {matrix.homeserver} ({refusal(error)}). Check "
-        "matrix.homeserver (its client URL, e.g. https://matrix.example.org; the address "
-        "Element shows under Settings → Help & About) and this machine's network, then start "
-        "Tandem again."
+    cause, fix = homeserver_unreachable(matrix, error)
+    return LoginFailed(f"{cause}. {fix}, then start Tandem again.")
+
+
+# Why the bot cannot log in, and apart from it what to do (said by ``LoginFailed`` and by
+# ``tandem doctor``).
+
+
+def homeserver_unreachable(matrix: MatrixSettings, error: RequestFailed) -> tuple[str, str]:
+    return (
+        f"cannot reach the homeserver {matrix.homeserver} ({refusal(error)})",
+        "Check matrix.homeserver (its client URL, e.g. https://matrix.example.org; the address "
+        "Element shows under Settings → Help & About) and this machine's network",
+    )
+
+
+def token_refused(matrix: MatrixSettings, error: RequestFailed) -> tuple[str, str]:
+    return (
+        f"the homeserver refused the Matrix access token ({refusal(error)})",
+        "set matrix.access_token (TANDEM_MATRIX__ACCESS_TOKEN) to a valid token of "
+        f"{matrix.user_id}, or configure matrix.password",
+    )
+
+
+def token_of_another(matrix: MatrixSettings, owner: str) -> tuple[str, str]:
+    return (
+        f"matrix.access_token (TANDEM_MATRIX__ACCESS_TOKEN) belongs to {owner}, not to "
+        f"matrix.user_id {matrix.user_id}",
+        "set a token of the bot's own account",
+    )
+
+
+def password_refused(matrix: MatrixSettings, error: RequestFailed) -> tuple[str, str]:
+    return (
+        f"the homeserver {matrix.homeserver} refused to log in {matrix.user_id} ({refusal(error)})",
+        "check matrix.password (TANDEM_MATRIX__PASSWORD) and matrix.user_id",
     )
 
 

@@ -310,6 +310,36 @@ def guild(
     }
 
 
+def rest_guild(guild_payload: JSON, *, member_count: int) -> JSON:
+    """``GET /guilds/{id}?with_counts=true`` (``developers/resources/guild.mdx``, Get Guild):
+    the guild object as ``GuildWithCountsResponse`` has it, from a GUILD_CREATE payload
+    without the gateway's own fields (members, channels, threads, voice states …), with the
+    approximate counts ``with_counts`` asks for (no presences here: nobody is online)."""
+    gateway_only = {
+        "joined_at", "large", "unavailable", "member_count", "members", "channels", "threads",
+        "voice_states", "presences", "stage_instances", "guild_scheduled_events",
+        "soundboard_sounds",
+    }  # fmt: skip
+    guild = {key: value for key, value in guild_payload.items() if key not in gateway_only}
+    return {
+        "home_header": None,
+        "application_id": None,
+        "region": "deprecated",
+        "widget_enabled": False,
+        "widget_channel_id": None,
+        "max_presences": None,
+        "max_members": 500000,
+        "max_stage_video_channel_users": 50,
+        "max_video_channel_users": 25,
+        "safety_alerts_channel_id": None,
+        "nsfw": False,
+        "incidents_data": None,
+        **guild,
+        "approximate_member_count": member_count,
+        "approximate_presence_count": 0,
+    }
+
+
 def attachment(
     attachment_id: int, filename: str, *, size: int, url: str, content_type: str | None = None
 ) -> JSON:
@@ -617,7 +647,19 @@ def application_command(
     return payload
 
 
-def application_info(application_id: int, name: str, owner: JSON, *, guild_count: int) -> JSON:
+#: Application flags of the privileged intents an app in under 100 servers has switched on
+#: (``developers/resources/application.mdx``, Application Flags: ``GATEWAY_PRESENCE_LIMITED``
+#: ``1 << 13``, ``GATEWAY_GUILD_MEMBERS_LIMITED`` ``1 << 15``,
+#: ``GATEWAY_MESSAGE_CONTENT_LIMITED`` ``1 << 19``); the unlimited ones (``1 << 12``,
+#: ``1 << 14``, ``1 << 18``) need Discord's review, for apps in 100 servers or more.
+FLAG_GATEWAY_PRESENCE_LIMITED = 1 << 13
+FLAG_GATEWAY_GUILD_MEMBERS_LIMITED = 1 << 15
+FLAG_GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19
+
+
+def application_info(
+    application_id: int, name: str, owner: JSON, *, guild_count: int, flags: int = 0
+) -> JSON:
     """``GET /oauth2/applications/@me`` as ``PrivateApplicationResponse`` requires it
     (``developers/resources/application.mdx``, Application Structure)."""
     return {
@@ -631,8 +673,8 @@ def application_info(application_id: int, name: str, owner: JSON, *, guild_count
         "owner": owner,
         "team": None,
         "verify_key": "0" * 64,
-        "flags": 0,
-        "flags_new": "0",
+        "flags": flags,
+        "flags_new": str(flags),
         "redirect_uris": [],
         "interactions_endpoint_url": None,
         "role_connections_verification_url": None,

@@ -1,6 +1,7 @@
 """REST routes of the loopback Discord a bot calls with its bot token.
 
-Users and the application, command registration, channels and messages (JSON or multipart),
+Users and the application (its flags say which privileged intents are on), a guild with its
+roles, command registration, channels and messages (JSON or multipart),
 DM channels, threads and their members, guild channels with permission overwrites, members, and
 ``/gateway``. Interaction callbacks and webhook follow-ups live in ``interactions.py``.
 
@@ -27,6 +28,11 @@ from tests.support.discord_loopback.errors import (
     DiscordError,
     Problem,
     invalid_form_body,
+)
+from tests.support.discord_loopback.gateway import (
+    INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_PRESENCES,
+    INTENT_MESSAGE_CONTENT,
 )
 from tests.support.discord_loopback.state import (
     MANAGE_CHANNELS,
@@ -127,6 +133,7 @@ class RestApi:
             ),
             web.post(f"{p}/guilds/{{guild_id}}/channels", self.create_guild_channel),
             web.get(f"{p}/guilds/{{guild_id}}/channels", self.get_guild_channels),
+            web.get(f"{p}/guilds/{{guild_id}}", self.get_guild),
             web.get(f"{p}/guilds/{{guild_id}}/members/{{user_id}}", self.get_member),
             web.get("/attachments/{attachment_id}/{filename}", self.get_attachment),
         ]
@@ -163,8 +170,22 @@ class RestApi:
                 bot["username"],
                 bot,
                 guild_count=len(self.world.guilds),
+                flags=self._intent_flags(),
             )
         )
+
+    def _intent_flags(self) -> int:
+        """The application's flags say which privileged intents the portal switched on: the
+        ones the gateway allows (an app in under 100 servers has the ``_LIMITED`` flags)."""
+        allowed = self.server.gateway.allowed_privileged_intents
+        flags = 0
+        if allowed & INTENT_GUILD_MEMBERS:
+            flags |= payloads.FLAG_GATEWAY_GUILD_MEMBERS_LIMITED
+        if allowed & INTENT_GUILD_PRESENCES:
+            flags |= payloads.FLAG_GATEWAY_PRESENCE_LIMITED
+        if allowed & INTENT_MESSAGE_CONTENT:
+            flags |= payloads.FLAG_GATEWAY_MESSAGE_CONTENT_LIMITED
+        return flags
 
     # -- application commands ---------------------------------------------------
     def _command_scope(self, request: web.Request) -> int | None:
@@ -438,6 +459,17 @@ class RestApi:
         )
 
     # -- guilds ---------------------------------------------------------------------
+    async def get_guild(self, request: web.Request) -> web.Response:
+        """Get Guild (``developers/resources/guild.mdx``). A guild the bot is not in answers
+        403, 50001 Missing Access (``developers/topics/opcodes-and-status-codes.mdx``), as
+        Discord answers every route of a guild the caller is no member of; asking is no
+        mistake, so not a violation."""
+        guild = self.world.guild(_id(request, "guild_id"))
+        if self.server.bot.id not in guild.members:
+            raise DiscordError(403, MISSING_ACCESS, "Missing Access", violation=False)
+        payload = self.world.guild_payload(guild, visible_member_ids=[])
+        return json_response(payloads.rest_guild(payload, member_count=len(guild.members)))
+
     async def get_member(self, request: web.Request) -> web.Response:
         guild = self.world.guild(_id(request, "guild_id"))
         return json_response(self.world.member_payload(guild, _id(request, "user_id")))

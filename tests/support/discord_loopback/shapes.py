@@ -196,6 +196,27 @@ SHAPES: dict[str, Shape] = {
         _shape("ThreadMetadataResponse", "archived archive_timestamp auto_archive_duration locked"),
         _shape("ThreadMemberResponse", "id user_id join_timestamp flags"),
         _shape(
+            "GuildWithCountsResponse",
+            "id name icon description home_header splash discovery_splash features banner"
+            " owner_id application_id region afk_channel_id afk_timeout system_channel_id"
+            " system_channel_flags widget_enabled widget_channel_id verification_level roles"
+            " default_message_notifications mfa_level explicit_content_filter max_presences"
+            " max_members max_stage_video_channel_users max_video_channel_users"
+            " vanity_url_code premium_tier premium_subscription_count preferred_locale"
+            " rules_channel_id safety_alerts_channel_id public_updates_channel_id"
+            " premium_progress_bar_enabled nsfw nsfw_level emojis stickers incidents_data",
+            allowed="premium_progress_bar_enabled_user_updated_at approximate_member_count"
+            " approximate_presence_count",
+            nested={"roles": "GuildRoleResponse"},
+        ),
+        _shape(
+            "GuildRoleResponse",
+            "id name permissions position color colors hoist managed mentionable icon"
+            " unicode_emoji flags",
+            allowed="tags",
+            types={"permissions": ("string",)},
+        ),
+        _shape(
             "GuildMemberResponse",
             "avatar banner communication_disabled_until flags joined_at nick pending"
             " premium_since roles user mute deaf",
@@ -309,6 +330,7 @@ ROUTES: dict[tuple[str, str], Answer] = {
     # create_guild_channel: 201 Created.
     ("POST", "/guilds/{guild_id}/channels"): _answer(201, "GuildChannelResponse"),
     ("GET", "/guilds/{guild_id}/channels"): _answer(200, "channel", many=True),
+    ("GET", "/guilds/{guild_id}"): _answer(200, "GuildWithCountsResponse"),  # get_guild
     ("GET", "/guilds/{guild_id}/members/{user_id}"): _answer(200, "GuildMemberResponse"),
     # create_interaction_response: 200 with ``with_response``, else 204.
     ("POST", "/interactions/{interaction_id}/{token}/callback"): _answer(
