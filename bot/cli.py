@@ -177,7 +177,8 @@ def _run(command: str, settings: Settings, args: argparse.Namespace) -> int:
         print(f"tandem: {migrated(before, after)}")
         return 0
     if command == "doctor":
-        findings = asyncio.run(doctor.examine(settings, resolve_config_path(args.config)))
+        config = resolve_config_path(args.config)
+        findings = asyncio.run(doctor.examine(settings, config, debug=args.debug))
         print(doctor.report(findings))
         return doctor.exit_status(findings)
     adapters = ["console"] if command == "console" else None

@@ -64,24 +64,38 @@ def fail(subject: str, text: str, fix: str) -> Finding:
     return Finding(Status.FAIL, subject, text, fix)
 
 
-async def examine(settings: Settings, config: Path | None) -> list[Finding]:
+async def examine(settings: Settings, config: Path | None, *, debug: bool = False) -> list[Finding]:
     """Every finding about ``settings`` (read from ``config``): the config, the database, then
-    each enabled platform, in that order (the checks run at once)."""
+    each enabled platform, in that order (the checks run at once). A check that stops on an
+    unexpected error is a finding too, unless ``debug`` asks for the error itself."""
     source = str(config) if config is not None else "no config file (the defaults)"
     enabled = [name for name in (*PLATFORMS, "console") if getattr(settings, name).enabled]
     findings = [
         ok("config", f"read {source}; adapters enabled: {', '.join(enabled) or 'none (console)'}")
     ]
     findings += [warn("config", text, fix) for text, fix in config_warnings(settings, source)]
-    checks: list[Awaitable[list[Finding]]] = [_database(settings.database.url)]
-    checks += [
-        load_adapter_class(name).diagnose(settings)
-        for name in PLATFORMS
-        if getattr(settings, name).enabled
-    ]
-    for found in await asyncio.gather(*checks):
-        findings += found
+    checks: dict[str, Awaitable[list[Finding]]] = {"database": _database(settings.database.url)}
+    for name in PLATFORMS:
+        if getattr(settings, name).enabled:
+            checks[name] = load_adapter_class(name).diagnose(settings)
+    results = await asyncio.gather(*checks.values(), return_exceptions=True)
+    for subject, found in zip(checks, results, strict=True):
+        if isinstance(found, Exception) and not debug:
+            findings.append(_broke(subject, found))
+        elif isinstance(found, BaseException):
+            raise found
+        else:
+            findings += found
     return findings
+
+
+def _broke(subject: str, error: Exception) -> Finding:
+    """A check that stopped on something it does not know: said, and the others still run."""
+    return fail(
+        subject,
+        f"the check stopped on an unexpected error ({type(error).__name__}: {error})",
+        "run `tandem --debug doctor` to see where, and include that in a report",
+    )
 
 
 async def _database(url: str) -> list[Finding]:

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from bot import doctor as bot_doctor
 from bot.cli import EXIT_CONFIG, main
 from bot.doctor import EXIT_UNWELL
 from store.migrate import alembic_config, head_revision
@@ -196,3 +197,48 @@ async def test_a_user_who_may_not_write_is_told_to_get_the_rights(
     (finding,) = [line for line in said.lines("FAIL") if "cannot write" in line]
     assert finding.endswith(": permission denied for schema public")
     assert said.fix_after(finding).startswith("Let the bot's user write there")
+
+
+def test_an_unreachable_homeserver_is_named_with_what_to_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    homeserver = f"http://127.0.0.1:{closed_port()}"
+    matrix = {
+        "enabled": True,
+        "homeserver": homeserver,
+        "user_id": "@tandem:example.org",
+        "password": "a-password-4711",
+        "community_room": "!community:example.org",
+        "organizer_room": "!organizers:example.org",
+    }
+    said = doctor(
+        capsys, tmp_path, migrated(tmp_path), bot={"data_dir": str(tmp_path)}, matrix=matrix
+    )
+    assert said.status == EXIT_UNWELL
+    (finding,) = said.lines("FAIL")
+    assert finding.startswith(f"FAIL  matrix: cannot reach the homeserver {homeserver} (")
+    assert said.fix_after(finding).startswith("Check matrix.homeserver (its client URL")
+    assert "a-password-4711" not in said.out
+
+
+def test_a_check_that_breaks_is_a_finding_and_the_others_still_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken:
+        @classmethod
+        async def diagnose(cls, settings: object) -> list[object]:
+            raise RuntimeError("an answer nobody expected")
+
+    monkeypatch.setattr(bot_doctor, "load_adapter_class", lambda name: Broken)
+    matrix = {"enabled": True, "homeserver": "http://x", "user_id": "@t:x", "password": "pw-4711"}
+    said = doctor(capsys, tmp_path, migrated(tmp_path), matrix=matrix)
+    assert said.status == EXIT_UNWELL
+    finding = (
+        "FAIL  matrix: the check stopped on an unexpected error (RuntimeError: an answer nobody "
+        "expected)"
+    )
+    assert said.lines("FAIL") == [finding]
+    assert said.fix_after(finding) == (
+        "run `tandem --debug doctor` to see where, and include that in a report"
+    )
+    assert len(said.lines("ok    database:")) == 3

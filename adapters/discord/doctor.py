@@ -173,8 +173,15 @@ async def _diagnose(client: discord.Client, settings: DiscordSettings) -> list[F
         )
     channels: dict[int, tuple[Any, discord.Member]] = {}
     invite = invite_url(application.id, settings)
-    for guild_id in settings.guild_ids:
-        found += await _guild(client, user.id, invite, guild_id, channels)
+    try:
+        for guild_id in settings.guild_ids:
+            found += await _guild(client, user.id, invite, guild_id, channels)
+    except discord.HTTPException as error:
+        said = f"{error.status} {error.text}".strip()
+        trouble = f"Discord answered {said} when asked about the servers"
+        return [*found, fail(SUBJECT, trouble, "try again later (https://discordstatus.com)")]
+    except (OSError, aiohttp.ClientError) as error:
+        return [*found, fail(SUBJECT, unreachable(error), UNREACHABLE_FIX)]
     for need in needs(settings):
         found += _channel(settings, need, channels)
     return found

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import vodozemac
 from nio import (
     AsyncClient,
@@ -107,6 +108,19 @@ async def _diagnose(client: AsyncClient, settings: Settings, retry: RetryPolicy)
         found += await _rooms(client, settings.matrix, retry)
         if login.device_id is not None and settings.matrix.encryption:
             found += await _keys(client, settings, folder, login.device_id)
+    except (aiohttp.ClientError, OSError) as error:
+        failed = RequestFailed(f"{type(error).__name__}: {error}", unreachable=True)
+        found.append(fail(SUBJECT, *homeserver_unreachable(settings.matrix, failed)))
+    except RequestFailed as error:
+        trouble = (
+            homeserver_unreachable(settings.matrix, error)
+            if error.unreachable
+            else (
+                f"the homeserver failed a request ({error})",
+                "try again in a while; if it stays, the homeserver's log says why",
+            )
+        )
+        found.append(fail(SUBJECT, *trouble))
     finally:
         if login.device_id is None:
             await client.logout()  # the doctor's own device goes, with its keys

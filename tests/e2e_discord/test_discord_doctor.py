@@ -217,3 +217,24 @@ async def test_pair_channels_need_a_category_and_the_rights_to_make_channels_in_
         "give the bot's role @Tandem Manage Roles (Server Settings, Roles), or allow Manage "
         "Permissions for @Tandem in Tandems (Edit Category, Permissions)"
     )
+
+
+async def test_an_unreachable_discord_is_named_with_what_to_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = LoopbackDiscord()
+    await server.start()
+    with server.patch_discord():
+        world = discord_server(server)
+        await server.stop()  # discord.py now talks to a port where nobody listens
+        url = await migrated_sqlite(tmp_path)
+        said = await run_doctor(
+            capsys, tmp_path, {"database": {"url": url}, "discord": world.settings(server)}
+        )
+    assert said.status == EXIT_UNWELL
+    (finding,) = said.lines("FAIL")
+    assert finding.startswith("FAIL  discord: cannot reach Discord (ClientConnectorError: ")
+    assert said.fix_after(finding) == (
+        "Check this machine's network, DNS and any proxy or firewall (Discord's API is "
+        "discord.com, port 443)"
+    )
