@@ -22,6 +22,7 @@ from flows.agreement_notices import (
     AGREEMENT_NOTICE,
     AGREEMENT_START,
 )
+from flows.badges import BADGE_KIND
 from flows.blocking import BLOCK
 from flows.calendar import CALENDAR
 from flows.celebration import MILESTONE_CONGRATULATE, MILESTONE_REACHED
@@ -116,6 +117,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             REFLECTION_ASK,
             REFLECTION_SHARED,
             *MEETING_KINDS,
+            BADGE_KIND,
         ],
         on_member_left=member_left_community,
     )

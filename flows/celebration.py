@@ -6,7 +6,8 @@ reflection time) books ``milestone_reached`` in the same transaction, at most on
 milestone. That item:
 
 * posts the celebration in the pair space, naming what was reached, in each partner's
-  language;
+  language, with the line of a badge it earned (the first milestone, every goal reached; see
+  :mod:`flows.badges`);
 * with both partners' opt-in (none by default), posts a short shout-out to the community's
   celebration channel or room (``discord.celebration_channel_id``, ``matrix.celebration_room``)
   naming only the two: no goal, no milestone, nothing else;
@@ -25,6 +26,7 @@ from bot.flow import Invalid
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg, user_text
 from bot.places import Place
+from flows.badges import celebrate_later, folded, milestone_badges, with_badges
 from flows.bot_asks import start_when_free
 from flows.pair_view import locale_of, name_of
 from store import Store
@@ -140,17 +142,22 @@ async def celebrate(run: DueRun) -> list[Intent]:
         return []
     reacher = next(m for m in members if m is not None and m.id == milestone.member_id)
     partner = next(m for m in members if m is not None and m.id != milestone.member_id)
+    badges = await milestone_badges(run.store, tandem, milestone, run.now)
+    await celebrate_later(run, tandem, badges)
     if tandem.space is not None:
         space = Place.model_validate(tandem.space)
+        shown = folded(badges, tandem)
         text = msg(
             "milestone.space",
             name=name_of(reacher),
             partner=name_of(partner),
             milestone=user_text(milestone.text),
         )
+        text = with_badges(text, shown, name_of(reacher), name_of(partner))
         for locale in dict.fromkeys(locale_of(m, run.settings) for m in (reacher, partner)):
             said = Say(target=space, locale=locale, text=text, private=False)
             await run.send(said, f"space-{locale}")
+        await run.store.badges.celebrated([badge.id for badge in shown], now=run.now)
     opted = await run.store.milestones.shoutouts(tandem.id)
     platform = reacher.platform
     if all(opted.get(m.id) for m in (reacher, partner)) and run.settings.has_celebration_place(

@@ -16,6 +16,7 @@ from babel.dates import format_date
 from bot.flow import ActionContext
 from bot.i18n import Translator
 from bot.messages import Msg, msg
+from flows.badges import badge_lines
 from flows.meeting_view import meeting_lines
 from flows.profile_view import STATUS_LABELS, profile_lines
 from flows.questionnaire import LANGUAGE_NAMES
@@ -111,6 +112,7 @@ def export_markdown(data: dict[str, Any], context: ActionContext) -> str:
     sections.append((render(msg("mydata.md.meetings"), locale), meeting_lines(data, when, line)))
     sections += safety_sections(data, locale, when)
     sections += reflection_sections(data, locale, when)
+    sections.append((render(msg("mydata.md.badges"), locale), badge_lines(data, when, line)))
     notes = [line(msg("mydata.md.note", key=row["key"])) for row in data["adapter_state"]]
     sections.append((render(msg("mydata.md.platform"), locale), notes))
     scheduled = [

@@ -11,7 +11,8 @@ The due kinds (their keys: :mod:`flows.meeting_plan`):
   passed while the tandem was paused is skipped (it never counts as missed).
 * ``meeting_ask``: starts the ``meeting`` conversation in the member's DM, for the check-in or
   to decide on the partner's proposed move, if that is still open; never interrupting.
-* ``meeting_settle`` (urgent): the check-in deadline; a second miss in a row books the nudge.
+* ``meeting_settle`` (urgent): the check-in deadline; a second miss in a row books the nudge,
+  a fourth (eighth …) meeting held in a row the streak's badge (:mod:`flows.badges`).
 * ``meeting_nudge``: a gentle word to the pair with three ways on.
 * ``meeting_dst``: "the clocks change: your meeting is at … your time now".
 * ``meeting_news`` (urgent): the partner skipped, accepted or declined a move.
@@ -29,6 +30,7 @@ from bot.messages import msg
 from bot.places import Place
 from flows.agreement_notices import to_space
 from flows.agreement_view import format_label
+from flows.badges import streak_bookings
 from flows.bot_asks import start_when_free
 from flows.meeting_plan import (
     MEETING_ASK,
@@ -42,7 +44,7 @@ from flows.meeting_plan import (
     pair_of,
     plan_next,
 )
-from flows.meeting_view import day_label, how_far, time_label, when_label
+from flows.meeting_view import day_label, how_far, time_label, verdict_before, when_label
 from flows.pair_view import dm_of, locale_of, name_of
 from store.due_items import Booking
 from store.meetings import MISSED, REMINDERS_SPACE, UPCOMING, MeetingRecord
@@ -53,14 +55,15 @@ FLOW_ID = "meeting"
 COMMAND = "meeting"
 
 
-def verdict_books(now: datetime) -> Callable[[MeetingRecord, str | None], list[Booking]]:
-    """What a verdict books: the nudge, when it is the second miss in a row."""
+def verdict_books(now: datetime) -> Callable[[MeetingRecord, list[MeetingRecord]], list[Booking]]:
+    """What a verdict books: the nudge, when it is the second miss in a row; the streak's badge,
+    when it completes a run of four, eight … meetings held (:mod:`flows.badges`)."""
 
-    def book(meeting: MeetingRecord, before: str | None) -> list[Booking]:
-        if meeting.state != MISSED or before != MISSED:
-            return []
-        payload = {"tandem": meeting.tandem_id, "meeting": meeting.id}
-        return [Booking(MEETING_NUDGE, f"{meeting.prefix}nudge", now, payload=payload)]
+    def book(meeting: MeetingRecord, history: list[MeetingRecord]) -> list[Booking]:
+        if meeting.state == MISSED and verdict_before(meeting, history) == MISSED:
+            payload = {"tandem": meeting.tandem_id, "meeting": meeting.id}
+            return [Booking(MEETING_NUDGE, f"{meeting.prefix}nudge", now, payload=payload)]
+        return streak_bookings(meeting, history, now)
 
     return book
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
 
 from bot.messages import Msg, msg
-from store.meetings import HELD, MISSED, UNCLEAR, MeetingRecord
+from store.meetings import HELD, MISSED, SETTLED, UNCLEAR, MeetingRecord
 
 
 def day_label(instant: datetime, zone: str, locale: str) -> str:
@@ -61,6 +61,16 @@ def streak(history: list[MeetingRecord]) -> int:
         elif meeting.state == UNCLEAR:
             continue
     return count
+
+
+def verdict_before(meeting: MeetingRecord, history: list[MeetingRecord]) -> str | None:
+    """The verdict of the latest settled meeting before ``meeting`` in ``history``, if any."""
+    earlier = [
+        other.state
+        for other in history
+        if other.occurrence_at < meeting.occurrence_at and other.state in SETTLED
+    ]
+    return earlier[-1] if earlier else None
 
 
 def meeting_lines(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from store.adapter_state import AdapterStateRepository
 from store.agreements import AgreementRepository
+from store.badges import BadgeRepository
 from store.blocks import BlockRepository, KeySource
 from store.connections import Connections
 from store.conversations import ConversationRepository
@@ -119,6 +120,7 @@ class Store:
         self.notes = NoteRepository(connections)
         self.reflections = ReflectionRepository(connections)
         self.milestones = MilestoneRepository(connections)
+        self.badges = BadgeRepository(connections)
         self.stats = StatsRepository(connections)
         self.gauges = GaugeRepository(connections)
 

@@ -121,8 +121,9 @@ class Occurrence:
 
 
 Books = Callable[[MeetingRecord], Iterable[Booking]]
-#: What a verdict books: gets the settled meeting and the verdict of the one before it.
-VerdictBooks = Callable[[MeetingRecord, str | None], Iterable[Booking]]
+#: What a verdict books: gets the settled meeting and the tandem's history as it stands with
+#: this verdict (every meeting but cancelled ones, oldest first, this one among them).
+VerdictBooks = Callable[[MeetingRecord, list[MeetingRecord]], Iterable[Booking]]
 
 _WITH_MEMBERS = sa.select(meetings, tandems.c.member_a, tandems.c.member_b).join(
     tandems, tandems.c.id == meetings.c.tandem_id
@@ -154,6 +155,16 @@ async def _load(
         select = select.with_for_update(of=meetings)
     row = (await connection.execute(select)).first()
     return None if row is None else _meeting(row)
+
+
+async def _history_on(connection: AsyncConnection, tandem_id: int) -> list[MeetingRecord]:
+    """Every meeting of the tandem but cancelled ones, oldest first."""
+    rows = await connection.execute(
+        _WITH_MEMBERS.where(
+            meetings.c.tandem_id == tandem_id, meetings.c.state != CANCELLED
+        ).order_by(meetings.c.occurrence_at)
+    )
+    return [_meeting(row) for row in rows]
 
 
 async def _book(
@@ -206,12 +217,7 @@ class MeetingRepository:
     async def history(self, tandem_id: int) -> list[MeetingRecord]:
         """Every meeting of the tandem but cancelled ones, oldest first."""
         async with self._db.read() as connection:
-            rows = await connection.execute(
-                _WITH_MEMBERS.where(
-                    meetings.c.tandem_id == tandem_id, meetings.c.state != CANCELLED
-                ).order_by(meetings.c.occurrence_at)
-            )
-            return [_meeting(row) for row in rows]
+            return await _history_on(connection, tandem_id)
 
     async def latest(self, tandem_id: int) -> MeetingRecord | None:
         """The tandem's meeting with the latest occurrence, cancelled ones aside."""
@@ -475,7 +481,7 @@ class MeetingRepository:
         answer: str,
         *,
         now: datetime,
-        book: VerdictBooks = lambda _meeting, _before: (),
+        book: VerdictBooks = lambda _meeting, _history: (),
     ) -> tuple[Literal["recorded", "settled", "closed"], MeetingRecord | None]:
         """One partner's check-in, once, for a meeting that has begun. When the answers give it
         its verdict (:func:`verdict`; for a meeting settled already, a late answer may change
@@ -511,7 +517,7 @@ class MeetingRepository:
             return "settled", settled
 
     async def settle(
-        self, meeting_id: int, *, now: datetime, book: VerdictBooks = lambda _m, _before: ()
+        self, meeting_id: int, *, now: datetime, book: VerdictBooks = lambda _m, _history: ()
     ) -> MeetingRecord | None:
         """The check-in deadline: the meeting gets its verdict from what was answered (see
         :func:`verdict`). None if it was settled (or skipped, cancelled) before."""
@@ -538,22 +544,12 @@ class MeetingRepository:
         )
         if not settled.rowcount:
             return None
-        before = await connection.scalar(
-            sa.select(meetings.c.state)
-            .where(
-                meetings.c.tandem_id == record.tandem_id,
-                meetings.c.occurrence_at < record.occurrence_at,
-                meetings.c.state.in_(SETTLED),
-            )
-            .order_by(meetings.c.occurrence_at.desc())
-            .limit(1)
-        )
         # Nothing is left to ask for it: the deadline's item goes (the check-in questions
         # check that the meeting is still open when they run).
         await cancel_prefix_on(connection, record.community_id, record.prefix + "settle", now=now)
-        fresh = await _load(connection, record.id)
-        assert fresh is not None
-        await _book(connection, fresh, book(fresh, before), now)
+        history = await _history_on(connection, record.tandem_id)
+        fresh = next(meeting for meeting in history if meeting.id == record.id)
+        await _book(connection, fresh, book(fresh, history), now)
         return fresh
 
     async def reminders_in(self, member_id: int) -> str:

@@ -28,6 +28,7 @@ from store.schema import (
     agreement_changes,
     agreements,
     applied_events,
+    badges,
     blocks,
     consents,
     conversations,
@@ -115,6 +116,16 @@ class PrivacyRepository:
                 ),
                 "shoutouts": await self._rows(
                     connection, shoutout_optins, shoutout_optins.c.member_id == member.id
+                ),
+                # Earned by the pair together: both partners' data.
+                "badges": await self._rows(
+                    connection,
+                    badges,
+                    badges.c.tandem_id.in_(
+                        sa.select(tandems.c.id).where(
+                            sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id)
+                        )
+                    ),
                 ),
             }
 

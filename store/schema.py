@@ -515,3 +515,29 @@ meeting_settings = sa.Table(
     sa.Column("reminders", sa.String(8), nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Badges a tandem earned (see store/badges.py): a streak of meetings held, the first milestone,
+# every goal reached. ``ref`` names the event that earned it (the meeting that completed the
+# streak, the milestone), so each event earns a badge once; a new run of four meetings earns
+# the four again. Goes with its tandem (and so with either member, on forget or purge).
+badges = sa.Table(
+    "badges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "tandem_id", sa.Integer, sa.ForeignKey("tandems.id", ondelete="CASCADE"), nullable=False
+    ),
+    # streak | first_milestone | all_goals
+    sa.Column("kind", sa.String(32), nullable=False),
+    # The streak's length; 1 for the others.
+    sa.Column("level", sa.Integer, nullable=False),
+    # The meeting that completed the streak, or the milestone that earned it.
+    sa.Column("ref", sa.Integer, nullable=False),
+    sa.Column("earned_at", UTCDateTime, nullable=False),
+    # When it is celebrated: when earned, or when the pair's last celebration is a day old.
+    sa.Column("celebrate_at", UTCDateTime, nullable=False),
+    # When it was posted in the pair space (None: not yet, or never: paused or ended).
+    sa.Column("celebrated_at", UTCDateTime),
+    sa.UniqueConstraint("tandem_id", "kind", "level", "ref", name="uq_badges_tandem_kind_level"),
+)

@@ -69,8 +69,8 @@ async def next_meeting(console: ConsoleProcess) -> datetime:
     return when_in(menu)
 
 
-async def test_four_weeks_of_meetings_in_the_console(community: ConsoleProcess) -> None:
-    console = community
+async def first_meeting(console: ConsoleProcess) -> datetime:
+    """Ana and Ben agree; their first meeting at least a day ahead (speaking as Ben)."""
     await agree_in_console(console)
     await console.answer("/as ben", "now speaking as")
     start = await next_meeting(console)
@@ -80,6 +80,12 @@ async def test_four_weeks_of_meetings_in_the_console(community: ConsoleProcess) 
         assert "Done: the meeting on" in said
         await console.expect("lässt euer Treffen am")
         start = await next_meeting(console)
+    return start
+
+
+async def test_four_weeks_of_meetings_in_the_console(community: ConsoleProcess) -> None:
+    console = community
+    start = await first_meeting(console)
 
     # Week 1: two reminders in each one's language, then both say they met.
     await week_of_reminders(console, start)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from flows.meeting_view import verdict_before
 from store.due_items import Booking
 from store.meetings import (
     CANCELLED,
@@ -111,8 +112,8 @@ async def test_meetings_are_planned_moved_answered_and_settled_once(any_db: Data
         assert third is not None
         seen: list[str | None] = []
 
-        def note(_record: MeetingRecord, before: str | None) -> list[Booking]:
-            seen.append(before)
+        def note(record: MeetingRecord, history: list[MeetingRecord]) -> list[Booking]:
+            seen.append(verdict_before(record, history))
             return []
 
         gone = third.ends_at + timedelta(days=3)

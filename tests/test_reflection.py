@@ -44,9 +44,9 @@ async def test_milestones_and_a_reflection_with_what_each_shares(
     await app.run_due()
     assert said_in(memory, space)[-2:] == [
         "🎉 Ana hat einen Meilenstein erreicht: „Folien entwerfen“! Ben, ich frage dich gleich "
-        "privat, ob du gratulieren möchtest.",
+        "privat, ob du gratulieren möchtest.\n🏅 Euer erster gemeinsamer Meilenstein!",
         '🎉 Ana reached a milestone: "Folien entwerfen"! Ben, I\'ll ask you privately whether '
-        "you'd like to add your congratulations.",
+        "you'd like to add your congratulations.\n🏅 Your first milestone together!",
     ]
     assert shoutouts(memory) == []
 
