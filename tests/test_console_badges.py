@@ -12,17 +12,15 @@ import pytest
 
 from tests.test_console import ConsoleProcess
 from tests.test_console_meetings import first_meeting, week_of_reminders
+from tests.test_console_rounds import console_community
 
 
 @pytest.fixture
 async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
-    (tmp_path / "tandem.toml").write_text(
-        '[bot]\nrate_limit = { enabled = false }\n[console]\norganizers = ["olga"]\n'
-        "[program]\nreflection_every_weeks = 52\nlength_weeks = 0\n"
-    )
-    process = await ConsoleProcess.start(tmp_path)
-    yield process
-    await process.kill()
+    async for process in console_community(
+        tmp_path, "reflection_every_weeks = 52\nlength_weeks = 0\n"
+    ):
+        yield process
 
 
 async def test_four_meetings_in_a_row_are_celebrated_in_the_console(

@@ -18,6 +18,7 @@ import pytest
 from tests.test_console import ConsoleProcess
 from tests.test_console_agreement import agree_in_console
 from tests.test_console_meetings import WHEN, week_of_reminders
+from tests.test_console_rounds import console_community
 
 # "── to ben ──" / "── an ana ──" start what the console prints for one member.
 _TO = re.compile(r"^── (?:to|an) (\w+) ──$", re.MULTILINE)
@@ -39,13 +40,8 @@ async def next_meeting(console: ConsoleProcess) -> datetime:
 @pytest.fixture
 async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
     # Reflections come later than these weeks: they are not what this transcript is about.
-    (tmp_path / "tandem.toml").write_text(
-        '[bot]\nrate_limit = { enabled = false }\n[console]\norganizers = ["olga"]\n'
-        "[program]\nreflection_every_weeks = 12\n"
-    )
-    process = await ConsoleProcess.start(tmp_path)
-    yield process
-    await process.kill()
+    async for process in console_community(tmp_path, "reflection_every_weeks = 12\n"):
+        yield process
 
 
 def lines_for(member: str, output: str) -> list[str]:

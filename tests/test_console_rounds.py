@@ -14,15 +14,22 @@ from tests.support.rounds import FOUR, transcript_for
 from tests.test_console import ConsoleProcess, opening
 
 
-@pytest.fixture
-async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
+async def console_community(tmp_path: Path, program: str = "") -> AsyncIterator[ConsoleProcess]:
+    """The console with Olga as organizer, and ``program`` (TOML lines) as its [program]."""
     # Four members typed by a machine are faster than any person: no rate limit here.
     (tmp_path / "tandem.toml").write_text(
         '[bot]\nrate_limit = { enabled = false }\n[console]\norganizers = ["olga"]\n'
+        + (f"[program]\n{program}" if program else "")
     )
     process = await ConsoleProcess.start(tmp_path)
     yield process
     await process.kill()
+
+
+@pytest.fixture
+async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
+    async for process in console_community(tmp_path):
+        yield process
 
 
 async def join(console: ConsoleProcess, name: str) -> None:

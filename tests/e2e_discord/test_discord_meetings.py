@@ -3,7 +3,8 @@ agreement's Discord transcript: Mondays 19:00 Berlin time), then for four weeks 
 reminders before each meeting (Ana's in their private thread, as she chose with ``/tandem
 meeting``) and "did you meet?" buttons after it; Ben moves one meeting (``/tandem meeting``
 with the action ``move`` and a form), Ana accepts; one is missed, and after the second miss in
-a row the thread shows the nudge. The same on memory, the console and Matrix."""
+a row the thread shows the nudge; the next four are held and the thread celebrates four in a
+row. The same on memory, the console and Matrix."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ async def test_four_weeks_of_meetings_on_discord(
         clock=clock,
         pair_channel_id=channel.id,
         bot_settings={"rate_limit": {"enabled": False}},
+        # Reflections come after these eight weeks: they are not what this is about.
+        program={"reflection_every_weeks": 12},
     ) as tandem:
         thread = await make_agreement(tandem, guild, channel, ana, ben, clock)
         await tandem.app.run_due()
@@ -142,3 +145,15 @@ async def test_four_weeks_of_meetings_on_discord(
         assert current is not None
         history = await tandem.app.store.meetings.history(current.id)
         assert [m.state for m in history] == ["held", "held", "missed", "missed", "scheduled"]
+
+        # Weeks 5 to 8: all four held, the fourth in a row celebrated in the thread, once, in
+        # each one's language.
+        for n in range(4, 8):
+            await week(tandem, clock, MONDAY + n * WEEK)
+            for user in (ana, ben):
+                await answer_until_done(tandem, user, AnswerPolicy(preferred={"start": "met"}))
+        await tandem.app.run_due()
+        assert [m.content for m in said(server, thread.id) if m.content.startswith("🔥")] == [
+            "🔥 4 Treffen in Folge, Ana und Ben!",
+            "🔥 4 meetings in a row, Ana and Ben!",
+        ]

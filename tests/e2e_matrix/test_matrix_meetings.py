@@ -3,7 +3,8 @@ agreement's Matrix transcript: Mondays 19:00 Berlin time), then for four weeks g
 reminders before each meeting (Ana's in their encrypted pair room, as she chose with
 ``!tandem meeting reminders space``) and "did you meet?" after it, answered with numbers; Ben
 moves one meeting (``!tandem meeting move``), Ana accepts; one is missed, and after the second
-miss in a row the room shows the nudge. The same on memory, the console and Discord."""
+miss in a row the room shows the nudge; the next four are held and the room celebrates four in
+a row. The same on memory, the console and Discord."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ async def week(pair: AgreedPair, start: datetime) -> None:
 async def test_four_weeks_of_meetings_on_matrix(
     tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
 ) -> None:
+    # Reflections come after these eight weeks: they are not what this is about.
+    tandem_bot.program = {"reflection_every_weeks": 12}
     pair = await make_agreement(tandem_bot, matrix_user_factory)
     prefix = tandem_bot.prefix
     ana_chat, ben_chat = pair.chats["ana"], pair.chats["ben"]
@@ -84,3 +87,13 @@ async def test_four_weeks_of_meetings_on_matrix(
     await until(pair.room, "🌱 Ana und Ben, eure letzten beiden Treffen")
     english = await until(pair.room, "🌱 Ana and Ben, your last two meetings")
     assert f"• A break for a while: {prefix} pause" in english.body
+
+    # Weeks 5 to 8: all four held; the fourth in a row is celebrated in the room, in each
+    # one's language.
+    for n in range(4, 8):
+        await week(pair, MONDAY + n * WEEK)
+        await until_said(ana_chat, "1", f"🎉 Danke! Treffen in Folge: {n - 3}.")
+        await until_said(ben_chat, "1", f"🎉 Thanks! Meetings held in a row: {n - 3}.")
+    await pair.app.run_due()
+    await until(pair.room, "🔥 4 Treffen in Folge, Ana und Ben!")
+    await until(pair.room, "🔥 4 meetings in a row, Ana and Ben!")
