@@ -34,7 +34,6 @@ pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(240)]
 #: A Monday, 10:00 in Berlin: nobody's night.
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SECRET = "Ben redet zu schnell"
-EPHEMERAL = 64
 
 
 def by_bot(server: LoopbackDiscord, channel_id: int) -> list[Message]:
@@ -196,9 +195,9 @@ async def test_notes_milestones_and_a_reflection_on_discord(
 
         # The organizer sees the counts and the chart, privately; nothing anyone wrote.
         stats = await server.invoke_command(organizer, guild, "tandem-admin", subcommand="stats")
-        answer = await server.wait_for_interaction_response(stats)
-        summary = answer.data["content"]
-        assert answer.data["flags"] & EPHEMERAL
+        answer = await server.wait_for_answer_message(stats)
+        summary = answer.content
+        assert answer.ephemeral
         assert "Reflections answered: 2 (2 in the last 12 weeks)" in summary
         assert "Milestones reached: 3 (3 in the last 12 weeks)" in summary
         assert "Quiet pairs: 0 (active, but no meeting check-in" in summary

@@ -160,6 +160,27 @@ class Driver:
             description=f"a response to interaction {interaction_id}",
         )
 
+    async def wait_for_answer_message(
+        self,
+        interaction_id: int,
+        *,
+        timeout: float = 10.0,
+    ) -> Message:
+        """The message that answers ``interaction_id`` once it is finished: the callback's
+        message, or, where the bot deferred (it took longer than its acknowledgement time, as
+        on a busy machine), the "thinking" message after the bot edited its answer in."""
+        interaction = self.world.interactions[interaction_id]
+
+        def finished() -> Message | None:
+            if interaction.original_message_id is None:
+                return None
+            message = self.world.message(interaction.channel_id, interaction.original_message_id)
+            return None if message.flags & FLAG_LOADING or message.deleted else message
+
+        return await self.wait_until(
+            finished, timeout=timeout, description=f"the answer to interaction {interaction_id}"
+        )
+
     # -- people's actions ----------------------------------------------------------------
     async def invoke_command(
         self,
