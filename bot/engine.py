@@ -140,7 +140,8 @@ class FlowEngine:
             held = self.registry.get(replacing.flow_id)
             if suspend and held is not None:
                 spell = self.speller(event.member.platform)
-                on_hold = msg("conversation.on_hold", running=spell(held.command))
+                running = held.description if held.asked_only else spell(held.command)
+                on_hold = msg("conversation.on_hold", running=running)
                 put_aside.append(self._plain_say(member, event, on_hold))
         conversation = await self.store.conversations.start(
             community_id=event.community_id,
@@ -235,7 +236,12 @@ class FlowEngine:
             return None, [self._plain_say(member, event, msg("conversation.gone"))]
         if now >= conversation.expires_at:
             await self.store.conversations.end(conversation, status="expired", now=now)
-            notice = self._say(turn, msg("conversation.expired", command=self._spell(turn)))
+            expired = (
+                msg("conversation.expired_asked")
+                if turn.flow.asked_only
+                else msg("conversation.expired", command=self._spell(turn))
+            )
+            notice = self._say(turn, expired)
             return None, [self._retire(turn), notice, *await self.take_up_suspended(member, event)]
         return conversation, None
 
@@ -330,7 +336,11 @@ class FlowEngine:
             )
             if ended is None:
                 return [self._stale(turn)]
-            cancelled = msg("conversation.cancelled", command=self._spell(turn))
+            cancelled = (
+                msg("conversation.cancelled_asked")
+                if turn.flow.asked_only
+                else msg("conversation.cancelled", command=self._spell(turn))
+            )
             taken_up = await self.take_up_suspended(member, event)
             return [self._retire(turn), self._say(turn, cancelled), *taken_up]
         if control is Control.HELP:
@@ -618,7 +628,11 @@ class FlowEngine:
 
         return spell
 
-    def _spell(self, turn: _Turn) -> str:
+    def _spell(self, turn: _Turn) -> str | Msg:
+        """The command of the turn's flow as the member's platform spells it; what the flow
+        is about for one only the bot starts."""
+        if turn.flow.asked_only:
+            return turn.flow.description
         return self.speller(turn.event.member.platform)(turn.flow.command)
 
     def _place(self, turn: _Turn) -> Place:

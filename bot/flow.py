@@ -181,6 +181,11 @@ class Flow:
     # The step a given argument answers (``note <text>`` writes the note at once, while plain
     # ``note`` starts at the first step, the list); None: the first step.
     argument_step: str | None = None
+    # Only the bot starts it (a question it asks first: :attr:`bot.due.DueRun.start_flow`):
+    # no command members can type, not in help, not registered on any platform (Discord's
+    # slash commands are nearly all taken). ``command`` then only names it in the store, and
+    # messages about the conversation name its ``description`` instead of a command.
+    asked_only: bool = False
     _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -52,6 +52,8 @@ class FlowRegistry:
                 if entry.id in self._by_id:
                     raise FlowDefinitionError(f"two flows have the id {entry.id!r}")
                 self._by_id[entry.id] = entry
+                if entry.asked_only:
+                    continue  # no command: only the bot starts it
             self._claim(entry.command, entry, reserved)
         if gate is not None and self._by_id.get(gate.flow.id) is not gate.flow:
             raise FlowDefinitionError(f"the gate's flow {gate.flow.id!r} is not registered")

@@ -40,6 +40,8 @@ from flows.milestones import MILESTONE
 from flows.notes import NOTE
 from flows.places import load_places
 from flows.profile import PROFILE, build_edit
+from flows.program_choice import PROGRAM_END, PROGRAM_KINDS
+from flows.program_end import PROGRAM_COMPLETE
 from flows.reflection import REFLECT
 from flows.reflection_notices import REFLECTION_ASK, REFLECTION_DUE, REFLECTION_SHARED
 from flows.rematch import REMATCH
@@ -72,6 +74,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             NOTE,
             MILESTONE,
             REFLECT,
+            PROGRAM_END,
             MEETING,
             REMATCH,
             BLOCK,
@@ -116,6 +119,8 @@ def build_registry(settings: Settings) -> FlowRegistry:
             REFLECTION_DUE,
             REFLECTION_ASK,
             REFLECTION_SHARED,
+            PROGRAM_COMPLETE,
+            *PROGRAM_KINDS,
             *MEETING_KINDS,
             BADGE_KIND,
         ],

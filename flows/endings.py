@@ -37,6 +37,7 @@ from flows.first_call_question import FLOW_ID as FIRST_CALL_FLOW
 from flows.first_call_question import close_open_question
 from flows.meeting_notices import FLOW_ID as MEETING_FLOW
 from flows.pair_view import dm_of, locale_of, name_of, ref_of
+from flows.program_end import FLOW_ID as PROGRAM_END_FLOW
 from flows.reflection_notices import FLOW_ID as REFLECT_FLOW
 from flows.tandem_pause import member_pause_end, shown_date
 from store import Store
@@ -45,13 +46,21 @@ from store.members import MemberRecord, MemberStatus
 from store.tandems import ENDED, INTRODUCING, TandemRecord
 
 Reason = Literal["rematch", "left", "removed", "forgotten", "organizer"]
+# (A program that ends, "completed", is flows/program_choice.py: it books the closing here.)
 #: Endings after which the one who caused them is no longer in the space.
 GONE: frozenset[str] = frozenset({"left", "removed", "forgotten"})
 
 
 #: The conversations about a tandem (its first call, its agreement, its meetings, its
-#: milestones and reflections): they end with it.
-TANDEM_TALK = (FIRST_CALL_FLOW, AGREEMENT_FLOW, MEETING_FLOW, MILESTONE_FLOW, REFLECT_FLOW)
+#: milestones and reflections, how to go on after its program): they end with it.
+TANDEM_TALK = (
+    FIRST_CALL_FLOW,
+    AGREEMENT_FLOW,
+    MEETING_FLOW,
+    MILESTONE_FLOW,
+    REFLECT_FLOW,
+    PROGRAM_END_FLOW,
+)
 
 
 async def close_tandem_talk(store: Store, member_id: int, now: datetime) -> None:

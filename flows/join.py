@@ -95,8 +95,9 @@ def shown_profile(context: FlowContext) -> dict[str, Any]:
 
 
 async def previous_profile(member: MemberRecord, store: Store) -> dict[str, Any]:
-    """For someone who left and comes back: the profile they had, to offer keeping it."""
-    if member.status != MemberStatus.LEFT:
+    """For someone who left, or finished a program (alumni), and comes back: the profile they
+    had, to offer keeping it."""
+    if member.status not in (MemberStatus.LEFT, MemberStatus.ALUMNI):
         return {}
     profile = await store.members.profile(member.id)
     return {"previous": profile} if profile else {}
@@ -163,7 +164,8 @@ def next_in_join(step_id: str) -> NextStep:
 
 
 def not_twice(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
-    if member is not None and member.joined:
+    """Refuses those who joined, but alumni: ``join`` brings them back for a later program."""
+    if member is not None and member.joined and member.status != MemberStatus.ALUMNI:
         return msg("join.already_joined", profile=spell("profile"), edit=spell("edit"))
     return None
 

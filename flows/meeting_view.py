@@ -1,5 +1,5 @@
 """How meetings are shown: a meeting's time in the reader's zone and language, how far off it
-is, and the pair's streak of meetings held."""
+is, and the pair's streaks of meetings held."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
 
 from bot.messages import Msg, msg
-from store.meetings import HELD, MISSED, SETTLED, UNCLEAR, MeetingRecord
+from store.meetings import HELD, MISSED, SETTLED, MeetingRecord
 
 
 def day_label(instant: datetime, zone: str, locale: str) -> str:
@@ -49,18 +49,26 @@ def meeting_line(meeting: MeetingRecord, zone: str, locale: str) -> Msg:
     )
 
 
-def streak(history: list[MeetingRecord]) -> int:
-    """How many meetings in a row the pair held, counting back from the latest settled one:
-    skipped and unclear ones neither count nor break it; a missed one ends it."""
-    count = 0
-    for meeting in reversed(history):
+def held_runs(history: list[MeetingRecord]) -> list[int]:
+    """The runs of meetings held in a row, oldest first (the last one still going): a missed
+    meeting ends a run; skipped, unclear and coming ones neither count nor break one."""
+    runs = [0]
+    for meeting in history:
         if meeting.state == HELD:
-            count += 1
+            runs[-1] += 1
         elif meeting.state == MISSED:
-            break
-        elif meeting.state == UNCLEAR:
-            continue
-    return count
+            runs.append(0)
+    return runs
+
+
+def streak(history: list[MeetingRecord]) -> int:
+    """How many meetings in a row the pair held, counting back from the latest settled one."""
+    return held_runs(history)[-1]
+
+
+def longest_streak(history: list[MeetingRecord]) -> int:
+    """The most meetings the pair held in a row."""
+    return max(held_runs(history))
 
 
 def verdict_before(meeting: MeetingRecord, history: list[MeetingRecord]) -> str | None:

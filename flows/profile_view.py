@@ -31,6 +31,7 @@ STATUS_LABELS: dict[str, Msg] = {
     "waiting": msg("status.waiting"),
     "paused": msg("status.paused"),
     "in_tandem": msg("status.in_tandem"),
+    "alumni": msg("status.alumni"),
     "left": msg("status.left"),
 }
 NOT_GIVEN = msg("profile.not_given")

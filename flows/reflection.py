@@ -51,7 +51,8 @@ async def where_reflection_stands(member: MemberRecord, store: Store) -> dict[st
     return {
         "tandem": tandem.id,
         "number": number,
-        "active_at": (tandem.active_at or tandem.created_at).isoformat(),
+        # The program's length counts from when its current round began.
+        "active_at": tandem.round_began.isoformat(),
         "partner": found.partner_name,
         "partner_id": partner.id,
         "goals": [goal["goal"] for goal in goals][:MAX_GOALS],

@@ -1,4 +1,5 @@
-"""The readable copy of ``mydata`` for notes, reflections, milestones and shout-out choices:
+"""The readable copy of ``mydata`` for notes, reflections, milestones, shout-out choices and
+the choices at the end of a program:
 (heading, lines) sections, times in the member's own zone. The JSON copy holds the same rows
 as they are (a reflection with all its answers and what was shared)."""
 
@@ -66,9 +67,24 @@ def reflection_sections(
         )
         for row in data.get("shoutouts", [])
     ]
+    endings = [
+        line(
+            msg(
+                "mydata.md.program_end_row",
+                tandem=row["tandem_id"],
+                round=row["round"],
+                when=when(row["completed_at"]),
+                choice=msg(f"program_end.choice.{row['my_choice']}")
+                if row["my_choice"]
+                else msg("mydata.md.program_end_no_choice"),
+            )
+        )
+        for row in data.get("program_ends", [])
+    ]
     return [
         (render(msg("mydata.md.notes"), locale), notes),
         (render(msg("mydata.md.reflections"), locale), reflections),
         (render(msg("mydata.md.milestones"), locale), milestones),
         (render(msg("mydata.md.shoutouts"), locale), shoutouts),
+        (render(msg("mydata.md.program_ends"), locale), endings),
     ]

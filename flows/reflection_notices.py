@@ -4,15 +4,16 @@ partner when one reflected on demand, and shows both partners' shared parts side
 * The reflections of a tandem are booked when its agreement is agreed
   (:func:`reflection_bookings`, keys ``tandem:<id>:reflect:<n>``, relative to when the tandem
   became active: every ``program.reflection_every_weeks`` weeks, and a final one at
-  ``program.length_weeks``; without a set length, for a year), so that ending the tandem
-  cancels them.
+  ``program.length_weeks``, and the program's completion a grace period after that; without
+  a set length, for a year), so that ending the tandem cancels them.
 * ``reflection_due``: one ``reflection_ask`` per partner (an active tandem only: a paused one
   lets that reflection pass).
 * ``reflection_ask``: starts the ``reflect`` conversation in the member's DM when they are free
   (never interrupting), if there is a reflection for them to answer (the one named, if any).
 * ``reflection_shared`` (both answered): the shared parts side by side in the pair space, in
-  each partner's language, with the offer to adjust the agreement. What a partner kept private
-  is never read here.
+  each partner's language, with the offer to adjust the agreement; after the final one, the
+  program's completion follows (:mod:`flows.program_end`). What a partner kept private is
+  never read here.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.messages import Msg, msg, user_text
 from bot.places import Place
 from flows.bot_asks import start_when_free
 from flows.pair_view import locale_of, name_of
+from flows.program_end import GRACE, complete_now, completion_booking
 from store.due_items import Booking
 from store.members import MemberRecord
 from store.reflections import ReflectionRecord
@@ -36,20 +38,30 @@ FLOW_ID = "reflect"
 
 
 def reflection_bookings(
-    tandem_id: int, active_at: datetime, program: ProgramSettings, now: datetime
+    tandem_id: int,
+    active_at: datetime,
+    program: ProgramSettings,
+    now: datetime,
+    round_: int = 1,
 ) -> list[Booking]:
     """The tandem's reflections from now on: every ``reflection_every_weeks`` weeks after it
-    became active, and the final one at the end of the program (without a set length, for
-    a year: a tandem that goes on longer reflects on demand)."""
+    became active (or its program round ``round_`` began), and the final one at the end of the
+    program, with the program's completion a grace period after it (without a set length,
+    reflections for a year: a tandem that goes on longer reflects on demand)."""
     every, length = program.reflection_every_weeks, program.length_weeks
     weeks = [*range(every, length, every), length] if length else [*range(every, 53, every)]
     bookings = []
     for index, week in enumerate(weeks, 1):
         due_at = active_at + timedelta(weeks=week)
         if due_at > now:
-            key = due_prefix(tandem_id) + f"reflect:{index}"
-            payload = {"tandem": tandem_id, "index": index}
+            # The first round's keys name the index alone (as before rounds existed).
+            name = str(index) if round_ == 1 else f"{round_}-{index}"
+            key = due_prefix(tandem_id) + f"reflect:{name}"
+            payload = {"tandem": tandem_id, "index": name}
             bookings.append(Booking(REFLECTION_DUE.name, key, due_at, payload=payload))
+    if length:
+        final = active_at + timedelta(weeks=length)
+        bookings.append(completion_booking(tandem_id, round_, final + GRACE))
     return bookings
 
 
@@ -96,6 +108,8 @@ async def ask_to_reflect(run: DueRun) -> list[Intent]:
     member = None if member_id is None else await run.store.members.get(member_id)
     if tandem is None or member is None or tandem.state != ACTIVE:
         return []
+    if await run.store.program_ends.get(tandem.id, tandem.program_round) is not None:
+        return []  # the round is complete: what comes next is the question how to go on
     number, open_for_them = await run.store.reflections.next_for(tandem.id, member.id)
     wanted = run.item.payload.get("number")
     if open_for_them and (wanted is None or wanted == number):
@@ -156,6 +170,9 @@ async def show_shared(run: DueRun) -> list[Intent]:
         await run.send(
             Say(target=space, locale=locale, text=text, private=False), f"space-{locale}"
         )
+    if final:
+        # Both answered the final reflection: the program's completion follows now.
+        await complete_now(run, tandem.id, tandem.program_round)
     return []
 
 

@@ -1,4 +1,5 @@
-"""The organizers' chart (``admin stats``): a PNG of 800×450 pixels drawn with matplotlib.
+"""The organizers' chart (``admin stats``): a PNG of 800×450 pixels drawn with matplotlib; the
+bare figure and its PNG are shared with the program's progress chart (:mod:`flows.program_chart`).
 
 matplotlib is imported inside :func:`draw` only, so that a bot nobody asks for a chart never
 loads it (it would add tens of megabytes to every process); :func:`draw` is blocking and is run
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 WIDTH_PX, HEIGHT_PX, DPI = 800, 450, 100
 # Colours that stay apart for the common kinds of colour blindness (Okabe & Ito).
@@ -32,13 +34,26 @@ class Chart:
     members: tuple[tuple[str, int], ...]
 
 
-def draw(chart: Chart) -> bytes:
-    """The chart as PNG bytes (blocking: run it in a thread)."""
+def new_figure() -> Any:
+    """A bare matplotlib ``Figure`` of 800×450 pixels on the Agg canvas (imports matplotlib:
+    call it only from a drawing function run in a thread)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
+    return figure
+
+
+def png_of(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def draw(chart: Chart) -> bytes:
+    """The chart as PNG bytes (blocking: run it in a thread)."""
+    figure = new_figure()
     weekly, members = figure.subplots(1, 2, width_ratios=(3, 2))
     figure.suptitle(chart.title, fontsize=12)
 
@@ -69,6 +84,4 @@ def draw(chart: Chart) -> bytes:
     members.tick_params(axis="y", labelsize=8)
     members.xaxis.get_major_locator().set_params(integer=True)
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    return png_of(figure)

@@ -17,7 +17,7 @@ from store.members import MemberRecord
 
 #: Tandem states and ways a tandem ended, each with words in the catalog.
 STATES = ("introducing", "introduced", "active", "declined", "lapsed")
-END_REASONS = ("rematch", "left", "removed", "forgotten", "organizer")
+END_REASONS = ("rematch", "left", "removed", "forgotten", "organizer", "completed")
 
 
 async def with_partner_names(store: Store, member: MemberRecord, data: dict[str, Any]) -> None:

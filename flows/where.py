@@ -46,8 +46,9 @@ def when_text(instant: datetime, zone: str, locale: str) -> str:
 
 
 def program_week(tandem: TandemRecord, now: datetime, program: ProgramSettings) -> Msg:
-    """ "week 3 of 12": weeks since the tandem became active, the first week being week 1."""
-    started = tandem.active_at or tandem.created_at
+    """ "week 3 of 12": weeks since the tandem's program round began (when it became active,
+    for the first), the first week being week 1."""
+    started = tandem.round_began
     week = max(0, (now - started).days) // 7 + 1
     weeks = program.length_weeks
     if weeks == 0:
@@ -87,6 +88,10 @@ async def _without_tandem(context: ActionContext, member: MemberRecord) -> Stand
     if member.status == MemberStatus.PAUSED:
         hint = msg("where.hint.paused", resume=context.spell("resume"))
         return Standing(status_in_words(member, locale), hint)
+    if member.status == MemberStatus.ALUMNI:
+        return Standing(
+            status_in_words(member, locale), msg("where.hint.alumni", join=context.spell("join"))
+        )
     return Standing(status_in_words(member, locale))
 
 

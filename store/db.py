@@ -24,6 +24,7 @@ from store.migrate import DatabaseTooNew, current_revision, upgrade_to_head
 from store.milestones import MilestoneRepository
 from store.notes import NoteRepository
 from store.privacy import PrivacyRepository
+from store.program_ends import ProgramEndRepository
 from store.reflections import ReflectionRepository
 from store.reports import ReportRepository
 from store.rounds import MatchRoundRepository
@@ -121,6 +122,7 @@ class Store:
         self.reflections = ReflectionRepository(connections)
         self.milestones = MilestoneRepository(connections)
         self.badges = BadgeRepository(connections)
+        self.program_ends = ProgramEndRepository(connections)
         self.stats = StatsRepository(connections)
         self.gauges = GaugeRepository(connections)
 

@@ -22,10 +22,15 @@ class MemberStatus(StrEnum):
     WAITING = "waiting"  # profile saved, waiting for a match
     PAUSED = "paused"  # not matched until resumed (or paused_until)
     IN_TANDEM = "in_tandem"
+    # Finished a program and chose not to go on: never matched, data kept like any member's;
+    # ``join`` brings them back to waiting for a later program (flows/program_choice.py).
+    ALUMNI = "alumni"
     LEFT = "left"  # ended participation or left the community; purged after retention
 
 
-JOINED = frozenset({MemberStatus.WAITING, MemberStatus.PAUSED, MemberStatus.IN_TANDEM})
+JOINED = frozenset(
+    {MemberStatus.WAITING, MemberStatus.PAUSED, MemberStatus.IN_TANDEM, MemberStatus.ALUMNI}
+)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from store.schema import (
     milestones_reached,
     notes,
     profile_answers,
+    program_ends,
     reflections,
     reports,
     shoutout_optins,
@@ -127,7 +128,35 @@ class PrivacyRepository:
                         )
                     ),
                 ),
+                "program_ends": await self._program_ends(connection, member),
             }
+
+    async def _program_ends(
+        self, connection: AsyncConnection, member: MemberRecord
+    ) -> list[dict[str, Any]]:
+        """The ends of the member's program rounds with their own choice (the partner's is
+        the partner's)."""
+        rows = await connection.execute(
+            sa.select(program_ends, tandems.c.member_a)
+            .join(tandems, tandems.c.id == program_ends.c.tandem_id)
+            .where(sa.or_(tandems.c.member_a == member.id, tandems.c.member_b == member.id))
+            .order_by(program_ends.c.id)
+        )
+        exported = []
+        for row in rows:
+            side = "a" if row.member_a == member.id else "b"
+            exported.append(
+                {
+                    "tandem_id": row.tandem_id,
+                    "round": row.round,
+                    "completed_at": _plain(row.completed_at),
+                    "my_choice": row._mapping[f"choice_{side}"],
+                    "answered_at": _plain(row._mapping[f"answered_{side}_at"]),
+                    "outcome": row.outcome,
+                    "decided_at": _plain(row.decided_at),
+                }
+            )
+        return exported
 
     async def _agreements(
         self, connection: AsyncConnection, member: MemberRecord
@@ -200,13 +229,14 @@ class PrivacyRepository:
         )
         shared = ("id", "round_id", "state", "score", "reasons", "space", "created_at")
         times = ("introduced_at", "active_at", "ended_at", "end_reason", "paused_until")
+        rounds = ("program_round", "round_started_at")
         exported = []
         for row in rows:
             side = "a" if row["member_a"] == member.id else "b"
             paused_by = row["paused_by"]
             exported.append(
                 {
-                    **{key: row[key] for key in (*shared, *times)},
+                    **{key: row[key] for key in (*shared, *times, *rounds)},
                     # Who paused it, as the member sees it (not the partner's number).
                     "paused_by": None
                     if paused_by is None

@@ -268,11 +268,15 @@ tandems = sa.Table(
     sa.Column("active_at", UTCDateTime),
     sa.Column("ended_at", UTCDateTime),
     # Why it ended: "not_a_fit", "lapsed", "rematch" (a block too), "left", "removed", "forgotten",
-    # "organizer" (see flows/endings.py).
+    # "organizer" (see flows/endings.py), "completed" (the program's end: flows/program_choice.py).
     sa.Column("end_reason", sa.String(32)),
     # While paused: which partner paused it, and until when (None: until they resume).
     sa.Column("paused_by", sa.Integer),
     sa.Column("paused_until", UTCDateTime),
+    # The program round the tandem is in (1, then 2, … when both chose to go on together), and
+    # when that round began (None: when the tandem became active). See store/program_ends.py.
+    sa.Column("program_round", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("round_started_at", UTCDateTime),
     sa.Index("ix_tandems_community_state", "community_id", "state"),
     sa.Index("ix_tandems_member_a", "member_a"),
     sa.Index("ix_tandems_member_b", "member_b"),
@@ -540,4 +544,30 @@ badges = sa.Table(
     # When it was posted in the pair space (None: not yet, or never: paused or ended).
     sa.Column("celebrated_at", UTCDateTime),
     sa.UniqueConstraint("tandem_id", "kind", "level", "ref", name="uq_badges_tandem_kind_level"),
+)
+
+
+# The end of one program round of a tandem (see store/program_ends.py): the completion
+# celebrated once, each partner's choice how to go on, and what the bot did with both.
+program_ends = sa.Table(
+    "program_ends",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("community_id", sa.String(200), nullable=False),
+    sa.Column(
+        "tandem_id", sa.Integer, sa.ForeignKey("tandems.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("round", sa.Integer, nullable=False),
+    # The run of the due item that celebrated the completion (its retries go on; no other may).
+    sa.Column("completed_by", sa.String(200), nullable=False),
+    sa.Column("completed_at", UTCDateTime, nullable=False),
+    # Each partner's choice: "continue", "finish", "anew" (None: not answered yet).
+    sa.Column("choice_a", sa.String(16)),
+    sa.Column("choice_b", sa.String(16)),
+    sa.Column("answered_a_at", UTCDateTime),
+    sa.Column("answered_b_at", UTCDateTime),
+    # What the bot did with both answers: "continued" or "ended", and when.
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("decided_at", UTCDateTime),
+    sa.UniqueConstraint("tandem_id", "round", name="uq_program_ends_tandem_round"),
 )

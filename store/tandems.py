@@ -78,6 +78,13 @@ class TandemRecord:
     end_reason: str | None
     paused_by: int | None = None
     paused_until: datetime | None = None
+    program_round: int = 1
+    round_started_at: datetime | None = None
+
+    @property
+    def round_began(self) -> datetime:
+        """When the tandem's current program round began (the first: when it became active)."""
+        return self.round_started_at or self.active_at or self.created_at
 
     @property
     def members(self) -> tuple[int, int]:
@@ -112,6 +119,8 @@ def tandem_from_row(row: sa.Row[Any]) -> TandemRecord:
         end_reason=row.end_reason,
         paused_by=row.paused_by,
         paused_until=row.paused_until,
+        program_round=row.program_round,
+        round_started_at=row.round_started_at,
     )
 
 
@@ -137,7 +146,7 @@ class TandemRepository:
 
     async def get(self, tandem_id: int) -> TandemRecord | None:
         async with self._db.read() as connection:
-            return await _get(connection, tandem_id)
+            return await get_on(connection, tandem_id)
 
     async def of_round(self, round_id: int) -> list[TandemRecord]:
         async with self._db.read() as connection:
@@ -260,7 +269,7 @@ class TandemRepository:
             )
             if resumed.rowcount != 1:
                 return None
-            return await _get(connection, tandem_id)
+            return await get_on(connection, tandem_id)
 
     async def pairs_met(self, community_id: str) -> list[tuple[int, int]]:
         """Every two members of the community who must not be proposed to each other again:
@@ -292,7 +301,7 @@ class TandemRepository:
                 .where(tandems.c.id == tandem_id, tandems.c.space.is_(None))
                 .values(space=space, updated_at=now)
             )
-            return await _get(connection, tandem_id)
+            return await get_on(connection, tandem_id)
 
     async def mark_introduced(
         self, tandem_id: int, *, now: datetime, book: Iterable[Booking] = ()
@@ -385,9 +394,9 @@ class TandemRepository:
                 )
             )
             if recorded.rowcount != 1:
-                return "closed", await _get(connection, tandem_id)
+                return "closed", await get_on(connection, tandem_id)
             if answer == NO:
-                ended = await _end(
+                ended = await end_on(
                     connection,
                     tandem_id,
                     from_states=(INTRODUCED,),
@@ -396,7 +405,7 @@ class TandemRepository:
                     now=now,
                     book=book("declined"),
                 )
-                return ("declined" if ended else "closed"), await _get(connection, tandem_id)
+                return ("declined" if ended else "closed"), await get_on(connection, tandem_id)
             activated = await connection.execute(
                 tandems.update()
                 .where(
@@ -407,7 +416,7 @@ class TandemRepository:
                 )
                 .values(state=ACTIVE, active_at=now, updated_at=now)
             )
-            tandem = await _get(connection, tandem_id)
+            tandem = await get_on(connection, tandem_id)
             if activated.rowcount == 1 and tandem is not None:
                 await cancel_prefix_on(
                     connection, tandem.community_id, due_prefix(tandem_id), now=now
@@ -446,7 +455,7 @@ class TandemRepository:
                     {column_reason: fit_text(tandems.c[column_reason], reason), "updated_at": now}
                 )
             )
-            tandem = await _get(connection, tandem_id)
+            tandem = await get_on(connection, tandem_id)
             if added.rowcount != 1 or tandem is None:
                 return None
             for booking in book:
@@ -478,13 +487,13 @@ class TandemRepository:
         the tandem as it was (the end of that member's pause) is booked too. Read and decided
         inside the transaction, so a pause or resume racing the ending is seen either way."""
         async with self._db.write() as connection:
-            before = await _get(connection, tandem_id)
+            before = await get_on(connection, tandem_id)
             pauser = (
                 before.paused_by
                 if still_paused is not None and before is not None and before.state == PAUSED
                 else None
             )
-            if not await _end(
+            if not await end_on(
                 connection,
                 tandem_id,
                 from_states=from_states,
@@ -515,7 +524,7 @@ class TandemRepository:
                 if kept.rowcount == 1:
                     for booking in still_paused(before):
                         await book_on(connection, before.community_id, booking, now=now)
-            return await _get(connection, tandem_id)
+            return await get_on(connection, tandem_id)
 
     async def _side(self, tandem_id: int, member_id: int) -> str | None:
         tandem = await self.get(tandem_id)
@@ -533,12 +542,12 @@ class TandemRepository:
             return {row[0]: row[1] for row in rows}
 
 
-async def _get(connection: AsyncConnection, tandem_id: int) -> TandemRecord | None:
+async def get_on(connection: AsyncConnection, tandem_id: int) -> TandemRecord | None:
     row = (await connection.execute(sa.select(tandems).where(tandems.c.id == tandem_id))).first()
     return None if row is None else tandem_from_row(row)
 
 
-async def _end(
+async def end_on(
     connection: AsyncConnection,
     tandem_id: int,
     *,

@@ -111,8 +111,8 @@ async def test_the_organizer_sees_counts_and_a_chart_but_nothing_anyone_wrote(
 
 
 def test_starting_and_joining_never_load_matplotlib(tmp_path: object) -> None:
-    """matplotlib weighs tens of megabytes: only a chart drawn loads it (bench.flows' peak
-    memory stays under its limit)."""
+    """matplotlib weighs tens of megabytes: only a chart drawn (``admin stats``, the end of a
+    program) loads it (bench.flows' peak memory stays under its limit)."""
     script = textwrap.dedent(
         f"""
         import asyncio, json, sys
@@ -132,7 +132,8 @@ def test_starting_and_joining_never_load_matplotlib(tmp_path: object) -> None:
             await play_on_memory(memory, ana, TRANSCRIPT, typed=False)
             member = await app.store.members.find("memory", "memory", "ana")
             await app.stop()
-            print(json.dumps([member.status, "matplotlib" in sys.modules]))
+            charts = [name in sys.modules for name in ("flows.stats_chart", "flows.program_chart")]
+            print(json.dumps([member.status, charts, "matplotlib" in sys.modules]))
 
         asyncio.run(main())
         """
@@ -140,4 +141,5 @@ def test_starting_and_joining_never_load_matplotlib(tmp_path: object) -> None:
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=50
     )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["waiting", False]
+    # Both charts' modules are loaded (the journey imports them), matplotlib is not.
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["waiting", [True, True], False]

@@ -37,22 +37,29 @@ async def agreed_pair(app: App) -> Pair:
 
 
 async def until_asked_to_reflect(pair: Pair, clock: FakeClock, *members: MemberRef) -> None:
-    """Let time pass an hour at a time until each member's running conversation is the
-    reflection: meeting check-ins asked meanwhile are answered ("we met"), since the bot
-    never interrupts one conversation with another."""
+    """Let time pass until each member's running conversation is the reflection."""
+    await until_asked(pair, clock, "reflect", *members)
+
+
+async def until_asked(pair: Pair, clock: FakeClock, flow_id: str, *members: MemberRef) -> None:
+    """Let time pass an hour at a time until each member's running conversation is
+    ``flow_id``: meeting check-ins asked meanwhile are answered ("we met") and a partner's
+    milestone is let pass, since the bot never interrupts one conversation with another."""
     store = pair.app.store
     for _ in range(48):
         waiting = []
         for member in members:
             record = await pair.record(member)
             active = await store.conversations.active_for(record.id)
-            if active is not None and active.flow_id == "reflect":
+            if active is not None and active.flow_id == flow_id:
                 continue
             waiting.append(member)
             if active is not None and active.flow_id == "meeting":
                 await pair.memory.pick(member, "met")
+            elif active is not None and active.flow_id == "milestone":
+                await pair.memory.pick(member, "skip")
         if not waiting:
             return
         clock.advance(timedelta(minutes=61))
         await pair.app.run_due()
-    raise AssertionError("the reflection was never asked")
+    raise AssertionError(f"{flow_id} was never asked")

@@ -1,0 +1,241 @@
+"""The end of a program on the memory adapter: Ana and Ben in a four-week program reflect at
+weeks 2 and 4; after both answered the final reflection, the pair space gets the completion
+summary (meetings held, longest streak, milestones, progress first → last, only what each
+shared), each partner their own progress and chart in their DM, then the question how to go on.
+Both continue (a new round with its reflections); finish + anew (Ana alumni and not matched in
+the next round, Ben waiting and matched); nobody or one answers (the reminder, the default)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from adapters.memory import MemoryAdapter
+from bot.app import App
+from bot.clock import FakeClock
+from bot.intents import AttachFile, Say
+from bot.places import MemberRef
+from flows.meeting_view import longest_streak
+from store.meetings import HELD
+from tests.conftest import AppFactory
+from tests.support.agreed_pair import agreed_pair, until_asked, until_asked_to_reflect
+from tests.support.rounds import PEER, closed_spaces, onboard, said_in, spaces_of, status
+from tests.support.tandem_pair import Pair
+from tests.test_stats import png_size
+
+PROGRAM = {"length_weeks": 4, "reflection_every_weeks": 2}
+SECRET_NOTE = "Geheime Notiz über Ben"
+BEN_GOAL = "Speak freely at meetups"
+
+
+async def reflect(
+    memory: MemoryAdapter,
+    member: MemberRef,
+    progress: list[str],
+    share: tuple[str, ...],
+    milestones: tuple[str, ...] = (),
+) -> None:
+    """Answer the running reflection: ``progress`` per goal, a private note, the milestones."""
+    values = iter(progress)
+    while True:
+        asked = memory.last_ask(member).question.id
+        if asked == "reflect.ask_progress":
+            await memory.pick(member, next(values))
+        elif asked == "reflect.ask_note":
+            await memory.say(member, SECRET_NOTE)
+        elif asked == "reflect.ask_milestones":
+            await (memory.pick(member, *milestones) if milestones else memory.say(member, "skip"))
+        elif asked == "reflect.ask_share":
+            await memory.pick(member, *share)
+            return
+        else:
+            await memory.say(member, "-")
+
+
+async def complete_program(app: App, clock: FakeClock) -> Pair:
+    """Ana and Ben through a four-week program to the question how to go on: Ana shares her
+    progress (2 and 3, then 4 and 5) and reaches a milestone; Ben keeps his private (2, then
+    4)."""
+    pair = await agreed_pair(app)
+    memory, ana, ben = pair.memory, pair.ana, pair.ben
+    clock.advance(timedelta(weeks=2))
+    await app.run_due()
+    await until_asked_to_reflect(pair, clock, ana, ben)
+    await reflect(memory, ana, ["2", "3"], ("progress",), milestones=("g0_m0",))
+    await reflect(memory, ben, ["2"], ("nothing",))
+    await app.run_due()
+    tandem = await pair.tandem()
+    assert tandem.active_at is not None
+    clock.advance(tandem.active_at + timedelta(weeks=4) - clock.now())
+    await app.run_due()
+    await until_asked_to_reflect(pair, clock, ana, ben)
+    await reflect(memory, ana, ["4", "5"], ("progress", "notes"))
+    await reflect(memory, ben, ["4"], ("nothing",))
+    await app.run_due()
+    await until_asked(pair, clock, "program_end", ana, ben)
+    return pair
+
+
+def told(memory: MemoryAdapter, member: MemberRef) -> list[str]:
+    return [r.text for r in memory.received(member) if isinstance(r.intent, Say)]
+
+
+async def test_the_completion_shows_what_each_shared_and_both_continue(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory", program=PROGRAM)
+    pair = await complete_program(app, clock)
+    memory, ana, ben, space = pair.memory, pair.ana, pair.ben, pair.space
+    tandem = await pair.tandem()
+    history = await app.store.meetings.history(tandem.id)
+    held = sum(meeting.state == HELD for meeting in history)
+    assert held >= 2
+
+    # The pair space: the summary in German (Ana) and English (Ben), after the final reflection.
+    texts = said_in(memory, space)
+    final = next(i for i, text in enumerate(texts) if text.startswith("🏁 The final reflection"))
+    german, english = [text for text in texts[final:] if text.startswith("🎓")]
+    assert english == (
+        "🎓 Ana and Ben, you've completed your program together – 4 weeks! Congratulations! "
+        "Here's what you did:\n"
+        f"• Meetings held: {held}\n"
+        f"• Longest streak of meetings in a row: {longest_streak(history)}\n"
+        "• Milestones reached:\n"
+        "   ◦ Ana: Folien entwerfen\n"
+        "• Progress per goal, from the first to the last reflection:\n"
+        "   Ana:\n"
+        "   ◦ Im Team-Meeting 10 Minuten frei präsentieren: 2/5 → 4/5\n"
+        "   ◦ Meine Woche besser planen: 3/5 → 5/5\n"
+        "   Ben keeps their progress private.\n"
+        "\n"
+        "I'll ask each of you privately how you'd like to go on."
+    )
+    assert german.startswith("🎓 Ana und Ben, ihr habt euer Programm zusammen geschafft")
+    assert "Ben behält den eigenen Fortschritt für sich." in german
+    for text in (german, english):
+        assert SECRET_NOTE not in text
+        assert "2/5 → 4/5" not in text.split("Ben")[-1]  # Ben's own progress stays his
+
+    # Each DM: their own progress in full, and their chart (800×450).
+    assert (
+        "🎓 Your program is complete – well done! Your own progress, from your first to your "
+        "last reflection:\n   ◦ Speak freely at meetups: 2/5 → 4/5\n"
+    ) in "\n".join(told(memory, ben))
+    assert "   ◦ Meine Woche besser planen: 3/5 → 5/5" in "\n".join(told(memory, ana))
+    charts = [f for f in memory.files if f.filename == "tandem-progress.png"]
+    assert [chart.target.user_id for chart in charts] == [ana.user_id, ben.user_id]
+    assert all(png_size(chart.content) == (800, 450) for chart in charts)
+
+    # The question, in each one's DM.
+    asked = memory.last_ask(ben)
+    assert asked.question.id == "program_end.ask"
+    assert [option.id for option in asked.options] == ["continue", "finish", "anew"]
+    said = await memory.pick(ben, "continue")
+    assert said[-1].text == (
+        "Thank you, I've noted your answer! I'll let you know what happens once Ana has "
+        "answered too."
+    )
+    said = await memory.pick(ana, "continue")
+    assert said[-1].text.startswith("Danke, ihr habt beide geantwortet!")
+    await app.run_due()
+    assert told(memory, ben)[-1].startswith(
+        "🔁 You and Ana both want to go on – wonderful! A new round of 4 weeks starts today."
+    )
+    assert told(memory, ana)[-1].startswith("🔁 Du und Ben wollt beide weitermachen")
+
+    # The next round: counted, its reflections and its completion booked from now.
+    went_on = await pair.tandem()
+    assert (went_on.state, went_on.program_round, went_on.round_started_at) == (
+        "active",
+        2,
+        clock.now(),
+    )
+    first = await app.store.due.get("memory", f"tandem:{tandem.id}:reflect:2-1")
+    assert first is not None
+    assert first.state == "pending"
+    assert first.due_at == clock.now() + timedelta(weeks=2)
+    completion = await app.store.due.get("memory", f"tandem:{tandem.id}:program:2:complete")
+    assert completion is not None
+    assert completion.due_at == clock.now() + timedelta(weeks=4, days=7)
+    for member in (ana, ben):
+        assert await status(app.store, member.user_id) == "in_tandem"
+
+    # Both choices are in mydata (each only their own).
+    files = [r.intent for r in await memory.command(ana, "mydata")]
+    exported = json.loads(next(f for f in files if isinstance(f, AttachFile)).content)
+    (ended,) = exported["program_ends"]
+    assert (ended["round"], ended["my_choice"], ended["outcome"]) == (1, "continue", "continued")
+
+
+async def test_finish_and_matched_anew(make_app: AppFactory, clock: FakeClock) -> None:
+    app = await make_app("memory", program=PROGRAM)
+    pair = await complete_program(app, clock)
+    memory, ana, ben, olga = pair.memory, pair.ana, pair.ben, pair.olga
+    await memory.pick(ana, "finish")
+    await memory.pick(ben, "anew")
+    await app.run_due()
+    assert told(memory, ana)[-1].startswith(
+        "🎓 Herzlichen Glückwunsch zu deinem abgeschlossenen Programm! Du gehörst jetzt zu "
+        "unseren Alumni"
+    )
+    assert told(memory, ben)[-1].startswith("🔀 Noted: you'll get a new partner.")
+    tandem = await pair.tandem()
+    assert (tandem.state, tandem.end_reason) == ("ended", "completed")
+    assert pair.space in closed_spaces(memory)
+    assert await status(app.store, ana.user_id) == "alumni"
+    assert await status(app.store, ben.user_id) == "waiting"
+    said = await memory.command(ana, "status")
+    assert said[-1].text == (
+        "📍 Dein Status: Alumni: hat ein Programm abgeschlossen\n"
+        "Bei einem späteren Programm mitmachen kannst du jederzeit: /tandem join"
+    )
+
+    # The next round: Cleo joins; Ben is matched with her, Ana (alumni) is not.
+    await onboard(memory, "cleo", PEER)
+    await memory.admin(olga, "match", "preview")
+    await memory.admin(olga, "match", "run")
+    await app.run_due()
+    newest = [members for space, members in spaces_of(memory).items() if space != pair.space]
+    assert newest == [{ben.user_id, "cleo"}]
+
+    # Stats list the alumni; join brings Ana back to waiting.
+    said = await memory.admin(olga, "stats")
+    assert "alumni: finished a program: 1" in said[0].text
+    said = await memory.command(ana, "join")
+    assert memory.last_ask(ana).question.id == "join.ask_language"
+
+
+async def test_unanswered_a_reminder_then_the_default(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app("memory", program={"length_weeks": 4, "reflection_every_weeks": 4})
+    pair = await agreed_pair(app)
+    memory, ana, ben = pair.memory, pair.ana, pair.ben
+    tandem = await pair.tandem()
+    assert tandem.active_at is not None
+    # Neither answers the final reflection: the program completes a week after it was due.
+    clock.advance(tandem.active_at + timedelta(weeks=4, days=7) - clock.now())
+    await app.run_due()
+    await until_asked(pair, clock, "program_end", ana, ben)
+    assert any(text.startswith("🎓 Ana and Ben") for text in said_in(memory, pair.space))
+    await memory.pick(ana, "continue")
+
+    clock.advance(timedelta(days=3))
+    await app.run_due()
+    reminder = told(memory, ben)[-1]
+    assert reminder.startswith("👋 A gentle reminder: I'd still like to know how you'd like")
+    clock.advance(timedelta(days=4))
+    await app.run_due()
+    assert told(memory, ben)[-1].startswith(
+        "🎓 I didn't hear from you how you'd like to go on, so I've marked your program as finished"
+    )
+    assert told(memory, ana)[-1].startswith(
+        "💛 Du hättest gern mit Ben weitergemacht, aber ich habe von Ben nicht rechtzeitig gehört."
+    )
+    assert await status(app.store, ana.user_id) == "waiting"
+    assert await status(app.store, ben.user_id) == "alumni"
+    # Once only: the default does not run twice, nor a second completion.
+    clock.advance(timedelta(days=8))
+    before = len(memory.sent)
+    await app.run_due()
+    assert not [r for r in memory.sent[before:] if r.text.startswith(("🎓", "💛"))]
