@@ -9,6 +9,9 @@ The same on the memory adapter (tests/test_reflection.py), the console and Matri
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from tests.support.discord_loopback import Guild, LoopbackDiscord, Message, User
+from tests.support.discord_loopback import Channel, Guild, LoopbackDiscord, Message, User
 from tests.support.discord_tandem import (
     AnswerPolicy,
     Tandem,
@@ -94,10 +97,26 @@ async def agree(
     await app.run_due()
 
 
-async def test_notes_milestones_and_a_reflection_on_discord(
-    loopback_discord: LoopbackDiscord, tmp_path: Path
-) -> None:
-    server = loopback_discord
+@dataclass
+class Agreed:
+    """Ana and Ben after their agreement: the running bot, its clock, their private thread
+    and the community's #celebrations channel."""
+
+    tandem: Tandem
+    clock: FakeClock
+    ana: User
+    ben: User
+    organizer: User
+    thread: Channel
+    party: Channel
+
+
+@asynccontextmanager
+async def agreed_with_celebrations(
+    server: LoopbackDiscord, tmp_path: Path
+) -> AsyncIterator[Agreed]:
+    """The bot running with a #tandems channel for pair threads and a #celebrations channel,
+    and Ana and Ben agreed (also the twelve weeks' Discord transcript)."""
     guild = server.add_guild()
     organizer = server.world.users[guild.owner_id]
     channel = server.add_text_channel(guild, "tandems", announce=False)
@@ -113,9 +132,19 @@ async def test_notes_milestones_and_a_reflection_on_discord(
         celebration_channel_id=party.id,
         bot_settings={"rate_limit": {"enabled": False}},
     ) as tandem:
-        app = tandem.app
         await agree(tandem, organizer, guild, ana, ben, clock)
         (thread,) = server.threads_in(channel)
+        yield Agreed(tandem, clock, ana, ben, organizer, thread, party)
+
+
+async def test_notes_milestones_and_a_reflection_on_discord(
+    loopback_discord: LoopbackDiscord, tmp_path: Path
+) -> None:
+    server = loopback_discord
+    async with agreed_with_celebrations(server, tmp_path) as agreed:
+        tandem, app, guild = agreed.tandem, agreed.tandem.app, agreed.tandem.guild
+        ana, ben, organizer = agreed.ana, agreed.ben, agreed.organizer
+        thread, party = agreed.thread, agreed.party
 
         # A private note, kept at once from the command's option.
         await server.invoke_command(

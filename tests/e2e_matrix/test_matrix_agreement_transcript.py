@@ -73,17 +73,21 @@ class AgreedPair:
     clock: FakeClock
     chats: dict[str, Conversation]
     room: Conversation
+    community: str
 
 
 async def make_agreement(
-    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
+    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory, *, celebrate: bool = False
 ) -> AgreedPair:
     """Ana and Ben join, are matched, go on after their first call, type their parts (Ben
-    another time: Monday 19:00) and both confirm (also the meetings' Matrix transcript)."""
+    another time: Monday 19:00) and both confirm (also the meetings' Matrix transcript).
+    ``celebrate``: the community room is the celebration room too."""
     organizer = await matrix_user_factory("olga", displayname="Olga")
     ana = await matrix_user_factory("ana", displayname="Ana")
     ben = await matrix_user_factory("ben", displayname="Ben")
-    await open_community(organizer, tandem_bot, [ana, ben])
+    community = await open_community(organizer, tandem_bot, [ana, ben])
+    if celebrate:
+        tandem_bot.matrix["celebration_room"] = community
     clock = tandem_bot.clock = FakeClock(NOW)
     tandem_bot.run_scheduler = False
     # Each member types some thirty answers at machine speed: no rate limit here.
@@ -160,4 +164,4 @@ async def make_agreement(
     await app.run_due()
     await until(ana_chat, "🎉 Ben hat eure Vereinbarung auch bestätigt")
     await until(room, "✅ Ana and Ben have both confirmed your agreement.")
-    return AgreedPair(app, clock, chats, room)
+    return AgreedPair(app, clock, chats, room, community)

@@ -14,8 +14,10 @@ from tests.support.tandem_pair import Pair, pair_in_a_tandem
 ANA_MILESTONES = ("Folien entwerfen (Woche 2)\nProbevortrag vor Ben", "Jeden Montag planen")
 
 
-async def agreed_pair(app: App) -> Pair:
-    pair = await pair_in_a_tandem(app)
+async def agreed_pair(app: App, *, asked: bool = False) -> Pair:
+    """``asked``: the pair went on when the bot asked after their first call (three days
+    after the introduction), as the journey goes when nobody hurries."""
+    pair = await pair_in_a_tandem(app, asked=asked)
     memory, ana, ben = pair.memory, pair.ana, pair.ben
     await memory.pick(ana, "keep")
     for milestones in ANA_MILESTONES:

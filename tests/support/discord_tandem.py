@@ -191,6 +191,8 @@ class AnswerPolicy:
 
     def choices(self, step_id: str, option_ids: Sequence[str], least: int) -> list[str]:
         wanted = self.preferred.get(step_id)
+        if wanted == () and least == 0:
+            return []  # none of them, where none may be picked
         picks = [wanted] if isinstance(wanted, str) else list(wanted or ())
         found = [pick for pick in picks if pick in option_ids]
         return found or list(option_ids[: max(1, least)])

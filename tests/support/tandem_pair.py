@@ -5,6 +5,7 @@ the organizer Olga previews and runs a match round, both are introduced in a pai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from adapters.memory import MemoryAdapter
 from bot.app import App
@@ -42,7 +43,9 @@ class Pair:
         ]
 
 
-async def pair_in_a_tandem(app: App, *, active: bool = True) -> Pair:
+async def pair_in_a_tandem(app: App, *, active: bool = True, asked: bool = False) -> Pair:
+    """``asked``: they go on when the bot asks them after the call (the clock is moved on to
+    the first-call question), not right after it with ``decide``."""
     memory = app.adapters["memory"]
     assert isinstance(memory, MemoryAdapter)
     memory.organizers = {"olga"}
@@ -53,7 +56,14 @@ async def pair_in_a_tandem(app: App, *, active: bool = True) -> Pair:
     await app.run_due()
     (space,) = memory.world.spaces
     ana, ben = people["ana"], people["ben"]
-    if active:
+    if active and asked:
+        app.clock.advance(timedelta(days=3))  # type: ignore[attr-defined]
+        await app.run_due()
+        for member in (ana, ben):
+            assert memory.last_ask(member).question.id.startswith("first_call.")
+            await memory.pick(member, "yes")
+        await app.run_due()
+    elif active:
         # Both answer right after their call, before the bot asks (``decide``).
         for member in (ana, ben):
             await memory.command(member, "decide")

@@ -1,0 +1,79 @@
+"""A whole tandem of twelve weeks through a real Synapse, with a fake clock and the bot's own
+schedule: Ana and Ben make their agreement by typing in their encrypted DMs (the agreement's
+Matrix transcript: Mondays 19:00 Berlin time); every week two reminders and "did you meet?"
+answered with a number (both met); milestones in weeks 2 and 6, celebrated in their encrypted
+pair room (the community room gets one shout-out, only once both said yes); the bot asks both
+to reflect in weeks 4, 8 and 12, typed question by question, and the pair room shows only what
+each shared. The weeks are tests/support/twelve_weeks.py, the same on memory, the console and
+Discord."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.e2e_matrix.test_matrix_agreement_transcript import AgreedPair, make_agreement
+from tests.support.synapse.bot import Conversation, TandemBot
+from tests.support.synapse.fixtures import MatrixUserFactory
+from tests.support.twelve_weeks import CELEBRATION, SPACE, TypedJourney, play_twelve_weeks
+
+pytestmark = [pytest.mark.e2e_matrix, pytest.mark.timeout(400)]
+
+
+class MatrixJourney(TypedJourney):
+    """Ana and Ben in Element, say: they type in their DMs and read the pair room (Ana's view)
+    and the community room."""
+
+    patience = 10.0
+
+    def __init__(self, pair: AgreedPair, prefix: str) -> None:
+        super().__init__()
+        self.pair, self.prefix = pair, prefix
+        ana = pair.chats["ana"].member
+        self.places: dict[str, Conversation] = {
+            **pair.chats,
+            SPACE: pair.room,
+            CELEBRATION: Conversation(ana, pair.community, pair.room.bot_user_id),
+        }
+
+    async def now(self) -> datetime:
+        return self.pair.clock.now()
+
+    async def advance(self, delta: timedelta) -> None:
+        self.pair.clock.advance(delta)
+        await self.pair.app.run_due()
+
+    async def next_meeting(self) -> datetime:
+        store = self.pair.app.store
+        record = await store.members.find(
+            "test-community", "matrix", self.pair.chats["ana"].member.user_id
+        )
+        assert record is not None
+        current = await store.tandems.current_for(record.id)
+        assert current is not None
+        meeting = await store.meetings.next_for(current.id, self.pair.clock.now())
+        assert meeting is not None
+        return meeting.starts_at
+
+    async def texts(self, place: str) -> list[str]:
+        return [m.body for m in self.places[place].bot_messages()]
+
+    async def wait(self, place: str) -> None:
+        await self.places[place].member.sync(timeout_ms=500)  # returns as soon as events come
+
+    def command(self, name: str) -> str:
+        return f"{self.prefix} {name}"
+
+    async def type(self, member: str, text: str) -> None:
+        await self.places[member].say(text)
+
+
+async def test_a_whole_twelve_week_tandem_on_matrix(
+    tandem_bot: TandemBot, matrix_user_factory: MatrixUserFactory
+) -> None:
+    pair = await make_agreement(tandem_bot, matrix_user_factory, celebrate=True)
+    journey = MatrixJourney(pair, tandem_bot.prefix)
+    for place in ("ana", "ben", SPACE):  # what was read of the agreement
+        journey.read[place] = journey.places[place].read
+    await play_twelve_weeks(journey)
