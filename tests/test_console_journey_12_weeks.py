@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tests.support.twelve_weeks import CELEBRATION, SPACE, TypedJourney, play_twelve_weeks
-from tests.test_console import ConsoleProcess
+from tests.test_console import WITHIN, ConsoleProcess
 from tests.test_console_agreement import agree_in_console
 from tests.test_console_meetings import when_in
 from tests.test_console_rounds import community
@@ -70,15 +70,28 @@ def printed_messages(output: str) -> list[tuple[str, str]]:
 class ConsoleJourney(TypedJourney):
     """Ana and Ben at one terminal: ``/as`` switches who types; ``/advance`` moves the clock."""
 
-    patience = 10.0
+    patience = WITHIN
 
     def __init__(self, console: ConsoleProcess) -> None:
+        """Keeps what the console's own expectations read (the agreement made with them)."""
         super().__init__()
-        self.console = console
-        self.output, console.output = console.output, ""
-        self.speaker = "ben"
+        self.console, self.output, self.speaker = console, "", "ben"
+        expect, expect_all = console.expect, console.expect_all
+
+        async def keeping(text: str, within: float = WITHIN) -> str:
+            seen = await expect(text, within)
+            self.output += seen
+            return seen
+
+        async def keeping_all(*texts: str, within: float = WITHIN) -> str:
+            seen = await expect_all(*texts, within=within)
+            self.output += seen
+            return seen
+
+        console.expect, console.expect_all = keeping, keeping_all  # type: ignore[method-assign]
 
     async def read_more(self, within: float = 0.5) -> None:
+        self.output, self.console.output = self.output + self.console.output, ""
         stdout = self.console.process.stdout
         assert stdout is not None
         try:
@@ -111,7 +124,7 @@ class ConsoleJourney(TypedJourney):
     async def next_meeting(self) -> datetime:
         """As Ben's ``meeting`` menu names it (in his zone, Berlin)."""
         await self.type("ben", "/meeting")
-        (menu,) = await self.sees("ben", "📅 Your next meeting with Ana")
+        menu = (await self.sees("ben", "📅 Your next meeting with Ana"))[-1]
         await self.type("ben", "4")
         await self.sees("ben", "All right, everything stays as it is.")
         return when_in(menu)
@@ -154,8 +167,8 @@ async def test_a_whole_twelve_week_tandem_in_the_console(community: ConsoleProce
     console = community
     minutes = (a_monday_in_may() - datetime.now(UTC)).total_seconds() // 60
     await console.type(f"/advance {int(minutes)}m")
-    await agree_in_console(console)
     journey = ConsoleJourney(console)
+    await agree_in_console(console)
     await play_twelve_weeks(journey)
     await console.type("/quit")
     assert await console.finish() == 0

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e_discord, pytest.mark.timeout(300)]
 class DiscordJourney(Journey):
     """Ana and Ben on Discord: buttons, select menus and forms in their DMs."""
 
-    patience = 5.0
+    patience = 20.0  # only a failing test waits this long
 
     def __init__(
         self, tandem: Tandem, clock: FakeClock, people: dict[str, User], places: dict[str, Channel]

@@ -391,6 +391,15 @@ async def play_week(journey: Journey, week: int) -> None:
 
 
 async def play_twelve_weeks(journey: Journey) -> None:
+    """From the agreement both confirmed to the end of the twelfth week."""
+    await journey.sees(
+        SPACE, "📝 Eure Tandem-Vereinbarung (Version 1)", "📝 Your tandem agreement (version 1)"
+    )
+    await journey.sees(
+        SPACE,
+        "✅ Ana und Ben haben eure Vereinbarung beide bestätigt.",
+        "✅ Ana and Ben have both confirmed your agreement.",
+    )
     for week in range(1, 13):
         await play_week(journey, week)
     assert await journey.texts(CELEBRATION) == [SHOUTOUT]
