@@ -29,6 +29,8 @@ WEEK = timedelta(days=7)
 #: The configured reminder leads (``program.meetings.reminder_leads``, by default).
 LEADS = (timedelta(hours=24), timedelta(minutes=15))
 MEETING = timedelta(hours=1)  # the agreed length (60 minutes)
+#: A streak of this many meetings held in a row (and each multiple) earns the pair a badge.
+STREAK_BADGE_EVERY = 4
 #: Reflections come every four weeks; the one of week 12 is the final one.
 REFLECTION_WEEKS = (4, 8, 12)
 SHOUTOUT = "🎉 Ana and Ben reached a milestone together in their tandem!"
@@ -323,18 +325,29 @@ async def play_meeting(journey: Journey, week: int) -> datetime:
     await journey.sees("ana", f"🎉 Danke! Treffen in Folge: {week}.")
     await journey.check_in("ben")
     await journey.sees("ben", f"🎉 Thanks! Meetings held in a row: {week}.")
+    if week % STREAK_BADGE_EVERY == 0:
+        await journey.advance(timedelta(minutes=1))
+        await journey.sees(
+            SPACE,
+            f"🔥 {week} Treffen in Folge, Ana und Ben!",
+            f"🔥 {week} meetings in a row, Ana and Ben!",
+        )
     return start
 
 
-async def celebrate(journey: Journey, member: str, partner: str) -> None:
-    """``member`` reaches a milestone: the pair space celebrates it, the partner is asked
-    privately and congratulates."""
+async def celebrate(journey: Journey, member: str, partner: str, *, first: bool) -> None:
+    """``member`` reaches a milestone: the pair space celebrates it (the pair's ``first``
+    with its badge), the partner is asked privately and congratulates."""
     await journey.mark_milestone(member)
     await journey.advance(timedelta(minutes=1))
     name, other = member.title(), partner.title()
-    await journey.sees(
-        SPACE, f"🎉 {name} hat einen Meilenstein erreicht", f"🎉 {name} reached a milestone"
+    shown = "\n".join(
+        await journey.sees(
+            SPACE, f"🎉 {name} hat einen Meilenstein erreicht", f"🎉 {name} reached a milestone"
+        )
     )
+    for badge in ("🏅 Euer erster gemeinsamer Meilenstein!", "🏅 Your first milestone together!"):
+        assert (badge in shown) == first, (badge, shown)
     asked = (
         f"🎉 {name} hat einen Meilenstein erreicht"
         if LOCALES[partner] == "de"
@@ -381,10 +394,10 @@ async def play_week(journey: Journey, week: int) -> None:
     """One week of the twelve, as Ana and Ben live it."""
     start = await play_meeting(journey, week)
     if week == 2:  # Ana's milestone: only she said yes to shout-outs, so none
-        await celebrate(journey, "ana", "ben")
+        await celebrate(journey, "ana", "ben", first=True)
         assert await journey.texts(CELEBRATION) == []
     if week == 6:  # Ben's, and his yes: exactly one shout-out, with no details
-        await celebrate(journey, "ben", "ana")
+        await celebrate(journey, "ben", "ana", first=False)
         assert await journey.texts(CELEBRATION) == [SHOUTOUT]
     if week in REFLECTION_WEEKS:
         await reflect_together(journey, REFLECTION_WEEKS.index(week) + 1, start)
