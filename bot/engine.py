@@ -131,7 +131,7 @@ class FlowEngine:
                 refused += await self.ask_again(replacing, member, event)
             return refused
         by_argument = flow.argument is not None and isinstance(event, CommandInvoked) and event.args
-        first = flow.first_step
+        first = flow.entry_step(answers)
         if by_argument and flow.argument_step is not None:
             first = flow.step(flow.argument_step)
         put_aside: list[Intent] = []

@@ -186,6 +186,9 @@ class Flow:
     # slash commands are nearly all taken). ``command`` then only names it in the store, and
     # messages about the conversation name its ``description`` instead of a command.
     asked_only: bool = False
+    # The step to begin with, from the answers known before it (the prefill): ``pause`` asks a
+    # quiet tandem's question first, and only then. None: the first step.
+    begin_at: Callable[[Mapping[str, Any]], str] | None = None
     _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -228,6 +231,10 @@ class Flow:
     @property
     def first_step(self) -> Step:
         return self.steps[0]
+
+    def entry_step(self, answers: Mapping[str, Any]) -> Step:
+        """The step a new conversation begins at (see ``begin_at``)."""
+        return self.first_step if self.begin_at is None else self.step(self.begin_at(answers))
 
     def has_step(self, step_id: str) -> bool:
         return step_id in self._by_id

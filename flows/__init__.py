@@ -42,6 +42,7 @@ from flows.places import load_places
 from flows.profile import PROFILE, build_edit
 from flows.program_choice import PROGRAM_END, PROGRAM_KINDS
 from flows.program_end import PROGRAM_COMPLETE
+from flows.quiet_pairs import QUIET_KINDS, schedule_quiet_watch
 from flows.reflection import REFLECT
 from flows.reflection_notices import REFLECTION_ASK, REFLECTION_DUE, REFLECTION_SHARED
 from flows.rematch import REMATCH
@@ -123,6 +124,7 @@ def build_registry(settings: Settings) -> FlowRegistry:
             *PROGRAM_KINDS,
             *MEETING_KINDS,
             BADGE_KIND,
+            *QUIET_KINDS,
         ],
         on_member_left=member_left_community,
     )
@@ -131,9 +133,10 @@ def build_registry(settings: Settings) -> FlowRegistry:
 async def schedule_at_start(
     store: Store, settings: Settings, communities: Mapping[str, str], now: datetime
 ) -> None:
-    """What must be booked when the bot starts: the maintenance run, and each served
-    community's (id → platform) scheduled match rounds."""
+    """What must be booked when the bot starts: the maintenance run, the watch for quiet pairs,
+    and each served community's (id → platform) scheduled match rounds."""
     await schedule_bot_wide(store, now)
+    await schedule_quiet_watch(store, now)
     await schedule_rounds(store, settings, communities, now)
 
 

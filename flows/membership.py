@@ -11,7 +11,8 @@ and ``leave`` ends it first (the partner is told kindly: :mod:`flows.endings`).
 ::
 
     language:  language ─▶ END (saved; also in a ``join`` on hold meanwhile)
-    pause:     until ─▶ END (paused, until the date or open-ended)
+    pause:     [quiet ─keep/end─▶ END] ─▶ until ─▶ END (paused, until the date or open-ended;
+               the question of a quiet tandem first: :mod:`flows.quiet_pairs`)
     leave:     confirm ──leave──▶ END (status left; data purged after the retention period)
 """
 
@@ -44,13 +45,19 @@ from flows.dates import is_open_ended, parse_end_date
 from flows.endings import end_on_departure
 from flows.profile import must_have_joined
 from flows.questionnaire import LANGUAGES
+from flows.quiet_pairs import (
+    QUESTION,
+    answered_keep_or_end,
+    begin_at,
+    being_asked,
+    finish_answer,
+)
 from flows.tandem_pause import (
     MEMBER_PAUSE_END,
     member_pause_end_key,
     pause_tandem,
     resume_tandem,
     shown_date,
-    tandem_to_pause,
 )
 from store.members import MemberRecord, MemberStatus
 
@@ -153,6 +160,8 @@ def check_until(text: str, context: FlowContext) -> str:
 
 
 async def pause_until(context: FlowContext) -> list[Msg | Intent]:
+    if answered_keep_or_end(context):  # the question of a quiet spell, answered
+        return await finish_answer(context)
     member = context.member
     answer = context.answers["until"]
     until = (
@@ -243,10 +252,14 @@ PAUSE = Flow(
     command="pause",
     description=msg("command.pause"),
     guard=must_have_joined,
-    # In a tandem, the tandem pauses; refused at once when there is nothing to pause.
-    prefill=tandem_to_pause,
+    # In a tandem, the tandem pauses; refused at once when there is nothing to pause. While
+    # a quiet tandem is being asked how to go on, that question comes first.
+    prefill=being_asked,
     argument=CommandArgument("until", msg("command.pause.until")),
+    argument_step="until",
+    begin_at=begin_at,
     steps=(
+        QUESTION,
         Step(
             "until",
             TextQuestion(

@@ -19,7 +19,8 @@ from bot.intents import AttachFile, Intent
 from bot.messages import Msg, msg
 from flows.profile_view import STATUS_LABELS
 from flows.stats_chart import Chart, draw
-from store.stats import QUIET_AFTER, CommunityCounts
+from store.quiet import QUIET_AFTER
+from store.stats import CommunityCounts
 from store.tandems import ACTIVE, DECLINED, ENDED, INTRODUCED, INTRODUCING, LAPSED, PAUSED
 
 WEEKS = 12

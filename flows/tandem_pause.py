@@ -3,12 +3,13 @@
 A member whose tandem runs (``active``) and who pauses pauses the *tandem*: it is ``paused``
 (with who paused it and until when), both stay in it (neither is matched meanwhile), and the
 partner is told neutrally; its agreement waits meanwhile (:mod:`flows.agreement_hold`).
-``resume`` by the one who paused makes it active again and tells the partner; a dated pause
-ends by itself on its date (``tandem_pause_end``, under the tandem's due-item prefix, so a
-tandem that ends meanwhile cancels it). The partner cannot end someone
-else's pause (but can end the tandem kindly with ``rematch``). While an introduction still
-waits for the first call there is nothing to pause: the member decides instead. Both are
-refused before ``pause`` asks until when (:func:`tandem_to_pause`, its prefill).
+``resume`` by the one who paused makes it active again and tells the partner (a tandem the
+bot paused because it had gone quiet, :mod:`flows.quiet_pairs`, either partner resumes); a
+dated pause ends by itself on its date (``tandem_pause_end``, under the tandem's due-item
+prefix, so a tandem that ends meanwhile cancels it). The partner cannot end someone else's
+pause (but can end the tandem kindly with ``rematch``). While an introduction still waits for
+the first call there is nothing to pause: the member decides instead. Both are refused before
+``pause`` asks until when (:func:`tandem_to_pause`, its prefill).
 
 :mod:`flows.membership` hands ``pause`` and ``resume`` here when the member is in a tandem.
 """
@@ -79,7 +80,7 @@ async def tandem_to_pause(member: MemberRecord, store: Store) -> dict[str, Any]:
     partner_name = name_of(partner) if partner is not None else ""
     if tandem.state not in (ACTIVE, PAUSED):
         raise Invalid(msg("tandem_pause.introduced", partner=partner_name))
-    if tandem.state == PAUSED and tandem.paused_by != member.id:
+    if tandem.state == PAUSED and tandem.paused_by not in (None, member.id):
         raise Invalid(msg("tandem_pause.by_partner", partner=partner_name))
     return {}
 
@@ -144,7 +145,7 @@ async def resume_tandem(context: ActionContext, member: MemberRecord) -> list[In
         return None
     partner = await store.members.get(tandem.partner_of(member.id))
     partner_name = name_of(partner) if partner is not None else ""
-    if tandem.paused_by != member.id:
+    if tandem.paused_by not in (None, member.id):  # None: the bot paused it, for both
         return [context.reply(msg("tandem_pause.by_partner", partner=partner_name))]
     if not await store.tandems.resume(tandem.id, now=context.now, cancel=pause_end_key(tandem.id)):
         return None

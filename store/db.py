@@ -25,6 +25,7 @@ from store.milestones import MilestoneRepository
 from store.notes import NoteRepository
 from store.privacy import PrivacyRepository
 from store.program_ends import ProgramEndRepository
+from store.quiet import QuietRepository
 from store.reflections import ReflectionRepository
 from store.reports import ReportRepository
 from store.rounds import MatchRoundRepository
@@ -125,6 +126,7 @@ class Store:
         self.program_ends = ProgramEndRepository(connections)
         self.stats = StatsRepository(connections)
         self.gauges = GaugeRepository(connections)
+        self.quiet = QuietRepository(connections)
 
     @classmethod
     async def open(

@@ -173,6 +173,12 @@ class DueItemRepository:
         async with self._db.write() as connection:
             return await book_on(connection, community_id, booking, now=now)
 
+    async def book(self, community_id: str, bookings: Iterable[Booking], *, now: datetime) -> None:
+        """Schedule several items in one transaction (all or none)."""
+        async with self._db.write() as connection:
+            for booking in bookings:
+                await book_on(connection, community_id, booking, now=now)
+
     async def schedule_if_absent(
         self, *, community_id: str, kind: str, key: str, due_at: datetime, now: datetime
     ) -> None:

@@ -16,13 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
 from store.meetings import HELD
+from store.quiet import QUIET_AFTER, quiet_since
 from store.schema import meetings, members, milestones_reached, reflections, tandems
-from store.tandems import ACTIVE
 
 WEEK = timedelta(weeks=1)
-#: An active tandem is quiet when, for this long, neither partner answered a meeting's
-#: check-in and neither reflected (a tandem younger than this is not quiet yet).
-QUIET_AFTER = timedelta(weeks=3)
 
 
 @dataclass(frozen=True)
@@ -88,24 +85,11 @@ async def _weekly(
 
 
 async def _quiet(connection: AsyncConnection, community_id: str, since: datetime) -> int:
-    """Active tandems, active since before ``since``, with no check-in answered for a meeting
-    since then (by either partner) and no reflection since then."""
-    checked_in = sa.select(meetings.c.id).where(
-        meetings.c.tandem_id == tandems.c.id,
-        meetings.c.starts_at >= since,
-        meetings.c.answer_a.is_not(None) | meetings.c.answer_b.is_not(None),
-    )
-    reflected = sa.select(reflections.c.id).where(
-        reflections.c.tandem_id == tandems.c.id, reflections.c.created_at >= since
-    )
+    """The community's tandems quiet since ``since`` (:func:`store.quiet.quiet_since`)."""
     return (
         await connection.execute(
             sa.select(sa.func.count()).where(
-                tandems.c.community_id == community_id,
-                tandems.c.state == ACTIVE,
-                tandems.c.active_at < since,
-                ~checked_in.exists(),
-                ~reflected.exists(),
+                tandems.c.community_id == community_id, quiet_since(since)
             )
         )
     ).scalar_one()
@@ -118,7 +102,7 @@ class StatsRepository:
     async def community(self, community_id: str, *, now: datetime, weeks: int) -> CommunityCounts:
         """Members by status, tandems by state, meetings held, reflections answered and
         milestones reached (in all and in each of the last ``weeks`` weeks), and how many
-        active tandems are quiet (:data:`QUIET_AFTER`)."""
+        active tandems are quiet (:data:`store.quiet.QUIET_AFTER`)."""
         starts = week_starts(now, weeks)
         async with self._db.read() as connection:
             by_status = await _by(connection, members, "status", community_id)

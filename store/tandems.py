@@ -205,15 +205,17 @@ class TandemRepository:
         self,
         tandem_id: int,
         *,
-        by: int,
+        by: int | None,
         until: datetime | None,
         now: datetime,
         book: Iterable[Booking] = (),
         cancel: str | None = None,
     ) -> bool:
-        """``by`` pauses the active tandem (or changes the end of their own pause): the pause
-        is recorded, ``book`` booked (its end) and the item ``cancel`` cancelled (an end no
-        longer wanted), in one transaction. False if it was neither active nor paused by them."""
+        """``by`` pauses the active tandem (or changes the end of their own pause, or takes over
+        a pause the bot made): the pause is recorded, ``book`` booked (its end) and the item
+        ``cancel`` cancelled (an end no longer wanted), in one transaction. ``by`` None: the bot
+        pauses a quiet tandem (either partner may resume it). False if it was neither active nor
+        paused by them (or by the bot)."""
         async with self._db.write() as connection:
             paused = await connection.execute(
                 tandems.update()
@@ -221,7 +223,12 @@ class TandemRepository:
                     tandems.c.id == tandem_id,
                     sa.or_(
                         tandems.c.state == ACTIVE,
-                        sa.and_(tandems.c.state == PAUSED, tandems.c.paused_by == by),
+                        sa.and_(
+                            tandems.c.state == PAUSED,
+                            sa.or_(tandems.c.paused_by == by, tandems.c.paused_by.is_(None))
+                            if by is not None
+                            else sa.false(),
+                        ),
                     ),
                 )
                 .values(state=PAUSED, paused_by=by, paused_until=until, updated_at=now)
@@ -252,6 +259,18 @@ class TandemRepository:
             if cancel is not None:
                 await cancel_prefix_on(connection, community_id, cancel, now=now)
         return True
+
+    async def keep_going(self, tandem_id: int, *, now: datetime) -> bool:
+        """A partner of the active tandem told the bot to keep going: it counts as a sign of
+        life (:mod:`store.quiet`: it is not quiet again for three weeks). False if it is not
+        active."""
+        async with self._db.write() as connection:
+            kept = await connection.execute(
+                tandems.update()
+                .where(tandems.c.id == tandem_id, tandems.c.state == ACTIVE)
+                .values(updated_at=now)
+            )
+            return kept.rowcount == 1
 
     async def end_pause_if_due(self, tandem_id: int, now: datetime) -> TandemRecord | None:
         """End the tandem's dated pause if its date has come: the tandem, or None if it was not
