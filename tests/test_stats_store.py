@@ -42,3 +42,27 @@ async def test_weekly_counts_and_quiet_pairs(any_db: Database) -> None:
         assert (other.members, other.tandems, other.reflections) == ({}, {}, 0)
     finally:
         await store.close()
+
+
+async def test_a_resumed_or_kept_tandem_is_not_quiet_for_three_weeks(any_db: Database) -> None:
+    """The one definition (store/quiet.py) that ``admin stats`` counts and the nudge follows:
+    a pause ends quietness, and so does a resume or "keep going", for three weeks."""
+    store = await any_db.open_store()
+    try:
+        tandem = await active_tandem(store)
+        community = tandem.community_id
+        later = NOW + timedelta(weeks=4)
+        assert await store.quiet.quiet(later) == [(community, tandem.id)]
+        assert await store.tandems.pause(tandem.id, by=None, until=None, now=later)
+        assert await store.quiet.quiet(later) == []  # paused: not quiet
+        assert await store.tandems.resume(tandem.id, now=later)
+        counts = await store.stats.community(community, now=later + timedelta(weeks=2), weeks=4)
+        assert counts.quiet_pairs == 0  # resumed two weeks ago
+        assert await store.quiet.quiet(later + timedelta(weeks=3, hours=1)) == [
+            (community, tandem.id)
+        ]
+        assert await store.tandems.keep_going(tandem.id, now=later + timedelta(weeks=3, hours=1))
+        assert not await store.quiet.still_quiet(tandem.id, later)
+        assert await store.quiet.quiet(later + timedelta(weeks=4)) == []
+    finally:
+        await store.close()
