@@ -35,7 +35,8 @@ def _state(row: dict[str, Any], when: Callable[[Any], str]) -> Msg:
     state = row["state"]
     if state == "paused":
         until = when(row["paused_until"]) if row.get("paused_until") else msg("mydata.md.no_date")
-        by = "me" if row.get("paused_by") == "me" else "partner"
+        # None: the bot paused it after a quiet while (flows/quiet_pairs.py).
+        by = {"me": "me", None: "bot"}.get(row.get("paused_by"), "partner")
         return msg(f"mydata.md.tandem_state.paused_by_{by}", until=until)
     if state == "ended":
         reason = row.get("end_reason")

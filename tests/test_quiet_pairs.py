@@ -132,6 +132,9 @@ async def test_nobody_answers_the_tandem_pauses_and_both_are_told_how_to_resume(
         "can). If you'd rather have a new partner, /tandem rematch ends it kindly."
     )
     assert pair.memory.last(pair.ana).text.startswith("⏸️ Ich habe von dir und Ben eine Weile")
+    await pair.memory.command(pair.ben, "mydata")
+    markdown = pair.memory.files[-1].content.decode()
+    assert "- Ana: paused by the bot after a quiet while, until one of you resumes it" in markdown
     # Either may resume; the other hears it. The pair is not quiet again at once.
     said = await pair.memory.command(pair.ana, "resume")
     assert said[0].text.startswith("Willkommen zurück! Dein Tandem mit Ben geht weiter")
