@@ -178,6 +178,10 @@ class DatabaseSettings(Section):
                 "where Tandem runs) or sqlite+aiosqlite:////var/lib/tandem/tandem.db (an "
                 "absolute path: four slashes)"
             )
+        from store.unavailable import url_problem
+
+        if problem := url_problem(self.url):
+            raise ValueError(f"url {problem}")
         return self
 
 

@@ -3,18 +3,66 @@
 :func:`explain` turns what the drivers raise when the database is out of reach (a closed
 PostgreSQL port, an unknown user or database, a SQLite file that cannot be opened) into one
 paragraph naming the cause and the fix; :class:`DatabaseUnavailable` carries it. The traceback
-stays available (``tandem --debug``).
+stays available (``tandem --debug``). :func:`url_problem` says, before anything connects, what
+is wrong with the form of ``database.url`` (a port that is no number, a broken IPv6 address, a
+query parameter the driver does not take), without repeating the URL and its password.
 """
 
 from __future__ import annotations
 
+import inspect
 import socket
+from urllib.parse import parse_qsl, urlsplit
 
 import sqlalchemy as sa
 
 _CANNOT_OPEN = frozenset(
     {"PermissionError", "IsADirectoryError", "FileNotFoundError", "NotADirectoryError"}
 )
+
+
+#: Query parameters of a PostgreSQL URL that SQLAlchemy's asyncpg dialect takes itself; the
+#: others go to ``asyncpg.connect`` as keywords.
+_DIALECT_PARAMETERS = frozenset({"prepared_statement_cache_size", "prepared_statement_name_func"})
+#: libpq's spellings an operator copies from elsewhere, and asyncpg's (through SQLAlchemy).
+_LIBPQ_SPELLINGS = {"sslmode": "ssl", "connect_timeout": "timeout", "dbname": "database"}
+_URL_FORMS = {
+    "postgresql": "postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE",
+    "sqlite": "sqlite+aiosqlite:///tandem.db",
+}
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with the form of ``url``, in words that do not repeat it; None if nothing.
+    Only what would stop every connection before it is tried: a database out of reach is
+    :func:`diagnose`'s."""
+    form = _URL_FORMS["postgresql" if url.startswith("postgresql") else "sqlite"]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError as error:  # urlsplit's words name the part, never the password
+        return f"is not a valid URL ({error}): write {form}"
+    if not url.startswith("postgresql"):
+        return None
+    import asyncpg
+
+    taken = _DIALECT_PARAMETERS | set(inspect.signature(asyncpg.connect).parameters)
+    unknown = sorted({name for name, _ in parse_qsl(parts.query)} - taken)
+    if not unknown:
+        return None
+    query = dict(parse_qsl(parts.query))
+    fixes = [
+        f"write {_LIBPQ_SPELLINGS[name]}={query[name]} instead of {name}={query[name]}"
+        for name in unknown
+        if name in _LIBPQ_SPELLINGS
+    ]
+    if others := [name for name in unknown if name not in _LIBPQ_SPELLINGS]:
+        fixes.append(f"remove {', '.join(others)}")
+    parameters = "parameter" if len(unknown) == 1 else "parameters"
+    return (
+        f"has the query {parameters} {', '.join(unknown)}, which PostgreSQL's driver (asyncpg) "
+        f"does not take: {'; '.join(fixes)}"
+    )
 
 
 class DatabaseUnavailable(Exception):

@@ -242,3 +242,32 @@ def test_a_check_that_breaks_is_a_finding_and_the_others_still_report(
         "run `tandem --debug doctor` to see where, and include that in a report"
     )
     assert len(said.lines("ok    database:")) == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "postgresql+asyncpg://tandem:pw-9f3e-secret@127.0.0.1:5432/tandem?sslmode=require",
+            "database: url has the query parameter sslmode, which PostgreSQL's driver (asyncpg) "
+            "does not take: write ssl=require instead of sslmode=require",
+        ),
+        (
+            "postgresql+asyncpg://tandem:pw-9f3e-secret@127.0.0.1:54x2/tandem",
+            "database: url is not a valid URL (Port could not be cast to integer value as "
+            "'54x2'): write postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE",
+        ),
+        (
+            "postgresql+asyncpg://tandem:pw-9f3e-secret@[::1:5432/tandem",
+            "database: url is not a valid URL (Invalid IPv6 URL): write "
+            "postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE",
+        ),
+    ],
+)
+def test_a_database_url_of_the_wrong_form_is_a_config_error_that_says_what_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, said: str
+) -> None:
+    found = doctor(capsys, tmp_path, url)
+    assert found.status == EXIT_CONFIG, found.out
+    assert f"- {said} (from {tmp_path / 'tandem.toml'})" in found.out
+    assert "pw-9f3e-secret" not in found.out
