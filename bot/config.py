@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 import socket
@@ -614,8 +615,21 @@ _SECRETS = {"discord": ("token",), "matrix": ("password", "access_token")}
 def config_warnings(settings: Settings, source: str) -> list[tuple[str, str]]:
     """What the settings hold that is no error but rarely meant, each with what to do: a
     platform without an organizer channel or room (reports are kept, not posted), and a
-    platform's secret set for an adapter that is off. ``source`` names the config file."""
+    platform's secret set for an adapter that is off, and a health endpoint off loopback.
+    ``source`` names the config file."""
     warnings = []
+    health = settings.health
+    if health.enabled and not _loopback(health.host):
+        warnings.append(
+            (
+                f"health.host is {health.host}, not loopback: the health endpoint has no "
+                f"authentication, so anyone who reaches port {health.port} of this machine reads "
+                "/metrics (counts of members, events, tandems) and can load the database with "
+                "requests",
+                'set health.host = "127.0.0.1" (a scraper on another machine: let a firewall '
+                f"admit only it to port {health.port})",
+            )
+        )
     for platform, key in (("discord", "organizer_channel_id"), ("matrix", "organizer_room")):
         if getattr(settings, platform).enabled and not settings.has_organizer_place(platform):
             warnings.append(
@@ -643,6 +657,16 @@ def config_warnings(settings: Settings, source: str) -> list[tuple[str, str]]:
                 )
             )
     return warnings
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` names this machine's loopback interface only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve to any interface
+        return False
 
 
 def load_settings(

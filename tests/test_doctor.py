@@ -271,3 +271,31 @@ def test_a_database_url_of_the_wrong_form_is_a_config_error_that_says_what_to_wr
     assert found.status == EXIT_CONFIG, found.out
     assert f"- {said} (from {tmp_path / 'tandem.toml'})" in found.out
     assert "pw-9f3e-secret" not in found.out
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_a_health_endpoint_off_loopback_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    health = {"enabled": True, "host": host, "port": 9187}
+    said = doctor(capsys, tmp_path, migrated(tmp_path), health=health)
+    assert said.status == 0, said.out
+    finding = (
+        f"warn  config: health.host is {host}, not loopback: the health endpoint has no "
+        "authentication, so anyone who reaches port 9187 of this machine reads /metrics "
+        "(counts of members, events, tandems) and can load the database with requests"
+    )
+    assert said.lines("warn") == [finding]
+    assert said.fix_after(finding) == (
+        'set health.host = "127.0.0.1" (a scraper on another machine: let a firewall admit '
+        "only it to port 9187)"
+    )
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.53"])
+def test_a_health_endpoint_on_loopback_is_no_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    health = {"enabled": True, "host": host}
+    said = doctor(capsys, tmp_path, migrated(tmp_path), health=health)
+    assert said.lines("warn") == []
