@@ -10,13 +10,17 @@ Served by aiohttp.web on the bot's own event loop when ``health.enabled`` is tru
   ``tandem[metrics]``; without it, 501 says so and the rest works). The counters are the app's
   :class:`bot.metrics.Metrics`; the gauges (due items, members, tandems) are read from the
   store at scrape time. Each server has its own ``CollectorRegistry``, never the global one.
+
+Requests that come while the database is being asked share that query (:meth:`HealthServer.
+_shared`): a flood of ``/ready`` or ``/metrics`` requests costs the store one query at a time,
+never every connection of the pool the bot answers members with.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +57,8 @@ class HealthServer:
         self._gauges: Gauges | None = None
         #: The port it listens on (the configured one, or the one picked for port 0).
         self.port = settings.port
+        #: The database query in flight for each kind of request, shared by those that wait.
+        self._asking: dict[str, asyncio.Future[Any]] = {}
 
     async def start(self) -> None:
         server = web.Application()
@@ -80,6 +86,25 @@ class HealthServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        for asking in self._asking.values():
+            asking.cancel()
+
+    async def _shared(self, what: str, query: Callable[[], Awaitable[Any]]) -> Any:
+        """The answer of ``query`` (given up after :data:`STORE_TIMEOUT`), asked once for every
+        request that comes while it runs. A request that goes away does not cancel it."""
+        asking = self._asking.get(what)
+        if asking is None:
+            asking = asyncio.ensure_future(asyncio.wait_for(query(), STORE_TIMEOUT))
+            self._asking[what] = asking
+
+            def done(finished: asyncio.Future[Any]) -> None:
+                if self._asking.get(what) is finished:
+                    del self._asking[what]
+                if not finished.cancelled():
+                    finished.exception()  # retrieved: nobody may be left waiting for it
+
+            asking.add_done_callback(done)
+        return await asyncio.shield(asking)
 
     async def _live(self, _request: web.Request) -> web.Response:
         return web.Response(text="live\n", content_type=PLAIN)
@@ -90,7 +115,7 @@ class HealthServer:
         if store is None:
             return "starting or stopping: the store is not open"
         try:
-            await asyncio.wait_for(store.gauges.ping(), STORE_TIMEOUT)
+            await self._shared("ping", store.gauges.ping)
         except Exception as error:
             return f"the database does not answer ({type(error).__name__})"
         down = [name for name, adapter in self.app.adapters.items() if not adapter.connected]
@@ -112,17 +137,18 @@ class HealthServer:
         if self._registry is None:
             self._registry = CollectorRegistry(auto_describe=False)
             self._registry.register(_Collector(self))
-        self._gauges = await self._read_gauges()
+        self._gauges = await self.read_gauges()
         body = generate_latest(self._registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    async def _read_gauges(self) -> Gauges | None:
+    async def read_gauges(self) -> Gauges | None:
+        """The figures of the store for a scrape; None when it does not answer."""
         store = self.app.started_store
         if store is None:
             return None
         late_before = self.app.clock.now() - LATE_AFTER
         try:
-            return await asyncio.wait_for(store.gauges.read(late_before=late_before), STORE_TIMEOUT)
+            return await self._shared("gauges", lambda: store.gauges.read(late_before=late_before))
         except Exception as error:
             log.warning("metrics: the database did not answer (%s)", type(error).__name__)
             return None

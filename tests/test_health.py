@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -15,6 +16,7 @@ from adapters.memory import MemoryAdapter
 from bot.adapter import StartRefused
 from bot.app import App
 from bot.clock import FakeClock
+from store.gauges import Gauges
 from tests.conftest import AppFactory, memory_of, postgres_database, settings_for
 from tests.support.health_http import get, health_on, ready_becomes
 from tests.support.synapse.homeserver import free_port
@@ -137,6 +139,46 @@ async def test_a_taken_port_stops_the_start_with_the_setting_to_change(
         port = taken.getsockname()[1]
         with pytest.raises(StartRefused, match=f"127.0.0.1:{port}.*set health.port"):
             await make_app("memory", health={"enabled": True, "port": port})
+
+
+async def test_a_flood_of_probes_and_scrapes_asks_the_database_once_at_a_time(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent /ready and /metrics requests share the query in flight: a flood of them (the
+    endpoint has no authentication) cannot take every database connection the bot answers
+    members with."""
+    app = await make_app("memory", health=health_on())
+    health, gauges = app.health, app.store.gauges
+    assert health is not None
+    asked: list[str] = []
+    gate = asyncio.Event()
+    ping, read = gauges.ping, gauges.read
+
+    async def held_ping() -> None:
+        asked.append("ping")
+        await gate.wait()
+        await ping()
+
+    async def held_read(**kwargs: Any) -> Gauges:
+        asked.append("read")
+        await gate.wait()
+        return await read(**kwargs)
+
+    monkeypatch.setattr(gauges, "ping", held_ping)
+    monkeypatch.setattr(gauges, "read", held_read)
+    probes = [asyncio.ensure_future(health.not_ready()) for _ in range(20)]
+    scrapes = [asyncio.ensure_future(health.read_gauges()) for _ in range(20)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sorted(asked) == ["ping", "read"]
+    gate.set()
+    assert await asyncio.gather(*probes) == [None] * 20
+    assert all(
+        found is not None and found.due_pending >= 1 for found in await asyncio.gather(*scrapes)
+    )
+    # Once answered, the next request asks again.
+    assert await health.not_ready() is None
+    assert asked.count("ping") == 2
 
 
 class Proxy:
