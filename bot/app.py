@@ -9,6 +9,7 @@ memory adapter and drive it the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -270,6 +271,23 @@ class App:
             await self.health.stop()
             self.health = None
 
+    async def _start_unless_stopped(self) -> None:
+        """Start; a stop asked for meanwhile (a supervisor's SIGTERM, Ctrl-C) ends the start at
+        once, not after a platform out of reach has used up its retries (minutes)."""
+        starting = asyncio.ensure_future(self.start())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not starting.done():
+                log.info("asked to stop while starting: the start is abandoned")
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+        if not starting.cancelled():
+            starting.result()  # what stopped the start, if anything did
+
     def request_stop(self) -> None:
         self._stopping.set()
 
@@ -279,7 +297,7 @@ class App:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
         try:
-            await self.start()
+            await self._start_unless_stopped()
             await self._stopping.wait()
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):

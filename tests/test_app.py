@@ -98,3 +98,32 @@ async def test_maintenance_catches_up_at_start_and_stops_cleanly(
         await second.stop()
     assert purged
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_a_stop_asked_for_while_an_adapter_starts_ends_the_start_and_closes_the_store(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (a supervisor's stop) or Ctrl-C while a platform is out of reach: the bot stops
+    at once instead of after the platform's retries (minutes on an unreachable homeserver)."""
+    from adapters.memory import MemoryAdapter
+
+    entered, stopped = asyncio.Event(), []
+
+    async def out_of_reach(_self: MemoryAdapter, _sink: EventSink) -> None:
+        entered.set()
+        await asyncio.Event().wait()  # a login that does not answer
+
+    async def stop(_self: MemoryAdapter) -> None:
+        stopped.append(True)
+
+    monkeypatch.setattr(MemoryAdapter, "start", out_of_reach)
+    monkeypatch.setattr(MemoryAdapter, "stop", stop)
+    app = App(settings_for(sqlite_db.url), adapter_names=["memory"], run_scheduler=False)
+    running = asyncio.ensure_future(app.run())
+    await entered.wait()
+    app.request_stop()  # what the SIGTERM and SIGINT handlers do
+    done, _ = await asyncio.wait({running}, timeout=30)
+    assert done == {running}, "the bot went on starting after it was asked to stop"
+    running.result()
+    assert stopped == [True]
+    assert app.started_store is None
