@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -41,6 +42,10 @@ from bot.config import (
 )
 from bot.logs import configure_logging, configured_secrets
 from store import DatabaseTooNew, DatabaseUnavailable, Store
+
+log = logging.getLogger(__name__)
+#: How a note of ``tandem run`` that is a warning begins.
+WARNING = "warning: "
 
 EXIT_UNEXPECTED = 1
 EXIT_CONFIG = 2
@@ -136,14 +141,17 @@ def main(argv: list[str] | None = None) -> int:
         if command == "doctor":
             print(doctor.report(doctor.config_refused(error)))
             return EXIT_CONFIG
-        print(f"tandem: {error}", file=sys.stderr)
+        if args.log_format == "json":
+            configure_logging("INFO", log_format="json")
+        _tell(args, str(error))
         return EXIT_CONFIG
     quiet = command in {"console", "doctor"} or "console" in settings.platform_adapters
+    log_format = args.log_format = args.log_format or settings.bot.log_format
     configure_logging(
         "WARNING" if quiet else settings.bot.log_level,
         debug_loggers=[*settings.bot.debug_loggers, *args.debug_loggers],
         secrets=configured_secrets(settings),
-        log_format=args.log_format or settings.bot.log_format,
+        log_format=log_format,
     )
     try:
         return _run(command, settings, args)
@@ -156,10 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         if args.debug:
             raise
-        print(
-            f"tandem: stopped by an unexpected error ({type(error).__name__}: {error}). Run the "
-            "same command with --debug to see where it happened, and include that in a report.",
-            file=sys.stderr,
+        _tell(
+            args,
+            f"stopped by an unexpected error ({type(error).__name__}: {error}). Run the same "
+            "command with --debug to see where it happened, and include that in a report.",
         )
         return EXIT_UNEXPECTED
 
@@ -167,8 +175,17 @@ def main(argv: list[str] | None = None) -> int:
 def _stopped(args: argparse.Namespace, error: Exception, code: int) -> int:
     if args.debug:
         traceback.print_exception(error)
-    print(f"tandem: {error}", file=sys.stderr)
+    _tell(args, str(error))
     return code
+
+
+def _tell(args: argparse.Namespace, text: str, level: int = logging.ERROR) -> None:
+    """Say on stderr what the operator must know: a ``tandem: …`` line, or with JSON logs a
+    record of ``bot.cli`` (a log collector reads stderr as one JSON object a line)."""
+    if args.log_format == "json":
+        log.log(level, text)
+    else:
+        print(f"tandem: {text}", file=sys.stderr)
 
 
 def _run(command: str, settings: Settings, args: argparse.Namespace) -> int:
@@ -184,14 +201,17 @@ def _run(command: str, settings: Settings, args: argparse.Namespace) -> int:
     adapters = ["console"] if command == "console" else None
     if command == "run":
         for note in adapter_notes(settings, resolve_config_path(args.config)):
-            print(f"tandem: {note}", file=sys.stderr)
+            warning = note.startswith(WARNING)
+            if warning and args.log_format == "json":
+                note = note.removeprefix(WARNING)
+            _tell(args, note, logging.WARNING if warning else logging.INFO)
         if settings.platform_adapters == ["console"] and not sys.stdin.isatty():
-            print(
-                "tandem: nothing to run: no adapter is enabled, and without a terminal the "
-                "console has no one to talk to. Enable Discord or Matrix in tandem.toml "
-                "([discord] or [matrix] enabled = true; docs/discord.md, docs/matrix.md), or "
-                "start `tandem console` in a terminal to try the bot.",
-                file=sys.stderr,
+            _tell(
+                args,
+                "nothing to run: no adapter is enabled, and without a terminal the console has "
+                "no one to talk to. Enable Discord or Matrix in tandem.toml ([discord] or "
+                "[matrix] enabled = true; docs/discord.md, docs/matrix.md), or start `tandem "
+                "console` in a terminal to try the bot.",
             )
             return EXIT_CONFIG
     asyncio.run(App(settings, adapter_names=adapters).run())
@@ -220,5 +240,5 @@ def adapter_notes(settings: Settings, config: Path | None) -> list[str]:
             "Matrix, set enabled = true in its section of tandem.toml (or "
             "TANDEM_DISCORD__ENABLED=true / TANDEM_MATRIX__ENABLED=true)."
         ]
-    notes += [f"warning: {warning}; {fix}" for warning, fix in config_warnings(settings, source)]
+    notes += [f"{WARNING}{warning}; {fix}" for warning, fix in config_warnings(settings, source)]
     return notes

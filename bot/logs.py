@@ -199,6 +199,8 @@ def configure_logging(
     if handler is None:
         handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(FORMAT))
+    # Python's warnings (a library's) become records too: as JSON lines where the rest is.
+    logging.captureWarnings(log_format == "json")
     for old in [h for h in root.handlers if getattr(h, "_tandem", False)]:
         root.removeHandler(old)
     handler._tandem = True  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -73,3 +74,35 @@ def test_migrate_needs_no_adapter_secrets_but_run_does(
     error = capsys.readouterr().err
     assert "matrix: password or access_token is required" in error
     assert "discord: token is required" in error
+
+
+def test_with_json_logs_what_stops_the_bot_is_a_json_line_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A log collector reading stderr gets one JSON object a line, the CLI's notes included."""
+    config = tmp_path / "tandem.toml"
+    config.write_text(
+        '[database]\nurl = "postgresql+asyncpg://tandem@127.0.0.1:1/tandem"\n'
+        '[matrix]\nenabled = true\nhomeserver = "http://127.0.0.1:1"\n'
+        'user_id = "@bot:example.org"\npassword = "bot-password-1"\n'
+        'community_room = "#c:example.org"\norganizer_room = "#o:example.org"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "--log-format", "json", "run"]) == EXIT_DATABASE
+    records = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    said = [(r["level"], r["logger"], r["message"]) for r in records]
+    assert said[0] == ("INFO", "bot.cli", f"starting the adapters enabled in {config}: matrix")
+    level, logger, message = said[-1]
+    assert (level, logger) == ("ERROR", "bot.cli")
+    assert message.startswith("cannot reach PostgreSQL at 127.0.0.1:1: the connection was refused")
+
+
+def test_with_json_logs_a_config_error_is_a_json_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "tandem.toml"
+    config.write_text("[health]\nport = 0\n", encoding="utf-8")
+    assert main(["--config", str(config), "--log-format", "json", "run"]) == EXIT_CONFIG
+    (record,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert record["level"] == "ERROR"
+    assert record["message"].startswith("the configuration has 1 problem(s):\n  - health.port")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -133,3 +134,15 @@ async def test_json_logs_are_one_object_a_line_with_the_ids_and_never_the_conten
 def test_the_cli_takes_a_log_format() -> None:
     assert build_parser().parse_args(["--log-format", "json", "run"]).log_format == "json"
     assert build_parser().parse_args(["run"]).log_format is None
+
+
+def test_json_logs_carry_python_warnings_as_json_lines() -> None:
+    """A library's warning (SQLAlchemy's about a URL argument, a deprecation) would otherwise be
+    written to stderr as two plain lines among the JSON ones."""
+    with debug_logging(log_format="json") as logs, warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("an argument is ignored", UserWarning, stacklevel=1)
+    (record,) = [json.loads(line) for line in logs.lines]
+    assert record["logger"] == "py.warnings"
+    assert record["level"] == "WARNING"
+    assert "UserWarning: an argument is ignored" in record["message"]

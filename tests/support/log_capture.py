@@ -58,3 +58,4 @@ def debug_logging(
         for name, old in levels.items():
             logging.getLogger(name).setLevel(old)
         REDACTOR.secrets = saved_secrets
+        logging.captureWarnings(False)
