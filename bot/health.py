@@ -118,10 +118,19 @@ class HealthServer:
             await self._shared("ping", store.gauges.ping)
         except Exception as error:
             return f"the database does not answer ({type(error).__name__})"
-        down = [name for name, adapter in self.app.adapters.items() if not adapter.connected]
+        down = [name for name, connected in self.connected().items() if not connected]
         if down:
             return f"not connected: {', '.join(sorted(down))}"
         return None
+
+    def connected(self) -> dict[str, bool]:
+        """Whether each adapter the app runs is connected, by name; until the adapters are
+        made (the store opens first), none of them is."""
+        adapters = self.app.adapters
+        return {
+            name: name in adapters and adapters[name].connected
+            for name in sorted(self.app.adapter_names)
+        }
 
     async def _ready(self, _request: web.Request) -> web.Response:
         reason = await self.not_ready()
@@ -222,8 +231,8 @@ class _Collector:
             "1 while the adapter is connected to its platform, else 0.",
             labels=["adapter"],
         )
-        for name, adapter in sorted(self.server.app.adapters.items()):
-            connected.add_metric([name], 1 if adapter.connected else 0)
+        for name, up in self.server.connected().items():
+            connected.add_metric([name], 1 if up else 0)
         yield connected
         gauges = self.server._gauges
         yield GaugeMetricFamily(

@@ -16,8 +16,9 @@ from adapters.memory import MemoryAdapter
 from bot.adapter import StartRefused
 from bot.app import App
 from bot.clock import FakeClock
+from store.blocks import BlockRepository
 from store.gauges import Gauges
-from tests.conftest import AppFactory, memory_of, postgres_database, settings_for
+from tests.conftest import AppFactory, Database, memory_of, postgres_database, settings_for
 from tests.support.health_http import get, health_on, ready_becomes
 from tests.support.synapse.homeserver import free_port
 
@@ -179,6 +180,40 @@ async def test_a_flood_of_probes_and_scrapes_asks_the_database_once_at_a_time(
     # Once answered, the next request asks again.
     assert await health.not_ready() is None
     assert asked.count("ping") == 2
+
+
+async def test_ready_is_503_until_the_adapters_are_made_and_connected(
+    sqlite_db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the store opening and the adapters being made, no adapter is "not connected":
+    /ready must still say the bot is not ready."""
+    entered, gate = asyncio.Event(), asyncio.Event()
+    checked = BlockRepository.made_with_this_key
+
+    async def held(self: BlockRepository) -> bool:
+        entered.set()
+        await gate.wait()
+        return await checked(self)
+
+    monkeypatch.setattr(BlockRepository, "made_with_this_key", held)
+    app = App(
+        settings_for(sqlite_db.url, health=health_on()),
+        clock=clock,
+        adapter_names=["memory"],
+        run_scheduler=False,
+    )
+    starting = asyncio.ensure_future(app.start())
+    try:
+        await entered.wait()
+        assert await get(app, "/ready") == (503, "not ready: not connected: memory\n")
+        assert (await scrape(app))[("tandem_adapter_connected", (("adapter", "memory"),))] == 0
+        gate.set()
+        await starting
+        assert await get(app, "/ready") == (200, "ready\n")
+    finally:
+        gate.set()
+        await starting
+        await app.stop()
 
 
 class Proxy:
