@@ -3,6 +3,7 @@
     tandem run        run the adapters enabled in the config (the console when none is)
     tandem console    chat with the bot in this terminal on a local SQLite file
     tandem migrate    bring the database schema up to date and exit
+    tandem db …       copy the database to PostgreSQL, back it up, restore it (bot/db_commands.py)
     tandem doctor     check the config, the database and each platform; say what to fix
 
 ``--log-format json`` (before the command; or ``bot.log_format``) writes one JSON object a line
@@ -40,6 +41,7 @@ from bot.config import (
     load_settings,
     resolve_config_path,
 )
+from bot.db_commands import add_db_commands, run_db
 from bot.logs import configure_logging, configured_secrets
 from store import DatabaseTooNew, DatabaseUnavailable, Store
 
@@ -115,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
             "print what is wrong with the fix. Exit status 0 only when nothing failed."
         ),
     )
+    add_db_commands(commands)
     return parser
 
 
@@ -127,7 +130,7 @@ def _settings(args: argparse.Namespace, command: str) -> Settings:
     if getattr(args, "locale", None):
         overrides["bot"] = {"default_locale": args.locale}
     # Migrating connects to no platform, so it needs none of the adapters' secrets.
-    secrets = command != "migrate"
+    secrets = command not in ("migrate", "db")
     return load_settings(resolve_config_path(args.config), adapter_secrets=secrets, **overrides)
 
 
@@ -198,6 +201,8 @@ def _run(command: str, settings: Settings, args: argparse.Namespace) -> int:
         findings = asyncio.run(doctor.examine(settings, config, debug=args.debug))
         print(doctor.report(findings))
         return doctor.exit_status(findings)
+    if command == "db":
+        return run_db(args, settings)
     adapters = ["console"] if command == "console" else None
     if command == "run":
         for note in adapter_notes(settings, resolve_config_path(args.config)):

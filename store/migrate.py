@@ -35,7 +35,8 @@ def _current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _upgrade(connection: Connection) -> None:
+def upgrade(connection: Connection) -> None:
+    """Bring the schema on ``connection`` to the newest revision, in its transaction."""
     config = alembic_config(connection)
     current = _current_revision(connection)
     if current is not None and current not in known_revisions():
@@ -54,7 +55,7 @@ def too_new(current: str) -> str:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(upgrade)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
