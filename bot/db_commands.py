@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def add_db_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
         help="a consistent copy of the SQLite database, also while the bot runs",
         description="Copy the SQLite database with SQLite's online backup, checked for integrity.",
     )
-    made.add_argument("path", type=Path, help="a new file, or a folder (tandem-<time>.db in it)")
+    made.add_argument("path", help="a new file, or a folder (tandem-<time>.db in it)")
     back = actions.add_parser(
         "restore",
         help="replace the SQLite database by a backup (stop the bot first)",
@@ -67,14 +68,15 @@ def run_db(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if database is None:
             raise Refused(
-                "tandem db copy reads an SQLite database, and the configured one is not"
+                "tandem db copy reads an SQLite database, and the configured one is not; give the "
+                "SQLite file with --db"
                 if args.db_command == "copy"
                 else _POSTGRES_BACKUP
             )
         if args.db_command == "copy":
             return _copied(database, args.to)
         if args.db_command == "backup":
-            info = backup(database, args.path)
+            info = backup(database, Path(args.path), folder=args.path.endswith(("/", os.sep)))
             print(
                 f"tandem: backed up {database} to {info.path} ({info.size:,} bytes, schema "
                 f"revision {info.revision}, {info.members} members; integrity checked)"

@@ -119,9 +119,13 @@ def _copy_pages(database: Path, target: Path) -> None:
         source.close()
 
 
-def backup(database: Path, path: Path) -> BackupInfo:
-    """A consistent copy of ``database`` at ``path`` (a new file; a folder gets
-    ``tandem-<UTC time>.db`` in it), made while the bot may be writing."""
+def backup(database: Path, path: Path, *, folder: bool = False) -> BackupInfo:
+    """A consistent copy of ``database`` at ``path`` (a new file; a folder, or a path meant as
+    one, gets ``tandem-<UTC time>.db`` in it), made while the bot may be writing."""
+    if folder and not path.is_dir():
+        raise Refused(
+            f"there is no folder {path}; make it first (mode 0700: backups hold members' data)"
+        )
     if path.is_dir():
         path = path / f"tandem-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
     if path.exists():

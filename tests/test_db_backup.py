@@ -202,3 +202,24 @@ async def test_restore_upgrades_an_older_backup_and_refuses_what_is_no_tandem_ba
         assert code == 3, path
         assert reason in capsys.readouterr().err
     assert check_backup(database).revision == head_revision()  # untouched by the refusals
+
+
+async def test_backup_refuses_a_missing_folder_and_points_postgresql_to_pg_dump(
+    sqlite_db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = await sqlite_db.open_store()
+    await store.close()
+    database = str(sqlite_file(sqlite_db))
+    missing = f"{tmp_path / 'backups'}/"
+    assert await asyncio.to_thread(main, ["db", "backup", "--db", database, missing]) == 3
+    assert f"there is no folder {tmp_path / 'backups'}; make it first" in capsys.readouterr().err
+    assert not (tmp_path / "backups").exists()
+
+    monkeypatch.setenv("TANDEM_DATABASE__URL", "postgresql+asyncpg://127.0.0.1:5432/tandem")
+    for action in ("backup", "restore"):
+        code = await asyncio.to_thread(main, ["db", action, str(tmp_path / "x.db")])
+        assert code == 3
+        assert "back PostgreSQL up with its own tools: pg_dump" in capsys.readouterr().err
