@@ -2,7 +2,7 @@
 databases (``tandem db copy``, backups): Ana and Ben agreed on their tandem through the journey
 on the memory adapter, then each kind of thing members keep is added through the repositories
 (a note, a block, a report, a milestone with a shout-out choice, a reflection, a meeting
-setting). Text carries what databases get wrong: umlauts, emoji, quotes, line breaks."""
+setting, a badge). Text carries what databases get wrong: umlauts, emoji, quotes, line breaks."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.clock import FakeClock
+from store.badges import Earned
 from store.schema import metadata
 from tests.support.agreed_pair import agreed_pair
 
@@ -48,6 +49,9 @@ async def fill_every_table(app: App, clock: FakeClock) -> Filled:
         now=now,
     )
     await store.meetings.set_reminders_in(ben.id, ben.community_id, "space", now=now)
+    await store.badges.earn(
+        tandem.id, [Earned("first_milestone", 1, 1, once=True)], now=now, spacing=timedelta(days=1)
+    )
     clock.advance(timedelta(minutes=5))
     empty = [
         table.name for table in metadata.sorted_tables if not await store.dump_table(table.name)
