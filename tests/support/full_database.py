@@ -2,7 +2,8 @@
 databases (``tandem db copy``, backups): Ana and Ben agreed on their tandem through the journey
 on the memory adapter, then each kind of thing members keep is added through the repositories
 (a note, a block, a report, a milestone with a shout-out choice, a reflection, a meeting
-setting, a badge). Text carries what databases get wrong: umlauts, emoji, quotes, line breaks."""
+setting, a badge, the end of a program round). Text carries what databases get wrong:
+umlauts, emoji, quotes, line breaks."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ async def fill_every_table(app: App, clock: FakeClock) -> Filled:
     await store.badges.earn(
         tandem.id, [Earned("first_milestone", 1, 1, once=True)], now=now, spacing=timedelta(days=1)
     )
+    await store.program_ends.complete(tandem.id, tandem.program_round, by="due-1", now=now)
     clock.advance(timedelta(minutes=5))
     empty = [
         table.name for table in metadata.sorted_tables if not await store.dump_table(table.name)
