@@ -13,7 +13,10 @@ import asyncio
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from store import Store
+from store.tandems import TandemRecord
 from tests.support.twelve_weeks import CELEBRATION, SPACE, TypedJourney, play_twelve_weeks
 from tests.test_console import WITHIN, ConsoleProcess
 from tests.test_console_agreement import agree_in_console
@@ -72,10 +75,12 @@ class ConsoleJourney(TypedJourney):
 
     patience = WITHIN
 
-    def __init__(self, console: ConsoleProcess) -> None:
+    def __init__(self, console: ConsoleProcess, workdir: Path) -> None:
         """Keeps what the console's own expectations read (the agreement made with them)."""
         super().__init__()
         self.console, self.output, self.speaker = console, "", "ben"
+        self.workdir = workdir
+        self.store: Store | None = None
         expect, expect_all = console.expect, console.expect_all
 
         async def keeping(text: str, within: float = WITHIN) -> str:
@@ -129,6 +134,21 @@ class ConsoleJourney(TypedJourney):
         await self.sees("ben", "All right, everything stays as it is.")
         return when_in(menu)
 
+    async def tandem(self) -> tuple[Store, TandemRecord]:
+        """The console's database, read beside it (SQLite lets a reader in)."""
+        if self.store is None:
+            self.store = await Store.open(f"sqlite+aiosqlite:///{self.workdir / 'tandem.db'}")
+        record = await self.store.members.find("console", "console", "ana")
+        assert record is not None
+        current = await self.store.tandems.current_for(record.id)
+        assert current is not None
+        return self.store, current
+
+    async def chart(self, member: str) -> bytes:
+        """The file whose path the console printed with the chart's caption."""
+        (said,) = [t for t in await self.texts(member) if "tandem-progress.png" in t]
+        return (self.workdir / said.split("(file saved to ")[1].split(")")[0]).read_bytes()
+
     async def texts(self, place: str) -> list[str]:
         return [text for whom, text in printed_messages(self.output) if whom == place]
 
@@ -163,12 +183,18 @@ def a_monday_in_may() -> datetime:
     return first + timedelta(days=(7 - first.weekday()) % 7)
 
 
-async def test_a_whole_twelve_week_tandem_in_the_console(community: ConsoleProcess) -> None:
+async def test_a_whole_twelve_week_tandem_in_the_console(
+    community: ConsoleProcess, tmp_path: Path
+) -> None:
     console = community
     minutes = (a_monday_in_may() - datetime.now(UTC)).total_seconds() // 60
     await console.type(f"/advance {int(minutes)}m")
-    journey = ConsoleJourney(console)
+    journey = ConsoleJourney(console, tmp_path)
     await agree_in_console(console)
-    await play_twelve_weeks(journey)
+    try:
+        await play_twelve_weeks(journey)
+    finally:
+        if journey.store is not None:
+            await journey.store.close()
     await console.type("/quit")
     assert await console.finish() == 0

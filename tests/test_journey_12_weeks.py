@@ -14,6 +14,8 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.intents import Ask
 from bot.places import MemberRef, PlaceKind
+from store import Store
+from store.tandems import TandemRecord
 from tests.conftest import AppFactory
 from tests.support.agreed_pair import agreed_pair
 from tests.support.tandem_pair import Pair
@@ -39,11 +41,8 @@ class MemoryJourney(Journey):
         self.clock.advance(delta)
         await self.app.run_due()
 
-    async def next_meeting(self) -> datetime:
-        tandem = await self.pair.tandem()
-        meeting = await self.app.store.meetings.next_for(tandem.id, self.clock.now())
-        assert meeting is not None
-        return meeting.starts_at
+    async def tandem(self) -> tuple[Store, TandemRecord]:
+        return self.app.store, await self.pair.tandem()
 
     async def texts(self, place: str) -> list[str]:
         sent = self.memory.sent
@@ -74,6 +73,18 @@ class MemoryJourney(Journey):
     async def congratulate(self, member: str) -> None:
         assert self.asked(member).question.id == "milestone.ask_congratulate"
         await self.memory.pick(self.who(member), "cheer")
+
+    async def continue_together(self, member: str) -> None:
+        assert self.asked(member).question.id == "program_end.ask"
+        await self.memory.pick(self.who(member), "continue")
+
+    async def chart(self, member: str) -> bytes:
+        (chart,) = [
+            f
+            for f in self.memory.files
+            if f.filename == "tandem-progress.png" and f.target.user_id == member
+        ]
+        return chart.content
 
     async def reflect(self, member: str, reflection: Reflection) -> None:
         ref = self.who(member)

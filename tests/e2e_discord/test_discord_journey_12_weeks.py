@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from store import Store
+from store.tandems import TandemRecord
 from tests.e2e_discord.test_discord_reflection_transcript import agreed_with_celebrations, by_bot
 from tests.support.discord_loopback import Channel, LoopbackDiscord, User
 from tests.support.discord_tandem import AnswerPolicy, Tandem, answer_until_done
@@ -32,47 +34,57 @@ class DiscordJourney(Journey):
         self, tandem: Tandem, clock: FakeClock, people: dict[str, User], places: dict[str, Channel]
     ) -> None:
         super().__init__()
-        self.tandem, self.clock, self.people, self.places = tandem, clock, people, places
+        self.bot, self.clock, self.people, self.places = tandem, clock, people, places
 
     async def now(self) -> datetime:
         return self.clock.now()
 
     async def advance(self, delta: timedelta) -> None:
         self.clock.advance(delta)
-        await self.tandem.app.run_due()
+        await self.bot.app.run_due()
 
-    async def next_meeting(self) -> datetime:
-        record = await self.tandem.member(self.people["ana"])
+    async def tandem(self) -> tuple[Store, TandemRecord]:
+        store = self.bot.app.store
+        record = await self.bot.member(self.people["ana"])
         assert record is not None
-        current = await self.tandem.app.store.tandems.current_for(record.id)
+        current = await store.tandems.current_for(record.id)
         assert current is not None
-        meeting = await self.tandem.app.store.meetings.next_for(current.id, self.clock.now())
-        assert meeting is not None
-        return meeting.starts_at
+        return store, current
 
     async def texts(self, place: str) -> list[str]:
         if place in (SPACE, CELEBRATION):
-            return [m.content for m in by_bot(self.tandem.server, self.places[place].id)]
-        return [m.content for m in self.tandem.dm_messages(self.people[place])]
+            return [m.content for m in by_bot(self.bot.server, self.places[place].id)]
+        return [m.content for m in self.bot.dm_messages(self.people[place])]
 
     async def wait(self, place: str) -> None:
         await asyncio.sleep(0.02)  # the bot sends through the loopback's HTTP on its own time
 
     async def answer(self, member: str, **preferred: str | tuple[str, ...]) -> None:
-        await answer_until_done(self.tandem, self.people[member], AnswerPolicy(preferred=preferred))
+        await answer_until_done(self.bot, self.people[member], AnswerPolicy(preferred=preferred))
 
     async def check_in(self, member: str) -> None:
         await self.answer(member, start="met")
 
     async def mark_milestone(self, member: str) -> None:
         user = self.people[member]
-        await self.tandem.server.invoke_command(
-            user, self.tandem.guild, "tandem", subcommand="milestone"
-        )
+        await self.bot.server.invoke_command(user, self.bot.guild, "tandem", subcommand="milestone")
         await self.answer(member, start="g0_m0", shoutout="yes")
 
     async def congratulate(self, member: str) -> None:
         await self.answer(member, start="cheer")
+
+    async def continue_together(self, member: str) -> None:
+        await self.answer(member, choice="continue")
+
+    async def chart(self, member: str) -> bytes:
+        server = self.bot.server
+        (attachment,) = [
+            a
+            for message in self.bot.dm_messages(self.people[member])
+            for a in message.attachments
+            if a["filename"] == "tandem-progress.png"
+        ]
+        return server.world.attachment_bytes[int(attachment["id"])]
 
     async def reflect(self, member: str, reflection: Reflection) -> None:
         goals = range(1, 4)
@@ -82,7 +94,7 @@ class DiscordJourney(Journey):
             preferred={step: reflection.by_step(step) for step in steps},
             texts={step: str(reflection.by_step(step)) for step in texts},
         )
-        await answer_until_done(self.tandem, self.people[member], policy)
+        await answer_until_done(self.bot, self.people[member], policy)
 
 
 async def test_a_whole_twelve_week_tandem_on_discord(

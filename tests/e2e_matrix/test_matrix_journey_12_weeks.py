@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from store import Store
+from store.tandems import TandemRecord
 from tests.e2e_matrix.test_matrix_agreement_transcript import AgreedPair, make_agreement
-from tests.support.synapse.bot import Conversation, TandemBot
+from tests.support.synapse.bot import Conversation, TandemBot, downloaded_file
 from tests.support.synapse.fixtures import MatrixUserFactory
 from tests.support.twelve_weeks import CELEBRATION, SPACE, TypedJourney, play_twelve_weeks
 
@@ -44,23 +46,24 @@ class MatrixJourney(TypedJourney):
         self.pair.clock.advance(delta)
         await self.pair.app.run_due()
 
-    async def next_meeting(self) -> datetime:
+    async def tandem(self) -> tuple[Store, TandemRecord]:
         store = self.pair.app.store
-        record = await store.members.find(
-            "test-community", "matrix", self.pair.chats["ana"].member.user_id
-        )
+        ana = self.pair.chats["ana"].member.user_id
+        record = await store.members.find("test-community", "matrix", ana)
         assert record is not None
         current = await store.tandems.current_for(record.id)
         assert current is not None
-        meeting = await store.meetings.next_for(current.id, self.pair.clock.now())
-        assert meeting is not None
-        return meeting.starts_at
+        return store, current
 
     async def texts(self, place: str) -> list[str]:
         return [m.body for m in self.places[place].bot_messages()]
 
     async def wait(self, place: str) -> None:
         await self.places[place].member.sync(timeout_ms=500)  # returns as soon as events come
+
+    async def chart(self, member: str) -> bytes:
+        chat = self.places[member]
+        return await downloaded_file(chat.member, chat.room_id, "m.image", "tandem-progress.png")
 
     def command(self, name: str) -> str:
         return f"{self.prefix} {name}"

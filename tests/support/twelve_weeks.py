@@ -15,6 +15,7 @@ forms); the weeks themselves, and what Ana and Ben must see in them, live only h
 
 from __future__ import annotations
 
+import io
 import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -22,8 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from PIL import Image
+
 from bot.i18n import Translator
 from bot.messages import msg
+from store import Store
+from store.tandems import TandemRecord, due_prefix
+from tests.test_stats import png_size
 
 WEEK = timedelta(days=7)
 #: The configured reminder leads (``program.meetings.reminder_leads``, by default).
@@ -34,6 +40,8 @@ STREAK_BADGE_EVERY = 4
 #: Reflections come every four weeks; the one of week 12 is the final one.
 REFLECTION_WEEKS = (4, 8, 12)
 SHOUTOUT = "🎉 Ana and Ben reached a milestone together in their tandem!"
+#: The progress chart each partner gets at the end (flows/program_chart.py), in pixels.
+CHART_SIZE = (800, 450)
 LOCALES = {"ana": "de", "ben": "en"}
 #: The places a Journey reads: each member's DM, their pair space, the celebration place.
 SPACE, CELEBRATION = "space", "celebration"
@@ -195,8 +203,15 @@ class Journey(ABC):
         await self.advance(moment - now)
 
     @abstractmethod
+    async def tandem(self) -> tuple[Store, TandemRecord]:
+        """The bot's store, and Ana and Ben's tandem as it holds it now."""
+
     async def next_meeting(self) -> datetime:
         """The start (UTC) of the pair's next meeting."""
+        store, tandem = await self.tandem()
+        meeting = await store.meetings.next_for(tandem.id, await self.now())
+        assert meeting is not None
+        return meeting.starts_at
 
     # -- reading -------------------------------------------------------------------------
 
@@ -253,6 +268,14 @@ class Journey(ABC):
     async def reflect(self, member: str, reflection: Reflection) -> None:
         """Answer the reflection the bot started, question by question, to its end."""
 
+    @abstractmethod
+    async def continue_together(self, member: str) -> None:
+        """Answer "how would you like to go on?" with "continue together"."""
+
+    @abstractmethod
+    async def chart(self, member: str) -> bytes:
+        """The progress chart the bot sent to ``member`` (a PNG, as they download it)."""
+
 
 class TypedJourney(Journey):
     """A text platform (the console, Matrix): members type commands, numbers and texts."""
@@ -280,6 +303,9 @@ class TypedJourney(Journey):
     async def congratulate(self, member: str) -> None:
         await self.type(member, "1")  # 🎉 Congratulations!
         await self.sees(member, "🥳 ")
+
+    async def continue_together(self, member: str) -> None:
+        await self.type(member, "1")  # 1. Continue together
 
     async def speak_as(self, member: str) -> None:
         """Be ``member`` at the keyboard, with whatever the bot says to that reaching them."""
@@ -383,9 +409,15 @@ async def reflect_together(journey: Journey, number: int, start: datetime) -> No
         assert text in shown, (number, text)
     if ben.share == ("nothing",):
         assert "Ben keeps this reflection private." in shown
+    await kept_private(journey, number)
+
+
+async def kept_private(journey: Journey, reflections: int) -> None:
+    """Nothing either kept private in their first ``reflections`` reflections was ever
+    shown in the pair space."""
     everything = "\n".join(await journey.texts(SPACE))
     for member in ("ana", "ben"):
-        for reflection in REFLECTIONS[member][:number]:
+        for reflection in REFLECTIONS[member][:reflections]:
             for private in reflection.private_texts():
                 assert private not in everything, (member, private)
 
@@ -403,6 +435,69 @@ async def play_week(journey: Journey, week: int) -> None:
         await reflect_together(journey, REFLECTION_WEEKS.index(week) + 1, start)
 
 
+def decoded_size(png: bytes) -> tuple[int, int]:
+    """The size of a PNG decoded pixel by pixel (as its header says it is)."""
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG"
+        image.load()
+        assert image.size == png_size(png)
+        return image.size
+
+
+async def complete_and_go_on(journey: Journey) -> None:
+    """Right after the final reflection's side by side: the pair space shows the summary (Ana's
+    progress, shared in her first and last reflection; Ben's kept private), each gets their own
+    progress and their chart in their DM and is asked how to go on; both continue, and the
+    tandem's next round begins (its reflections booked anew)."""
+    seen = await journey.sees(
+        SPACE,
+        "🎓 Ana und Ben, ihr habt euer Programm zusammen geschafft – 12 Wochen!",
+        "🎓 Ana and Ben, you've completed your program together – 12 weeks!",
+    )
+    (english,) = [text for text in seen if text.startswith("🎓 Ana and Ben")]
+    first, last = REFLECTIONS["ana"][0], REFLECTIONS["ana"][-1]
+    for line in (
+        "• Meetings held: 12",
+        "• Longest streak of meetings in a row: 12",
+        "   ◦ Ben: Give a five-minute talk",
+        f": {first.progress}/5 → {last.progress}/5",
+        "   Ben keeps their progress private.",
+    ):
+        assert line in english, (line, english)
+    assert "   ◦ Ana: " in english
+    ben_first, ben_last = REFLECTIONS["ben"][0], REFLECTIONS["ben"][-1]
+    assert f"{ben_first.progress}/5 → {ben_last.progress}/5" not in english
+    for member, done, caption, ask, thanks in (
+        (
+            "ana",
+            "🎓 Dein Programm ist geschafft",
+            "📈 Dein Fortschritt",
+            "🧭 Wie möchtest du",
+            "Danke, ich habe mir deine Antwort notiert!",  # Ben has not answered yet
+        ),
+        (
+            "ben",
+            "🎓 Your program is complete",
+            "📈 Your progress",
+            "🧭 How would you like",
+            "Thank you, you've both answered!",
+        ),
+    ):
+        await journey.sees(member, done, caption, ask)
+        assert decoded_size(await journey.chart(member)) == CHART_SIZE
+        await journey.continue_together(member)
+        await journey.sees(member, thanks)
+    await journey.advance(timedelta(minutes=1))
+    await journey.sees("ana", "🔁 Du und Ben wollt beide weitermachen")
+    await journey.sees("ben", "🔁 You and Ana both want to go on – wonderful! A new round of 12")
+    store, tandem = await journey.tandem()
+    assert (tandem.state, tandem.program_round) == ("active", 2)
+    assert tandem.round_started_at is not None
+    booked = await store.due.get(tandem.community_id, due_prefix(tandem.id) + "reflect:2-1")
+    assert booked is not None
+    assert (booked.state, booked.due_at) == ("pending", tandem.round_started_at + 4 * WEEK)
+
+
 async def play_twelve_weeks(journey: Journey) -> None:
     """From the agreement both confirmed to the end of the twelfth week."""
     await journey.sees(
@@ -415,4 +510,6 @@ async def play_twelve_weeks(journey: Journey) -> None:
     )
     for week in range(1, 13):
         await play_week(journey, week)
+    await complete_and_go_on(journey)
     assert await journey.texts(CELEBRATION) == [SHOUTOUT]
+    await kept_private(journey, len(REFLECTION_WEEKS))
