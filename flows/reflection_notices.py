@@ -161,7 +161,8 @@ async def show_shared(run: DueRun) -> list[Intent]:
     agreement = run.spell(space.platform, "agreement")
     a, b = (name_of(member) for member in known)
     if final:
-        text = msg("reflect.space_final", a=a, b=b, sides=sides, agreement=agreement)
+        # How the two go on is the program end's question, which follows this post.
+        text = msg("reflect.space_final", a=a, b=b, sides=sides)
     else:
         text = msg(
             "reflect.space", a=a, b=b, number=payload["number"], sides=sides, agreement=agreement

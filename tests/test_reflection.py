@@ -212,9 +212,11 @@ async def test_a_program_of_four_weeks_ends_with_the_final_reflection(
     assert german.startswith("🏁 Die letzte Reflexion von Ana und Ben")
     assert english.startswith("🏁 The final reflection of Ana and Ben")
     assert "• Speak freely at meetups: 4/5" in english
+    # How they go on is asked next (the completion), not by changing the agreement.
     assert english.endswith(
-        "If you'd like to go on, adjust your agreement together with /tandem agreement."
+        "What a journey – well done, both of you! The summary of your program follows right here."
     )
+    assert "agreement" not in english
     tandem = await pair.tandem()
     (final_a, final_b) = await app.store.reflections.pair(tandem.id, 1)
     assert (final_a.final, final_b.final) == (True, True)
