@@ -4,7 +4,8 @@ Ben make their agreement (the agreement's console transcript), then ``/advance``
 clock step by step through every week: two reminders and "did you meet?" (both type 1);
 milestones in weeks 2 and 6 (one line "to the community's celebration channel", only once
 both said yes); the bot asks both to reflect in weeks 4, 8 and 12, and the pair space shows
-only what each shared. The weeks are tests/support/twelve_weeks.py, the same on memory,
+only what each shared; the completion with each one's chart (the file whose path is printed),
+and both continue. The weeks are tests/support/twelve_weeks.py, the same on memory,
 Discord and Matrix."""
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 schedule: Ana and Ben go on after their first call and make their agreement; every week two
 reminders and "did you meet?" (both met); milestones in weeks 2 and 6 (a shout-out only once
 both said yes); the bot asks both to reflect in weeks 4, 8 and 12 and each shares what they
-choose. The weeks are tests/support/twelve_weeks.py, the same on the console, Discord and
-Matrix."""
+choose; the completion with each one's chart (the PNG recorded), and both continue. The
+weeks are tests/support/twelve_weeks.py, the same on the console, Discord and Matrix."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@ schedule: Ana and Ben make their agreement (the reflection transcript's way); ev
 reminders in their DMs and "did you meet?" buttons (both met); milestones in weeks 2 and 6,
 celebrated in their private thread (the #celebrations channel gets one shout-out, only once
 both said yes); the bot asks both to reflect in weeks 4, 8 and 12, answered with buttons,
-menus and forms, and the thread shows only what each shared. The weeks are
+menus and forms, and the thread shows only what each shared; the completion's summary in the
+thread, each one's chart attached in their DM, and both continue (buttons). The weeks are
 tests/support/twelve_weeks.py, the same on memory, the console and Matrix."""
 
 from __future__ import annotations

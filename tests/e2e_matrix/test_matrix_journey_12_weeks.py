@@ -4,8 +4,9 @@ Matrix transcript: Mondays 19:00 Berlin time); every week two reminders and "did
 answered with a number (both met); milestones in weeks 2 and 6, celebrated in their encrypted
 pair room (the community room gets one shout-out, only once both said yes); the bot asks both
 to reflect in weeks 4, 8 and 12, typed question by question, and the pair room shows only what
-each shared. The weeks are tests/support/twelve_weeks.py, the same on memory, the console and
-Discord."""
+each shared; the completion's summary in the room, each one's chart an encrypted m.image in
+their DM (downloaded and decoded), and both continue. The weeks are
+tests/support/twelve_weeks.py, the same on memory, the console and Discord."""
 
 from __future__ import annotations
 

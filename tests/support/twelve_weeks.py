@@ -5,8 +5,10 @@ one week of their tandem through a :class:`Journey`: the two reminders before th
 "did you meet?" after it (both met, so the streak grows and the pair never becomes quiet); in
 week 2 Ana reaches a milestone (only she said yes to shout-outs: none in the celebration
 place), in week 6 Ben reaches one and says yes too (exactly one shout-out, naming only the
-two); in weeks 4, 8 and 12 the bot asks both to reflect, and each shares what the week's
-:class:`Reflection` says (what one keeps private never reaches the pair space).
+two); after weeks 4, 8 and 12 the streak's badge; in weeks 4, 8 and 12 the bot asks both to
+reflect, and each shares what the week's :class:`Reflection` says (what one keeps private never
+reaches the pair space). Then :func:`complete_and_go_on`: the completion's summary in the pair
+space, each one's progress and chart (a PNG, decoded) in their DM, and both continue together.
 
 Each adapter's transcript subclasses :class:`Journey` with how its people type and read (the
 memory adapter's option ids, the console's and Matrix's typed numbers, Discord's buttons and
@@ -409,6 +411,8 @@ async def reflect_together(journey: Journey, number: int, start: datetime) -> No
         assert text in shown, (number, text)
     if ben.share == ("nothing",):
         assert "Ben keeps this reflection private." in shown
+    if final:  # how they go on is asked next, not by changing the agreement
+        assert "The summary of your program follows right here." in shown
     await kept_private(journey, number)
 
 
