@@ -79,3 +79,12 @@ def test_backoff_grows_to_its_cap_and_resets() -> None:
     assert delays[-1] >= 4
     backoff.reset()
     assert backoff.next_delay() <= 1
+
+
+async def test_a_request_without_an_answer_is_said_in_words() -> None:
+    """What the doctor and a failed start print: not "1 attempts (TimeoutError: )"."""
+    script = Script(TimeoutError())
+    policy = RetryPolicy(attempts=1, sleep=script.sleep)
+    with pytest.raises(RequestFailed) as raised:
+        await policy.call("log in", script.request)
+    assert str(raised.value) == "log in: gave up after 1 attempt (TimeoutError: no answer in time)"

@@ -108,7 +108,11 @@ class RetryPolicy:
             try:
                 response = await request()
             except TRANSIENT_ERRORS as error:
-                last = f"{type(error).__name__}: {error}"
+                # A timeout says nothing of itself (str(TimeoutError()) is empty).
+                said = str(error) or (
+                    "no answer in time" if isinstance(error, TimeoutError) else ""
+                )
+                last = f"{type(error).__name__}: {said}" if said else type(error).__name__
                 unreachable = True
             else:
                 if is_rate_limited(response):
@@ -130,7 +134,8 @@ class RetryPolicy:
             failures += 1
             if failures >= self.attempts:
                 raise RequestFailed(
-                    f"{what}: gave up after {self.attempts} attempts ({last})",
+                    f"{what}: gave up after {self.attempts} "
+                    f"{'attempt' if self.attempts == 1 else 'attempts'} ({last})",
                     unreachable=unreachable,
                 )
             delay = backoff.next_delay()
