@@ -54,6 +54,13 @@ async def check_database(url: str, *, seconds: float = DEFAULT_TIMEOUT) -> Datab
     where = database_name(url)
     parsed = sa.make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and _is_folder(parsed.database or ""):
+        folder = parsed.database
+        unreachable = (
+            f"{where} is a folder, not a file",
+            f"Point database.url at a file in it: sqlite+aiosqlite:///{folder}/tandem.db",
+        )
+        return DatabaseCheckup(where, unreachable=unreachable, head=head_revision())
     if sqlite and _no_such_file(parsed.database or ""):
         return DatabaseCheckup(where, missing_file=True, head=head_revision())
     # sqlite3's ``timeout`` is how long a write waits for the lock; asyncpg's, for the connection.
@@ -116,6 +123,10 @@ def _sqlite_transactions_by_hand(dbapi_connection: Any, _record: Any) -> None:
     """Python's sqlite3 opens a transaction before an UPDATE but not before a CREATE TABLE,
     which it commits at once: the probe's transaction is begun and rolled back by hand."""
     dbapi_connection.isolation_level = None
+
+
+def _is_folder(database: str) -> bool:
+    return Path(database).expanduser().is_dir()
 
 
 def _no_such_file(database: str) -> bool:

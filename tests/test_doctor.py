@@ -132,6 +132,21 @@ def test_a_missing_database_file_is_not_made(
     assert not database.exists()
 
 
+def test_a_database_path_that_is_a_folder_is_named_with_a_file_to_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "does not exist, run tandem migrate": migrate cannot make a file where a folder is."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    said = doctor(capsys, tmp_path, f"sqlite+aiosqlite:///{folder}")
+    assert said.status == EXIT_UNWELL
+    finding = f"FAIL  database: the SQLite file {folder} is a folder, not a file"
+    assert said.lines("FAIL") == [finding]
+    assert said.fix_after(finding) == (
+        f"Point database.url at a file in it: sqlite+aiosqlite:///{folder}/tandem.db"
+    )
+
+
 def test_a_database_of_a_newer_tandem_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
