@@ -159,10 +159,20 @@ def check_until(text: str, context: FlowContext) -> str:
     return day.isoformat()
 
 
+def may_pause(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg | None:
+    """``pause``'s guard: a member who joined, but no alumnus (never matched: nothing to
+    pause, and pausing would make them wait for a partner when it ends)."""
+    if member is not None and member.status == MemberStatus.ALUMNI:
+        return msg("pause.alumni", join=spell("join"))
+    return must_have_joined(member, spell)
+
+
 async def pause_until(context: FlowContext) -> list[Msg | Intent]:
     if answered_keep_or_end(context):  # the question of a quiet spell, answered
         return await finish_answer(context)
     member = context.member
+    if member.status == MemberStatus.ALUMNI:  # finished the program since pause was asked
+        return [msg("pause.alumni", join=context.spell("join"))]
     answer = context.answers["until"]
     until = (
         None
@@ -199,6 +209,8 @@ async def resume(context: ActionContext) -> list[Intent]:
         back = await resume_tandem(context, member)
         if back is not None:
             return back
+    if member is not None and member.status == MemberStatus.ALUMNI:
+        return [context.reply(msg("resume.alumni", join=context.spell("join")))]
     if member is None or member.status != MemberStatus.PAUSED:
         return [context.reply(msg("resume.not_paused"))]
     await context.store.members.update(
@@ -251,7 +263,7 @@ PAUSE = Flow(
     version=1,
     command="pause",
     description=msg("command.pause"),
-    guard=must_have_joined,
+    guard=may_pause,
     # In a tandem, the tandem pauses; refused at once when there is nothing to pause. While
     # a quiet tandem is being asked how to go on, that question comes first.
     prefill=being_asked,

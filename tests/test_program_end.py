@@ -239,3 +239,39 @@ async def test_unanswered_a_reminder_then_the_default(
     before = len(memory.sent)
     await app.run_due()
     assert not [r for r in memory.sent[before:] if r.text.startswith(("🎓", "💛"))]
+
+
+async def test_alumni_stay_alumni_through_pause_and_resume(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """An alumnus is never matched: pause and resume have nothing to change, and must not turn
+    them into someone waiting for a partner (only join does that)."""
+    app = await make_app("memory", program=PROGRAM)
+    pair = await complete_program(app, clock)
+    memory, ana, ben = pair.memory, pair.ana, pair.ben
+    await memory.pick(ben, "finish")
+    # Ben asks to pause while the tandem still runs, and answers once he is an alumnus.
+    await memory.command(ben, "pause")
+    assert memory.last_ask(ben).question.id == "pause.ask_until"
+    await memory.pick(ana, "anew")
+    await app.run_due()
+    assert await status(app.store, ben.user_id) == "alumni"
+    said = await memory.say(ben, "open-ended")
+    assert said[-1].text.startswith("You've finished your program, so I'm not matching you")
+    assert await status(app.store, ben.user_id) == "alumni"
+
+    said = await memory.command(ben, "pause")
+    assert said[-1].text == (
+        "You've finished your program, so I'm not matching you with anyone – there's nothing "
+        "to pause. Whenever you'd like to take part again: /tandem join"
+    )
+    said = await memory.command(ben, "pause", "open-ended")
+    assert said[-1].text.startswith("You've finished your program")
+    said = await memory.command(ben, "resume")
+    assert said[-1].text == (
+        "You've finished your program, so there's nothing to resume. Whenever you'd like to "
+        "take part again: /tandem join"
+    )
+    assert await status(app.store, ben.user_id) == "alumni"
+    said = await memory.command(ana, "pause")  # Ana waits for a new partner: she may pause
+    assert memory.last_ask(ana).question.id == "pause.ask_until"
