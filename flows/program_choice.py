@@ -240,6 +240,12 @@ async def decide_by_default(run: DueRun) -> list[Intent]:
     return []
 
 
+def _names_partner(payload: dict[str, Any]) -> bool:
+    """Whether the outcome's text is about the partner: going on together, or going on
+    without them though the member wanted to continue."""
+    return payload["became"] == CONTINUED or payload.get("chose") == CONTINUE
+
+
 def _outcome_text(run: DueRun, member: MemberRecord, partner: MemberRecord | None) -> Msg:
     payload = run.item.payload
     program = run.settings.program_for(member.community_id)
@@ -274,10 +280,17 @@ async def tell_outcome(run: DueRun) -> list[Intent]:
     member = None if member_id is None else await run.store.members.get(member_id)
     if member is None or member.status == MemberStatus.LEFT:
         return []
-    partner = await run.store.members.get(int(run.item.payload["partner"]))
+    partner_id = run.item.payload["partner"]
+    partner = None if partner_id is None else await run.store.members.get(int(partner_id))
     if run.item.payload["became"] != CONTINUED:
         await close_tandem_talk(run.store, member.id, run.now)
-    text = _outcome_text(run, member, partner)
+    if partner is None and _names_partner(run.item.payload):
+        # The partner was forgotten since the decision (the tandem went with them): the
+        # member waits again, first in line, and hears so, without a name.
+        await close_tandem_talk(run.store, member.id, run.now)
+        text = msg("ending.partner_gone", next=msg("ending.next_first"))
+    else:
+        text = _outcome_text(run, member, partner)
     return [Say(target=dm_of(member), locale=locale_of(member, run.settings), text=text)]
 
 

@@ -3,9 +3,9 @@
 Two places hold a member's internal id without a foreign key that would take it with them:
 
 * the payloads of due items about a tandem (``tandem_ending``: who ended it, its members, whom
-  to tell; ``tandem_active``: who said yes last): the id is taken out (``None`` where the
-  position matters, dropped from a list of people to tell), so an ending notice still pending
-  tells the partner without naming anyone;
+  to tell; ``tandem_active``: who said yes last; ``program_outcome``: the partner): the id
+  is taken out (``None`` where the position matters, dropped from a list of people to tell),
+  so an ending notice still pending tells the partner without naming anyone;
 * the keys under which the console and memory adapters remember what they sent
   (``sent:due-<item>-<time>-dm-<member id>``, likewise ``retire-``, ``nudge-``, ``ask-``):
   those rows are deleted (they only keep a repeat from being shown within a week, and the
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store.schema import adapter_state, due_items
 
 #: Payload keys that name a member by id.
-MEMBER_KEYS = ("by", "members", "tell")
+MEMBER_KEYS = ("by", "members", "tell", "partner")
 #: Lists in which a member's position matters (the first is the tandem's ``a``).
 POSITIONAL = ("members",)
 

@@ -275,3 +275,27 @@ async def test_alumni_stay_alumni_through_pause_and_resume(
     assert await status(app.store, ben.user_id) == "alumni"
     said = await memory.command(ana, "pause")  # Ana waits for a new partner: she may pause
     assert memory.last_ask(ana).question.id == "pause.ask_until"
+
+
+async def test_a_partner_who_forgets_before_the_outcome_is_not_named_or_kept(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """Both chose to continue; Ben forgets before the outcome is told. Ana hears that her
+    tandem ended because her partner no longer takes part (not "you both want to go on", with
+    a tandem that went with Ben), and no item keeps Ben's id."""
+    app = await make_app("memory", program=PROGRAM)
+    pair = await complete_program(app, clock)
+    memory, ana, ben = pair.memory, pair.ana, pair.ben
+    ben_id = (await pair.record(ben)).id
+    await memory.pick(ana, "continue")
+    await memory.pick(ben, "continue")
+    await memory.command(ben, "forget")
+    await memory.pick(ben, "forget")
+    for row in await app.store.dump_table("due_items"):
+        if row["kind"] == "program_outcome":
+            assert row["payload"]["partner"] != ben_id, row
+    await app.run_due()
+    assert told(memory, ana)[-1].startswith(
+        "Euer Tandem ist beendet: Deine Tandem-Person macht beim Programm nicht mehr mit."
+    )
+    assert await status(app.store, ana.user_id) == "waiting"
