@@ -1,6 +1,6 @@
 """What a program round of a tandem came to: meetings held, the longest streak, the milestones
-reached, each partner's progress per goal from their first to their last reflection, and the
-texts and chart that show it.
+reached, the badges earned, each partner's progress per goal from their first to their last
+reflection, and the texts and chart that show it.
 
 Two readers, two views. The pair space sees a partner's progress only if that partner shared
 their progress in the reflections it comes from (the first and the last of the round); each
@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 
 from bot.i18n import Translator
 from bot.messages import Msg, msg, user_text
+from flows.badges import ALL_GOALS, FIRST_MILESTONE, STREAK
 from flows.meeting_view import longest_streak
 from flows.pair_view import name_of
 from flows.program_chart import ProgressChart
 from store import Store
+from store.badges import BadgeRecord
 from store.meetings import HELD
 from store.members import MemberRecord
 from store.milestones import MilestoneRecord
@@ -61,6 +63,7 @@ class ProgramFigures:
     longest_streak: int
     meetings_per_week: tuple[int, ...]
     milestones: tuple[MilestoneRecord, ...]
+    badges: tuple[BadgeRecord, ...]
     progress: tuple[MemberProgress, ...]
 
     def of(self, member_id: int) -> MemberProgress:
@@ -104,6 +107,7 @@ async def figures(
             per_week[min(int((meeting.starts_at - began) / timedelta(weeks=1)), span - 1)] += 1
     reflections = [r for r in await store.reflections.of_tandem(tandem.id) if r.created_at >= began]
     reached = [m for m in await store.milestones.reached(tandem.id) if m.reached_at >= began]
+    earned = [b for b in await store.badges.for_tandem(tandem.id) if b.earned_at >= began]
     return ProgramFigures(
         tandem=tandem,
         weeks=weeks,
@@ -111,6 +115,7 @@ async def figures(
         longest_streak=longest_streak(history),
         meetings_per_week=tuple(per_week),
         milestones=tuple(reached),
+        badges=tuple(earned),
         progress=tuple(_progress(member, reflections) for member in members),
     )
 
@@ -140,6 +145,19 @@ def _milestone_lines(figures: ProgramFigures) -> list[Msg]:
     ] or [msg("program_end.milestones_none")]
 
 
+def _badge_lines(figures: ProgramFigures) -> list[Msg]:
+    """The badges of the round, each kind once: a streak at the longest it reached (4, then 8
+    in a row is one badge of 8), then the first milestone, then every goal reached. Empty
+    when there are none (the summary then leaves the line out)."""
+    streaks = [badge.level for badge in figures.badges if badge.kind == STREAK]
+    kinds = {badge.kind for badge in figures.badges}
+    lines = [msg("program_end.badge.streak", count=max(streaks))] if streaks else []
+    lines += [
+        msg(f"program_end.badge.{kind}") for kind in (FIRST_MILESTONE, ALL_GOALS) if kind in kinds
+    ]
+    return [msg("program_end.badges", lines=lines)] if lines else []
+
+
 def space_summary(figures: ProgramFigures) -> Msg:
     """The completion in the pair space: only what each partner shared."""
     sides = []
@@ -160,6 +178,7 @@ def space_summary(figures: ProgramFigures) -> Msg:
         meetings=figures.meetings_held,
         streak=figures.longest_streak,
         milestones=_milestone_lines(figures),
+        badges=_badge_lines(figures),
         progress=sides,
     )
 

@@ -13,14 +13,17 @@ from datetime import timedelta
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
+from bot.i18n import Translator
 from bot.intents import AttachFile, Say
 from bot.places import MemberRef
 from flows.meeting_view import longest_streak
+from flows.program_summary import MemberProgress, ProgramFigures, space_summary
+from store.badges import BadgeRecord
 from store.meetings import HELD
 from tests.conftest import AppFactory
 from tests.support.agreed_pair import agreed_pair, until_asked, until_asked_to_reflect
 from tests.support.rounds import PEER, closed_spaces, onboard, said_in, spaces_of, status
-from tests.support.tandem_pair import Pair
+from tests.support.tandem_pair import Pair, pair_in_a_tandem
 from tests.test_stats import png_size
 
 PROGRAM = {"length_weeks": 4, "reflection_every_weeks": 2}
@@ -102,6 +105,8 @@ async def test_the_completion_shows_what_each_shared_and_both_continue(
         f"• Longest streak of meetings in a row: {longest_streak(history)}\n"
         "• Milestones reached:\n"
         "   ◦ Ana: Folien entwerfen\n"
+        "• Badges earned:\n"
+        "   ◦ 🏅 Your first milestone together\n"
         "• Progress per goal, from the first to the last reflection:\n"
         "   Ana:\n"
         "   ◦ Im Team-Meeting 10 Minuten frei präsentieren: 2/5 → 4/5\n"
@@ -112,6 +117,7 @@ async def test_the_completion_shows_what_each_shared_and_both_continue(
     )
     assert german.startswith("🎓 Ana und Ben, ihr habt euer Programm zusammen geschafft")
     assert "Ben behält den eigenen Fortschritt für sich." in german
+    assert "• Eure Abzeichen:\n   ◦ 🏅 Euer erster gemeinsamer Meilenstein\n" in german
     for text in (german, english):
         assert SECRET_NOTE not in text
         assert "2/5 → 4/5" not in text.split("Ben")[-1]  # Ben's own progress stays his
@@ -299,3 +305,31 @@ async def test_a_partner_who_forgets_before_the_outcome_is_not_named_or_kept(
         "Euer Tandem ist beendet: Deine Tandem-Person macht beim Programm nicht mehr mit."
     )
     assert await status(app.store, ana.user_id) == "waiting"
+
+
+async def test_the_summary_names_each_badge_once_a_streak_at_its_longest(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    pair = await pair_in_a_tandem(await make_app("memory"))
+    tandem = await pair.tandem()
+    members = [await pair.record(pair.ana), await pair.record(pair.ben)]
+    now = clock.now()
+
+    def badge(kind: str, level: int) -> BadgeRecord:
+        return BadgeRecord(1, "memory", tandem.id, kind, level, 1, now, now, now)
+
+    def summary(*badges: BadgeRecord) -> tuple[str, str]:
+        progress = tuple(MemberProgress(member, (), False) for member in members)
+        shown = ProgramFigures(tandem, 12, 9, 8, (1,) * 12, (), badges, progress)
+        text = space_summary(shown)
+        return Translator().render(text, "en"), Translator().render(text, "de")
+
+    english, german = summary(
+        badge("streak", 4), badge("first_milestone", 1), badge("streak", 8), badge("streak", 4)
+    )
+    assert "• Badges earned:\n   ◦ 🔥 8 meetings in a row\n   ◦ 🏅 Your first milestone" in english
+    assert "• Eure Abzeichen:\n   ◦ 🔥 8 Treffen in Folge\n   ◦ 🏅 Euer erster" in german
+    english, german = summary()
+    assert "Badges" not in english
+    assert "Abzeichen" not in german
+    assert "• Milestones reached:\n   ◦ none this time\n• Progress per goal" in english
