@@ -13,7 +13,9 @@ same moment, never get it done twice or wrongly.
 * the records of which platform events were applied (the kernel's exactly-once guard) are
   dropped :data:`APPLIED_EVENTS_KEPT` after the event, once their conversation has ended;
 * done and cancelled due items, and the console's and memory adapter's records of what they
-  sent (kept to drop a resend after a crash), are deleted after :data:`KEEP_SETTLED_DUE_ITEMS`.
+  sent (kept to drop a resend after a crash), are deleted after :data:`KEEP_SETTLED_DUE_ITEMS`;
+* a running tandem agreed before the program's completion was booked with its reflections
+  gets it booked (:func:`flows.program_end.book_missing_completions`).
 
 (A pause with an end date is a due item of its own: :data:`flows.membership.PAUSE_END`.)
 """
@@ -30,6 +32,7 @@ from bot.due import BOT_WIDE, DueKind, DueRun
 from bot.intents import ForgetMember, Intent
 from bot.places import Place
 from flows.data_rights import forgotten
+from flows.program_end import book_missing_completions
 from store import Store
 from store.adapter_state import QUESTION_PREFIX
 from store.members import MemberRecord
@@ -56,6 +59,7 @@ async def run_maintenance(store: Store, clock: Clock, settings: Settings) -> lis
     for member in await store.privacy.abandoned_before(now - ABANDONED_AFTER):
         if await store.privacy.purge_if_abandoned(member, now - ABANDONED_AFTER):
             purged.append(member)
+    await book_missing_completions(store, settings, now)
     pruned = await store.conversations.prune_ended(now - ENDED_KEPT_FOR)
     pruned += await store.conversations.prune_applied(now - APPLIED_EVENTS_KEPT)
     pruned += await store.adapter_state.prune(QUESTION_PREFIX, updated_before=now - ENDED_KEPT_FOR)

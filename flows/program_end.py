@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from bot.config import Settings
 from bot.due import DueKind, DueRun
 from bot.intents import AttachFile, Intent, Say
 from bot.messages import msg
@@ -27,6 +28,7 @@ from bot.places import Place
 from flows.pair_view import dm_of, locale_of
 from flows.program_chart import draw
 from flows.program_summary import chart_of, figures, own_summary, space_summary
+from store import Store
 from store.due_items import Booking
 from store.members import MemberRecord
 from store.tandems import ACTIVE, PAUSED, due_prefix
@@ -76,6 +78,29 @@ async def complete_now(run: DueRun, tandem_id: int, round_: int) -> None:
         now=run.now,
         payload=booking.payload,
     )
+
+
+async def book_missing_completions(store: Store, settings: Settings, now: datetime) -> int:
+    """The maintenance run's catch-up: a running tandem agreed before the completion was
+    booked with its reflections gets it booked, at its usual time (:data:`GRACE` after the
+    round's length) or now when that has passed. How many were booked."""
+    booked = 0
+    for tandem in await store.program_ends.without_completion():
+        weeks = settings.program_for(tandem.community_id).length_weeks
+        if not weeks:
+            continue  # no set length: no completion
+        due_at = max(now, tandem.round_began + timedelta(weeks=weeks) + GRACE)
+        booking = completion_booking(tandem.id, tandem.program_round, due_at)
+        await store.due.schedule(
+            community_id=tandem.community_id,
+            kind=booking.kind,
+            key=booking.key,
+            due_at=booking.due_at,
+            now=now,
+            payload=booking.payload,
+        )
+        booked += 1
+    return booked
 
 
 async def _book_choice(run: DueRun, tandem_id: int, round_: int, member: MemberRecord) -> None:

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from store.connections import Connections
 from store.due_items import Booking, book_on
 from store.members import MemberStatus
-from store.schema import members, program_ends, tandems
-from store.tandems import ACTIVE, ENDED, PAUSED, end_on
+from store.schema import agreements, due_items, members, program_ends, tandems
+from store.tandems import ACTIVE, ENDED, PAUSED, TandemRecord, end_on, tandem_from_row
 
 CONTINUE = "continue"
 FINISH = "finish"
@@ -90,6 +90,41 @@ class ProgramEndRepository:
                 )
             ).first()
         return None if row is None else _record(row)
+
+    async def without_completion(self) -> list[TandemRecord]:
+        """Running (active or paused) tandems with an agreement that was agreed, whose current
+        round is neither complete nor has its completion booked (no due item of key
+        ``tandem:<id>:program:<round>:complete`` in any state): those agreed before the
+        completion was booked with their reflections (docs/program-end.md)."""
+        key = (
+            sa.literal("tandem:")
+            + sa.cast(tandems.c.id, sa.String)
+            + sa.literal(":program:")
+            + sa.cast(tandems.c.program_round, sa.String)
+            + sa.literal(":complete")
+        )
+        booked = sa.select(due_items.c.id).where(
+            due_items.c.community_id == tandems.c.community_id, due_items.c.key == key
+        )
+        complete = sa.select(program_ends.c.id).where(
+            program_ends.c.tandem_id == tandems.c.id,
+            program_ends.c.round == tandems.c.program_round,
+        )
+        agreed = sa.select(agreements.c.id).where(
+            agreements.c.tandem_id == tandems.c.id, agreements.c.agreed_at.is_not(None)
+        )
+        async with self._db.read() as connection:
+            rows = await connection.execute(
+                sa.select(tandems)
+                .where(
+                    tandems.c.state.in_((ACTIVE, PAUSED)),
+                    agreed.exists(),
+                    ~complete.exists(),
+                    ~booked.exists(),
+                )
+                .order_by(tandems.c.id)
+            )
+            return [tandem_from_row(row) for row in rows]
 
     async def complete(self, tandem_id: int, round_: int, *, by: str, now: datetime) -> bool:
         """Record that round ``round_`` of the tandem is complete, celebrated by the run ``by``

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from adapters.memory import MemoryAdapter
 from bot.app import App
 from bot.clock import FakeClock
@@ -20,6 +22,7 @@ from flows.meeting_view import longest_streak
 from flows.program_summary import MemberProgress, ProgramFigures, space_summary
 from store.badges import BadgeRecord
 from store.meetings import HELD
+from store.schema import due_items
 from tests.conftest import AppFactory
 from tests.support.agreed_pair import agreed_pair, until_asked, until_asked_to_reflect
 from tests.support.rounds import PEER, closed_spaces, onboard, said_in, spaces_of, status
@@ -333,3 +336,29 @@ async def test_the_summary_names_each_badge_once_a_streak_at_its_longest(
     assert "Badges" not in english
     assert "Abzeichen" not in german
     assert "• Milestones reached:\n   ◦ none this time\n• Progress per goal" in english
+
+
+async def test_a_tandem_agreed_before_program_ends_existed_completes_too(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """A tandem agreed before the completion was booked with its reflections has none: the
+    maintenance run books it (its usual time, or now when that has passed), once."""
+    app = await make_app("memory", program={"length_weeks": 4, "reflection_every_weeks": 4})
+    pair = await agreed_pair(app)
+    memory, ana, ben = pair.memory, pair.ana, pair.ben
+    tandem = await pair.tandem()
+    assert tandem.active_at is not None
+    key = f"tandem:{tandem.id}:program:1:complete"
+    async with app.store.connections.write() as connection:  # as the bot booked it before
+        await connection.execute(sa.delete(due_items).where(due_items.c.key == key))
+    clock.advance(tandem.active_at + timedelta(weeks=6) - clock.now())
+    await app.run_due()
+    await until_asked(pair, clock, "program_end", ana, ben)
+    assert [t for t in said_in(memory, pair.space) if t.startswith("🎓")] != []
+    booked = await app.store.due.get("memory", key)
+    assert booked is not None
+    assert booked.state == "done"
+    clock.advance(timedelta(hours=1))
+    before = len(memory.sent)
+    await app.run_due()
+    assert not [r for r in memory.sent[before:] if r.text.startswith("🎓")]

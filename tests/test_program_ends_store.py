@@ -13,7 +13,7 @@ from store.due_items import Booking
 from store.members import MemberStatus
 from store.program_ends import ANEW, CONTINUE, CONTINUED, ENDED_OUTCOME, FINISH
 from tests.conftest import Database
-from tests.test_agreements_store import active_tandem
+from tests.test_agreements_store import active_tandem, merged, part
 from tests.test_tandems_store import NOW
 
 
@@ -104,5 +104,41 @@ async def test_completion_and_choices_apply_once(any_db: Database) -> None:
         assert "choice_b" not in exported["program_ends"][0]
         await store.privacy.forget(member_b)
         assert await store.program_ends.get(tandem.id, 2) is None
+    finally:
+        await store.close()
+
+
+async def test_running_agreed_tandems_without_a_booked_completion_are_found(
+    any_db: Database,
+) -> None:
+    """The maintenance run's catch-up finds a tandem agreed before completions were booked,
+    and no longer once the completion is booked or the round complete."""
+    store = await any_db.open_store()
+    try:
+        tandem = await active_tandem(store)
+        a, b = tandem.members
+        assert await store.program_ends.without_completion() == []  # nothing agreed yet
+        await store.agreements.save_part(tandem.id, a, part("17:00"), now=NOW, merge=merged)
+        await store.agreements.save_part(tandem.id, b, part("19:00"), now=NOW, merge=merged)
+        agreement = await store.agreements.for_tandem(tandem.id)
+        assert agreement is not None
+        for member in (a, b):
+            await store.agreements.confirm(agreement.id, member, 1, now=NOW)
+        assert [t.id for t in await store.program_ends.without_completion()] == [tandem.id]
+        key = f"tandem:{tandem.id}:program:1:complete"
+        await store.due.schedule(
+            community_id=tandem.community_id, kind="program_complete", key=key, due_at=NOW, now=NOW
+        )
+        assert await store.program_ends.without_completion() == []
+        await store.due.cancel(tandem.community_id, key, now=NOW)  # booked, in any state
+        assert await store.program_ends.without_completion() == []
+        assert await store.program_ends.complete(tandem.id, 1, by="x", now=NOW)
+        await store.program_ends.answer(tandem.id, 1, a, CONTINUE, now=NOW)
+        await store.program_ends.answer(tandem.id, 1, b, CONTINUE, now=NOW)
+        await store.program_ends.decide(
+            tandem.id, 1, outcome=CONTINUED, seen=(CONTINUE, CONTINUE), now=NOW
+        )
+        # Round 2 without its completion (as bookings made outside the store would be).
+        assert [t.program_round for t in await store.program_ends.without_completion()] == [2]
     finally:
         await store.close()
