@@ -362,3 +362,25 @@ async def test_a_tandem_agreed_before_program_ends_existed_completes_too(
     before = len(memory.sent)
     await app.run_due()
     assert not [r for r in memory.sent[before:] if r.text.startswith("🎓")]
+
+
+async def test_a_command_during_the_choice_names_the_question_in_good_words(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """The question is put on hold by another command and taken up after it, in words that
+    read as a sentence in both languages (the flow has no command to name)."""
+    app = await make_app("memory", program=PROGRAM)
+    pair = await complete_program(app, clock)
+    memory, ana, ben = pair.memory, pair.ana, pair.ben
+    said = [r.text for r in await memory.command(ben, "pause", "open-ended")]
+    assert said[0] == (
+        "I've put “How to go on after your program” on hold — your answers so far are kept, "
+        "and we'll go on there once this is done."
+    )
+    assert "Back to “How to go on after your program”, where we left off (question 1):" in said
+    said = [r.text for r in await memory.command(ana, "note")]
+    assert said[0].startswith("Ich habe „Wie es nach deinem Programm weitergeht“ kurz angehalten")
+    said = [r.text for r in await memory.pick(ana, "done")]
+    assert "Zurück zu „Wie es nach deinem Programm weitergeht“, wo wir stehen geblieben sind " in (
+        "\n".join(said)
+    )
