@@ -9,6 +9,7 @@ in a thread). Every label arrives translated; goals are the member's own words.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flows.stats_chart import COLOURS, MEMBERS_COLOUR, new_figure, png_of
 
@@ -31,6 +32,11 @@ def _short(text: str, length: int = 40) -> str:
 
 def draw(chart: ProgressChart) -> bytes:
     """The chart as PNG bytes (blocking: run it in a thread)."""
+    return png_of(figure_of(chart))
+
+
+def figure_of(chart: ProgressChart) -> Any:
+    """The chart's figure (matplotlib's, imported by :func:`flows.stats_chart.new_figure`)."""
     figure = new_figure()
     progress, meetings = figure.subplots(1, 2, width_ratios=(3, 2))
     figure.suptitle(chart.title, fontsize=12)
@@ -50,7 +56,11 @@ def draw(chart: ProgressChart) -> bytes:
     progress.set_ylim(0.5, 6.2)
     progress.set_yticks([1, 2, 3, 4, 5])
     if chart.goals:
-        progress.legend(fontsize=8, loc="upper left")
+        legend = progress.legend(fontsize=8, loc="upper left")
+        for text in legend.get_texts():
+            # A goal is the member's words: a "$" is a dollar, not the start of a formula
+            # (one matplotlib cannot read would make the drawing fail).
+            text.set_parse_math(False)
 
     weeks = range(len(chart.week_labels))
     meetings.bar(list(weeks), chart.meetings, color=MEMBERS_COLOUR)
@@ -58,5 +68,4 @@ def draw(chart: ProgressChart) -> bytes:
     meetings.set_xticks(list(weeks), chart.week_labels, fontsize=7)
     meetings.yaxis.get_major_locator().set_params(integer=True)
     meetings.set_ylim(0, max(chart.meetings, default=0) + 1)
-
-    return png_of(figure)
+    return figure

@@ -18,6 +18,7 @@ once (:meth:`store.program_ends.ProgramEndRepository.complete`):
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 
 from bot.config import Settings
@@ -32,6 +33,8 @@ from store import Store
 from store.due_items import Booking
 from store.members import MemberRecord
 from store.tandems import ACTIVE, PAUSED, due_prefix
+
+log = logging.getLogger(__name__)
 
 FLOW_ID = "program_end"
 #: The reflection's conversation (flows/reflection_notices.py, which books the completion).
@@ -155,16 +158,21 @@ async def complete(run: DueRun) -> list[Intent]:
         await run.send(
             Say(target=dm, locale=locale, text=own_summary(shown, member.id)), f"dm-{side}"
         )
-        png = await asyncio.to_thread(draw, chart_of(shown, member.id, locale))
-        chart = AttachFile(
-            target=dm,
-            locale=locale,
-            filename=CHART_FILE,
-            content=png,
-            mime_type="image/png",
-            caption=msg("program_end.chart.caption"),
-        )
-        await run.send(chart, f"chart-{side}")
+        try:
+            png = await asyncio.to_thread(draw, chart_of(shown, member.id, locale))
+        except Exception:
+            # The text summary is complete without it: the question is not held up.
+            log.exception("program_end: tandem %s: the chart could not be drawn", tandem.id)
+        else:
+            chart = AttachFile(
+                target=dm,
+                locale=locale,
+                filename=CHART_FILE,
+                content=png,
+                mime_type="image/png",
+                caption=msg("program_end.chart.caption"),
+            )
+            await run.send(chart, f"chart-{side}")
         await _book_choice(run, tandem.id, round_, member)
     await run.store.due.schedule(
         community_id=tandem.community_id,

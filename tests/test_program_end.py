@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from adapters.memory import MemoryAdapter
@@ -19,6 +20,7 @@ from bot.i18n import Translator
 from bot.intents import AttachFile, Say
 from bot.places import MemberRef
 from flows.meeting_view import longest_streak
+from flows.program_chart import ProgressChart, draw, figure_of
 from flows.program_summary import MemberProgress, ProgramFigures, space_summary
 from store.badges import BadgeRecord
 from store.meetings import HELD
@@ -384,3 +386,33 @@ async def test_a_command_during_the_choice_names_the_question_in_good_words(
     assert "Zurück zu „Wie es nach deinem Programm weitergeht“, wo wir stehen geblieben sind " in (
         "\n".join(said)
     )
+
+
+def test_a_goal_with_dollar_signs_is_drawn_as_written() -> None:
+    """Goals are the member's words: a "$" is a dollar, never the start of a formula (one
+    matplotlib cannot read made the drawing fail, and with it the question how to go on)."""
+    goals = ("Learn $x^$ now", "Save $5, then $10 a week", r"a_b^c \$ $$")
+    chart = ProgressChart(
+        "T", "P", ("1", "2"), tuple((goal, (2, 4)) for goal in goals), "M", ("1", "2"), (1, 1)
+    )
+    assert png_size(draw(chart)) == (800, 450)
+    labels = figure_of(chart).axes[0].get_legend().get_texts()
+    assert [text.get_text() for text in labels] == list(goals)
+    assert not any(text.get_parse_math() for text in labels)
+
+
+async def test_a_chart_that_cannot_be_drawn_holds_nothing_up(
+    make_app: AppFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text summary is complete without the chart: a drawing that fails leaves the chart
+    out, and the question how to go on is still asked (once, not retried for ever)."""
+
+    def broken(_chart: ProgressChart) -> bytes:
+        raise ValueError("cannot draw")
+
+    monkeypatch.setattr("flows.program_end.draw", broken)
+    app = await make_app("memory", program=PROGRAM)
+    pair = await complete_program(app, clock)
+    assert [f for f in pair.memory.files if f.filename == "tandem-progress.png"] == []
+    assert pair.memory.last_ask(pair.ben).question.id == "program_end.ask"
+    assert "🎓 Your program is complete – well done!" in "\n".join(told(pair.memory, pair.ben))
