@@ -67,20 +67,16 @@ def reflection_sections(
         )
         for row in data.get("shoutouts", [])
     ]
-    endings = [
-        line(
-            msg(
-                "mydata.md.program_end_row",
-                tandem=row["tandem_id"],
-                round=row["round"],
-                when=when(row["completed_at"]),
-                choice=msg(f"program_end.choice.{row['my_choice']}")
-                if row["my_choice"]
-                else msg("mydata.md.program_end_no_choice"),
-            )
-        )
-        for row in data.get("program_ends", [])
-    ]
+    endings = []
+    for row in data.get("program_ends", []):
+        where = {"tandem": row["tandem_id"], "round": row["round"]}
+        when_done = when(row["completed_at"])
+        if row["my_choice"]:
+            choice = msg(f"program_end.choice.{row['my_choice']}")
+            said = msg("mydata.md.program_end_row", **where, when=when_done, choice=choice)
+        else:
+            said = msg("mydata.md.program_end_row_unanswered", **where, when=when_done)
+        endings.append(line(said))
     return [
         (render(msg("mydata.md.notes"), locale), notes),
         (render(msg("mydata.md.reflections"), locale), reflections),

@@ -176,6 +176,11 @@ async def test_the_completion_shows_what_each_shared_and_both_continue(
     exported = json.loads(next(f for f in files if isinstance(f, AttachFile)).content)
     (ended,) = exported["program_ends"]
     assert (ended["round"], ended["my_choice"], ended["outcome"]) == (1, "continue", "continued")
+    readable = next(f for f in files if isinstance(f, AttachFile) and f.filename.endswith(".md"))
+    text = readable.content.decode()
+    assert "## Deine abgeschlossenen Programme\n" in text
+    assert f"- Tandem {tandem.id}, Runde 1, geschafft am " in text
+    assert ": du hast „Zusammen weitermachen“ gewählt" in text
 
 
 async def test_finish_and_matched_anew(make_app: AppFactory, clock: FakeClock) -> None:
