@@ -181,6 +181,7 @@ async def test_the_completion_shows_what_each_shared_and_both_continue(
     assert "## Deine abgeschlossenen Programme\n" in text
     assert f"- Tandem {tandem.id}, Runde 1, geschafft am " in text
     assert ": du hast „Zusammen weitermachen“ gewählt" in text
+    assert "\n## Abzeichen deiner Tandems\n\n- 🏅 Euer erster gemeinsamer Meilenstein!" in text
 
 
 async def test_finish_and_matched_anew(make_app: AppFactory, clock: FakeClock) -> None:
