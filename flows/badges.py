@@ -28,12 +28,11 @@ from bot.intents import Intent
 from bot.messages import Msg, msg
 from flows.agreement_notices import to_space
 from flows.meeting_plan import pair_of
-from flows.meeting_view import streak
 from flows.pair_view import name_of
 from store import Store
 from store.badges import BadgeRecord, Earned
 from store.due_items import Booking
-from store.meetings import HELD, MeetingRecord
+from store.meetings import HELD, MISSED, MeetingRecord
 from store.milestones import MilestoneRecord
 from store.tandems import ACTIVE, TandemRecord, due_prefix
 
@@ -50,17 +49,33 @@ SPACING = timedelta(hours=24)
 def streak_bookings(
     meeting: MeetingRecord, history: list[MeetingRecord], now: datetime
 ) -> list[Booking]:
-    """The streak badge a verdict earns: when the meeting was held and the run of meetings held
-    that it ends is a multiple of :data:`STREAK_EVERY` long."""
+    """The streak badges a verdict earns: when the meeting was held, each held meeting of the
+    run it belongs to (meetings held in a row, as :func:`flows.meeting_view.streak` counts),
+    from it on, whose place in the run is a multiple of :data:`STREAK_EVERY`. Usually that is
+    the meeting itself; a verdict that comes late (after a later meeting's) may lengthen the
+    run for later meetings, or join two runs. The payload names the run's held meetings: a
+    level the run earned at another of them is not earned again (``Earned.alike``)."""
     if meeting.state != HELD:
         return []
-    upto = next(index for index, earlier in enumerate(history) if earlier.id == meeting.id)
-    level = streak(history[: upto + 1])
-    if level % STREAK_EVERY:
-        return []
-    payload = {"tandem": meeting.tandem_id, "kind": STREAK, "level": level, "ref": meeting.id}
-    key = f"{due_prefix(meeting.tandem_id)}badge:{STREAK}:{level}:{meeting.id}"
-    return [Booking(BADGE, key, now, payload=payload)]
+    at = next(index for index, earlier in enumerate(history) if earlier.id == meeting.id)
+    start = next((i + 1 for i in range(at - 1, -1, -1) if history[i].state == MISSED), 0)
+    end = next((i for i in range(at + 1, len(history)) if history[i].state == MISSED), None)
+    run = history[start:end]
+    held = [m.id for m in run if m.state == HELD]
+    bookings = []
+    for place, meeting_id in enumerate(held, 1):
+        if place % STREAK_EVERY or held.index(meeting_id) < held.index(meeting.id):
+            continue
+        payload = {
+            "tandem": meeting.tandem_id,
+            "kind": STREAK,
+            "level": place,
+            "ref": meeting_id,
+            "run": held,
+        }
+        key = f"{due_prefix(meeting.tandem_id)}badge:{STREAK}:{place}:{meeting_id}"
+        bookings.append(Booking(BADGE, key, now, payload=payload))
+    return bookings
 
 
 def _completed_by(terms: dict[str, Any], reached: list[MilestoneRecord]) -> int | None:
@@ -145,7 +160,12 @@ async def celebrate(run: DueRun) -> list[Intent]:
         found = [await run.store.badges.get(int(badge_id)) for badge_id in payload["badges"]]
         badges = [badge for badge in found if badge is not None]
     else:
-        earned = Earned(str(payload["kind"]), int(payload["level"]), int(payload["ref"]))
+        earned = Earned(
+            str(payload["kind"]),
+            int(payload["level"]),
+            int(payload["ref"]),
+            alike=tuple(int(ref) for ref in payload.get("run", ())),
+        )
         badges = await run.store.badges.earn(tandem.id, [earned], now=run.now, spacing=SPACING)
         await celebrate_later(run, tandem, badges)
     due = [b for b in badges if b.celebrated_at is None and b.celebrate_at <= run.now]

@@ -25,12 +25,16 @@ from store.schema import badges, tandems
 @dataclass(frozen=True)
 class Earned:
     """A badge an event earns: its kind, level (a streak's length; 1 otherwise) and the
-    event's id (``ref``). ``once``: the tandem earns this kind once, whatever the event."""
+    event's id (``ref``). ``once``: the tandem earns this kind once, whatever the event;
+    ``alike``: events whose badge of this kind and level is this one."""
 
     kind: str
     level: int
     ref: int
     once: bool = False
+    #: Other events that count as this one: a streak's level earned at another meeting of the
+    #: same run (its verdicts came out of order) is that badge, not a new one.
+    alike: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,9 @@ class BadgeRepository:
             found = []
             for badge in earned:
                 same = [b for b in known if (b.kind, b.level) == (badge.kind, badge.level)]
-                existing = next((b for b in same if b.ref == badge.ref), None)
+                existing = next(
+                    (b for b in same if b.ref == badge.ref or b.ref in badge.alike), None
+                )
                 if existing is not None:
                     found.append(existing)
                     continue

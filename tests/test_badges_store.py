@@ -79,3 +79,30 @@ async def test_an_event_earns_its_badge_once_and_celebrations_are_a_day_apart(
         assert await store.badges.for_tandem(tandem.id) == []
     finally:
         await store.close()
+
+
+async def test_a_level_the_run_earned_at_another_meeting_is_not_earned_again(
+    any_db: Database,
+) -> None:
+    store = await any_db.open_store()
+    try:
+        tandem = await active_tandem(store)
+        run = tuple(range(1, 9))
+        (four,) = await store.badges.earn(
+            tandem.id, [Earned("streak", 4, ref=8, alike=(5, 6, 7, 8))], now=NOW, spacing=DAY
+        )
+        # Meeting 4 turned held late and joined the runs: its 4 is the run's 4, its 8 is new.
+        again, eight = await store.badges.earn(
+            tandem.id,
+            [Earned("streak", 4, ref=4, alike=run), Earned("streak", 8, ref=8, alike=run)],
+            now=NOW + DAY,
+            spacing=DAY,
+        )
+        assert again == four
+        assert [(b.level, b.ref) for b in await store.badges.for_tandem(tandem.id)] == [
+            (4, 8),
+            (8, 8),
+        ]
+        assert eight.level == 8
+    finally:
+        await store.close()
