@@ -160,9 +160,14 @@ async def complete(run: DueRun) -> list[Intent]:
         )
         try:
             png = await asyncio.to_thread(draw, chart_of(shown, member.id, locale))
-        except Exception:
-            # The text summary is complete without it: the question is not held up.
-            log.exception("program_end: tandem %s: the chart could not be drawn", tandem.id)
+        except Exception as error:
+            # The text summary is complete without it: the question is not held up. Only the
+            # error's type is logged: its message may quote the member's goals.
+            log.error(
+                "program_end: tandem %s: the chart could not be drawn (%s)",
+                tandem.id,
+                type(error).__name__,
+            )
         else:
             chart = AttachFile(
                 target=dm,

@@ -8,6 +8,7 @@ the next round, Ben waiting and matched); nobody or one answers (the reminder, t
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -408,17 +409,23 @@ def test_a_goal_with_dollar_signs_is_drawn_as_written() -> None:
 
 
 async def test_a_chart_that_cannot_be_drawn_holds_nothing_up(
-    make_app: AppFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    make_app: AppFactory,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The text summary is complete without the chart: a drawing that fails leaves the chart
     out, and the question how to go on is still asked (once, not retried for ever)."""
 
     def broken(_chart: ProgressChart) -> bytes:
-        raise ValueError("cannot draw")
+        raise ValueError(f"cannot draw {BEN_GOAL}")
 
     monkeypatch.setattr("flows.program_end.draw", broken)
     app = await make_app("memory", program=PROGRAM)
-    pair = await complete_program(app, clock)
+    with caplog.at_level(logging.INFO):
+        pair = await complete_program(app, clock)
+    assert "the chart could not be drawn (ValueError)" in caplog.text
+    assert BEN_GOAL not in caplog.text  # the member's words stay out of the logs
     assert [f for f in pair.memory.files if f.filename == "tandem-progress.png"] == []
     assert pair.memory.last_ask(pair.ben).question.id == "program_end.ask"
     assert "🎓 Your program is complete – well done!" in "\n".join(told(pair.memory, pair.ben))
