@@ -70,7 +70,7 @@ async def test_an_organizer_gets_the_members_by_status_privately(
         "• waiting for a tandem partner: 1\n"
         "• paused: 1\n"
         "• in a tandem: 0\n"
-        "• alumni: finished a program: 0\n"
+        "• alumni (finished a program): 0\n"
         "• left the program: 0"
     )
     if profile == "memory":  # whispered where it was asked, like Discord's ephemeral replies

@@ -108,7 +108,7 @@ async def test_the_end_of_a_program_in_the_console(
         "💛 You'd have liked to go on with Ana, but Ana chose a different way this time",
         "This tandem has ended, so this space closes now.",
     )
-    await console.answer("/status", "📍 Dein Status: Alumni: hat ein Programm abgeschlossen")
+    await console.answer("/status", "📍 Dein Status: Alumni (hat ein Programm abgeschlossen)")
     await console.answer("/as ben", "You are now speaking as Ben.")
     await console.answer("/status", "Your status: waiting")
     await console.type("/quit")

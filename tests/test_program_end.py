@@ -204,7 +204,7 @@ async def test_finish_and_matched_anew(make_app: AppFactory, clock: FakeClock) -
     assert await status(app.store, ben.user_id) == "waiting"
     said = await memory.command(ana, "status")
     assert said[-1].text == (
-        "📍 Dein Status: Alumni: hat ein Programm abgeschlossen\n"
+        "📍 Dein Status: Alumni (hat ein Programm abgeschlossen)\n"
         "Bei einem späteren Programm mitmachen kannst du jederzeit: /tandem join"
     )
 
@@ -218,7 +218,7 @@ async def test_finish_and_matched_anew(make_app: AppFactory, clock: FakeClock) -
 
     # Stats list the alumni; join brings Ana back to waiting.
     said = await memory.admin(olga, "stats")
-    assert "alumni: finished a program: 1" in said[0].text
+    assert "alumni (finished a program): 1" in said[0].text
     said = await memory.command(ana, "join")
     assert memory.last_ask(ana).question.id == "join.ask_language"
 
