@@ -42,6 +42,9 @@ REFLECT_FLOW = "reflect"
 #: After the final reflection fell due, the program is complete this much later even when a
 #: partner never answered it.
 GRACE = timedelta(days=7)
+#: A paused tandem's completion waits: looked at again this often (or an hour after the
+#: pause's set end).
+PAUSED_RECHECK = timedelta(days=1)
 #: The choice is asked at once, asked again (a reminder) after this, …
 REMIND_AFTER = timedelta(days=3)
 #: … and decided by default (see flows/program_choice.py) after this.
@@ -66,21 +69,28 @@ def completion_booking(tandem_id: int, round_: int, due_at: datetime) -> Booking
     )
 
 
+async def book_completion(
+    store: Store, community_id: str, tandem_id: int, round_: int, due_at: datetime, now: datetime
+) -> None:
+    """Book (or move) the round's completion to ``due_at``."""
+    booking = completion_booking(tandem_id, round_, due_at)
+    await store.due.schedule(
+        community_id=community_id,
+        kind=booking.kind,
+        key=booking.key,
+        due_at=booking.due_at,
+        now=now,
+        payload=booking.payload,
+    )
+
+
 async def complete_now(run: DueRun, tandem_id: int, round_: int) -> None:
     """Both answered the final reflection: the completion follows now (unless it ran)."""
     key = round_key(tandem_id, round_) + "complete"
     booked = await run.store.due.get(run.item.community_id, key)
     if booked is not None and booked.state != "pending":
         return
-    booking = completion_booking(tandem_id, round_, run.now)
-    await run.store.due.schedule(
-        community_id=run.item.community_id,
-        kind=booking.kind,
-        key=booking.key,
-        due_at=booking.due_at,
-        now=run.now,
-        payload=booking.payload,
-    )
+    await book_completion(run.store, run.item.community_id, tandem_id, round_, run.now, run.now)
 
 
 async def book_missing_completions(store: Store, settings: Settings, now: datetime) -> int:
@@ -93,14 +103,8 @@ async def book_missing_completions(store: Store, settings: Settings, now: dateti
         if not weeks:
             continue  # no set length: no completion
         due_at = max(now, tandem.round_began + timedelta(weeks=weeks) + GRACE)
-        booking = completion_booking(tandem.id, tandem.program_round, due_at)
-        await store.due.schedule(
-            community_id=tandem.community_id,
-            kind=booking.kind,
-            key=booking.key,
-            due_at=booking.due_at,
-            now=now,
-            payload=booking.payload,
+        await book_completion(
+            store, tandem.community_id, tandem.id, tandem.program_round, due_at, now
         )
         booked += 1
     return booked
@@ -130,6 +134,15 @@ async def complete(run: DueRun) -> list[Intent]:
     tandem = await run.store.tandems.get(int(payload["tandem"]))
     round_ = int(payload["round"])
     if tandem is None or tandem.state not in (ACTIVE, PAUSED) or tandem.program_round != round_:
+        return []
+    if tandem.state == PAUSED:
+        # A paused tandem is asked nothing (the question's default would make a partner who
+        # is away alumni): the completion waits until it goes on.
+        later = (
+            tandem.paused_until if tandem.paused_until and tandem.paused_until > run.now else None
+        )
+        due_at = run.now + PAUSED_RECHECK if later is None else later + timedelta(hours=1)
+        await book_completion(run.store, tandem.community_id, tandem.id, round_, due_at, run.now)
         return []
     found = [await run.store.members.get(member_id) for member_id in tandem.members]
     members = [member for member in found if member is not None]

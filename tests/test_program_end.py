@@ -429,3 +429,26 @@ async def test_a_chart_that_cannot_be_drawn_holds_nothing_up(
     assert [f for f in pair.memory.files if f.filename == "tandem-progress.png"] == []
     assert pair.memory.last_ask(pair.ben).question.id == "program_end.ask"
     assert "🎓 Your program is complete – well done!" in "\n".join(told(pair.memory, pair.ben))
+
+
+async def test_a_paused_tandem_completes_when_it_goes_on(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """A paused tandem is asked nothing: its completion (and with it the question, whose
+    default would make an absent partner alumni) waits until it goes on."""
+    app = await make_app("memory", program={"length_weeks": 4, "reflection_every_weeks": 4})
+    pair = await agreed_pair(app)
+    memory, ana, ben = pair.memory, pair.ana, pair.ben
+    tandem = await pair.tandem()
+    assert tandem.active_at is not None
+    await memory.command(ben, "pause", "open-ended")
+    assert (await pair.tandem()).state == "paused"
+    clock.advance(tandem.active_at + timedelta(weeks=7) - clock.now())
+    await app.run_due()
+    assert not [t for t in said_in(memory, pair.space) if t.startswith("🎓")]
+    assert await app.store.program_ends.get(tandem.id, 1) is None
+    await memory.command(ben, "resume")
+    clock.advance(timedelta(days=1, minutes=1))
+    await app.run_due()
+    await until_asked(pair, clock, "program_end", ana, ben)
+    assert [t for t in said_in(memory, pair.space) if t.startswith("🎓")] != []
