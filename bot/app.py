@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -298,8 +299,19 @@ class App:
             loop.add_signal_handler(sig, self.request_stop)
         try:
             await self._start_unless_stopped()
+            settle_heap()
             await self._stopping.wait()
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
             await self.stop()
+
+
+def settle_heap() -> None:
+    """Once started: what start-up built (catalogs, place and time-zone tables, compiled
+    statements) stays for the life of the process, so it is moved out of the garbage
+    collector's sight; a full collection then looks at what answering makes, not at those
+    hundreds of thousands of objects (it paused the answer path for 90-150 ms each time,
+    measured in ``bench.flows``)."""
+    gc.collect()
+    gc.freeze()

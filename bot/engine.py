@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answers import Control, is_skip, is_yes, read_choices
@@ -79,6 +79,10 @@ class _Turn:
     conversation: ConversationRecord
     member: MemberRecord
     event: EventBase
+    # Contexts built for this turn, by the answers they were built for (an answer asks for
+    # one several times: to parse, to go on, to retire the question, to say and ask).
+    contexts: dict[int, FlowContext] = field(default_factory=dict)
+    place: Place | None = None
 
     @property
     def step(self) -> Step:
@@ -527,21 +531,34 @@ class FlowEngine:
     async def _finish(
         self, turn: _Turn, answers: dict[str, Any], understood: list[Intent] | None = None
     ) -> list[Intent]:
-        context = self._context(turn, answers)
-        closing = await turn.flow.finish(context)
-        # Saved before the conversation ends: a crash in between repeats the (idempotent)
-        # save on the next answer instead of losing it.
-        ended = await self.store.conversations.end(
-            turn.conversation, status="done", now=self.clock.now(), cause=applied_event(turn.event)
+        # The last answer first claims the step (recording its event), then the flow finishes:
+        # of two answers that would both finish it (a double click, two processes) only the
+        # one that claimed it saves anything; the other is told its question was over. The
+        # answers stay in the conversation until it ends, so a crash before the end loses
+        # nothing: the member is asked the last question again.
+        now = self.clock.now()
+        retired = self._retire(turn, answers, answer=answers.get(turn.step.id))
+        claimed = await self.store.conversations.advance(
+            turn.conversation,
+            step_id=turn.conversation.step_id,
+            answers=answers,
+            trail=turn.conversation.trail,
+            expires_at=now + turn.flow.timeout,
+            now=now,
+            cause=applied_event(turn.event),
         )
-        if ended is None and await self.store.conversations.get(turn.conversation.id):
-            return []  # another answer finished it first
+        if claimed is None:
+            return [self._stale(turn)]
+        closing = await turn.flow.finish(self._context(turn, answers))
+        done = AppliedEvent(turn.event.member.platform, f"{turn.event.event_id}:done")
+        ended = await self.store.conversations.end(
+            claimed, status="done", now=self.clock.now(), cause=done
+        )
         said = [*(understood or [])] + [
             self._say(turn, item, answers) if isinstance(item, Msg) else item for item in closing
         ]
         if ended is None:
             return said  # the flow's own finish ended it (e.g. forget deleted everything)
-        retired = self._retire(turn, answers, answer=answers.get(turn.step.id))
         return [retired, *said, *await self.take_up_suspended(turn.member, turn.event)]
 
     # -- helpers --------------------------------------------------------------------------
@@ -570,6 +587,13 @@ class FlowEngine:
 
     def _context(self, turn: _Turn, answers: dict[str, Any] | None = None) -> FlowContext:
         answers = turn.conversation.answers if answers is None else answers
+        # The context holds ``answers``, so its id stays theirs while it is kept here.
+        if (known := turn.contexts.get(id(answers))) is not None:
+            return known
+        context = turn.contexts[id(answers)] = self._new_context(turn, answers)
+        return context
+
+    def _new_context(self, turn: _Turn, answers: dict[str, Any]) -> FlowContext:
         chosen = answers.get(turn.flow.locale_step) if turn.flow.locale_step else None
         return FlowContext(
             member=turn.member,
@@ -636,7 +660,9 @@ class FlowEngine:
         return self.speller(turn.event.member.platform)(turn.flow.command)
 
     def _place(self, turn: _Turn) -> Place:
-        return Place.model_validate(turn.conversation.place)
+        if turn.place is None:  # a conversation's place never changes
+            turn.place = Place.model_validate(turn.conversation.place)
+        return turn.place
 
     def _say(self, turn: _Turn, text: Msg, answers: dict[str, Any] | None = None) -> Say:
         return Say(

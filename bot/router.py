@@ -108,33 +108,53 @@ class Router:
             return await self._member_left(event)
         if isinstance(event, MemberReturned):
             return await self._member_returned(event)
+        if isinstance(event, CommandInvoked) and (refused := self._organizer_only(event)):
+            # Decided here, for every adapter, before anything is looked up or stored.
+            return [await self._refuse_organizer_command(event, refused)]
         cause = applied_event(event)
+        # One read: who the member is, where they are, and whether this event was applied.
+        found = await self.store.conversations.lookup(
+            event.community_id, event.member.platform, event.member.user_id, cause
+        )
         try:
-            if applied := await self.store.conversations.applied(event.community_id, cause):
-                return await self._replayed(event, applied)
+            if found.applied is not None:
+                return await self._replayed(event, found.member, found.active, found.applied)
             if isinstance(event, CommandInvoked):
-                return await self._command(event)
-            return await self._answer(event)
+                return await self._command(event, found.member, found.active)
+            return await self._answer(event, found.member, found.active)
         except AlreadyApplied:  # another process applied it between the check and the write
-            return await self._replayed(
-                event, await self.store.conversations.applied(event.community_id, cause)
+            again = await self.store.conversations.lookup(
+                event.community_id, event.member.platform, event.member.user_id, cause
             )
+            return await self._replayed(event, again.member, again.active, again.applied)
 
-    async def _replayed(self, event: EventBase, applied: AppliedRecord | None) -> list[Intent]:
+    async def _replayed(
+        self,
+        event: EventBase,
+        member: MemberRecord | None,
+        active: ConversationRecord | None,
+        applied: AppliedRecord | None,
+    ) -> list[Intent]:
         log.info("event %s was applied before; not applying it again", event.event_id)
-        member, active = await self._find_with_conversation(event)
         return await self.engine.replayed(event, member, active, applied)
 
-    async def _command(self, event: CommandInvoked) -> list[Intent]:
+    def _organizer_only(self, event: CommandInvoked) -> str | None:
+        """The command's name if it is an organizer's and the member is not one."""
         name = event.name.casefold()
         owner = self.registry.for_command(name, organizer=event.organizer_command)
-        if (event.organizer_command or (owner is not None and owner.organizer_only)) and (
-            not event.organizer
-        ):
-            # Decided here, for every adapter, before anything is looked up or stored.
+        organizers_only = event.organizer_command or (owner is not None and owner.organizer_only)
+        if organizers_only and not event.organizer:
             self.metrics.event_refused(event.member.platform, ORGANIZER_ONLY)
-            return [await self._refuse_organizer_command(event, name)]
-        member, active, ended = await self._find_live(event)
+            return name
+        return None
+
+    async def _command(
+        self,
+        event: CommandInvoked,
+        member: MemberRecord | None,
+        conversation: ConversationRecord | None,
+    ) -> list[Intent]:
+        active, ended = await self._live(event, member, conversation)
         # A conversation that just expired: its question is over, whatever the command does.
         retired = [intent for intent in ended or () if isinstance(intent, RetireQuestion)]
         return retired + await self._run_command(event, member, active)
@@ -257,14 +277,20 @@ class Router:
             event.community_id, event.member.platform, event.member.user_id
         )
 
+    async def _live(
+        self, event: EventBase, member: MemberRecord | None, active: ConversationRecord | None
+    ) -> tuple[ConversationRecord | None, list[Intent] | None]:
+        """The member's conversation if it can go on, and a notice if it just ended."""
+        if member is None or active is None:
+            return None, None
+        return await self.engine.settle(active, member, event)
+
     async def _find_live(
         self, event: EventBase
     ) -> tuple[MemberRecord | None, ConversationRecord | None, list[Intent] | None]:
         """The member, their conversation if it can go on, and a notice if it just ended."""
         member, active = await self._find_with_conversation(event)
-        if member is None or active is None:
-            return member, None, None
-        live, notice = await self.engine.settle(active, member, event)
+        live, notice = await self._live(event, member, active)
         return member, live, notice
 
     async def _run_action(
@@ -294,8 +320,12 @@ class Router:
             intents.insert(0, self._say(member, event, msg("conversation.answered_in_dm")))
         return intents
 
-    async def _answer(self, event: EventBase) -> list[Intent]:
-        member, conversation = await self._find_with_conversation(event)
+    async def _answer(
+        self,
+        event: EventBase,
+        member: MemberRecord | None,
+        conversation: ConversationRecord | None,
+    ) -> list[Intent]:
         prompt = getattr(event, "prompt_id", None)
         if prompt is not None and (
             refused := await self._refuse_foreign(member, conversation, event, prompt)

@@ -30,6 +30,8 @@ _Event = TypeVar("_Event", bound=EventBase)
 
 def clean(text: str, *, multiline: bool = False) -> str:
     """``text`` without control or invisible characters; one line unless ``multiline``."""
+    if text.isprintable():  # no control, format or line-break character: nothing to do
+        return text
     for old, new in _LINE_BREAKS.items():
         text = text.replace(old, new)
     kept = []

@@ -4,10 +4,18 @@ SQLite takes one writer at a time. Writes go through a single connection, so the
 asyncio (cheap) instead of in SQLite's busy handler (sleeps of up to 100 ms); reads use a pool
 of their own and run beside the writer (WAL lets readers and one writer work at once).
 PostgreSQL needs none of this: reads and writes share one ordinary pool.
+
+On SQLite the write-ahead log is copied into the database (a checkpoint) by a background task
+on a reader's connection, every second: left to SQLite, the commit that fills the log does it,
+on the writer, and every write waits behind that copy and its sync to disk (the long tail of
+the answer path's latency, measured in ``bench.flows``). The writer still checkpoints by itself
+if the log grows past :data:`WRITER_CHECKPOINT_PAGES`, should the task ever fall behind.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,11 +24,34 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
 
+#: How often the background task copies the write-ahead log into the database (seconds).
+CHECKPOINT_EVERY = 1.0
+#: The writer's own checkpoint, as a safety net: at this many pages (4 KiB each) of log.
+WRITER_CHECKPOINT_PAGES = 10_000
+
 
 class Connections:
     def __init__(self, writer: AsyncEngine, reader: AsyncEngine | None = None) -> None:
         self.writer = writer
         self.reader = reader or writer
+        self._checkpoints: asyncio.Task[None] | None = None
+
+    def start_checkpoints(self) -> None:
+        """On SQLite (a file), checkpoint in the background from now on (see the module)."""
+        database = self.writer.url.database or ""
+        if self.writer.dialect.name != "sqlite" or database in ("", ":memory:"):
+            return
+        if self._checkpoints is None:
+            self._checkpoints = asyncio.create_task(self._checkpoint(), name="sqlite-checkpoint")
+
+    async def _checkpoint(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY)
+            try:
+                async with self.reader.connect() as connection:
+                    await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # the next second tries again; the writer's safety net holds
+                log.warning("store: a background checkpoint failed", exc_info=True)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -49,6 +80,11 @@ class Connections:
         return not busy
 
     async def dispose(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+            self._checkpoints = None
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

@@ -14,22 +14,32 @@ when two processes race. Records of ended conversations are pruned after a while
 (:meth:`ConversationRepository.prune_applied`), and go with their conversation when that is
 deleted (so a member's records stay as bounded as their conversations); those of a running
 conversation are all kept.
+
+The answer path's two calls are coalesced (:mod:`store.batching`): :meth:`lookup` reads the
+member, their active conversation and whether the event was applied, for every event waiting,
+in one query (a group read); :meth:`advance` and :meth:`end` write the changes waiting in one
+transaction (a group commit: one conditional ``UPDATE ... FROM`` for all of them, one insert of
+their causes). A change is acknowledged to its caller only once that transaction committed. If
+the batch hits an event applied before, it is rolled back and its changes are tried one by
+one, so the conflict is the replayed event's alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.batching import Coalescer
 from store.connections import Connections
 from store.members import MEMBER_COLUMNS, MemberRecord, member_from_row
-from store.schema import applied_events, conversations, members
+from store.schema import UTCDateTime, applied_events, conversations, members
 
 ACTIVE = "active"
 # Put on hold while another conversation runs beside it (``language`` during ``join``); it is
@@ -99,9 +109,62 @@ def _record(row: sa.Row[Any]) -> ConversationRecord:
     )
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What the router needs to know about an event before anything else."""
+
+    member: MemberRecord | None
+    active: ConversationRecord | None
+    applied: AppliedRecord | None
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    community_id: str
+    platform: str
+    user_id: str
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A conditional change of one conversation: ``current`` becomes ``changed``."""
+
+    current: ConversationRecord
+    changed: ConversationRecord
+    cause: AppliedEvent | None
+
+
 class ConversationRepository:
     def __init__(self, db: Connections) -> None:
         self._db = db
+        self._changes: Coalescer[_Change, ConversationRecord | None] = Coalescer(
+            self._write_batch, key=lambda change: change.current.id, name="group-commit"
+        )
+        self._lookups: Coalescer[_Wanted, Lookup] = Coalescer(self._read_batch, name="group-read")
+
+    async def lookup(
+        self, community_id: str, platform: str, user_id: str, cause: AppliedEvent | None
+    ) -> Lookup:
+        """The member, their active conversation and what ``cause`` changed if it was applied
+        already (this runs for every event; with others waiting, in one query with theirs)."""
+        event_id = None if cause is None else cause.event_id
+        if cause is not None and cause.platform != platform:
+            raise ValueError("an event's cause is recorded under its member's platform")
+        return await self._lookups(_Wanted(community_id, platform, user_id, event_id))
+
+    async def drain(self) -> None:
+        """Wait for the changes and reads queued (before the connections close)."""
+        await self._changes.drain()
+        await self._lookups.drain()
+
+    @property
+    def batch_figures(self) -> dict[str, float]:
+        """How many requests the group commit and group read took per batch on average."""
+        return {
+            "group_commit_per_batch": _mean(self._changes.requests, self._changes.batches),
+            "group_read_per_batch": _mean(self._lookups.requests, self._lookups.batches),
+        }
 
     async def active_for(self, member_id: int) -> ConversationRecord | None:
         async with self._db.read() as connection:
@@ -228,16 +291,16 @@ class ConversationRepository:
         cause: AppliedEvent | None = None,
     ) -> ConversationRecord | None:
         """Move to ``step_id``; None when ``current`` is no longer the latest state."""
-        return await self._change(
-            _ADVANCE,
+        changed = replace(
             current,
-            cause,
             step_id=step_id,
-            answers=answers,
-            trail=trail,
-            expires_at=expires_at,
-            updated_at=now,
+            step_seq=current.step_seq + 1,
+            answers=_as_stored(answers),
+            trail=_as_stored(trail),
+            expires_at=_as_stored_time(expires_at),
+            updated_at=_as_stored_time(now),
         )
+        return await self._changes(_Change(current, changed, cause))
 
     async def end(
         self,
@@ -247,8 +310,16 @@ class ConversationRepository:
         now: datetime,
         cause: AppliedEvent | None = None,
     ) -> ConversationRecord | None:
-        """End with ``done``, ``cancelled`` or ``expired``; None when someone else moved first."""
-        return await self._change(_END, current, cause, new_status=status, updated_at=now)
+        """End with ``done``, ``cancelled`` or ``expired``; None when someone else moved first.
+        An ended conversation keeps no answers: what is worth keeping was saved by the flow."""
+        changed = replace(
+            current,
+            step_seq=current.step_seq + 1,
+            status=status,
+            answers={},
+            updated_at=_as_stored_time(now),
+        )
+        return await self._changes(_Change(current, changed, cause))
 
     async def prune_ended(self, before: datetime) -> int:
         """Delete conversations that ended before ``before``; how many went."""
@@ -343,35 +414,42 @@ class ConversationRepository:
                 .values(answers={**conversation.answers, key: value}, updated_at=now)
             )
 
-    async def _change(
-        self,
-        statement: sa.Update,
-        current: ConversationRecord,
-        cause: AppliedEvent | None,
-        **values: Any,
-    ) -> ConversationRecord | None:
+    async def _write_batch(
+        self, batch: list[_Change]
+    ) -> Sequence[ConversationRecord | BaseException | None]:
+        """One transaction for the whole batch; if an event in it was applied before, each
+        change on its own, so that only the replayed one fails (:class:`AlreadyApplied`)."""
         try:
             async with self._db.write() as connection:
-                result = await connection.execute(
-                    statement,
-                    {
-                        "conversation_id": current.id,
-                        "seen_seq": current.step_seq,
-                        "next_seq": current.step_seq + 1,
-                        **values,
-                    },
-                )
-                row = result.first()
-                if row is None:
-                    return None
-                changed = _record(row)
-                # Raises (and so rolls the change back) when the event was applied before.
-                await _record_cause(connection, changed, cause, changed.updated_at)
+                won = await _write_changes(connection, batch)
         except sa.exc.IntegrityError as conflict:
-            if cause is None:
-                raise
-            raise AlreadyApplied(cause) from conflict
-        return changed
+            if len(batch) == 1:
+                return [_conflict(batch[0], conflict)]
+            return [await self._write_alone(change) for change in batch]
+        return [change.changed if change.current.id in won else None for change in batch]
+
+    async def _write_alone(self, change: _Change) -> ConversationRecord | BaseException | None:
+        try:
+            async with self._db.write() as connection:
+                won = await _write_changes(connection, [change])
+        except sa.exc.IntegrityError as conflict:
+            return _conflict(change, conflict)
+        return change.changed if won else None
+
+    async def _read_batch(self, batch: list[_Wanted]) -> list[Lookup]:
+        rows = [
+            (index, w.community_id, w.platform, w.user_id, w.event_id)
+            for index, w in enumerate(batch)
+        ]
+        statement, size = _statement_for(_lookup_statement, len(rows))
+        padding = (-1, "", "", "", None)  # matches no member
+        parameters = _parameters(_WANTED_COLUMNS, rows, size, padding)
+        async with self._db.read() as connection:
+            rows = (await connection.execute(statement, parameters)).all()
+        found: list[Lookup] = [Lookup(None, None, None)] * len(batch)
+        for row in rows:  # the newest active conversation comes last and wins
+            found[row.idx] = _lookup_from_row(row)
+        return found
 
     async def applied(self, community_id: str, cause: AppliedEvent) -> AppliedRecord | None:
         """What the event changed, if it was applied already (a redelivery), else None."""
@@ -428,6 +506,100 @@ async def _record_cause(
     )
 
 
+def _conflict(change: _Change, error: sa.exc.IntegrityError) -> BaseException:
+    """A change that broke a unique key: its event was applied before, if it has one."""
+    if change.cause is None:
+        return error
+    already = AlreadyApplied(change.cause)
+    already.__cause__ = error
+    return already
+
+
+async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> set[int]:
+    """Apply each change whose conversation still stands where it saw it (one statement for
+    all), record the causes of those applied; the ids of the conversations changed."""
+    rows = [
+        (
+            change.current.id,
+            change.current.step_seq,
+            change.changed.step_seq,
+            change.changed.step_id,
+            change.changed.status,
+            change.changed.answers,
+            change.changed.trail,
+            change.changed.expires_at,
+            change.changed.updated_at,
+        )
+        for change in batch
+    ]
+    statement, size = _statement_for(_update_statement, len(rows))
+    # Rows beyond the batch pad it to the statement's size and match no conversation.
+    padding = (-1, -1, -1, "", ACTIVE, {}, [], _PADDED_TIME, _PADDED_TIME)
+    result = await connection.execute(statement, _parameters(_CHANGE_COLUMNS, rows, size, padding))
+    won = set(result.scalars())
+    causes = [
+        {
+            "community_id": done.changed.community_id,
+            "platform": done.cause.platform,
+            "event_id": done.cause.event_id,
+            "member_id": done.changed.member_id,
+            "conversation_id": done.changed.id,
+            "step_seq": done.changed.step_seq,
+            "applied_at": done.changed.updated_at,
+        }
+        for done in batch
+        if done.cause is not None and done.current.id in won
+    ]
+    if causes:
+        await connection.execute(applied_events.insert(), causes)
+    return won
+
+
+def _lookup_from_row(row: sa.Row[Any]) -> Lookup:
+    member = None if row.id is None else member_from_row(row)
+    active = None
+    if row.c_id is not None:
+        fields = {column.name: getattr(row, f"c_{column.name}") for column in conversations.c}
+        active = _record(SimpleNamespace(**fields))  # type: ignore[arg-type]
+    applied = None
+    if row.a_conversation_id is not None:
+        applied = AppliedRecord(row.a_conversation_id, row.a_step_seq)
+    return Lookup(member, active, applied)
+
+
+def _as_stored(value: Any) -> Any:
+    """A JSON value as it reads back from the store (tuples become lists, keys strings)."""
+    return json.loads(json.dumps(value))
+
+
+def _as_stored_time(value: datetime) -> datetime:
+    """A time as it reads back from the store: aware UTC."""
+    return value.astimezone(UTC)
+
+
+def _mean(total: int, count: int) -> float:
+    return round(total / count, 2) if count else 0.0
+
+
+_CHANGE_COLUMNS = (
+    sa.column("id", sa.Integer),
+    sa.column("seen_seq", sa.Integer),
+    sa.column("next_seq", sa.Integer),
+    sa.column("step_id", sa.String),
+    sa.column("status", sa.String),
+    sa.column("answers", sa.JSON),
+    sa.column("trail", sa.JSON),
+    sa.column("expires_at", UTCDateTime),
+    sa.column("updated_at", UTCDateTime),
+)
+_WANTED_COLUMNS = (
+    sa.column("idx", sa.Integer),
+    sa.column("community_id", sa.String),
+    sa.column("platform", sa.String),
+    sa.column("user_id", sa.String),
+    sa.column("event_id", sa.String),
+)
+
 # The statements every answer runs, built once: constructing a SQLAlchemy statement costs more
 # than running it on SQLite.
 _ACTIVE = conversations.alias("active")
@@ -451,27 +623,110 @@ _APPLIED = sa.select(applied_events.c.conversation_id, applied_events.c.step_seq
     applied_events.c.platform == sa.bindparam("platform"),
     applied_events.c.event_id == sa.bindparam("event_id"),
 )
-_CURRENT = (
-    conversations.update()
-    .where(
-        conversations.c.id == sa.bindparam("conversation_id"),
-        conversations.c.step_seq == sa.bindparam("seen_seq"),
-        conversations.c.status == ACTIVE,
+
+
+# -- the batch statements ----------------------------------------------------------------------
+# Built once per size (batches are padded up to the next size), so that SQLAlchemy neither
+# builds nor compiles a statement per batch: that cost more than running it.
+
+_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+_PADDED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+_built: dict[tuple[Any, int], Any] = {}
+
+
+def _statement_for(build: Any, count: int) -> tuple[Any, int]:
+    """The statement ``build`` makes for ``count`` rows, padded to a batch size, and that size."""
+    size = next(size for size in _BATCH_SIZES if size >= count)
+    statement = _built.get((build, size))
+    if statement is None:
+        statement = _built[build, size] = build(size)
+    return statement, size
+
+
+def _rows(columns: tuple[sa.ColumnClause[Any], ...], size: int) -> sa.Subquery:
+    """``size`` rows of bound parameters named ``row<number>_<column>``, as a subquery of
+    SELECTs (not a VALUES common table expression: an UPDATE must start with UPDATE, which is
+    how Python's sqlite3 knows to open the transaction before it)."""
+    selects = [
+        sa.select(
+            *(
+                sa.bindparam(f"row{row}_{column.name}", type_=column.type).label(column.name)
+                for column in columns
+            )
+        )
+        for row in range(size)
+    ]
+    return (selects[0] if size == 1 else sa.union_all(*selects)).subquery("batch")
+
+
+def _parameters(
+    columns: tuple[sa.ColumnClause[Any], ...],
+    rows: list[tuple[Any, ...]],
+    size: int,
+    padding: tuple[Any, ...],
+) -> dict[str, Any]:
+    names = [column.name for column in columns]
+    padded = rows + [padding] * (size - len(rows))
+    return {
+        f"row{index}_{name}": value
+        for index, row in enumerate(padded)
+        for name, value in zip(names, row, strict=True)
+    }
+
+
+def _update_statement(size: int) -> sa.Update:
+    change = _rows(_CHANGE_COLUMNS, size)
+    return (
+        conversations.update()
+        .where(
+            conversations.c.id == change.c.id,
+            conversations.c.step_seq == change.c.seen_seq,
+            conversations.c.status == ACTIVE,
+        )
+        .values(
+            step_seq=change.c.next_seq,
+            step_id=change.c.step_id,
+            status=change.c.status,
+            answers=change.c.answers,
+            trail=change.c.trail,
+            expires_at=change.c.expires_at,
+            updated_at=change.c.updated_at,
+        )
+        .returning(conversations.c.id)
     )
-    .returning(*conversations.c)
-)
-_ADVANCE = _CURRENT.values(
-    step_seq=sa.bindparam("next_seq"),
-    step_id=sa.bindparam("step_id"),
-    answers=sa.bindparam("answers", type_=conversations.c.answers.type),
-    trail=sa.bindparam("trail", type_=conversations.c.trail.type),
-    expires_at=sa.bindparam("expires_at", type_=conversations.c.expires_at.type),
-    updated_at=sa.bindparam("updated_at", type_=conversations.c.updated_at.type),
-)
-# An ended conversation keeps no answers: what is worth keeping was saved by the flow.
-_END = _CURRENT.values(
-    step_seq=sa.bindparam("next_seq"),
-    status=sa.bindparam("new_status"),
-    answers=sa.literal({}, type_=conversations.c.answers.type),
-    updated_at=sa.bindparam("updated_at", type_=conversations.c.updated_at.type),
-)
+
+
+def _lookup_statement(size: int) -> sa.Select[Any]:
+    wanted = _rows(_WANTED_COLUMNS, size)
+    return (
+        sa.select(
+            wanted.c.idx,
+            *MEMBER_COLUMNS,
+            *(column.label(f"c_{column.name}") for column in _ACTIVE.c),
+            applied_events.c.conversation_id.label("a_conversation_id"),
+            applied_events.c.step_seq.label("a_step_seq"),
+        )
+        .select_from(
+            wanted.join(
+                members,
+                sa.and_(
+                    members.c.community_id == wanted.c.community_id,
+                    members.c.platform == wanted.c.platform,
+                    members.c.platform_user_id == wanted.c.user_id,
+                ),
+            )
+            .outerjoin(
+                _ACTIVE,
+                sa.and_(_ACTIVE.c.member_id == members.c.id, _ACTIVE.c.status == ACTIVE),
+            )
+            .outerjoin(
+                applied_events,
+                sa.and_(
+                    applied_events.c.community_id == wanted.c.community_id,
+                    applied_events.c.platform == wanted.c.platform,
+                    applied_events.c.event_id == wanted.c.event_id,
+                ),
+            )
+        )
+        .order_by(wanted.c.idx, _ACTIVE.c.id)
+    )

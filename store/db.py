@@ -14,7 +14,7 @@ from store.adapter_state import AdapterStateRepository
 from store.agreements import AgreementRepository
 from store.badges import BadgeRepository
 from store.blocks import BlockRepository, KeySource
-from store.connections import Connections
+from store.connections import WRITER_CHECKPOINT_PAGES, Connections
 from store.conversations import ConversationRepository
 from store.due_items import DueItemRepository
 from store.gauges import GaugeRepository
@@ -92,6 +92,8 @@ def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints run in the background (store/connections.py); this is the safety net.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
         # Deleted rows are overwritten with zeros, not just unlinked: after forget, no copy of
         # them stays in the file (the write-ahead log is emptied after such deletes too).
         cursor.execute("PRAGMA secure_delete=ON")
@@ -154,6 +156,7 @@ class Store:
         except (OSError, sa.exc.SQLAlchemyError, TimeoutError) as error:
             await connections.dispose()
             raise DatabaseUnavailable(explain(url, error)) from error
+        connections.start_checkpoints()
         return cls(connections, identity_key=identity_key)
 
     @classmethod
@@ -170,6 +173,7 @@ class Store:
             await store.close()
 
     async def close(self) -> None:
+        await self.conversations.drain()  # what was queued is committed, not dropped
         await self.connections.dispose()
 
     async def table_names(self) -> list[str]:

@@ -131,7 +131,33 @@ class MemberRepository:
         platform_locale: str | None = None,
         display_name: str | None = None,
     ) -> MemberRecord:
-        """The member's record, created on first contact; the platform locale kept current."""
+        """The member's record, created on first contact; the platform locale kept current.
+        When another process creates the member at the same moment, its record is the one."""
+        try:
+            return await self._ensure(
+                community_id,
+                platform,
+                user_id,
+                now=now,
+                platform_locale=platform_locale,
+                display_name=display_name,
+            )
+        except sa.exc.IntegrityError:  # the identity's unique key: the other insert won
+            found = await self.find(community_id, platform, user_id)
+            if found is None:
+                raise
+            return found
+
+    async def _ensure(
+        self,
+        community_id: str,
+        platform: str,
+        user_id: str,
+        *,
+        now: datetime,
+        platform_locale: str | None,
+        display_name: str | None,
+    ) -> MemberRecord:
         async with self._db.write() as connection:
             found = await self._find(connection, community_id, platform, user_id)
             if found is not None:

@@ -1,0 +1,110 @@
+"""Coalescing: many callers' requests, run together as one batch against the database.
+
+The answer path reads a member's state and writes a conversation's step for every answer. One
+database round trip per request costs more than the work itself (a transaction's begin and
+commit, a hand-off to the driver's thread and back for every statement), so requests that
+arrive while a batch is running wait and go together in the next one: a group commit for the
+writes, a group read for the reads. With no load a request runs at once, alone; under load the
+batch grows with it and the cost per request falls.
+
+A caller awaits its own result (or exception); a write is acknowledged only once the
+transaction holding it has committed. Requests with the same ``key`` (the same conversation)
+never share a batch: the second waits for the next, so the order of a member's changes is the
+order they were made in, and a batch never holds two changes of one row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+Request = TypeVar("Request")
+Result = TypeVar("Result")
+
+#: The most requests one batch takes (a statement's parameters stay well under SQLite's limit).
+MAX_BATCH = 200
+
+
+class Coalescer(Generic[Request, Result]):
+    """Runs ``run_batch`` on the requests queued since the last batch started."""
+
+    def __init__(
+        self,
+        # Results in the order of the requests: a result, or the exception that request
+        # raises (one request's conflict is not its neighbours').
+        run_batch: Callable[[list[Request]], Awaitable[Sequence[Result | BaseException]]],
+        *,
+        key: Callable[[Request], Hashable] | None = None,
+        max_batch: int = MAX_BATCH,
+        name: str = "batch",
+    ) -> None:
+        self._run_batch = run_batch
+        self._key = key
+        self._max_batch = max_batch
+        self._name = name
+        self._waiting: list[tuple[Request, asyncio.Future[Result]]] = []
+        self._runner: asyncio.Task[None] | None = None
+        #: Sizes of the batches run so far (count and total), for the benchmark's figures.
+        self.batches = 0
+        self.requests = 0
+
+    async def __call__(self, request: Request) -> Result:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting.append((request, future))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run(), name=f"store-{self._name}")
+        return await future
+
+    async def _run(self) -> None:
+        while self._waiting:
+            batch = self._take()
+            self.batches += 1
+            self.requests += len(batch)
+            try:
+                outcomes = await self._run_batch([request for request, _ in batch])
+            except BaseException as error:
+                outcomes = [error] * len(batch)
+                if not isinstance(error, Exception):  # cancelled: tell the callers, then stop
+                    _settle(batch, outcomes)
+                    raise
+            _settle(batch, outcomes)
+
+    def _take(self) -> list[tuple[Request, asyncio.Future[Result]]]:
+        """The next batch: in order, at most one request per key, at most ``max_batch``."""
+        taken: list[tuple[Request, asyncio.Future[Result]]] = []
+        left: list[tuple[Request, asyncio.Future[Result]]] = []
+        keys: set[Hashable] = set()
+        for item in self._waiting:
+            key = None if self._key is None else self._key(item[0])
+            if len(taken) >= self._max_batch or (key is not None and key in keys):
+                left.append(item)
+                continue
+            if key is not None:
+                keys.add(key)
+            taken.append(item)
+        self._waiting = left
+        return taken
+
+    async def drain(self) -> None:
+        """Wait until every queued request has been run (before the connections close)."""
+        while self._runner is not None and not self._runner.done():
+            await asyncio.shield(self._runner)
+
+
+def _settle(
+    batch: list[tuple[Request, asyncio.Future[Result]]],
+    outcomes: Sequence[Result | BaseException],
+) -> None:
+    for (_request, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():  # the caller was cancelled meanwhile
+            continue
+        if isinstance(outcome, asyncio.CancelledError):
+            future.cancel()
+        elif isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
