@@ -133,14 +133,11 @@ def after_consent(answer: Any, _context: FlowContext) -> str:
 async def record_consent(answer: Any, context: FlowContext) -> None:
     if answer != "agree":
         return
+    # A new member is onboarding from now on; someone coming back stays "left" until they
+    # save: cancelling changes nothing.
     await context.store.members.record_consent(
-        context.member, context.program.privacy_notice_version, now=context.now
+        context.member, context.program.privacy_notice_version, now=context.now, onboarding=True
     )
-    if context.member.status == MemberStatus.NEW:
-        # Someone coming back stays "left" until they save: cancelling changes nothing.
-        await context.store.members.update(
-            context.member.id, now=context.now, status=MemberStatus.ONBOARDING
-        )
 
 
 def after_confirm(answer: Any, _context: FlowContext) -> str:

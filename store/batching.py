@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 Request = TypeVar("Request")
 Result = TypeVar("Result")
 
-#: The most requests one batch takes (a statement's parameters stay well under SQLite's limit).
-MAX_BATCH = 200
+#: The most requests one batch takes: store/answer_batches.py compiles one statement per batch
+#: size up to this (larger ones cost memory and gained nothing measurable in bench.flows).
+MAX_BATCH = 64
 
 
 class Coalescer(Generic[Request, Result]):

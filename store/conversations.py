@@ -36,12 +36,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.answer_batches import (
+    ACTIVE,
+    ACTIVE_CONVERSATION,
+    change_conversations,
+    look_up,
+    record_causes,
+)
 from store.batching import Coalescer
 from store.connections import Connections
 from store.members import MEMBER_COLUMNS, MemberRecord, member_from_row
-from store.schema import UTCDateTime, applied_events, conversations, members
+from store.schema import applied_events, conversations, members
 
-ACTIVE = "active"
 # Put on hold while another conversation runs beside it (``language`` during ``join``); it is
 # taken up again, answers and all, when that one ends.
 SUSPENDED = "suspended"
@@ -441,14 +447,11 @@ class ConversationRepository:
             (index, w.community_id, w.platform, w.user_id, w.event_id)
             for index, w in enumerate(batch)
         ]
-        statement, size = _statement_for(_lookup_statement, len(rows))
-        padding = (-1, "", "", "", None)  # matches no member
-        parameters = _parameters(_WANTED_COLUMNS, rows, size, padding)
         async with self._db.read() as connection:
-            rows = (await connection.execute(statement, parameters)).all()
+            found_rows = await look_up(connection, rows)
         found: list[Lookup] = [Lookup(None, None, None)] * len(batch)
-        for row in rows:  # the newest active conversation comes last and wins
-            found[row.idx] = _lookup_from_row(row)
+        for row in found_rows:  # the newest active conversation comes last and wins
+            found[row["idx"]] = _lookup_from_row(row)
         return found
 
     async def applied(self, community_id: str, cause: AppliedEvent) -> AppliedRecord | None:
@@ -532,11 +535,7 @@ async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> s
         )
         for change in batch
     ]
-    statement, size = _statement_for(_update_statement, len(rows))
-    # Rows beyond the batch pad it to the statement's size and match no conversation.
-    padding = (-1, -1, -1, "", ACTIVE, {}, [], _PADDED_TIME, _PADDED_TIME)
-    result = await connection.execute(statement, _parameters(_CHANGE_COLUMNS, rows, size, padding))
-    won = set(result.scalars())
+    won = await change_conversations(connection, rows)
     causes = [
         {
             "community_id": done.changed.community_id,
@@ -550,20 +549,19 @@ async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> s
         for done in batch
         if done.cause is not None and done.current.id in won
     ]
-    if causes:
-        await connection.execute(applied_events.insert(), causes)
+    await record_causes(connection, causes)
     return won
 
 
-def _lookup_from_row(row: sa.Row[Any]) -> Lookup:
-    member = None if row.id is None else member_from_row(row)
+def _lookup_from_row(row: dict[str, Any]) -> Lookup:
+    member = member_from_row(SimpleNamespace(**row, _mapping=row))  # type: ignore[arg-type]
     active = None
-    if row.c_id is not None:
-        fields = {column.name: getattr(row, f"c_{column.name}") for column in conversations.c}
+    if row["c_id"] is not None:
+        fields = {column.name: row[f"c_{column.name}"] for column in conversations.c}
         active = _record(SimpleNamespace(**fields))  # type: ignore[arg-type]
     applied = None
-    if row.a_conversation_id is not None:
-        applied = AppliedRecord(row.a_conversation_id, row.a_step_seq)
+    if row["a_conversation_id"] is not None:
+        applied = AppliedRecord(row["a_conversation_id"], row["a_step_seq"])
     return Lookup(member, active, applied)
 
 
@@ -581,28 +579,9 @@ def _mean(total: int, count: int) -> float:
     return round(total / count, 2) if count else 0.0
 
 
-_CHANGE_COLUMNS = (
-    sa.column("id", sa.Integer),
-    sa.column("seen_seq", sa.Integer),
-    sa.column("next_seq", sa.Integer),
-    sa.column("step_id", sa.String),
-    sa.column("status", sa.String),
-    sa.column("answers", sa.JSON),
-    sa.column("trail", sa.JSON),
-    sa.column("expires_at", UTCDateTime),
-    sa.column("updated_at", UTCDateTime),
-)
-_WANTED_COLUMNS = (
-    sa.column("idx", sa.Integer),
-    sa.column("community_id", sa.String),
-    sa.column("platform", sa.String),
-    sa.column("user_id", sa.String),
-    sa.column("event_id", sa.String),
-)
-
 # The statements every answer runs, built once: constructing a SQLAlchemy statement costs more
 # than running it on SQLite.
-_ACTIVE = conversations.alias("active")
+_ACTIVE = ACTIVE_CONVERSATION
 _MEMBER_AND_ACTIVE = (
     sa.select(*MEMBER_COLUMNS, *(column.label(f"c_{column.name}") for column in _ACTIVE.c))
     .select_from(
@@ -623,110 +602,3 @@ _APPLIED = sa.select(applied_events.c.conversation_id, applied_events.c.step_seq
     applied_events.c.platform == sa.bindparam("platform"),
     applied_events.c.event_id == sa.bindparam("event_id"),
 )
-
-
-# -- the batch statements ----------------------------------------------------------------------
-# Built once per size (batches are padded up to the next size), so that SQLAlchemy neither
-# builds nor compiles a statement per batch: that cost more than running it.
-
-_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
-_PADDED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-_built: dict[tuple[Any, int], Any] = {}
-
-
-def _statement_for(build: Any, count: int) -> tuple[Any, int]:
-    """The statement ``build`` makes for ``count`` rows, padded to a batch size, and that size."""
-    size = next(size for size in _BATCH_SIZES if size >= count)
-    statement = _built.get((build, size))
-    if statement is None:
-        statement = _built[build, size] = build(size)
-    return statement, size
-
-
-def _rows(columns: tuple[sa.ColumnClause[Any], ...], size: int) -> sa.Subquery:
-    """``size`` rows of bound parameters named ``row<number>_<column>``, as a subquery of
-    SELECTs (not a VALUES common table expression: an UPDATE must start with UPDATE, which is
-    how Python's sqlite3 knows to open the transaction before it)."""
-    selects = [
-        sa.select(
-            *(
-                sa.bindparam(f"row{row}_{column.name}", type_=column.type).label(column.name)
-                for column in columns
-            )
-        )
-        for row in range(size)
-    ]
-    return (selects[0] if size == 1 else sa.union_all(*selects)).subquery("batch")
-
-
-def _parameters(
-    columns: tuple[sa.ColumnClause[Any], ...],
-    rows: list[tuple[Any, ...]],
-    size: int,
-    padding: tuple[Any, ...],
-) -> dict[str, Any]:
-    names = [column.name for column in columns]
-    padded = rows + [padding] * (size - len(rows))
-    return {
-        f"row{index}_{name}": value
-        for index, row in enumerate(padded)
-        for name, value in zip(names, row, strict=True)
-    }
-
-
-def _update_statement(size: int) -> sa.Update:
-    change = _rows(_CHANGE_COLUMNS, size)
-    return (
-        conversations.update()
-        .where(
-            conversations.c.id == change.c.id,
-            conversations.c.step_seq == change.c.seen_seq,
-            conversations.c.status == ACTIVE,
-        )
-        .values(
-            step_seq=change.c.next_seq,
-            step_id=change.c.step_id,
-            status=change.c.status,
-            answers=change.c.answers,
-            trail=change.c.trail,
-            expires_at=change.c.expires_at,
-            updated_at=change.c.updated_at,
-        )
-        .returning(conversations.c.id)
-    )
-
-
-def _lookup_statement(size: int) -> sa.Select[Any]:
-    wanted = _rows(_WANTED_COLUMNS, size)
-    return (
-        sa.select(
-            wanted.c.idx,
-            *MEMBER_COLUMNS,
-            *(column.label(f"c_{column.name}") for column in _ACTIVE.c),
-            applied_events.c.conversation_id.label("a_conversation_id"),
-            applied_events.c.step_seq.label("a_step_seq"),
-        )
-        .select_from(
-            wanted.join(
-                members,
-                sa.and_(
-                    members.c.community_id == wanted.c.community_id,
-                    members.c.platform == wanted.c.platform,
-                    members.c.platform_user_id == wanted.c.user_id,
-                ),
-            )
-            .outerjoin(
-                _ACTIVE,
-                sa.and_(_ACTIVE.c.member_id == members.c.id, _ACTIVE.c.status == ACTIVE),
-            )
-            .outerjoin(
-                applied_events,
-                sa.and_(
-                    applied_events.c.community_id == wanted.c.community_id,
-                    applied_events.c.platform == wanted.c.platform,
-                    applied_events.c.event_id == wanted.c.event_id,
-                ),
-            )
-        )
-        .order_by(wanted.c.idx, _ACTIVE.c.id)
-    )

@@ -257,8 +257,15 @@ class MemberRepository:
             )
 
     async def record_consent(
-        self, member: MemberRecord, notice_version: str, *, now: datetime
+        self,
+        member: MemberRecord,
+        notice_version: str,
+        *,
+        now: datetime,
+        onboarding: bool = False,
     ) -> None:
+        """Keep the member's consent to ``notice_version``; with ``onboarding``, a new member
+        becomes one who is onboarding, in the same transaction."""
         async with self._db.write() as connection:
             await connection.execute(
                 consents.insert().values(
@@ -268,6 +275,12 @@ class MemberRepository:
                     given_at=now,
                 )
             )
+            if onboarding:
+                await connection.execute(
+                    members.update()
+                    .where(members.c.id == member.id, members.c.status == MemberStatus.NEW)
+                    .values(status=MemberStatus.ONBOARDING, updated_at=now)
+                )
 
     async def consents(self, member_id: int) -> list[tuple[str, datetime]]:
         """(notice version, when) for every consent the member gave, oldest first."""

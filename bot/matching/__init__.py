@@ -12,15 +12,8 @@ solves a maximum-weight matching on that sparse general graph (:mod:`~bot.matchi
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
-import numpy as np
-
-from bot.matching.encode import encode
-from bot.matching.explain import reasons
 from bot.matching.model import CommonTime, Format, Pair, Person, Proposal, Reasons
-from bot.matching.pairing import pair_up
-from bot.matching.score import columns, score_block
 
 __all__ = [
     "CommonTime",
@@ -34,28 +27,9 @@ __all__ = [
 
 
 def propose(people: list[Person], *, week_start: date, seed: int = 0) -> Proposal:
-    """The pairs for a round whose week starts on ``week_start`` (a Monday), deterministic for
-    ``seed``.
+    """The pairs for a round (see :func:`bot.matching.rounds.propose`). The solver and scipy
+    are imported on the first round, not when the bot starts: they are most of its memory
+    (about 60 MB) and a second of its start-up, and answering needs neither."""
+    from bot.matching.rounds import propose as solve_round
 
-    Everyone given may be matched; whoever is left without a partner sits out, with the reason
-    ``"no_fit"`` if nobody in the round is allowed with them, else ``"odd_number"``. Members
-    marked ``first_in_line`` are left out only if no matching could include them all."""
-    enc = encode(people, week_start=week_start, seed=seed)
-    pairing = pair_up(enc, seed=seed)
-    chosen = []
-    alone = np.ones(enc.size, dtype=bool)
-    for (i, j), score in zip(pairing.pairs, pairing.scores, strict=True):
-        alone[i] = alone[j] = False
-        a, b = sorted((enc.people[i], enc.people[j]), key=lambda p: p.id)
-        chosen.append(Pair(a=a.id, b=b.id, score=score, reasons=reasons(a, b, week_start)))
-    left = np.flatnonzero(alone)
-    why: dict[int, Literal["odd_number", "no_fit"]] = {}
-    if left.size:
-        anyone = (score_block(enc, left, columns(enc))[:, : enc.size] > 0).any(axis=1)
-        for position, someone in zip(left.tolist(), anyone.tolist(), strict=True):
-            why[enc.people[position].id] = "odd_number" if someone else "no_fit"
-    return Proposal(
-        pairs=tuple(sorted(chosen, key=lambda pair: (pair.a, pair.b))),
-        sit_out=tuple(sorted(why)),
-        sit_out_reasons=why,
-    )
+    return solve_round(people, week_start=week_start, seed=seed)

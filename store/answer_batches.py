@@ -1,0 +1,183 @@
+"""The answer path's two batch statements, built once per batch size and precompiled.
+
+* :func:`change_conversations`: one conditional ``UPDATE conversations ... FROM`` for a batch
+  of changes; a row changes only if its conversation still stands at the step the change saw.
+* :func:`look_up`: one query for a batch of events: each event's member, their active
+  conversation, and what the event changed if it was applied already.
+
+A batch's rows are bound parameters in a subquery of ``SELECT``\\ s joined by ``UNION ALL``,
+padded up to the next of :data:`BATCH_SIZES` with rows that match nothing, so that there are a
+handful of statements to compile, not one per batch length. (Not a ``VALUES`` common table
+expression: the UPDATE must start with ``UPDATE``, which is how Python's sqlite3 knows to open
+the transaction before it.) Each is a :class:`store.precompiled.Precompiled` statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.members import MEMBER_COLUMNS
+from store.precompiled import Precompiled
+from store.schema import UTCDateTime, applied_events, conversations, members
+
+ACTIVE = "active"
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
+
+#: A change: the conversation, the step_seq it saw, then its new step_seq, step_id, status,
+#: answers, trail, expires_at and updated_at.
+CHANGE_COLUMNS = (
+    sa.column("id", sa.Integer),
+    sa.column("seen_seq", sa.Integer),
+    sa.column("next_seq", sa.Integer),
+    sa.column("step_id", sa.String),
+    sa.column("status", sa.String),
+    sa.column("answers", sa.JSON),
+    sa.column("trail", sa.JSON),
+    sa.column("expires_at", UTCDateTime),
+    sa.column("updated_at", UTCDateTime),
+)
+#: An event: its position in the batch, its member's community, platform and user id, its id.
+WANTED_COLUMNS = (
+    sa.column("idx", sa.Integer),
+    sa.column("community_id", sa.String),
+    sa.column("platform", sa.String),
+    sa.column("user_id", sa.String),
+    sa.column("event_id", sa.String),
+)
+_PADDED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+_NO_CHANGE = (-1, -1, -1, "", ACTIVE, {}, [], _PADDED_TIME, _PADDED_TIME)
+_NO_EVENT = (-1, "", "", "", None)
+
+ACTIVE_CONVERSATION = conversations.alias("active")
+
+
+async def change_conversations(
+    connection: AsyncConnection, rows: list[tuple[Any, ...]]
+) -> set[int]:
+    """Apply the changes (rows of :data:`CHANGE_COLUMNS`); the ids of the conversations that
+    changed (the others had moved on)."""
+    statement, size = _statement(_update, len(rows))
+    changed = await statement.rows(connection, _parameters(CHANGE_COLUMNS, rows, size, _NO_CHANGE))
+    return {row["id"] for row in changed}
+
+
+async def look_up(connection: AsyncConnection, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """For events (rows of :data:`WANTED_COLUMNS`): one row per event whose member exists, by
+    ``idx``, members' columns as they are, the conversation's prefixed ``c_`` (None: none
+    active; the newest comes last), the applied record's ``a_``."""
+    statement, size = _statement(_lookup, len(rows))
+    return await statement.rows(connection, _parameters(WANTED_COLUMNS, rows, size, _NO_EVENT))
+
+
+async def record_causes(connection: AsyncConnection, causes: list[dict[str, Any]]) -> None:
+    """Insert ``applied_events`` rows (a unique key: raises if one was applied before)."""
+    await _INSERT_CAUSE.many(connection, causes)
+
+
+_built: dict[tuple[Any, int], Precompiled] = {}
+
+
+def _statement(build: Any, count: int) -> tuple[Precompiled, int]:
+    size = next(size for size in BATCH_SIZES if size >= count)
+    statement = _built.get((build, size))
+    if statement is None:
+        statement = _built[build, size] = Precompiled(build(size))
+    return statement, size
+
+
+def _batch(columns: tuple[sa.ColumnClause[Any], ...], size: int) -> sa.Subquery:
+    """``size`` rows of bound parameters named ``row<number>_<column>``."""
+    selects = [
+        sa.select(
+            *(
+                sa.bindparam(f"row{row}_{column.name}", type_=column.type).label(column.name)
+                for column in columns
+            )
+        )
+        for row in range(size)
+    ]
+    return (selects[0] if size == 1 else sa.union_all(*selects)).subquery("batch")
+
+
+def _parameters(
+    columns: tuple[sa.ColumnClause[Any], ...],
+    rows: list[tuple[Any, ...]],
+    size: int,
+    padding: tuple[Any, ...],
+) -> dict[str, Any]:
+    names = [column.name for column in columns]
+    padded = rows + [padding] * (size - len(rows))
+    return {
+        f"row{index}_{name}": value
+        for index, row in enumerate(padded)
+        for name, value in zip(names, row, strict=True)
+    }
+
+
+def _update(size: int) -> sa.Update:
+    change = _batch(CHANGE_COLUMNS, size)
+    return (
+        conversations.update()
+        .where(
+            conversations.c.id == change.c.id,
+            conversations.c.step_seq == change.c.seen_seq,
+            conversations.c.status == ACTIVE,
+        )
+        .values(
+            step_seq=change.c.next_seq,
+            step_id=change.c.step_id,
+            status=change.c.status,
+            answers=change.c.answers,
+            trail=change.c.trail,
+            expires_at=change.c.expires_at,
+            updated_at=change.c.updated_at,
+        )
+        .returning(conversations.c.id)
+    )
+
+
+def _lookup(size: int) -> sa.Select[Any]:
+    wanted = _batch(WANTED_COLUMNS, size)
+    active = ACTIVE_CONVERSATION
+    return (
+        sa.select(
+            wanted.c.idx,
+            *MEMBER_COLUMNS,
+            *(column.label(f"c_{column.name}") for column in active.c),
+            applied_events.c.conversation_id.label("a_conversation_id"),
+            applied_events.c.step_seq.label("a_step_seq"),
+        )
+        .select_from(
+            wanted.join(
+                members,
+                sa.and_(
+                    members.c.community_id == wanted.c.community_id,
+                    members.c.platform == wanted.c.platform,
+                    members.c.platform_user_id == wanted.c.user_id,
+                ),
+            )
+            .outerjoin(
+                active, sa.and_(active.c.member_id == members.c.id, active.c.status == ACTIVE)
+            )
+            .outerjoin(
+                applied_events,
+                sa.and_(
+                    applied_events.c.community_id == wanted.c.community_id,
+                    applied_events.c.platform == wanted.c.platform,
+                    applied_events.c.event_id == wanted.c.event_id,
+                ),
+            )
+        )
+        .order_by(wanted.c.idx, active.c.id)
+    )
+
+
+_INSERT_CAUSE = Precompiled(
+    applied_events.insert().values(
+        {column.name: sa.bindparam(column.name, type_=column.type) for column in applied_events.c}
+    )
+)
