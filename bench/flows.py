@@ -210,6 +210,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     batches = app.store.conversations.batch_figures
     await app.stop()
     baseline = await bare_transactions(url)
+    if args.postgres:
+        await drop_postgres_database(url)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Drawn after the peak is read: matplotlib is the benchmark's, not the answer path's.
     drawn = draw_histogram(
@@ -315,6 +317,15 @@ async def fresh_postgres_database() -> str:
     await connection.execute(f'CREATE DATABASE "{name}"')
     await connection.close()
     return f"postgresql+asyncpg://127.0.0.1:5432/{name}"
+
+
+async def drop_postgres_database(url: str) -> None:
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+    connection = await asyncpg.connect("postgresql://127.0.0.1:5432/test")
+    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await connection.close()
 
 
 def main() -> None:

@@ -549,7 +549,14 @@ class FlowEngine:
         )
         if claimed is None:
             return [self._stale(turn)]
-        closing = await turn.flow.finish(self._context(turn, answers))
+        try:
+            closing = await turn.flow.finish(self._context(turn, answers))
+        except Exception:
+            # The step is claimed but nothing was finished: the last question is asked again
+            # (under its new id; the old one is over), so the member can simply answer again.
+            log.exception("finishing %s failed; its last question is asked again", turn.flow.id)
+            turn.conversation = claimed
+            return [self._say(turn, msg("errors.internal")), self.ask(turn)]
         done = AppliedEvent(turn.event.member.platform, f"{turn.event.event_id}:done")
         ended = await self.store.conversations.end(
             claimed, status="done", now=self.clock.now(), cause=done

@@ -18,6 +18,7 @@ from flows.maintenance import run_maintenance
 from store import Store
 from store.conversations import AlreadyApplied, AppliedEvent, AppliedRecord
 from tests.conftest import AppFactory, Database, settings_for
+from tests.support.onboarding import EXPECTED_PROFILE, TRANSCRIPT, play_on_memory
 
 NOW = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -203,3 +204,41 @@ async def test_answered_and_cancelled_questions_are_retired_by_the_kernel(
     # Retiring is not a message: the member's chat holds only what they read.
     assert not any(isinstance(r.intent, RetireQuestion) for r in memory.received(ana))
     assert not isinstance(memory.received(ana)[-1].intent, Ask)
+
+
+async def test_a_finish_that_fails_asks_the_last_question_again_and_loses_nothing(
+    make_app: AppFactory,
+) -> None:
+    app, memory, ana = await joining(make_app, "memory")
+    await play_on_memory(memory, ana, TRANSCRIPT[:-1], typed=False)
+    assert memory.last_ask(ana).question.id == "join.ask_confirm"
+    real_save = app.store.members.save_profile
+    failures = []
+
+    async def save_fails_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not failures:
+            failures.append(1)
+            raise OSError("the disk is full, for a moment")
+        return await real_save(*args, **kwargs)
+
+    app.store.members.save_profile = save_fails_once  # type: ignore[method-assign]
+    old_prompt = memory.last_ask(ana).prompt_id
+    failed = await memory.pick(ana, "save")
+    # Told that something went wrong, and asked the same question again, under a new id.
+    assert [type(r.intent).__name__ for r in failed] == ["Say", "Ask"]
+    assert failed[0].intent.text.id == "errors.internal"
+    again = failed[1].intent
+    assert again.question.id == "join.ask_confirm"
+    assert again.prompt_id != old_prompt
+    member = await app.store.members.find("memory", "memory", "ana")
+    assert member is not None
+    assert member.status == "onboarding"
+    # The old button is over; the new one saves everything that was answered.
+    stale = await memory.pick(ana, "save", prompt_id=old_prompt)
+    assert [r.intent.text.id for r in stale] == ["prompt.stale"]
+    done = await memory.pick(ana, "save")
+    assert "join.done" in [getattr(r.intent, "text", None) and r.intent.text.id for r in done]
+    saved = await app.store.members.find("memory", "memory", "ana")
+    assert saved is not None
+    assert saved.status == "waiting"
+    assert await app.store.members.profile(saved.id) == EXPECTED_PROFILE
