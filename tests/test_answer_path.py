@@ -153,12 +153,12 @@ async def test_two_processes_on_one_postgres_apply_each_answer_once_or_refuse_it
 async def test_a_bot_killed_during_batched_commits_loses_no_answer_it_acknowledged(
     tmp_path: Path, any_app_db: Database
 ) -> None:
-    members = 40
+    members = 30
     log = tmp_path / "answers.jsonl"
     store = await Store.open(any_app_db.url)
     await store.close()
     acknowledged: dict[str, tuple[int, int] | str] = {}
-    for kill_after in (150, 350):
+    for kill_after in (120, 270):
         worker = await start_worker(any_app_db.url, log, f"run{kill_after}", members)
         assert worker.stdin is not None
         worker.stdin.write(b"go\n")
