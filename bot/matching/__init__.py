@@ -7,6 +7,10 @@ candidates per member found by score and by dual pricing (:mod:`~bot.matching.ca
 solves a maximum-weight matching on that sparse general graph (:mod:`~bot.matching.solve`,
 :mod:`~bot.matching.pairing`); :mod:`~bot.matching.explain` says why each pair fits.
 ``docs/matching.md`` explains the score, the solver and the sit-out rule.
+
+The solver's modules (numpy's and SciPy's sparse graphs and linear programs, about half a second
+to import) are imported when a round is first proposed: every process of the bot imports this
+package for its model, but only the one that runs a round needs the solver.
 """
 
 from __future__ import annotations
@@ -14,13 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-import numpy as np
-
-from bot.matching.encode import encode
-from bot.matching.explain import reasons
 from bot.matching.model import CommonTime, Format, Pair, Person, Proposal, Reasons
-from bot.matching.pairing import pair_up
-from bot.matching.score import columns, score_block
 
 __all__ = [
     "CommonTime",
@@ -40,6 +38,13 @@ def propose(people: list[Person], *, week_start: date, seed: int = 0) -> Proposa
     Everyone given may be matched; whoever is left without a partner sits out, with the reason
     ``"no_fit"`` if nobody in the round is allowed with them, else ``"odd_number"``. Members
     marked ``first_in_line`` are left out only if no matching could include them all."""
+    import numpy as np
+
+    from bot.matching.encode import encode
+    from bot.matching.explain import reasons
+    from bot.matching.pairing import pair_up
+    from bot.matching.score import columns, score_block
+
     enc = encode(people, week_start=week_start, seed=seed)
     pairing = pair_up(enc, seed=seed)
     chosen = []
