@@ -4,6 +4,12 @@ PostgreSQL tests use the server these machines run on 127.0.0.1:5432 (database `
 auth), each test in a schema of its own. Where it is not reachable they skip with the reason,
 except when ``TANDEM_REQUIRE_POSTGRES=1`` (set by ``./dev test`` in CI): then they fail
 (:mod:`tests.support.required`).
+
+``./dev test`` runs the suite in two pytest-xdist workers, processes that share nothing but the
+machine: each starts its own Synapse (a session fixture), every Discord loopback, SQLite file,
+PostgreSQL schema or database and temporary folder is the test's own (random names), and the one
+file they share, ``.tandem/identity.key`` of the memory apps, is created race-free (linked into
+place) and never changed.
 """
 
 from __future__ import annotations
