@@ -59,6 +59,7 @@ class App:
         clock: Clock | None = None,
         adapter_names: Sequence[str] | None = None,
         run_scheduler: bool = True,
+        warm_up: bool = True,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -68,6 +69,9 @@ class App:
         self.scheduler = Scheduler()
         # Tests drive time with a fake clock and call run_due themselves.
         self.run_scheduler = run_scheduler
+        # Off where a short-lived process never reads a place (a test's bot killed and started
+        # again): the indexes are then built when first needed, not at every start.
+        self.warm_up = warm_up
         self.adapters: dict[str, Adapter] = {}
         self._store: Store | None = None
         self._router: Router | None = None
@@ -139,7 +143,8 @@ class App:
         self.adapters = {cls.platform: cls(context) for cls in classes}
         platforms = Platforms({platform: a.capabilities for platform, a in self.adapters.items()})
         registry = build_registry(self.settings)
-        await asyncio.gather(*(asyncio.to_thread(warm_up) for warm_up in registry.warm_ups))
+        if self.warm_up:
+            await asyncio.gather(*(asyncio.to_thread(build) for build in registry.warm_ups))
         engine = FlowEngine(
             registry,
             self._store,

@@ -2,7 +2,14 @@
 
 PostgreSQL tests use the server these machines run on 127.0.0.1:5432 (database ``test``, trust
 auth), each test in a schema of its own. Where it is not reachable they skip with the reason,
-except when ``TANDEM_REQUIRE_POSTGRES=1`` (set by ``./dev test`` in CI): then they fail.
+except when ``TANDEM_REQUIRE_POSTGRES=1`` (set by ``./dev test`` in CI): then they fail
+(:mod:`tests.support.required`).
+
+``./dev test`` runs the suite in two pytest-xdist workers, processes that share nothing but the
+machine: each starts its own Synapse (a session fixture), every Discord loopback, SQLite file,
+PostgreSQL schema or database and temporary folder is the test's own (random names), and the one
+file they share, ``.tandem/identity.key`` of the memory apps, is created race-free (linked into
+place) and never changed.
 """
 
 from __future__ import annotations
@@ -23,19 +30,14 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Settings, load_settings
 from store import Store
+from tests.support.required import POSTGRES, service_missing
 
 POSTGRES_DSN = os.environ.get("TANDEM_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
 
-def _required(variable: str) -> bool:
-    return os.environ.get(variable, "").lower() in {"1", "true", "yes"}
-
-
 def postgres_missing(reason: str) -> NoReturn:
     """Skip a test for want of PostgreSQL, or fail it where PostgreSQL is required (CI)."""
-    if _required("TANDEM_REQUIRE_POSTGRES"):
-        pytest.fail(reason + " (TANDEM_REQUIRE_POSTGRES=1, so this must not skip)")
-    pytest.skip(reason)
+    service_missing(reason, POSTGRES)
 
 
 @dataclass

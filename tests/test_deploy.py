@@ -16,9 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from store.migrate import head_revision
+from tests.support.required import E2E, service_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 UNIT = ROOT / "deploy" / "tandem.service"
@@ -42,10 +41,7 @@ def exec_start() -> list[str]:
 def systemd_analyze() -> str:
     found = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     if not Path(found).exists():
-        reason = "systemd-analyze is not installed (apt-get install systemd)"
-        if os.environ.get("TANDEM_REQUIRE_E2E", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(reason + " (TANDEM_REQUIRE_E2E=1, so this must not skip)")
-        pytest.skip(reason)
+        service_missing("systemd-analyze is not installed (apt-get install systemd)", E2E)
     return found
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.required import E2E, service_missing
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
 
@@ -33,9 +35,7 @@ def tandem(clone: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
 def clone(tmp_path: Path) -> Path:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         # CI runs on a clone, where this walk must run, never skip.
-        if os.environ.get("TANDEM_REQUIRE_E2E", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("not a git checkout (TANDEM_REQUIRE_E2E=1, so this must not skip)")
-        pytest.skip("not a git checkout")
+        service_missing("not a git checkout", E2E)
     target = tmp_path / "tandem"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
     return target

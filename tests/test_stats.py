@@ -16,6 +16,7 @@ from bot.clock import FakeClock
 from bot.intents import AttachFile
 from tests.conftest import AppFactory
 from tests.support.agreed_pair import agreed_pair
+from tests.support.quiet import STEP
 from tests.support.tandem_pair import Pair
 
 PRIVATE = ("Getting there slowly", "Ana's calm questions", "Folien entwerfen")
@@ -30,10 +31,12 @@ def png_size(content: bytes) -> tuple[int, int]:
 
 
 async def let_days_pass(pair: Pair, clock: FakeClock, days: int, *, check_in: bool) -> None:
-    """Two hours at a time; with ``check_in``, each partner asked whether they met says yes
-    (and lets a congratulation pass, which would keep the check-in waiting)."""
-    for _ in range(days * 12):
-        clock.advance(timedelta(hours=2))
+    """Two hours at a time while each partner asked whether they met says yes (and lets a
+    congratulation pass, which would keep the check-in waiting); with nobody answering, half a
+    day at a time, as the quiet-pair tests let time pass (tests/support/quiet.py)."""
+    step = timedelta(hours=2) if check_in else STEP
+    for _ in range(days * timedelta(days=1) // step):
+        clock.advance(step)
         await pair.app.run_due()
         for member in (pair.ana, pair.ben) if check_in else ():
             record = await pair.record(member)

@@ -104,7 +104,14 @@ async def main(database: Path, delivered: Path, now: datetime, point: str | None
         sections["discord"] = point_discord_at(json.loads(loopback))
     settings = load_settings(None, **sections)
     adapter = "discord" if loopback else "memory"
-    app = App(settings, clock=FakeClock(now), adapter_names=[adapter], run_scheduler=False)
+    # It reads no place: the index is not built at each of its many starts.
+    app = App(
+        settings,
+        clock=FakeClock(now),
+        adapter_names=[adapter],
+        run_scheduler=False,
+        warm_up=False,
+    )
     await app.start()
     if not loopback:
         keep_what_memory_renders(app, delivered)

@@ -164,7 +164,14 @@ async def main(database: Path, now: datetime, kill_at: str | None) -> None:
         sections["discord"] = {**point_discord_at(described), **described.get("discord", {})}
     settings = load_settings(None, **sections)
     adapter = "discord" if loopback else "memory"
-    app = App(settings, clock=FakeClock(now), adapter_names=[adapter], run_scheduler=False)
+    # It reads no place: the index is not built at each of its many starts.
+    app = App(
+        settings,
+        clock=FakeClock(now),
+        adapter_names=[adapter],
+        run_scheduler=False,
+        warm_up=False,
+    )
     await app.start()
     if not loopback:
         memory = app.adapters["memory"]

@@ -8,7 +8,8 @@ Import them into a ``conftest.py``::
 
 ``synapse`` is session-scoped and synchronous: one homeserver per test session, tests kept apart
 by unique user names. When ``.synapse-venv`` is missing the tests are skipped locally, but FAIL
-when ``CI`` is true or ``TANDEM_REQUIRE_E2E=1``, so a broken install step never passes as skipped.
+when ``CI`` is true or ``TANDEM_REQUIRE_E2E=1``, so a broken install step never passes as skipped
+(:mod:`tests.support.required`).
 
 ``matrix_user_factory`` gives an async factory of ``MatrixTestUser``: a fresh user with a logged-in
 ``nio.AsyncClient`` (E2EE on, per-user store, keys uploaded, one initial sync done), closed at
@@ -43,6 +44,7 @@ from nio import (
     SyncResponse,
 )
 
+from tests.support.required import E2E, service_missing
 from tests.support.synapse.homeserver import (
     Homeserver,
     HomeserverError,
@@ -63,7 +65,6 @@ ENCRYPTION_STATE: dict[str, Any] = {
 
 MessageEvent = RoomMessageText | RoomMessageNotice
 
-_TRUE = {"1", "true", "yes", "on"}
 _running: Homeserver | None = None
 
 
@@ -71,12 +72,6 @@ def _edited(event: Event) -> str | None:
     """The event ``event`` edits, if it is an edit."""
     relation = event.source.get("content", {}).get("m.relates_to") or {}
     return relation.get("event_id") if relation.get("rel_type") == "m.replace" else None
-
-
-def e2e_required() -> bool:
-    """True when a missing Synapse must fail the run: ``CI`` true or ``TANDEM_REQUIRE_E2E=1``."""
-    ci = os.environ.get("CI", "").strip().lower() in _TRUE
-    return ci or os.environ.get("TANDEM_REQUIRE_E2E", "").strip() == "1"
 
 
 def client_config() -> AsyncClientConfig:
@@ -101,13 +96,7 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
     global _running
     reason = synapse_missing_reason()
     if reason is not None:
-        if e2e_required():
-            pytest.fail(
-                f"{reason} (CI or TANDEM_REQUIRE_E2E=1 is set, so a missing Synapse fails the "
-                "e2e tests instead of skipping them)",
-                pytrace=False,
-            )
-        pytest.skip(f"{reason} Set CI=true or TANDEM_REQUIRE_E2E=1 to make this a failure.")
+        service_missing(reason, E2E)
     chosen = os.environ.get("TANDEM_SYNAPSE_DIR")
     if chosen:
         Path(chosen).mkdir(parents=True, exist_ok=True)
@@ -477,7 +466,6 @@ __all__ = [
     "MatrixUserFactory",
     "MessageEvent",
     "client_config",
-    "e2e_required",
     "matrix_user_factory",
     "new_matrix_user",
     "open_client",
