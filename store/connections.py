@@ -48,10 +48,15 @@ class Connections:
         while True:
             await asyncio.sleep(CHECKPOINT_EVERY)
             try:
-                async with self.reader.connect() as connection:
-                    await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                await self.checkpoint()
             except Exception:  # the next second tries again; the writer's safety net holds
                 log.warning("store: a background checkpoint failed", exc_info=True)
+
+    async def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the database now, without waiting for
+        readers or the writer (SQLite; the background task's step)."""
+        async with self.reader.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
