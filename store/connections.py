@@ -10,6 +10,11 @@ on a reader's connection, every second: left to SQLite, the commit that fills th
 on the writer, and every write waits behind that copy and its sync to disk (the long tail of
 the answer path's latency, measured in ``bench.flows``). The writer still checkpoints by itself
 if the log grows past :data:`WRITER_CHECKPOINT_PAGES`, should the task ever fall behind.
+
+:meth:`Connections.grouped` is the group commit for small writes many members make at once (a
+consent): units queued while one transaction runs go together in the next. A unit is a function
+of the connection that only runs statements, so it can run again: if one unit of a group fails,
+the group is rolled back and each unit runs alone, and only the failing one raises.
 """
 
 from __future__ import annotations
@@ -17,10 +22,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from store.batching import Coalescer
+
+#: A write that can run in any transaction, and again after a rollback: statements only.
+Unit = Callable[[AsyncConnection], Awaitable[Any]]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +46,28 @@ class Connections:
         self.writer = writer
         self.reader = reader or writer
         self._checkpoints: asyncio.Task[None] | None = None
+        self._units: Coalescer[Unit, Any] = Coalescer(self._run_units, name="grouped-writes")
+
+    async def grouped(self, unit: Unit) -> Any:
+        """Run ``unit`` in a write transaction shared with the units queued beside it; its
+        result once that transaction has committed (see the module)."""
+        return await self._units(unit)
+
+    async def _run_units(self, units: list[Unit]) -> list[Any]:
+        try:
+            async with self.write() as connection:
+                return [await unit(connection) for unit in units]
+        except Exception:
+            if len(units) == 1:
+                raise
+        outcomes: list[Any] = []
+        for unit in units:  # alone, so that only the failing one fails
+            try:
+                async with self.write() as connection:
+                    outcomes.append(await unit(connection))
+            except Exception as error:  # that unit's caller gets it
+                outcomes.append(error)
+        return outcomes
 
     def start_checkpoints(self) -> None:
         """On SQLite (a file), checkpoint in the background from now on (see the module)."""
@@ -85,6 +118,7 @@ class Connections:
         return not busy
 
     async def dispose(self) -> None:
+        await self._units.drain()
         if self._checkpoints is not None:
             self._checkpoints.cancel()
             with contextlib.suppress(asyncio.CancelledError):

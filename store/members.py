@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
+from store.precompiled import Precompiled, run_together
 from store.schema import consents, fit_text, members, profile_answers
 
 
@@ -266,21 +267,19 @@ class MemberRepository:
     ) -> None:
         """Keep the member's consent to ``notice_version``; with ``onboarding``, a new member
         becomes one who is onboarding, in the same transaction."""
-        async with self._db.write() as connection:
-            await connection.execute(
-                consents.insert().values(
-                    community_id=member.community_id,
-                    member_id=member.id,
-                    notice_version=notice_version,
-                    given_at=now,
-                )
-            )
-            if onboarding:
-                await connection.execute(
-                    members.update()
-                    .where(members.c.id == member.id, members.c.status == MemberStatus.NEW)
-                    .values(status=MemberStatus.ONBOARDING, updated_at=now)
-                )
+        # Both in one hand-off (store/precompiled.py), in a transaction shared with the other
+        # consents given meanwhile (``grouped``): every member gives one, all at once on the
+        # day a program opens, and they queued for the writer one by one in bench.flows.
+        given = {
+            "community_id": member.community_id,
+            "member_id": member.id,
+            "notice_version": notice_version,
+            "now": now,
+        }
+        steps = [(_RECORD_CONSENT, given)]
+        if onboarding:
+            steps.append((_START_ONBOARDING, given))
+        await self._db.grouped(lambda connection: run_together(connection, steps))
 
     async def consents(self, member_id: int) -> list[tuple[str, datetime]]:
         """(notice version, when) for every consent the member gave, oldest first."""
@@ -393,3 +392,24 @@ class MemberRepository:
                 )
             )
             return {row.question_id: row.value for row in rows}
+
+
+_RECORD_CONSENT = Precompiled(
+    consents.insert().values(
+        community_id=sa.bindparam("community_id"),
+        member_id=sa.bindparam("member_id"),
+        notice_version=sa.bindparam("notice_version"),
+        given_at=sa.bindparam("now", type_=consents.c.given_at.type),
+    )
+)
+_START_ONBOARDING = Precompiled(
+    members.update()
+    .where(
+        members.c.id == sa.bindparam("member_id"),
+        members.c.status == MemberStatus.NEW.value,
+    )
+    .values(
+        status=MemberStatus.ONBOARDING.value,
+        updated_at=sa.bindparam("now", type_=members.c.updated_at.type),
+    )
+)

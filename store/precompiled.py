@@ -99,29 +99,47 @@ class Precompiled:
         return form
 
 
+async def run_together(
+    connection: AsyncConnection, steps: Sequence[tuple[Precompiled, dict[str, Any]]]
+) -> None:
+    """Run several statements one after the other, in one hand-off on SQLite (a consent and
+    the member's new status, say): for statements whose rows nobody reads."""
+    forms = [(statement._form(connection), parameters) for statement, parameters in steps]
+    await _run_all(connection, [(form.sql, _bound(form, given), False) for form, given in forms])
+
+
 async def _run(connection: AsyncConnection, sql: str, values: Any, *, many: bool) -> list[Any]:
     """Run ``sql`` in the connection's transaction; the rows it returned."""
+    return await _run_all(connection, [(sql, values, many)])
+
+
+async def _run_all(connection: AsyncConnection, steps: list[tuple[str, Any, bool]]) -> list[Any]:
+    """Run each ``(sql, values, many)`` in the connection's transaction, in order; the rows
+    the last one returned."""
     if connection.dialect.driver != "aiosqlite":
-        if many:
-            await connection.exec_driver_sql(sql, values)
-            return []
-        result = await connection.exec_driver_sql(sql, values)
-        return list(result.fetchall()) if result.returns_rows else []
+        rows: list[Any] = []
+        for sql, values, many in steps:
+            result = await connection.exec_driver_sql(sql, values)
+            rows = list(result.fetchall()) if not many and result.returns_rows else []
+        return rows
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection  # the aiosqlite connection
 
     def run() -> list[Any]:  # on the connection's thread
         database = driver._conn
-        cursor = database.executemany(sql, values) if many else database.execute(sql, values)
-        try:
-            return cursor.fetchall() if cursor.description else []
-        finally:
-            cursor.close()
+        rows: list[Any] = []
+        for sql, values, many in steps:
+            cursor = database.executemany(sql, values) if many else database.execute(sql, values)
+            try:
+                rows = cursor.fetchall() if cursor.description else []
+            finally:
+                cursor.close()
+        return rows
 
     try:
         return await driver._execute(run)  # type: ignore[no-any-return]
     except sqlite3.IntegrityError as error:
-        raise sa.exc.IntegrityError(sql, None, error) from error
+        raise sa.exc.IntegrityError(steps[0][0], None, error) from error
 
 
 def _bound(form: _Form, parameters: dict[str, Any]) -> tuple[Any, ...]:

@@ -1,0 +1,177 @@
+"""The group commit and group read of the store, on SQLite and PostgreSQL: what is batched still
+behaves as if each request ran alone (docs/answer-path.md)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from store.conversations import AlreadyApplied, AppliedEvent
+from tests.conftest import Database
+
+NOW = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
+
+
+async def _joining(store, count: int):  # type: ignore[no-untyped-def]
+    started = []
+    for number in range(count):
+        member = await store.members.ensure("c1", "memory", f"m{number}", now=NOW)
+        started.append(
+            await store.conversations.start(
+                community_id="c1",
+                member_id=member.id,
+                flow_id="join",
+                flow_version=1,
+                step_id="language",
+                place={"platform": "memory", "kind": "dm", "user_id": f"m{number}"},
+                answers={},
+                expires_at=NOW + timedelta(days=1),
+                now=NOW,
+            )
+        )
+    return started
+
+
+async def test_of_two_answers_to_one_question_in_one_batch_exactly_one_wins(
+    any_db: Database,
+) -> None:
+    store = await any_db.open_store()
+    try:
+        conversations = await _joining(store, 5)
+        # Ten changes at once: two for each conversation, both from the same step.
+        results = await asyncio.gather(
+            *(
+                store.conversations.advance(
+                    conversation,
+                    step_id=f"next-{attempt}",
+                    answers={"language": f"choice-{attempt}"},
+                    trail=["language"],
+                    expires_at=NOW + timedelta(days=1),
+                    now=NOW,
+                    cause=AppliedEvent("memory", f"{conversation.id}-{attempt}"),
+                )
+                for conversation in conversations
+                for attempt in (1, 2)
+            )
+        )
+        for index, conversation in enumerate(conversations):
+            first, second = results[2 * index], results[2 * index + 1]
+            assert first is not None  # the earlier change wins …
+            assert second is None  # … the later saw a step that is over
+            stored = await store.conversations.get(conversation.id)
+            assert stored == first
+            assert (stored.step_id, stored.step_seq, stored.answers) == (
+                "next-1",
+                2,
+                {"language": "choice-1"},
+            )
+        applied = {row["event_id"] for row in await store.dump_table("applied_events")}
+        assert applied == {f"{conversation.id}-1" for conversation in conversations}
+    finally:
+        await store.close()
+
+
+async def test_a_replay_in_a_batch_fails_alone(any_db: Database) -> None:
+    store = await any_db.open_store()
+    try:
+        first, second, third = await _joining(store, 3)
+        replayed = AppliedEvent("memory", "seen-before")
+        moved = await store.conversations.advance(
+            first,
+            step_id="consent",
+            answers={"language": "en"},
+            trail=["language"],
+            expires_at=NOW,
+            now=NOW,
+            cause=replayed,
+        )
+        assert moved is not None
+
+        def advance(conversation, cause):  # type: ignore[no-untyped-def]
+            return store.conversations.advance(
+                conversation,
+                step_id="consent",
+                answers={"language": "de"},
+                trail=["language"],
+                expires_at=NOW,
+                now=NOW,
+                cause=cause,
+            )
+
+        outcomes = await asyncio.gather(
+            advance(second, AppliedEvent("memory", "fresh-2")),
+            advance(moved, replayed),  # the same event again, for the next step
+            advance(third, AppliedEvent("memory", "fresh-3")),
+            return_exceptions=True,
+        )
+        assert isinstance(outcomes[1], AlreadyApplied)
+        assert outcomes[0] is not None
+        assert outcomes[2] is not None
+        assert not isinstance(outcomes[0], BaseException)
+        assert not isinstance(outcomes[2], BaseException)
+        assert (await store.conversations.get(second.id)).step_seq == 2  # type: ignore[union-attr]
+        assert (await store.conversations.get(third.id)).step_seq == 2  # type: ignore[union-attr]
+        assert (await store.conversations.get(first.id)).step_seq == 2  # type: ignore[union-attr]
+    finally:
+        await store.close()
+
+
+async def test_grouped_writes_commit_together_and_a_failing_one_fails_alone(
+    any_db: Database,
+) -> None:
+    store = await any_db.open_store()
+    try:
+        members = [
+            await store.members.ensure("c1", "memory", f"m{number}", now=NOW) for number in range(4)
+        ]
+
+        async def consent(member):  # type: ignore[no-untyped-def]
+            await store.members.record_consent(member, "v1", now=NOW, onboarding=True)
+
+        async def broken(connection):  # type: ignore[no-untyped-def]
+            await connection.execute(sa.text("INSERT INTO no_such_table VALUES (1)"))
+
+        outcomes = await asyncio.gather(
+            consent(members[0]),
+            consent(members[1]),
+            store.connections.grouped(broken),
+            consent(members[2]),
+            consent(members[3]),
+            return_exceptions=True,
+        )
+        assert isinstance(outcomes[2], sa.exc.SQLAlchemyError)
+        assert [outcome for index, outcome in enumerate(outcomes) if index != 2] == [None] * 4
+        for member in members:
+            stored = await store.members.get(member.id)
+            assert stored is not None
+            assert (stored.consented_version, stored.status) == ("v1", "onboarding")
+        assert len(await store.dump_table("consents")) == 4
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("count", [1, 3, 70])
+async def test_a_group_read_finds_each_members_own_state(any_db: Database, count: int) -> None:
+    store = await any_db.open_store()
+    try:
+        conversations = await _joining(store, count)
+        found = await asyncio.gather(
+            *(
+                store.conversations.lookup(
+                    "c1", "memory", f"m{number}", AppliedEvent("memory", f"e{number}")
+                )
+                for number in range(count)
+            ),
+            store.conversations.lookup("c1", "memory", "nobody", AppliedEvent("memory", "x")),
+        )
+        for number, conversation in enumerate(conversations):
+            assert found[number].member is not None
+            assert found[number].member.platform_user_id == f"m{number}"
+            assert found[number].active == conversation
+            assert found[number].applied is None
+        assert (found[-1].member, found[-1].active, found[-1].applied) == (None, None, None)
+    finally:
+        await store.close()
