@@ -29,6 +29,7 @@ members leaving such a server are not members leaving the community.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from dataclasses import asdict
@@ -76,6 +77,9 @@ from bot.render import split_text
 from store.members import MemberRecord
 
 log = logging.getLogger(__name__)
+
+#: How long retiring a question waits for its record while it is still being posted.
+POSTING_WAIT_SECONDS = 10.0
 
 PLATFORM = events.PLATFORM
 #: How many closed-DM notices are remembered (one per event) so a member is told only once.
@@ -144,6 +148,11 @@ class DiscordAdapter(Adapter):
         self._stopping = False
         self._notices: dict[str, None] = {}
         self._handling: set[asyncio.Task[Any]] = set()
+        # Questions being posted, until where their components are is stored: a click can
+        # arrive (and its answer retire the question) before that (see ``render_ask``).
+        self._posting: dict[tuple[str, str], asyncio.Event] = {}
+        # One change at a time to a place's record of its questions (read, then written).
+        self._question_locks: dict[str, asyncio.Lock] = {}
 
     @classmethod
     async def diagnose(cls, settings: Settings) -> list[Finding]:
@@ -415,23 +424,36 @@ class DiscordAdapter(Adapter):
         if layout.modal is not None and reply is not None and reply.can_open_form:
             await reply.open_form(question_form(layout.modal))
         view = question_view(layout)
-        sent = await self._post(intent, layout.chunks, view=view)
-        if sent is not None and view is not None and not sent.flags.ephemeral:
-            await self._remember_question(
-                intent.target,
-                {
-                    "prompt_id": intent.prompt_id,
-                    "channel_id": str(sent.channel.id),
-                    "message_id": str(sent.id),
-                    "form": asdict(layout.modal) if layout.modal is not None else None,
-                },
-            )
+        # The member sees the question as soon as it is posted and may click at once, before
+        # its record is stored; retiring it waits for the record (``render_retire_question``).
+        posting = (question_key(intent.target), intent.prompt_id)
+        self._posting[posting] = done = asyncio.Event()
+        try:
+            sent = await self._post(intent, layout.chunks, view=view)
+            if sent is not None and view is not None and not sent.flags.ephemeral:
+                await self._remember_question(
+                    intent.target,
+                    {
+                        "prompt_id": intent.prompt_id,
+                        "channel_id": str(sent.channel.id),
+                        "message_id": str(sent.id),
+                        "form": asdict(layout.modal) if layout.modal is not None else None,
+                    },
+                )
+        finally:
+            done.set()
+            if self._posting.get(posting) is done:
+                del self._posting[posting]
         return _delivery(sent)
 
     @renders(RetireQuestion)
     async def render_retire_question(self, intent: RetireQuestion) -> Delivery:
         """Disable the question's components; through the click's own response if it was the
         click that answered it (Discord then needs no other request)."""
+        posting = self._posting.get((question_key(intent.target), intent.prompt_id))
+        if posting is not None:  # answered while it was being posted: wait for its record
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(posting.wait(), timeout=POSTING_WAIT_SECONDS)
         stored = await self._recall_question(intent.target, intent.prompt_id, forget=True)
         if stored is None:
             return Delivery()  # it had no components, or it predates the records
@@ -640,24 +662,28 @@ class DiscordAdapter(Adapter):
     async def _remember_question(self, place: Place, record: dict[str, Any]) -> None:
         """Keep where a question's components are (the latest few per place)."""
         key = question_key(place)
-        stored = await self._load_state(key)
-        recent = [
-            r for r in (stored or {}).get("recent", []) if r.get("prompt_id") != record["prompt_id"]
-        ]
-        recent = [*recent, record][-_QUESTIONS_KEPT:]
-        await self._save_state(key, {"recent": recent}, platform_user_id=place.user_id)
+        async with self._question_locks.setdefault(key, asyncio.Lock()):
+            stored = await self._load_state(key)
+            recent = [
+                r
+                for r in (stored or {}).get("recent", [])
+                if r.get("prompt_id") != record["prompt_id"]
+            ]
+            recent = [*recent, record][-_QUESTIONS_KEPT:]
+            await self._save_state(key, {"recent": recent}, platform_user_id=place.user_id)
 
     async def _recall_question(
         self, place: Place, prompt: str, *, forget: bool = False
     ) -> dict[str, Any] | None:
         key = question_key(place)
-        stored = await self._load_state(key)
-        recent: list[dict[str, Any]] = (stored or {}).get("recent", [])
-        found = next((r for r in recent if r.get("prompt_id") == prompt), None)
-        if found is not None and forget:
-            rest = [r for r in recent if r is not found]
-            await self._save_state(key, {"recent": rest}, platform_user_id=place.user_id)
-        return found
+        async with self._question_locks.setdefault(key, asyncio.Lock()):
+            stored = await self._load_state(key)
+            recent: list[dict[str, Any]] = (stored or {}).get("recent", [])
+            found = next((r for r in recent if r.get("prompt_id") == prompt), None)
+            if found is not None and forget:
+                rest = [r for r in recent if r is not found]
+                await self._save_state(key, {"recent": rest}, platform_user_id=place.user_id)
+            return found
 
     async def _load_state(self, key: str) -> Any:
         return await self.context.store.adapter_state.get(self.community_id, PLATFORM, key)
