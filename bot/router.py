@@ -108,7 +108,10 @@ class Router:
             return await self._member_left(event)
         if isinstance(event, MemberReturned):
             return await self._member_returned(event)
-        if isinstance(event, CommandInvoked) and (refused := self._organizer_only(event)):
+        if (
+            isinstance(event, CommandInvoked)
+            and (refused := self._organizer_only(event)) is not None
+        ):
             # Decided here, for every adapter, before anything is looked up or stored.
             return [await self._refuse_organizer_command(event, refused)]
         cause = applied_event(event)
