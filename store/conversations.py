@@ -38,15 +38,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.answer_batches import (
     ACTIVE,
-    ACTIVE_CONVERSATION,
     change_conversations,
     look_up,
     record_causes,
 )
 from store.batching import Coalescer
 from store.connections import Connections
-from store.members import MEMBER_COLUMNS, MemberRecord, member_from_row
-from store.schema import applied_events, conversations, members
+from store.members import MemberRecord, member_from_row
+from store.schema import applied_events, conversations
 
 # Put on hold while another conversation runs beside it (``language`` during ``join``); it is
 # taken up again, answers and all, when that one ends.
@@ -187,21 +186,9 @@ class ConversationRepository:
     async def member_and_active(
         self, community_id: str, platform: str, user_id: str
     ) -> tuple[MemberRecord | None, ConversationRecord | None]:
-        """The member and their active conversation, in one query (this runs for every event)."""
-        async with self._db.read() as connection:
-            row = (
-                await connection.execute(
-                    _MEMBER_AND_ACTIVE,
-                    {"community_id": community_id, "platform": platform, "user_id": user_id},
-                )
-            ).first()
-        if row is None:
-            return None, None
-        member = member_from_row(row)
-        if row.c_id is None:
-            return member, None
-        fields = {column.name: getattr(row, f"c_{column.name}") for column in conversations.c}
-        return member, _record(SimpleNamespace(**fields))  # type: ignore[arg-type]
+        """The member and their active conversation (the group read, for no event)."""
+        found = await self.lookup(community_id, platform, user_id, None)
+        return found.member, found.active
 
     async def get(self, conversation_id: int) -> ConversationRecord | None:
         async with self._db.read() as connection:
@@ -579,24 +566,7 @@ def _mean(total: int, count: int) -> float:
     return round(total / count, 2) if count else 0.0
 
 
-# The statements every answer runs, built once: constructing a SQLAlchemy statement costs more
-# than running it on SQLite.
-_ACTIVE = ACTIVE_CONVERSATION
-_MEMBER_AND_ACTIVE = (
-    sa.select(*MEMBER_COLUMNS, *(column.label(f"c_{column.name}") for column in _ACTIVE.c))
-    .select_from(
-        members.outerjoin(
-            _ACTIVE, sa.and_(_ACTIVE.c.member_id == members.c.id, _ACTIVE.c.status == ACTIVE)
-        )
-    )
-    .where(
-        members.c.community_id == sa.bindparam("community_id"),
-        members.c.platform == sa.bindparam("platform"),
-        members.c.platform_user_id == sa.bindparam("user_id"),
-    )
-    .order_by(_ACTIVE.c.id.desc())
-    .limit(1)
-)
+# Built once: constructing a SQLAlchemy statement costs more than running it on SQLite.
 _APPLIED = sa.select(applied_events.c.conversation_id, applied_events.c.step_seq).where(
     applied_events.c.community_id == sa.bindparam("community_id"),
     applied_events.c.platform == sa.bindparam("platform"),
