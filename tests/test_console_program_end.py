@@ -93,7 +93,7 @@ async def test_the_end_of_a_program_in_the_console(
 
     # Ben lets Ana's milestone pass; the question how to go on follows when he is free.
     await console.answer("/as ben", "You are now speaking as Ben.")
-    await console.type("3")
+    await console.answer("3", "I won't ask about this one again.")
     await console.type("/advance 1h")
     await console.expect("🧭 How would you like to go on after your program with Ana?")
     asked = await console.expect("Answer with the number or the word.")
