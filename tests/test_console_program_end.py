@@ -18,9 +18,12 @@ from tests.test_stats import png_size
 
 @pytest.fixture
 async def short_program(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
+    # No quiet hours: this is about the end of a program, not the night (test_console_quiet);
+    # the wall clock's hour would otherwise decide whether a question comes at once.
     (tmp_path / "tandem.toml").write_text(
         '[bot]\nrate_limit = { enabled = false }\n[console]\norganizers = ["olga"]\n'
         "[program]\nlength_weeks = 4\nreflection_every_weeks = 4\n"
+        'quiet_hours = { start = "00:00", end = "00:00" }\n'
     )
     process = await ConsoleProcess.start(tmp_path)
     yield process
