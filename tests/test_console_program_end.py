@@ -13,21 +13,15 @@ import pytest
 
 from tests.test_console import ConsoleProcess
 from tests.test_console_reflection import agree_in_console
+from tests.test_console_rounds import NO_QUIET_HOURS, console_community
 from tests.test_stats import png_size
 
 
 @pytest.fixture
 async def short_program(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
-    # No quiet hours: this is about the end of a program, not the night (test_console_quiet);
-    # the wall clock's hour would otherwise decide whether a question comes at once.
-    (tmp_path / "tandem.toml").write_text(
-        '[bot]\nrate_limit = { enabled = false }\n[console]\norganizers = ["olga"]\n'
-        "[program]\nlength_weeks = 4\nreflection_every_weeks = 4\n"
-        'quiet_hours = { start = "00:00", end = "00:00" }\n'
-    )
-    process = await ConsoleProcess.start(tmp_path)
-    yield process
-    await process.kill()
+    program = "length_weeks = 4\nreflection_every_weeks = 4\n" + NO_QUIET_HOURS
+    async for process in console_community(tmp_path, program):
+        yield process
 
 
 async def test_the_end_of_a_program_in_the_console(

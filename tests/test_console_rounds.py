@@ -26,9 +26,14 @@ async def console_community(tmp_path: Path, program: str = "") -> AsyncIterator[
     await process.kill()
 
 
+#: No night: what a test of rounds, agreements or reflections sees after ``/advance 1m`` must
+#: not depend on the hour of the wall clock it runs at (quiet hours have test_console_quiet).
+NO_QUIET_HOURS = 'quiet_hours = { start = "00:00", end = "00:00" }\n'
+
+
 @pytest.fixture
 async def community(tmp_path: Path) -> AsyncIterator[ConsoleProcess]:
-    async for process in console_community(tmp_path):
+    async for process in console_community(tmp_path, NO_QUIET_HOURS):
         yield process
 
 
