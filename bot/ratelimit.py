@@ -21,7 +21,9 @@ from enum import Enum
 
 from bot.config import RateLimitSettings
 
-# How many buckets to keep before sweeping out the full ones.
+# How many buckets to keep before sweeping out the full ones; after a sweep, the next comes
+# when the buckets left have doubled (with thousands of members active at once, a sweep per
+# newcomer was a fiftieth of the answer path's time in bench.flows).
 _SWEEP_AT = 1024
 
 
@@ -45,6 +47,7 @@ class RateLimiter:
         self.settings = settings
         self._now = now
         self._buckets: dict[tuple[str, ...], _Bucket] = {}
+        self._sweep_at = _SWEEP_AT
 
     @property
     def enabled(self) -> bool:
@@ -57,7 +60,7 @@ class RateLimiter:
         now = self._now()
         bucket = self._buckets.get(key)
         if bucket is None:
-            if len(self._buckets) >= _SWEEP_AT:
+            if len(self._buckets) >= self._sweep_at:
                 self._sweep(now)
             bucket = self._buckets[key] = _Bucket(float(self.settings.burst), now)
         bucket.tokens = min(
@@ -79,3 +82,4 @@ class RateLimiter:
         self._buckets = {
             key: bucket for key, bucket in self._buckets.items() if now - bucket.checked_at < refill
         }
+        self._sweep_at = max(_SWEEP_AT, 2 * len(self._buckets))

@@ -94,10 +94,26 @@ FIELD_LABELS: dict[str, Msg] = {
 }
 
 
+#: The options of each list of topics seen, by the identity of its topics (holding them, so
+#: that no identity is reused): the topic questions are asked and answered by every member who
+#: joins, and building their options was a tenth of the answer path's time (bench.flows).
+#: Settings are read once and never changed in place (a new configuration is new objects).
+_TOPIC_OPTIONS: dict[tuple[int, ...], tuple[tuple[object, ...], tuple[Option, ...]]] = {}
+_TOPIC_OPTIONS_KEPT = 64
+
+
 def topic_options(context: FlowContext) -> tuple[Option, ...]:
-    return tuple(
-        Option(id=topic.id, label=organizer_text(topic.texts())) for topic in context.program.topics
-    )
+    topics = tuple(context.program.topics)
+    key = tuple(map(id, topics))
+    known = _TOPIC_OPTIONS.get(key)
+    if known is None:
+        if len(_TOPIC_OPTIONS) >= _TOPIC_OPTIONS_KEPT:
+            _TOPIC_OPTIONS.clear()
+        options = tuple(
+            Option(id=topic.id, label=organizer_text(topic.texts())) for topic in topics
+        )
+        known = _TOPIC_OPTIONS[key] = (topics, options)
+    return known[1]
 
 
 def tandem_language_options(context: FlowContext) -> tuple[Option, ...]:

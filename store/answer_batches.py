@@ -14,6 +14,7 @@ the transaction before it.) Each is a :class:`store.precompiled.Precompiled` sta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.members import MEMBER_COLUMNS
-from store.precompiled import Precompiled
+from store.precompiled import Precompiled, run_together
 from store.schema import UTCDateTime, applied_events, conversations, members
 
 ACTIVE = "active"
@@ -56,12 +57,22 @@ ACTIVE_CONVERSATION = conversations.alias("active")
 
 
 async def change_conversations(
-    connection: AsyncConnection, rows: list[tuple[Any, ...]]
+    connection: AsyncConnection,
+    rows: list[tuple[Any, ...]],
+    causes: Callable[[set[int]], list[dict[str, Any]]],
 ) -> set[int]:
-    """Apply the changes (rows of :data:`CHANGE_COLUMNS`); the ids of the conversations that
-    changed (the others had moved on)."""
+    """Apply the changes (rows of :data:`CHANGE_COLUMNS`) and insert the ``applied_events``
+    rows ``causes`` gives for the conversations that changed (a unique key: raises if one was
+    applied before), in one hand-off; the ids of the conversations that changed (the others
+    had moved on)."""
     statement, size = _statement(_update, len(rows))
-    changed = await statement.rows(connection, _parameters(CHANGE_COLUMNS, rows, size, _NO_CHANGE))
+    changed, _ = await run_together(
+        connection,
+        [
+            (statement, _parameters(CHANGE_COLUMNS, rows, size, _NO_CHANGE)),
+            (INSERT_CAUSE, lambda done: causes({row["id"] for row in done[0]})),
+        ],
+    )
     return {row["id"] for row in changed}
 
 
@@ -71,11 +82,6 @@ async def look_up(connection: AsyncConnection, rows: list[tuple[Any, ...]]) -> l
     active; the newest comes last), the applied record's ``a_``."""
     statement, size = _statement(_lookup, len(rows))
     return await statement.rows(connection, _parameters(WANTED_COLUMNS, rows, size, _NO_EVENT))
-
-
-async def record_causes(connection: AsyncConnection, causes: list[dict[str, Any]]) -> None:
-    """Insert ``applied_events`` rows (a unique key: raises if one was applied before)."""
-    await _INSERT_CAUSE.many(connection, causes)
 
 
 _built: dict[tuple[Any, int], Precompiled] = {}
@@ -176,7 +182,7 @@ def _lookup(size: int) -> sa.Select[Any]:
     )
 
 
-_INSERT_CAUSE = Precompiled(
+INSERT_CAUSE = Precompiled(
     applied_events.insert().values(
         {column.name: sa.bindparam(column.name, type_=column.type) for column in applied_events.c}
     )

@@ -41,6 +41,19 @@ CHECKPOINT_EVERY = 1.0
 WRITER_CHECKPOINT_PAGES = 10_000
 
 
+#: How often a write on its own is tried when it keeps losing deadlocks (PostgreSQL).
+ALONE_ATTEMPTS = 3
+#: PostgreSQL's codes for a transaction aborted for another's sake: a deadlock it lost, a
+#: serialization failure. Running it again is the cure.
+_LOST_TO_ANOTHER = frozenset({"40P01", "40001"})
+
+
+def lost_to_another_transaction(error: BaseException) -> bool:
+    """Whether ``error`` aborted a transaction that can simply run again (see above)."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) in _LOST_TO_ANOTHER
+
+
 class Connections:
     def __init__(self, writer: AsyncEngine, reader: AsyncEngine | None = None) -> None:
         self.writer = writer
@@ -57,17 +70,28 @@ class Connections:
         try:
             async with self.write() as connection:
                 return [await unit(connection) for unit in units]
-        except Exception:
-            if len(units) == 1:
+        except Exception as error:
+            if len(units) == 1 and not lost_to_another_transaction(error):
                 raise
         outcomes: list[Any] = []
         for unit in units:  # alone, so that only the failing one fails
             try:
-                async with self.write() as connection:
-                    outcomes.append(await unit(connection))
+                outcomes.append(await self.alone(unit))
             except Exception as error:  # that unit's caller gets it
                 outcomes.append(error)
         return outcomes
+
+    async def alone(self, unit: Unit) -> Any:
+        """Run ``unit`` in a write transaction of its own (again when it loses a deadlock to
+        another process's, on PostgreSQL); its result once committed."""
+        for attempt in range(1, ALONE_ATTEMPTS + 1):
+            try:
+                async with self.write() as connection:
+                    return await unit(connection)
+            except Exception as error:
+                if attempt == ALONE_ATTEMPTS or not lost_to_another_transaction(error):
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def start_checkpoints(self) -> None:
         """On SQLite (a file), checkpoint in the background from now on (see the module)."""

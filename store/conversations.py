@@ -40,21 +40,17 @@ from store.answer_batches import (
     ACTIVE,
     change_conversations,
     look_up,
-    record_causes,
 )
 from store.batching import Coalescer
-from store.connections import Connections
+from store.connections import Connections, lost_to_another_transaction
+from store.conversation_starts import (
+    RUNNING,
+    SUSPENDED,
+    start_conversation,
+    take_up,
+)
 from store.members import MemberRecord, member_from_row
 from store.schema import applied_events, conversations
-
-# Put on hold while another conversation runs beside it (``language`` during ``join``); it is
-# taken up again, answers and all, when that one ends.
-SUSPENDED = "suspended"
-RUNNING = (ACTIVE, SUSPENDED)
-# Ended conversations kept per member: enough to tell a click on one's own old question from
-# someone else's, and bounded however often a member starts and cancels. Older ones go at once;
-# the rest when the maintenance job prunes ended conversations (:meth:`prune_ended`).
-KEPT_ENDED = 5
 
 
 @dataclass(frozen=True)
@@ -215,62 +211,43 @@ class ConversationRepository:
         suspend_active: bool = False,
     ) -> ConversationRecord:
         """Begin a conversation; any other active one of the member ends as ``replaced``, or
-        with ``suspend_active`` waits, answers and all, until this one ends."""
+        with ``suspend_active`` waits, answers and all, until this one ends (one hand-off, in a
+        write shared with others starting meanwhile: store/conversation_starts.py)."""
+        new = {
+            "community_id": community_id,
+            "member_id": member_id,
+            "flow_id": flow_id,
+            "flow_version": flow_version,
+            "step_id": step_id,
+            "step_seq": 1,
+            "answers": answers,
+            "trail": [],
+            "place": place,
+            "status": ACTIVE,
+            "expires_at": expires_at,
+            "created_at": now,
+            "updated_at": now,
+        }
+        started_by = None
+        if cause is not None:
+            started_by = {
+                "community_id": community_id,
+                "platform": cause.platform,
+                "event_id": cause.event_id,
+                "member_id": member_id,
+                "applied_at": now,
+            }
         try:
-            async with self._db.write() as connection:
-                put_aside = (
-                    {"status": SUSPENDED}
-                    if suspend_active
-                    else {"status": "replaced", "answers": {}}
+            row = await self._db.grouped(
+                lambda connection: start_conversation(
+                    connection, new, suspend_active=suspend_active, cause=started_by
                 )
-                await connection.execute(
-                    conversations.update()
-                    .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
-                    .values(updated_at=now, **put_aside)
-                )
-                newest_ended = (
-                    sa.select(conversations.c.id)
-                    .where(
-                        conversations.c.member_id == member_id,
-                        conversations.c.status.not_in(RUNNING),
-                    )
-                    .order_by(conversations.c.id.desc())
-                    .limit(KEPT_ENDED)
-                )
-                await connection.execute(
-                    conversations.delete().where(
-                        conversations.c.member_id == member_id,
-                        conversations.c.status.not_in(RUNNING),
-                        conversations.c.id.not_in(newest_ended.scalar_subquery()),
-                    )
-                )
-                result = await connection.execute(
-                    conversations.insert()
-                    .values(
-                        community_id=community_id,
-                        member_id=member_id,
-                        flow_id=flow_id,
-                        flow_version=flow_version,
-                        step_id=step_id,
-                        step_seq=1,
-                        answers=answers,
-                        trail=[],
-                        place=place,
-                        status=ACTIVE,
-                        expires_at=expires_at,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(*conversations.c)
-                )
-                started = _record(result.one())
-                # Raises (and so rolls the start back) when the event was applied before.
-                await _record_cause(connection, started, cause, now)
+            )
         except sa.exc.IntegrityError as conflict:
             if cause is None:
                 raise
             raise AlreadyApplied(cause) from conflict
-        return started
+        return ConversationRecord(**row)
 
     async def advance(
         self,
@@ -327,34 +304,8 @@ class ConversationRepository:
     async def take_up_suspended(self, member_id: int, now: datetime) -> ConversationRecord | None:
         """The member's latest conversation on hold, running again (with a new prompt id: the
         question it had is asked afresh); None when one is running already or none waits."""
-        async with self._db.write() as connection:
-            running = await connection.execute(
-                sa.select(conversations.c.id).where(
-                    conversations.c.member_id == member_id, conversations.c.status == ACTIVE
-                )
-            )
-            if running.first() is not None:
-                return None
-            latest = (
-                sa.select(conversations.c.id)
-                .where(conversations.c.member_id == member_id, conversations.c.status == SUSPENDED)
-                .order_by(conversations.c.id.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-            row = (
-                await connection.execute(
-                    conversations.update()
-                    .where(conversations.c.id == latest, conversations.c.status == SUSPENDED)
-                    .values(
-                        status=ACTIVE,
-                        step_seq=conversations.c.step_seq + 1,
-                        updated_at=now,
-                    )
-                    .returning(*conversations.c)
-                )
-            ).first()
-        return None if row is None else _record(row)
+        row = await self._db.grouped(lambda connection: take_up(connection, member_id, now))
+        return None if row is None else ConversationRecord(**row)
 
     async def cancel_flows(self, member_id: int, flow_ids: Iterable[str], *, now: datetime) -> int:
         """End the member's conversations of these flows, running or on hold (what they were
@@ -410,8 +361,10 @@ class ConversationRepository:
     async def _write_batch(
         self, batch: list[_Change]
     ) -> Sequence[ConversationRecord | BaseException | None]:
-        """One transaction for the whole batch; if an event in it was applied before, each
-        change on its own, so that only the replayed one fails (:class:`AlreadyApplied`)."""
+        """One transaction for the whole batch; if an event in it was applied before, or the
+        transaction lost a deadlock to another process's (PostgreSQL: two batches that lock
+        the same conversations in another order), each change on its own, so that only the
+        replayed one fails (:class:`AlreadyApplied`)."""
         try:
             async with self._db.write() as connection:
                 won = await _write_changes(connection, batch)
@@ -419,12 +372,15 @@ class ConversationRepository:
             if len(batch) == 1:
                 return [_conflict(batch[0], conflict)]
             return [await self._write_alone(change) for change in batch]
+        except sa.exc.DBAPIError as error:
+            if not lost_to_another_transaction(error):
+                raise
+            return [await self._write_alone(change) for change in batch]
         return [change.changed if change.current.id in won else None for change in batch]
 
     async def _write_alone(self, change: _Change) -> ConversationRecord | BaseException | None:
         try:
-            async with self._db.write() as connection:
-                won = await _write_changes(connection, [change])
+            won = await self._db.alone(lambda connection: _write_changes(connection, [change]))
         except sa.exc.IntegrityError as conflict:
             return _conflict(change, conflict)
         return change.changed if won else None
@@ -475,27 +431,6 @@ class ConversationRepository:
         return result.rowcount or 0
 
 
-async def _record_cause(
-    connection: AsyncConnection,
-    changed: ConversationRecord,
-    cause: AppliedEvent | None,
-    now: datetime,
-) -> None:
-    if cause is None:
-        return
-    await connection.execute(
-        applied_events.insert().values(
-            community_id=changed.community_id,
-            platform=cause.platform,
-            event_id=cause.event_id,
-            member_id=changed.member_id,
-            conversation_id=changed.id,
-            step_seq=changed.step_seq,
-            applied_at=now,
-        )
-    )
-
-
 def _conflict(change: _Change, error: sa.exc.IntegrityError) -> BaseException:
     """A change that broke a unique key: its event was applied before, if it has one."""
     if change.cause is None:
@@ -507,7 +442,8 @@ def _conflict(change: _Change, error: sa.exc.IntegrityError) -> BaseException:
 
 async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> set[int]:
     """Apply each change whose conversation still stands where it saw it (one statement for
-    all), record the causes of those applied; the ids of the conversations changed."""
+    all), record the causes of those applied (in the same hand-off); the ids of the
+    conversations changed."""
     rows = [
         (
             change.current.id,
@@ -522,22 +458,23 @@ async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> s
         )
         for change in batch
     ]
-    won = await change_conversations(connection, rows)
-    causes = [
-        {
-            "community_id": done.changed.community_id,
-            "platform": done.cause.platform,
-            "event_id": done.cause.event_id,
-            "member_id": done.changed.member_id,
-            "conversation_id": done.changed.id,
-            "step_seq": done.changed.step_seq,
-            "applied_at": done.changed.updated_at,
-        }
-        for done in batch
-        if done.cause is not None and done.current.id in won
-    ]
-    await record_causes(connection, causes)
-    return won
+
+    def causes(won: set[int]) -> list[dict[str, Any]]:
+        return [
+            {
+                "community_id": done.changed.community_id,
+                "platform": done.cause.platform,
+                "event_id": done.cause.event_id,
+                "member_id": done.changed.member_id,
+                "conversation_id": done.changed.id,
+                "step_seq": done.changed.step_seq,
+                "applied_at": done.changed.updated_at,
+            }
+            for done in batch
+            if done.cause is not None and done.current.id in won
+        ]
+
+    return await change_conversations(connection, rows, causes)
 
 
 def _lookup_from_row(row: dict[str, Any]) -> Lookup:

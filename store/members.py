@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
-from store.precompiled import Precompiled, run_together
+from store.precompiled import Precompiled, Step, run_together
 from store.schema import consents, fit_text, members, profile_answers
 
 
@@ -133,73 +134,53 @@ class MemberRepository:
         display_name: str | None = None,
     ) -> MemberRecord:
         """The member's record, created on first contact; the platform locale kept current.
-        When another process creates the member at the same moment, its record is the one."""
-        try:
-            return await self._ensure(
-                community_id,
-                platform,
-                user_id,
-                now=now,
-                platform_locale=platform_locale,
-                display_name=display_name,
-            )
-        except sa.exc.IntegrityError:  # the identity's unique key: the other insert won
-            found = await self.find(community_id, platform, user_id)
-            if found is None:
-                raise
-            return found
+        When another process creates the member at the same moment, its record is the one.
 
-    async def _ensure(
+        Called when the router found no member: the insert comes first (one statement, in a
+        write shared with those of others joining meanwhile); if the member exists after all,
+        their record is read."""
+        created = {
+            "community_id": community_id,
+            "platform": platform,
+            "platform_user_id": user_id,
+            "platform_locale": platform_locale,
+            "display_name": fit_text(members.c.display_name, display_name),
+            "now": now,
+        }
+        try:
+            [rows] = await self._db.grouped(
+                lambda connection: run_together(connection, [(_CREATE_MEMBER, created)])
+            )
+            return MemberRecord(**rows[0])
+        except sa.exc.IntegrityError:  # the identity's unique key: they exist already
+            pass
+        return await self._existing(community_id, platform, user_id, now, platform_locale)
+
+    async def _existing(
         self,
         community_id: str,
         platform: str,
         user_id: str,
-        *,
         now: datetime,
         platform_locale: str | None,
-        display_name: str | None,
     ) -> MemberRecord:
         async with self._db.write() as connection:
             found = await self._find(connection, community_id, platform, user_id)
-            if found is not None:
-                if platform_locale and platform_locale != found.platform_locale:
-                    await connection.execute(
-                        members.update()
-                        .where(members.c.id == found.id)
-                        .values(platform_locale=platform_locale, updated_at=now)
-                    )
-                    found = await self._find(connection, community_id, platform, user_id)
-                    assert found is not None
-                return found
-            await connection.execute(
-                members.insert().values(
-                    community_id=community_id,
-                    platform=platform,
-                    platform_user_id=user_id,
-                    platform_locale=platform_locale,
-                    display_name=fit_text(members.c.display_name, display_name),
-                    status=MemberStatus.NEW,
-                    created_at=now,
-                    updated_at=now,
+            if found is None:
+                raise LookupError("the member's insert conflicted, yet no such member exists")
+            if platform_locale and platform_locale != found.platform_locale:
+                await connection.execute(
+                    members.update()
+                    .where(members.c.id == found.id)
+                    .values(platform_locale=platform_locale, updated_at=now)
                 )
-            )
-            created = await self._find(connection, community_id, platform, user_id)
-            assert created is not None
-            return created
+                found = await self._find(connection, community_id, platform, user_id)
+                assert found is not None
+            return found
 
     async def update(self, member_id: int, *, now: datetime, **values: Any) -> None:
         """Change the member's own fields (not identity or timestamps of creation)."""
-        allowed = {
-            "display_name",
-            "locale",
-            "status",
-            "timezone",
-            "paused_until",
-            "left_at",
-            "dm_place",
-            "first_in_line_at",
-        }
-        if unknown := set(values) - allowed:
+        if unknown := set(values) - _UPDATABLE:
             raise ValueError(f"cannot update {sorted(unknown)} on a member")
         if "display_name" in values:
             values["display_name"] = fit_text(members.c.display_name, values["display_name"])
@@ -222,31 +203,40 @@ class MemberRepository:
         Each given answer replaces the earlier one; with ``replace_all`` every earlier answer
         goes (a member joining again starts from a clean profile).
         """
-        async with self._db.write() as connection:
-            stale = profile_answers.c.member_id == member.id
-            if not replace_all:
-                stale = stale & profile_answers.c.question_id.in_(list(answers))
-            await connection.execute(profile_answers.delete().where(stale))
-            if answers:
-                await connection.execute(
-                    profile_answers.insert(),
-                    [
-                        {
-                            "member_id": member.id,
-                            "community_id": member.community_id,
-                            "question_id": question_id,
-                            "value": value,
-                            "updated_at": now,
-                        }
-                        for question_id, value in answers.items()
-                    ],
+        if unknown := set(member_values) - _UPDATABLE:
+            raise ValueError(f"cannot update {sorted(unknown)} on a member")
+        steps: list[Step] = [
+            (_DELETE_ANSWERS, {"member_id": member.id})
+            if replace_all
+            else (_delete_answers(len(answers)), _numbered("question", list(answers), member.id))
+        ]
+        if answers:
+            rows = [
+                {
+                    "member_id": member.id,
+                    "community_id": member.community_id,
+                    "question_id": question_id,
+                    "value": value,
+                    "updated_at": now,
+                }
+                for question_id, value in answers.items()
+            ]
+            steps.append((_INSERT_ANSWER, rows))
+        if member_values:
+            if "display_name" in member_values:
+                member_values["display_name"] = fit_text(
+                    members.c.display_name, member_values["display_name"]
                 )
-            if member_values:
-                await connection.execute(
-                    members.update()
-                    .where(members.c.id == member.id)
-                    .values(updated_at=now, **member_values)
+            steps.append(
+                (
+                    _update_member(frozenset(member_values)),
+                    {"member_id": member.id, "now": now}
+                    | {f"set_{name}": value for name, value in member_values.items()},
                 )
+            )
+        # Every member who joins saves a profile: one hand-off, in a write shared with the others
+        # meanwhile (store/precompiled.py).
+        await self._db.grouped(lambda connection: run_together(connection, steps))
 
     async def delete_answers(self, member_id: int, question_ids: list[str]) -> None:
         async with self._db.write() as connection:
@@ -400,6 +390,80 @@ _RECORD_CONSENT = Precompiled(
         member_id=sa.bindparam("member_id"),
         notice_version=sa.bindparam("notice_version"),
         given_at=sa.bindparam("now", type_=consents.c.given_at.type),
+    )
+)
+#: The member's own fields (not identity or timestamps of creation): what may be updated.
+_UPDATABLE = frozenset(
+    {
+        "display_name",
+        "locale",
+        "status",
+        "timezone",
+        "paused_until",
+        "left_at",
+        "dm_place",
+        "first_in_line_at",
+    }
+)
+_DELETE_ANSWERS = Precompiled(
+    profile_answers.delete().where(profile_answers.c.member_id == sa.bindparam("member_id"))
+)
+_INSERT_ANSWER = Precompiled(
+    profile_answers.insert().values(
+        {column.name: sa.bindparam(column.name, type_=column.type) for column in profile_answers.c}
+    )
+)
+
+
+@functools.cache
+def _delete_answers(count: int) -> Precompiled:
+    """Delete ``count`` of a member's answers (parameters ``question0`` …, ``member_id``)."""
+    return Precompiled(
+        profile_answers.delete().where(
+            profile_answers.c.member_id == sa.bindparam("member_id"),
+            profile_answers.c.question_id.in_(
+                [sa.bindparam(f"question{index}") for index in range(count)]
+            ),
+        )
+    )
+
+
+def _numbered(prefix: str, values: list[Any], member_id: int) -> dict[str, Any]:
+    return {"member_id": member_id} | {f"{prefix}{i}": value for i, value in enumerate(values)}
+
+
+@functools.cache
+def _update_member(fields: frozenset[str]) -> Precompiled:
+    """Set these member fields (parameters named as the fields, ``member_id`` and ``now``)."""
+    return Precompiled(
+        members.update()
+        .where(members.c.id == sa.bindparam("member_id"))
+        .values(
+            updated_at=sa.bindparam("now", type_=members.c.updated_at.type),
+            **{
+                name: sa.bindparam(f"set_{name}", type_=members.c[name].type)
+                for name in sorted(fields)
+            },
+        )
+    )
+
+
+_MEMBER_FIELDS = tuple(field.name for field in fields(MemberRecord))
+#: A new member (``ensure``), returned as a :class:`MemberRecord` takes it: no consent yet.
+_CREATE_MEMBER = Precompiled(
+    members.insert()
+    .values(
+        community_id=sa.bindparam("community_id"),
+        platform=sa.bindparam("platform"),
+        platform_user_id=sa.bindparam("platform_user_id"),
+        platform_locale=sa.bindparam("platform_locale", type_=members.c.platform_locale.type),
+        display_name=sa.bindparam("display_name", type_=members.c.display_name.type),
+        status=MemberStatus.NEW.value,
+        created_at=sa.bindparam("now", type_=members.c.created_at.type),
+        updated_at=sa.bindparam("now", type_=members.c.updated_at.type),
+    )
+    .returning(
+        *(members.c[field.name] for field in fields(MemberRecord) if field.name in members.c)
     )
 )
 _START_ONBOARDING = Precompiled(

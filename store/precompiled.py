@@ -54,23 +54,13 @@ class Precompiled:
         self, connection: AsyncConnection, parameters: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Run it with ``parameters``; the rows it returns, by column key."""
-        form = self._form(connection)
-        raw_rows = await _run(connection, form.sql, _bound(form, parameters), many=False)
-        if not form.keys:
-            return []
-        return [
-            {
-                key: value if reader is None or value is None else reader(value)
-                for key, reader, value in zip(form.keys, form.readers, raw, strict=True)
-            }
-            for raw in raw_rows
-        ]
+        [rows] = await run_together(connection, [(self, parameters)])
+        return rows
 
     async def many(self, connection: AsyncConnection, parameters: Sequence[dict[str, Any]]) -> None:
         """Run it once for each set of ``parameters`` (the driver's executemany)."""
         if parameters:
-            form = self._form(connection)
-            await _run(connection, form.sql, [_bound(form, one) for one in parameters], many=True)
+            await run_together(connection, [(self, list(parameters))])
 
     def _form(self, connection: AsyncConnection) -> _Form:
         return self._forms.get(connection.dialect.name) or self._compile(connection.dialect)
@@ -99,55 +89,94 @@ class Precompiled:
         return form
 
 
+#: What a step binds: one set of parameters, a list of sets (the driver's executemany), or a
+#: function of the rows the steps before it returned (a new row's id, say).
+Given = (
+    dict[str, Any]
+    | list[dict[str, Any]]
+    | Callable[[list[list[dict[str, Any]]]], dict[str, Any] | list[dict[str, Any]]]
+)
+#: A statement and what it binds.
+Step = tuple[Precompiled, Given]
+
+
 async def run_together(
-    connection: AsyncConnection, steps: Sequence[tuple[Precompiled, dict[str, Any]]]
-) -> None:
-    """Run several statements one after the other, in one hand-off on SQLite (a consent and
-    the member's new status, say): for statements whose rows nobody reads."""
-    forms = [(statement._form(connection), parameters) for statement, parameters in steps]
-    await _run_all(connection, [(form.sql, _bound(form, given), False) for form, given in forms])
+    connection: AsyncConnection, steps: Sequence[Step]
+) -> list[list[dict[str, Any]]]:
+    """Run several statements one after the other in the connection's transaction, in one
+    hand-off on SQLite (a new conversation and the event that started it, say); the rows each
+    returned, by column key (none for an executemany)."""
+    forms = [statement._form(connection) for statement, _ in steps]
+    sqlite = connection.dialect.driver == "aiosqlite"
 
+    def run(execute: Callable[[str, Any, bool], list[Any]]) -> list[list[dict[str, Any]]]:
+        results: list[list[dict[str, Any]]] = []
+        for form, (_, given) in zip(forms, steps, strict=True):
+            if callable(given):
+                given = given(results)
+            if isinstance(given, list):
+                raw = execute(form.sql, [_bound(form, one) for one in given], True) if given else []
+            else:
+                raw = execute(form.sql, _bound(form, given), False)
+            results.append(_read(form, raw))
+        return results
 
-async def _run(connection: AsyncConnection, sql: str, values: Any, *, many: bool) -> list[Any]:
-    """Run ``sql`` in the connection's transaction; the rows it returned."""
-    return await _run_all(connection, [(sql, values, many)])
+    if not sqlite:
+        return await _run_on_driver(connection, run)
+    raw_connection = await connection.get_raw_connection()
+    driver = raw_connection.driver_connection  # the aiosqlite connection
 
-
-async def _run_all(connection: AsyncConnection, steps: list[tuple[str, Any, bool]]) -> list[Any]:
-    """Run each ``(sql, values, many)`` in the connection's transaction, in order; the rows
-    the last one returned."""
-    if connection.dialect.driver != "aiosqlite":
-        rows: list[Any] = []
-        for sql, values, many in steps:
-            result = await connection.exec_driver_sql(sql, values)
-            rows = list(result.fetchall()) if not many and result.returns_rows else []
-        return rows
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection  # the aiosqlite connection
-
-    def run() -> list[Any]:  # on the connection's thread
+    def execute(sql: str, values: Any, many: bool) -> list[Any]:  # on the connection's thread
         database = driver._conn
-        rows: list[Any] = []
-        for sql, values, many in steps:
-            cursor = database.executemany(sql, values) if many else database.execute(sql, values)
-            try:
-                rows = cursor.fetchall() if cursor.description else []
-            finally:
-                cursor.close()
-        return rows
+        cursor = database.executemany(sql, values) if many else database.execute(sql, values)
+        try:
+            return cursor.fetchall() if cursor.description else []
+        finally:
+            cursor.close()
 
     try:
-        return await driver._execute(run)  # type: ignore[no-any-return]
+        return await driver._execute(run, execute)  # type: ignore[no-any-return]
     except sqlite3.IntegrityError as error:
-        raise sa.exc.IntegrityError(steps[0][0], None, error) from error
+        raise sa.exc.IntegrityError(forms[0].sql, None, error) from error
+
+
+async def _run_on_driver(
+    connection: AsyncConnection,
+    run: Callable[[Callable[[str, Any, bool], list[Any]]], list[list[dict[str, Any]]]],
+) -> list[list[dict[str, Any]]]:
+    """``run`` with each statement executed through SQLAlchemy's ``exec_driver_sql`` (every
+    driver but aiosqlite), in the greenlet SQLAlchemy's async layer runs synchronous code in."""
+
+    def on_connection(sync_connection: sa.Connection) -> list[list[dict[str, Any]]]:
+        def execute(sql: str, values: Any, many: bool) -> list[Any]:
+            result = sync_connection.exec_driver_sql(sql, values)
+            return list(result.fetchall()) if not many and result.returns_rows else []
+
+        return run(execute)
+
+    return await connection.run_sync(on_connection)
+
+
+def _read(form: _Form, raw_rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows as the driver returned them, by column key, through the type processors."""
+    if not form.keys:
+        return []
+    return [
+        {
+            key: value if reader is None or value is None else reader(value)
+            for key, reader, value in zip(form.keys, form.readers, raw, strict=True)
+        }
+        for raw in raw_rows
+    ]
 
 
 def _bound(form: _Form, parameters: dict[str, Any]) -> tuple[Any, ...]:
-    """The parameters in the driver's order, as the driver takes them."""
+    """The parameters in the driver's order, as the driver takes them (None through the type
+    processors too, as SQLAlchemy does: a JSON column stores None as the JSON null)."""
     values = []
     for name, binder in zip(form.names, form.binders, strict=True):
         value = parameters[name] if name in parameters else form.defaults[name]
-        values.append(value if binder is None or value is None else binder(value))
+        values.append(value if binder is None else binder(value))
     return tuple(values)
 
 

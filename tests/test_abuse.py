@@ -18,7 +18,7 @@ from bot.ratelimit import RateLimiter
 from bot.text import clean, excerpt
 from flows.places import load_places
 from flows.timezones import load_zone_names
-from store.conversations import KEPT_ENDED
+from store.conversation_starts import KEPT_ENDED
 from tests.conftest import AppFactory, Database, settings_for
 from tests.support.onboarding import TRANSCRIPT, play_on_memory
 
