@@ -19,6 +19,7 @@ file), on the same sqlite3 connection and so in the same transaction.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Processor = Callable[[Any], Any] | None
+
+#: Where SQLAlchemy logs the statements it runs (``debug_loggers = ["sqlalchemy.engine"]``):
+#: these are logged there too, never with their values.
+_ENGINE_LOG = logging.getLogger("sqlalchemy.engine.Engine")
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ async def run_together(
     returned, by column key (none for an executemany)."""
     forms = [statement._form(connection) for statement, _ in steps]
     sqlite = connection.dialect.driver == "aiosqlite"
+    if _ENGINE_LOG.isEnabledFor(logging.INFO):  # as SQLAlchemy's own statements are logged
+        for form in forms:
+            _ENGINE_LOG.info("%s [precompiled; parameters hidden]", form.sql)
 
     def run(execute: Callable[[str, Any, bool], list[Any]]) -> list[list[dict[str, Any]]]:
         results: list[list[dict[str, Any]]] = []
