@@ -205,11 +205,12 @@ class MemberRepository:
         """
         if unknown := set(member_values) - _UPDATABLE:
             raise ValueError(f"cannot update {sorted(unknown)} on a member")
-        steps: list[Step] = [
-            (_DELETE_ANSWERS, {"member_id": member.id})
-            if replace_all
-            else (_delete_answers(len(answers)), _numbered("question", list(answers), member.id))
-        ]
+        steps: list[Step] = []
+        if replace_all:
+            steps.append((_DELETE_ANSWERS, {"member_id": member.id}))
+        elif answers:
+            ids = _numbered("question", list(answers), member.id)
+            steps.append((_delete_answers(len(answers)), ids))
         if answers:
             rows = [
                 {
@@ -236,7 +237,8 @@ class MemberRepository:
             )
         # Every member who joins saves a profile: one hand-off, in a write shared with the others
         # meanwhile (store/precompiled.py).
-        await self._db.grouped(lambda connection: run_together(connection, steps))
+        if steps:
+            await self._db.grouped(lambda connection: run_together(connection, steps))
 
     async def delete_answers(self, member_id: int, question_ids: list[str]) -> None:
         async with self._db.write() as connection:
