@@ -216,6 +216,7 @@ class FlowEngine:
         """What an event applied before gets: the current question once more if the
         conversation still stands where that event left it (the crash may have come before
         the question was sent), else nothing."""
+        log.info("event %s was applied before; not applying it again", event.event_id)
         if (
             applied is None
             or member is None

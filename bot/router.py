@@ -52,7 +52,7 @@ from bot.places import Place, PlaceKind
 from bot.prompts import parse_prompt_id
 from bot.ratelimit import RateLimiter, Verdict
 from bot.text import clean_event, excerpt
-from store.conversations import AlreadyApplied, AppliedRecord, ConversationRecord
+from store.conversations import AlreadyApplied, ConversationRecord
 from store.members import MemberRecord, MemberStatus
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class Router:
         )
         try:
             if found.applied is not None:
-                return await self._replayed(event, found.member, found.active, found.applied)
+                return await self.engine.replayed(event, found.member, found.active, found.applied)
             if isinstance(event, CommandInvoked):
                 return await self._command(event, found.member, found.active)
             return await self._answer(event, found.member, found.active)
@@ -129,17 +129,7 @@ class Router:
             again = await self.store.conversations.lookup(
                 event.community_id, event.member.platform, event.member.user_id, cause
             )
-            return await self._replayed(event, again.member, again.active, again.applied)
-
-    async def _replayed(
-        self,
-        event: EventBase,
-        member: MemberRecord | None,
-        active: ConversationRecord | None,
-        applied: AppliedRecord | None,
-    ) -> list[Intent]:
-        log.info("event %s was applied before; not applying it again", event.event_id)
-        return await self.engine.replayed(event, member, active, applied)
+            return await self.engine.replayed(event, again.member, again.active, again.applied)
 
     def _organizer_only(self, event: CommandInvoked) -> str | None:
         """The command's name if it is an organizer's and the member is not one."""

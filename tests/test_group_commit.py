@@ -79,16 +79,6 @@ async def test_a_replay_in_a_batch_fails_alone(any_db: Database) -> None:
     try:
         first, second, third = await _joining(store, 3)
         replayed = AppliedEvent("memory", "seen-before")
-        moved = await store.conversations.advance(
-            first,
-            step_id="consent",
-            answers={"language": "en"},
-            trail=["language"],
-            expires_at=NOW,
-            now=NOW,
-            cause=replayed,
-        )
-        assert moved is not None
 
         def advance(conversation, cause):  # type: ignore[no-untyped-def]
             return store.conversations.advance(
@@ -100,6 +90,9 @@ async def test_a_replay_in_a_batch_fails_alone(any_db: Database) -> None:
                 now=NOW,
                 cause=cause,
             )
+
+        moved = await advance(first, replayed)
+        assert moved is not None
 
         outcomes = await asyncio.gather(
             advance(second, AppliedEvent("memory", "fresh-2")),
@@ -175,3 +168,47 @@ async def test_a_group_read_finds_each_members_own_state(any_db: Database, count
         assert (found[-1].member, found[-1].active, found[-1].applied) == (None, None, None)
     finally:
         await store.close()
+
+
+@pytest.mark.postgres
+async def test_a_write_that_loses_a_deadlock_to_another_process_runs_again(
+    postgres_db: Database,
+) -> None:
+    """Two processes (two stores) change the same two members in opposite order: PostgreSQL
+    aborts one of the two transactions; it runs again by itself, and both changes stand."""
+    first, second = await postgres_db.open_store(), await postgres_db.open_store()
+    try:
+        ana = await first.members.ensure("c1", "memory", "ana", now=NOW)
+        ben = await first.members.ensure("c1", "memory", "ben", now=NOW)
+        both_hold_one = asyncio.Barrier(2)
+
+        def renaming(order, name):  # type: ignore[no-untyped-def]
+            attempts = 0
+
+            async def unit(connection):  # type: ignore[no-untyped-def]
+                nonlocal attempts
+                attempts += 1
+                for index, member in enumerate(order):
+                    await connection.execute(
+                        sa.text("UPDATE members SET display_name = :name WHERE id = :id"),
+                        {"name": name, "id": member.id},
+                    )
+                    if index == 0 and attempts == 1:
+                        await both_hold_one.wait()  # each holds its first row: a deadlock
+
+            return unit, lambda: attempts
+
+        forward, forward_attempts = renaming((ana, ben), "forward")
+        backward, backward_attempts = renaming((ben, ana), "backward")
+        await asyncio.wait_for(
+            asyncio.gather(
+                first.connections.grouped(forward), second.connections.grouped(backward)
+            ),
+            timeout=30,
+        )
+        assert sorted([forward_attempts(), backward_attempts()]) == [1, 2]  # one lost, ran again
+        names = {(await first.members.get(m.id)).display_name for m in (ana, ben)}  # type: ignore[union-attr]
+        assert len(names) == 1  # the one that ran again wrote both rows last
+    finally:
+        await first.close()
+        await second.close()

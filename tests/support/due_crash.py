@@ -97,23 +97,33 @@ def point_discord_at(loopback: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def main(database: Path, delivered: Path, now: datetime, point: str | None) -> None:
-    sections: dict[str, Any] = {"database": {"url": f"sqlite+aiosqlite:///{database}"}}
-    loopback = os.environ.get("TANDEM_TEST_LOOPBACK")
-    if loopback:
-        sections["discord"] = point_discord_at(json.loads(loopback))
-    settings = load_settings(None, **sections)
-    adapter = "discord" if loopback else "memory"
-    # It reads no place: the index is not built at each of its many starts.
+async def start_crash_app(
+    sections: dict[str, Any], now: datetime
+) -> tuple[App, dict[str, Any] | None]:
+    """The bot of one process of a crash test, and the loopback Discord it speaks to: the one
+    the test gave (``TANDEM_TEST_LOOPBACK``, its ``discord`` settings over the defaults), else
+    None and the memory adapter. No scheduler, and no place index warm-up: it reads no place,
+    and starts many times."""
+    given = os.environ.get("TANDEM_TEST_LOOPBACK")
+    loopback = json.loads(given) if given else None
+    if loopback is not None:
+        discord = {**point_discord_at(loopback), **loopback.get("discord", {})}
+        sections = {**sections, "discord": discord}
     app = App(
-        settings,
+        load_settings(None, **sections),
         clock=FakeClock(now),
-        adapter_names=[adapter],
+        adapter_names=["discord" if loopback is not None else "memory"],
         run_scheduler=False,
         warm_up=False,
     )
     await app.start()
-    if not loopback:
+    return app, loopback
+
+
+async def main(database: Path, delivered: Path, now: datetime, point: str | None) -> None:
+    sections: dict[str, Any] = {"database": {"url": f"sqlite+aiosqlite:///{database}"}}
+    app, loopback = await start_crash_app(sections, now)
+    if loopback is None:
         keep_what_memory_renders(app, delivered)
     app.due.kinds[REMINDER.name] = REMINDER
     if point is not None:

@@ -36,13 +36,12 @@ from typing import Any
 from adapters.memory import MemoryAdapter
 from adapters.memory.platform import MemoryPlatform
 from bot.app import App
-from bot.clock import FakeClock
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.intents import Ask, Delivery, IntentBase, OpenPairSpace, Say
 from bot.places import PlaceKind
 from flows.rounds import make_preview, run_preview
 from store import Store
-from tests.support.due_crash import ROOT, point_discord_at
+from tests.support.due_crash import ROOT, start_crash_app
 
 #: What every member answered: all can meet all, so the round pairs everyone.
 PROFILE = {
@@ -158,22 +157,8 @@ async def main(database: Path, now: datetime, kill_at: str | None) -> None:
         # The first-call question asked at once, so the fan-out killed here includes it.
         "program": {"matching": {"first_call_ask_days": 0}},
     }
-    loopback = os.environ.get("TANDEM_TEST_LOOPBACK")
-    if loopback:
-        described = json.loads(loopback)
-        sections["discord"] = {**point_discord_at(described), **described.get("discord", {})}
-    settings = load_settings(None, **sections)
-    adapter = "discord" if loopback else "memory"
-    # It reads no place: the index is not built at each of its many starts.
-    app = App(
-        settings,
-        clock=FakeClock(now),
-        adapter_names=[adapter],
-        run_scheduler=False,
-        warm_up=False,
-    )
-    await app.start()
-    if not loopback:
+    app, loopback = await start_crash_app(sections, now)
+    if loopback is None:
         memory = app.adapters["memory"]
         assert isinstance(memory, MemoryAdapter)
         memory.world = MemoryPlatform.on_disk(Path(os.environ["TANDEM_TEST_WORLD"]))
