@@ -55,6 +55,7 @@ from store.conversations import (
     ConversationRecord,
 )
 from store.members import MemberRecord
+from store.precompiled import Writes
 
 log = logging.getLogger(__name__)
 
@@ -507,13 +508,14 @@ class FlowEngine:
         conversation = turn.conversation
         answers = {**_without_kept(conversation.answers), turn.step.id: answer}
         context = self._context(turn, answers)
+        writes: Writes = ()
         if turn.step.on_answer is not None:
-            await turn.step.on_answer(answer, context)
+            writes = await turn.step.on_answer(answer, context) or ()
         now = self.clock.now()
         next_id = turn.flow.next_step_id(turn.step, answer, context)
         understood = [] if said is None else [self._say(turn, said, answers)]
         if next_id == END:
-            return await self._finish(turn, answers, understood)
+            return await self._finish(turn, answers, understood, writes)
         moved = await self.store.conversations.advance(
             conversation,
             step_id=next_id,
@@ -522,6 +524,7 @@ class FlowEngine:
             expires_at=now + turn.flow.timeout,
             now=now,
             cause=applied_event(turn.event),
+            writes=writes,
         )
         if moved is None:
             return [self._stale(turn)]
@@ -530,7 +533,11 @@ class FlowEngine:
         return [retired, *understood, *self._enter(turn)]
 
     async def _finish(
-        self, turn: _Turn, answers: dict[str, Any], understood: list[Intent] | None = None
+        self,
+        turn: _Turn,
+        answers: dict[str, Any],
+        understood: list[Intent] | None = None,
+        writes: Writes = (),
     ) -> list[Intent]:
         # The last answer first claims the step (recording its event), then the flow finishes:
         # of two answers that would both finish it (a double click, two processes) only the
@@ -547,6 +554,7 @@ class FlowEngine:
             expires_at=now + turn.flow.timeout,
             now=now,
             cause=applied_event(turn.event),
+            writes=writes,
         )
         if claimed is None:
             return [self._stale(turn)]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from store import Store
     from store.conversations import ConversationRecord
     from store.members import MemberRecord
+    from store.precompiled import Writes
 
 END = "__end__"
 FOLLOWING = "__following__"
@@ -142,8 +143,10 @@ class Step:
     next: NextStep = FOLLOWING
     when: Callable[[FlowContext], bool] | None = None
     before: Prompt | None = None
-    # Runs when the answer is accepted, before moving on (e.g. recording consent at once).
-    on_answer: Callable[[Any, FlowContext], Awaitable[None]] | None = None
+    # Runs when the answer is accepted, before moving on. What it returns (a repository's
+    # writes, e.g. a consent) is written in the same transaction as the move to the next step,
+    # and only if the step moves: the answer and what it records stand or fall together.
+    on_answer: Callable[[Any, FlowContext], Awaitable[Writes | None]] | None = None
 
 
 # What a flow does at its end; returns messages for the conversation's place, or intents.

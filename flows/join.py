@@ -53,6 +53,7 @@ from flows.questionnaire import (
 )
 from store import Store
 from store.members import MemberRecord, MemberStatus
+from store.precompiled import Writes
 
 KEEP_OR_RESTART = (
     Option(id="keep", label=msg("join.keep.keep"), emoji="👍", words=(YES_WORDS,)),
@@ -130,12 +131,13 @@ def after_consent(answer: Any, _context: FlowContext) -> str:
     return FOLLOWING if answer == "agree" else END
 
 
-async def record_consent(answer: Any, context: FlowContext) -> None:
+async def record_consent(answer: Any, context: FlowContext) -> Writes | None:
+    """The consent, written with the step it answers (in its transaction, only if it moves)."""
     if answer != "agree":
-        return
+        return None
     # A new member is onboarding from now on; someone coming back stays "left" until they
     # save: cancelling changes nothing.
-    await context.store.members.record_consent(
+    return context.store.members.consent_writes(
         context.member, context.program.privacy_notice_version, now=context.now, onboarding=True
     )
 

@@ -14,7 +14,7 @@ the transaction before it.) Each is a :class:`store.precompiled.Precompiled` sta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.members import MEMBER_COLUMNS
-from store.precompiled import Precompiled, run_together
+from store.precompiled import Precompiled, Step, Writes, run_together
 from store.schema import UTCDateTime, applied_events, conversations, members
 
 ACTIVE = "active"
@@ -60,20 +60,42 @@ async def change_conversations(
     connection: AsyncConnection,
     rows: list[tuple[Any, ...]],
     causes: Callable[[set[int]], list[dict[str, Any]]],
+    writes: Sequence[tuple[int, Writes]] = (),
 ) -> set[int]:
     """Apply the changes (rows of :data:`CHANGE_COLUMNS`) and insert the ``applied_events``
     rows ``causes`` gives for the conversations that changed (a unique key: raises if one was
-    applied before), in one hand-off; the ids of the conversations that changed (the others
-    had moved on)."""
+    applied before), then the ``writes`` of each conversation that changed (by its id), all in
+    one hand-off; the ids of the conversations that changed (the others had moved on)."""
     statement, size = _statement(_update, len(rows))
-    changed, _ = await run_together(
-        connection,
-        [
-            (statement, _parameters(CHANGE_COLUMNS, rows, size, _NO_CHANGE)),
-            (INSERT_CAUSE, lambda done: causes({row["id"] for row in done[0]})),
-        ],
-    )
-    return {row["id"] for row in changed}
+    steps: list[Step] = [
+        (statement, _parameters(CHANGE_COLUMNS, rows, size, _NO_CHANGE)),
+        (INSERT_CAUSE, lambda done: causes(_ids(done[0]))),
+    ]
+    # One executemany per statement, of the parameters of the changes that won.
+    by_statement: dict[Precompiled, list[tuple[int, dict[str, Any]]]] = {}
+    for conversation_id, written in writes:
+        for written_statement, parameters in written:
+            by_statement.setdefault(written_statement, []).append((conversation_id, parameters))
+    for written_statement, given in by_statement.items():
+        steps.append((written_statement, _of_winners(given)))
+    changed, *_ = await run_together(connection, steps)
+    return _ids(changed)
+
+
+def _ids(rows: list[dict[str, Any]]) -> set[int]:
+    return {row["id"] for row in rows}
+
+
+def _of_winners(
+    given: list[tuple[int, dict[str, Any]]],
+) -> Callable[[list[list[dict[str, Any]]]], list[dict[str, Any]]]:
+    """The parameters of those ``given`` whose conversation changed (the batch's first rows)."""
+
+    def parameters(done: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        won = _ids(done[0])
+        return [one for conversation, one in given if conversation in won]
+
+    return parameters
 
 
 async def look_up(connection: AsyncConnection, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:

@@ -50,6 +50,7 @@ from store.conversation_starts import (
     take_up,
 )
 from store.members import MemberRecord, member_from_row
+from store.precompiled import Writes
 from store.schema import applied_events, conversations
 
 
@@ -134,6 +135,8 @@ class _Change:
     current: ConversationRecord
     changed: ConversationRecord
     cause: AppliedEvent | None
+    # Written in the change's transaction, only if the change is applied (a consent).
+    writes: Writes = ()
 
 
 class ConversationRepository:
@@ -259,8 +262,11 @@ class ConversationRepository:
         expires_at: datetime,
         now: datetime,
         cause: AppliedEvent | None = None,
+        writes: Writes = (),
     ) -> ConversationRecord | None:
-        """Move to ``step_id``; None when ``current`` is no longer the latest state."""
+        """Move to ``step_id``; None when ``current`` is no longer the latest state.
+        ``writes`` (a repository's, e.g. :meth:`MemberRepository.consent_writes`) go in the
+        same transaction, and only if the step moves."""
         changed = replace(
             current,
             step_id=step_id,
@@ -270,7 +276,7 @@ class ConversationRepository:
             expires_at=_as_stored_time(expires_at),
             updated_at=_as_stored_time(now),
         )
-        return await self._changes(_Change(current, changed, cause))
+        return await self._changes(_Change(current, changed, cause, writes))
 
     async def end(
         self,
@@ -474,7 +480,8 @@ async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> s
             if done.cause is not None and done.current.id in won
         ]
 
-    return await change_conversations(connection, rows, causes)
+    writes = [(change.current.id, change.writes) for change in batch if change.writes]
+    return await change_conversations(connection, rows, causes, writes)
 
 
 def _lookup_from_row(row: dict[str, Any]) -> Lookup:

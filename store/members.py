@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
-from store.precompiled import Precompiled, Step, run_together
+from store.precompiled import Precompiled, Step, Writes, run_together
 from store.schema import consents, fit_text, members, profile_answers
 
 
@@ -257,21 +257,31 @@ class MemberRepository:
         now: datetime,
         onboarding: bool = False,
     ) -> None:
-        """Keep the member's consent to ``notice_version``; with ``onboarding``, a new member
-        becomes one who is onboarding, in the same transaction."""
-        # Both in one hand-off (store/precompiled.py), in a transaction shared with the other
-        # consents given meanwhile (``grouped``): every member gives one, all at once on the
-        # day a program opens, and they queued for the writer one by one in bench.flows.
+        """Keep the member's consent to ``notice_version`` (see :meth:`consent_writes`)."""
+        steps = self.consent_writes(member, notice_version, now=now, onboarding=onboarding)
+        await self._db.grouped(lambda connection: run_together(connection, steps))
+
+    def consent_writes(
+        self,
+        member: MemberRecord,
+        notice_version: str,
+        *,
+        now: datetime,
+        onboarding: bool = False,
+    ) -> Writes:
+        """The statements that keep the member's consent to ``notice_version``; with
+        ``onboarding``, a new member becomes one who is onboarding, in the same transaction.
+        The join questionnaire writes them with the step the consent answers (every member
+        gives one, all at once on the day a program opens)."""
         given = {
             "community_id": member.community_id,
             "member_id": member.id,
             "notice_version": notice_version,
             "now": now,
         }
-        steps = [(_RECORD_CONSENT, given)]
         if onboarding:
-            steps.append((_START_ONBOARDING, given))
-        await self._db.grouped(lambda connection: run_together(connection, steps))
+            return ((_RECORD_CONSENT, given), (_START_ONBOARDING, given))
+        return ((_RECORD_CONSENT, given),)
 
     async def consents(self, member_id: int) -> list[tuple[str, datetime]]:
         """(notice version, when) for every consent the member gave, oldest first."""

@@ -103,6 +103,9 @@ Given = (
 )
 #: A statement and what it binds.
 Step = tuple[Precompiled, Given]
+#: Statements with fixed parameters that a repository hands out to be written together with
+#: something else (a consent, with the step of the conversation that asked for it).
+Writes = tuple[tuple[Precompiled, dict[str, Any]], ...]
 
 
 async def run_together(

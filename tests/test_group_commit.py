@@ -212,3 +212,37 @@ async def test_a_write_that_loses_a_deadlock_to_another_process_runs_again(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_what_goes_with_a_step_is_written_only_by_the_change_that_moves_it(
+    any_db: Database,
+) -> None:
+    """Two answers to one consent question in one batch (two processes would do it): the one
+    that moves the step records the consent in its transaction; the other records nothing."""
+    store = await any_db.open_store()
+    try:
+        [asked] = await _joining(store, 1)
+        member = await store.members.get(asked.member_id)
+        assert member is not None
+        consent = store.members.consent_writes(member, "v1", now=NOW, onboarding=True)
+
+        def agree(event_id):  # type: ignore[no-untyped-def]
+            return store.conversations.advance(
+                asked,
+                step_id="offers",
+                answers={"consent": "agree"},
+                trail=["consent"],
+                expires_at=NOW,
+                now=NOW,
+                cause=AppliedEvent("memory", event_id),
+                writes=consent,
+            )
+
+        first, second = await asyncio.gather(agree("click-1"), agree("click-2"))
+        assert [first is None, second is None].count(True) == 1
+        assert len(await store.dump_table("consents")) == 1
+        stored = await store.members.get(member.id)
+        assert stored is not None
+        assert (stored.consented_version, stored.status) == ("v1", "onboarding")
+    finally:
+        await store.close()
