@@ -9,6 +9,7 @@ against the persisted question, so a flow never sees how an answer arrived.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Annotated, Literal
 
@@ -16,10 +17,15 @@ from pydantic import Field
 
 from bot.places import Frozen, MemberRef, Place
 
+#: This process's events are numbered after a random prefix: unique across processes and
+#: restarts (applied events are kept under their ids), without a random draw per event.
+_PROCESS = uuid.uuid4().hex
+_NUMBERS = itertools.count(1)
+
 
 def new_event_id() -> str:
     """A unique id for an event of a platform that names none (the console, the memory one)."""
-    return f"ev-{uuid.uuid4().hex}"
+    return f"ev-{_PROCESS}-{next(_NUMBERS)}"
 
 
 class EventBase(Frozen):

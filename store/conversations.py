@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +48,7 @@ from store.conversation_starts import (
     start_conversation,
     take_up,
 )
-from store.members import MemberRecord, member_from_row
+from store.members import MemberRecord
 from store.precompiled import Writes
 from store.schema import applied_events, conversations
 
@@ -485,15 +484,19 @@ async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> s
 
 
 def _lookup_from_row(row: dict[str, Any]) -> Lookup:
-    member = member_from_row(SimpleNamespace(**row, _mapping=row))  # type: ignore[arg-type]
+    member = MemberRecord(**{name: row[name] for name in _MEMBER_FIELDS})
     active = None
     if row["c_id"] is not None:
-        fields = {column.name: row[f"c_{column.name}"] for column in conversations.c}
-        active = _record(SimpleNamespace(**fields))  # type: ignore[arg-type]
+        active = ConversationRecord(**{name: row[key] for name, key in _ACTIVE_FIELDS})
     applied = None
     if row["a_conversation_id"] is not None:
         applied = AppliedRecord(row["a_conversation_id"], row["a_step_seq"])
     return Lookup(member, active, applied)
+
+
+#: The group read's columns for a member and (prefixed ``c_``) their active conversation.
+_MEMBER_FIELDS = tuple(field.name for field in fields(MemberRecord))
+_ACTIVE_FIELDS = tuple((field.name, f"c_{field.name}") for field in fields(ConversationRecord))
 
 
 def _as_stored(value: Any) -> Any:
