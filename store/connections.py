@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -46,12 +47,21 @@ ALONE_ATTEMPTS = 3
 #: PostgreSQL's codes for a transaction aborted for another's sake: a deadlock it lost, a
 #: serialization failure. Running it again is the cure.
 _LOST_TO_ANOTHER = frozenset({"40P01", "40001"})
+#: The pause before a write that lost runs again (seconds, times the attempt, jittered). The
+#: winner gets the rows when the loser rolls back; run again at once, the loser can lock one of
+#: them before the winner wakes and lose the same deadlock a second time (seen in CI).
+LOST_PAUSE = 0.02
 
 
 def lost_to_another_transaction(error: BaseException) -> bool:
     """Whether ``error`` aborted a transaction that can simply run again (see above)."""
     original = getattr(error, "orig", None)
     return getattr(original, "sqlstate", None) in _LOST_TO_ANOTHER
+
+
+async def pause_after_losing(attempt: int = 1) -> None:
+    """Let the transaction that won finish before the one that lost runs again (see above)."""
+    await asyncio.sleep(random.uniform(0.5, 1.0) * LOST_PAUSE * attempt)
 
 
 class Connections:
@@ -67,12 +77,16 @@ class Connections:
         return await self._units(unit)
 
     async def _run_units(self, units: list[Unit]) -> list[Any]:
+        lost = False
         try:
             async with self.write() as connection:
                 return [await unit(connection) for unit in units]
         except Exception as error:
-            if len(units) == 1 and not lost_to_another_transaction(error):
+            lost = lost_to_another_transaction(error)
+            if len(units) == 1 and not lost:
                 raise
+        if lost:
+            await pause_after_losing()
         outcomes: list[Any] = []
         for unit in units:  # alone, so that only the failing one fails
             try:
@@ -91,6 +105,7 @@ class Connections:
             except Exception as error:
                 if attempt == ALONE_ATTEMPTS or not lost_to_another_transaction(error):
                     raise
+            await pause_after_losing(attempt + 1)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def start_checkpoints(self) -> None:

@@ -41,7 +41,7 @@ from store.answer_batches import (
     look_up,
 )
 from store.batching import Coalescer
-from store.connections import Connections, lost_to_another_transaction
+from store.connections import Connections, lost_to_another_transaction, pause_after_losing
 from store.conversation_starts import (
     RUNNING,
     SUSPENDED,
@@ -380,6 +380,7 @@ class ConversationRepository:
         except sa.exc.DBAPIError as error:
             if not lost_to_another_transaction(error):
                 raise
+            await pause_after_losing()
             return [await self._write_alone(change) for change in batch]
         return [change.changed if change.current.id in won else None for change in batch]
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from store.connections import ALONE_ATTEMPTS
 from store.conversations import AlreadyApplied, AppliedEvent
 from tests.conftest import Database
 
@@ -206,7 +207,10 @@ async def test_a_write_that_loses_a_deadlock_to_another_process_runs_again(
             ),
             timeout=30,
         )
-        assert sorted([forward_attempts(), backward_attempts()]) == [1, 2]  # one lost, ran again
+        # One lost and ran again. Rarely the loser's second run locks a row before the winner
+        # wakes and they deadlock once more (either may lose that one): attempts add up to more.
+        attempts = sorted([forward_attempts(), backward_attempts()])
+        assert 2 <= attempts[1] <= 1 + ALONE_ATTEMPTS, attempts
         names = {(await first.members.get(m.id)).display_name for m in (ana, ben)}  # type: ignore[union-attr]
         assert len(names) == 1  # the one that ran again wrote both rows last
     finally:
