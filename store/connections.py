@@ -47,6 +47,11 @@ ALONE_ATTEMPTS = 3
 #: PostgreSQL's codes for a transaction aborted for another's sake: a deadlock it lost, a
 #: serialization failure. Running it again is the cure.
 _LOST_TO_ANOTHER = frozenset({"40P01", "40001"})
+#: Unique keys that another process can take a moment before this one (the second insert waits
+#: for the first and fails): running again sees the first and acts on it. One running
+#: conversation per member (store/migrations/versions/0013_one_active_conversation.py).
+_TAKEN_BY_ANOTHER = frozenset({"uq_conversations_one_active"})
+_UNIQUE_VIOLATION = "23505"
 #: The pause before a write that lost runs again (seconds, times the attempt, jittered). The
 #: winner gets the rows when the loser rolls back; run again at once, the loser can lock one of
 #: them before the winner wakes and lose the same deadlock a second time (seen in CI).
@@ -56,7 +61,11 @@ LOST_PAUSE = 0.02
 def lost_to_another_transaction(error: BaseException) -> bool:
     """Whether ``error`` aborted a transaction that can simply run again (see above)."""
     original = getattr(error, "orig", None)
-    return getattr(original, "sqlstate", None) in _LOST_TO_ANOTHER
+    state = getattr(original, "sqlstate", None)
+    if state == _UNIQUE_VIOLATION:
+        key = getattr(getattr(original, "__cause__", None), "constraint_name", None)
+        return key in _TAKEN_BY_ANOTHER
+    return state in _LOST_TO_ANOTHER
 
 
 async def pause_after_losing(attempt: int = 1) -> None:

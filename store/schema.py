@@ -114,6 +114,14 @@ conversations = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_conversations_member_status", "member_id", "status"),
+    # One running conversation per member, even when two processes start one at once.
+    sa.Index(
+        "uq_conversations_one_active",
+        "member_id",
+        unique=True,
+        sqlite_where=sa.text("status = 'active'"),
+        postgresql_where=sa.text("status = 'active'"),
+    ),
 )
 
 adapter_state = sa.Table(

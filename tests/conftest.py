@@ -51,6 +51,19 @@ class Database:
     async def open_store(self, *, migrate: bool = True) -> Store:
         return await Store.open(self.url, migrate=migrate, **self.engine_options)
 
+    @asynccontextmanager
+    async def two_stores(self) -> AsyncIterator[tuple[Store, Store]]:
+        """Two stores on this database, as two bot processes have them."""
+        first = await self.open_store()
+        try:
+            second = await self.open_store()
+            try:
+                yield first, second
+            finally:
+                await second.close()
+        finally:
+            await first.close()
+
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Database:

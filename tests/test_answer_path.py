@@ -147,7 +147,8 @@ async def test_two_processes_on_one_postgres_apply_each_answer_once_or_refuse_it
         answered_by = {line["event"].split(":")[0] for line in lines if "answered" in line}
         assert {"bot-a", "bot-b", "shared"} <= answered_by
         # Both start each member's conversation at about the same moment, and the later start
-        # replaces the earlier one (answers to it are refused, the member starts over), so
+        # replaces the earlier one (answers to it are refused, the member starts over: one
+        # running conversation per member, tests/test_store.py), so
         # how many answers move a member on varies from run to run (337 to 434 of 24 × 19):
         # at least half a questionnaire per member.
         assert outcomes["applied"] >= members * 10, outcomes

@@ -177,8 +177,7 @@ async def test_a_write_that_loses_a_deadlock_to_another_process_runs_again(
 ) -> None:
     """Two processes (two stores) change the same two members in opposite order: PostgreSQL
     aborts one of the two transactions; it runs again by itself, and both changes stand."""
-    first, second = await postgres_db.open_store(), await postgres_db.open_store()
-    try:
+    async with postgres_db.two_stores() as (first, second):
         ana = await first.members.ensure("c1", "memory", "ana", now=NOW)
         ben = await first.members.ensure("c1", "memory", "ben", now=NOW)
         both_hold_one = asyncio.Barrier(2)
@@ -213,9 +212,6 @@ async def test_a_write_that_loses_a_deadlock_to_another_process_runs_again(
         assert 2 <= attempts[1] <= 1 + ALONE_ATTEMPTS, attempts
         names = {(await first.members.get(m.id)).display_name for m in (ana, ben)}  # type: ignore[union-attr]
         assert len(names) == 1  # the one that ran again wrote both rows last
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_what_goes_with_a_step_is_written_only_by_the_change_that_moves_it(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from store import DatabaseTooNew
-from store.migrate import current_revision, head_revision
+from store.migrate import alembic_config, current_revision, head_revision
+from store.schema import conversations
 from tests.conftest import Database
 
 NOW = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -145,6 +148,87 @@ async def test_starting_a_conversation_replaces_the_running_one(any_db: Database
         active = await store.conversations.active_for(member.id)
         assert active is not None
         assert active.id == second.id
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_two_processes_starting_at_once_leave_one_running_conversation(
+    postgres_db: Database,
+) -> None:
+    """Two stores (two processes) start a conversation for the same members at the same
+    moment: each member ends with exactly one running conversation, the later start's, and
+    both starts return; without the unique key on the running one both stayed active."""
+    async with postgres_db.two_stores() as (first, second):
+        members = [
+            await first.members.ensure("c1", "memory", f"m{index}", now=NOW) for index in range(20)
+        ]
+
+        def start(store, member, step_id):  # type: ignore[no-untyped-def]
+            return store.conversations.start(
+                community_id="c1",
+                member_id=member.id,
+                flow_id="join",
+                flow_version=1,
+                step_id=step_id,
+                place={"platform": "memory", "kind": "dm"},
+                answers={},
+                expires_at=NOW + timedelta(days=1),
+                now=NOW,
+            )
+
+        for _ in range(3):
+            started = await asyncio.gather(
+                *(start(first, member, "language") for member in members),
+                *(start(second, member, "consent") for member in members),
+            )
+            assert len(started) == 2 * len(members)
+        rows = await first.dump_table("conversations")
+        for member in members:
+            running = [r for r in rows if r["member_id"] == member.id and r["status"] == "active"]
+            assert len(running) == 1, running
+            newest = max(r["id"] for r in rows if r["member_id"] == member.id)
+            assert running[0]["id"] == newest
+
+
+async def test_running_conversations_stored_twice_before_the_upgrade_keep_the_newest(
+    any_db: Database,
+) -> None:
+    """The upgrade that allows one running conversation per member resolves duplicates a
+    race left behind as the start would have: the newest runs on, the older are replaced."""
+    store = await any_db.open_store(migrate=False)
+    try:
+        async with store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0011"))
+        member = await store.members.ensure("c1", "memory", "ana", now=NOW)
+        other = await store.members.ensure("c1", "memory", "ben", now=NOW)
+        async with store.engine.begin() as connection:
+            for owner, status in ((member, "active"), (member, "active"), (other, "active")):
+                await connection.execute(
+                    conversations.insert().values(
+                        community_id="c1",
+                        member_id=owner.id,
+                        flow_id="join",
+                        flow_version=1,
+                        step_id="language",
+                        step_seq=1,
+                        answers={},
+                        trail=[],
+                        place={},
+                        status=status,
+                        expires_at=NOW,
+                        created_at=NOW,
+                        updated_at=NOW,
+                    )
+                )
+        async with store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        rows = sorted(await store.dump_table("conversations"), key=lambda row: row["id"])
+        assert [(row["member_id"], row["status"]) for row in rows] == [
+            (member.id, "replaced"),
+            (member.id, "active"),
+            (other.id, "active"),
+        ]
     finally:
         await store.close()
 
