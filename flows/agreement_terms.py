@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.flow import Invalid
 from bot.matching.hours import WEEKDAYS, common_stretches, slot_mask
 from bot.messages import msg
+from flows.dates import without_weekday_lead
 
 MAX_MILESTONES = 3
 MAX_SLOTS = 3
@@ -131,8 +132,9 @@ def proposed_slots(
 
 
 def parse_slot(text: str, timezone: str) -> Slot:
-    """A slot typed by a member ("Tue 18:30", "Dienstag 7 Uhr", "fri 6pm"), in their zone."""
-    found = _SLOT_TEXT.match(text)
+    """A slot typed by a member ("Tue 18:30", "Dienstag 7 Uhr", "fri 6pm", "am Dienstag um 7
+    Uhr", "next Tuesday at 6pm"), in their zone."""
+    found = _SLOT_TEXT.match(without_weekday_lead(" ".join(text.split())))
     day = _DAY_OF_WORD.get(found.group("day").lower()) if found else None
     if found is None or day is None:
         raise Invalid(msg("agreement.slot_unknown"))

@@ -7,8 +7,10 @@ pauses with a date (most of them, between match rounds) does not carry it.
 
 :func:`parse_end_date` gives the day a member named, in their time zone and seen from today;
 ``pause`` uses it, and so may anything else that asks "until when". What ``dateparser`` does not
-read itself is done here, with words from the catalogs: a leading "until"/"bis", and "end of",
-"beginning of", "middle of" a month ("Ende Januar": the month's last day).
+read itself is done here, with words from the catalogs: a leading "until"/"bis", "end of",
+"beginning of", "middle of" a month ("Ende Januar": the month's last day), and the words people
+put before a weekday ("nächsten Montag", "on Friday": :func:`without_weekday_lead`, which the
+weekly slots of ``flows/agreement_terms.py`` use too).
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ def _take_prefix(text: str, message_id: str) -> tuple[str, bool]:
     return text, False
 
 
+def without_weekday_lead(text: str) -> str:
+    """``text`` without a leading word that only points at a weekday ("am", "nächsten", "on",
+    "every"): what is left names the day itself."""
+    return _take_prefix(text, "date.weekday_lead.words")[0]
+
+
 def parse_end_date(text: str, *, now: datetime, timezone: str | None, locale: str) -> date | None:
     """The day ``text`` names, seen from ``now`` in the member's ``timezone`` (a date without
     a year is the next such day), or None when it names none."""
@@ -79,6 +87,8 @@ def parse_end_date(text: str, *, now: datetime, timezone: str | None, locale: st
 
     languages = [locale, *(other for other in SUPPORTED_LOCALES if other != locale)]
     parsed = dateparser.parse(rest, languages=languages, settings=settings)
+    if parsed is None and (day := without_weekday_lead(rest)) != rest:
+        parsed = dateparser.parse(day, languages=languages, settings=settings)
     if parsed is None:
         return None
     return parsed.date().replace(day=15) if middle else parsed.date()

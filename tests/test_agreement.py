@@ -9,7 +9,10 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.app import App
+from bot.flow import Invalid
+from bot.messages import msg
 from bot.places import MemberRef, PlaceKind
+from flows.agreement_terms import parse_slot
 from tests.conftest import AppFactory, memory_of
 from tests.support.rounds import FOUR, onboard_all, said_in, spaces_of
 
@@ -257,3 +260,31 @@ async def test_a_restart_in_the_middle_of_a_part_keeps_the_step(make_app: AppFac
         [{"text": "Folien entwerfen", "week": None}],
         [{"text": "Jeden Montag planen", "week": None}],
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "weekday", "time"),
+    [
+        ("Di 18:30", "tue", "18:30"),
+        ("Dienstag 7 Uhr", "tue", "07:00"),
+        ("am Dienstag um 18 Uhr", "tue", "18:00"),
+        ("nächsten Mittwoch, 18.30", "wed", "18:30"),
+        ("jeden Freitag 17:00", "fri", "17:00"),
+        ("fri 6pm", "fri", "18:00"),
+        ("next Tuesday at 6pm", "tue", "18:00"),
+        ("every Monday  7:15", "mon", "07:15"),
+    ],
+)
+def test_weekly_times_as_people_write_them(typed: str, weekday: str, time: str) -> None:
+    assert parse_slot(typed, "Europe/Berlin") == {
+        "weekday": weekday,
+        "time": time,
+        "timezone": "Europe/Berlin",
+    }
+
+
+@pytest.mark.parametrize("typed", ["nächsten 18 Uhr", "am 18:00", "Dienstag", "every day 6pm"])
+def test_a_time_without_a_weekday_is_refused_with_how_to_write_it(typed: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        parse_slot(typed, "Europe/Berlin")
+    assert refused.value.message == msg("agreement.slot_unknown")

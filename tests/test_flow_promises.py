@@ -134,6 +134,9 @@ async def test_a_cancelled_rejoin_leaves_the_member_as_they_were(
         ("bis Ende Januar", "de", "2026-01-31"),
         ("Mitte Februar", "de", "2026-02-15"),
         ("10.1.", "en", "2026-01-10"),
+        ("bis nächsten Montag", "de", "2026-01-12"),  # "nächsten" alone is not read by dateparser
+        ("kommenden Freitag", "de", "2026-01-09"),
+        ("until this Friday", "en", "2026-01-09"),
     ],
 )
 def test_end_dates_as_people_write_them(typed: str, locale: str, day: str) -> None:

@@ -364,7 +364,7 @@ async def test_a_skipped_meeting_and_a_declined_move(
 
     # Ana proposes to meet this Tuesday instead of the next Monday; Ben keeps the Monday.
     await memory.command(ana, "meeting", "move")
-    said = await memory.submit(ana, "Di 17:00")
+    said = await memory.submit(ana, "am Dienstag um 17 Uhr")
     assert said[-1].text.startswith("Danke! Ich habe Ben gebeten")
     await app.run_due()
     said = await memory.pick(ben, "decline")
