@@ -9,7 +9,8 @@ is one event in → router → step persisted → intent rendered. Measured:
 
 * answers per second at saturation (``--concurrency`` members answering as fast as they can);
 * p50/p99 latency per answer at a steady offered load (``--rate`` answers/s, open loop: an
-  answer's latency runs from when it was due, so queueing counts);
+  answer's latency runs from when it was due, so queueing counts), every step of the
+  questionnaire (and the join) in the mix from the first second (see :func:`steady`);
 * the same at half the measured saturation, where the store keeps up;
 * peak resident memory of the process;
 * for scale, bare read-modify-write transactions per second through SQLAlchemy's async engine
@@ -117,26 +118,46 @@ async def saturation(memory: MemoryAdapter, members: int, concurrency: int) -> f
 async def steady(memory: MemoryAdapter, rate: float, seconds: float) -> list[float]:
     """Latencies (s) at an open-loop offered load of ``rate`` answers per second.
 
-    Each simulated member answers one question every second; ``rate`` members are staggered
-    so that an answer falls due every 1/rate seconds. Latency counts from the due time.
+    ``rate`` seats each make one move a second, staggered so that one falls due every 1/rate
+    seconds; a move is the join command or an answer of the questionnaire, and a seat whose
+    member is through starts the next one with ``join``. The seats begin at every point of the
+    questionnaire alike (seat i is i moves in, made before the clock runs), so every second
+    holds every step in the same mix as the questionnaire: the final confirmation, which saves
+    the profile, as often as the others. Latency counts from the due time.
     """
     count = max(1, round(rate))
-    members = [memory.member(f"steady-{i}-{uuid.uuid4().hex[:6]}") for i in range(count)]
-    for member in members:  # everyone has started joining before the clock runs
-        await memory.command(member, "join")
+    moves = 1 + len(TRANSCRIPT)  # the join, then the answers
+
+    async def move(member: MemberRef, index: int) -> None:
+        if index == 0:
+            await memory.command(member, "join")
+        else:
+            await answer(memory, member, TRANSCRIPT[index - 1])
+
+    def newcomer() -> MemberRef:
+        return memory.member(f"steady-{uuid.uuid4().hex[:12]}")
+
+    seats = [(newcomer(), index % moves) for index in range(count)]
+    for member, made in seats:  # each seat's moves so far, before the clock runs
+        for index in range(made):
+            await move(member, index)
     latencies: list[float] = []
     start = time.perf_counter() + 0.2
 
-    async def member_loop(index: int, member: MemberRef) -> None:
-        due = start + index / rate
-        turns = list(TRANSCRIPT)
-        while due < start + seconds and turns:
+    async def seat_loop(offset: int, member: MemberRef, made: int) -> None:
+        due = start + offset / rate
+        while due < start + seconds:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            await answer(memory, member, turns.pop(0))
+            await move(member, made)
             latencies.append(time.perf_counter() - due)
+            made += 1
+            if made == moves:
+                member, made = newcomer(), 0
             due += count / rate
 
-    await asyncio.gather(*(member_loop(i, m) for i, m in enumerate(members)))
+    await asyncio.gather(
+        *(seat_loop(offset, member, made) for offset, (member, made) in enumerate(seats))
+    )
     return latencies
 
 
