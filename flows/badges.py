@@ -14,7 +14,8 @@ Each event earns its badges once (the store's unique key, and the item's key). A
 badge celebration per pair within :data:`SPACING`: a badge earned inside it is recorded at
 once and celebrated when it ends (``badge``, key ``tandem:<id>:badge:<badge id>``), by itself.
 Every key is under the tandem's prefix, so an ended tandem cancels what is pending; a paused or
-ended tandem gets no badge posts (the badge stays recorded, for the summary at the end).
+ended tandem gets no badge posts (the badge stays recorded, for the summary at the end). When a
+paused tandem goes on, what it earned meanwhile is celebrated (:func:`celebrate_after_pause`).
 """
 
 from __future__ import annotations
@@ -146,6 +147,23 @@ async def celebrate_later(run: DueRun, tandem: TandemRecord, badges: list[BadgeR
         due_at=later[0].celebrate_at,
         now=run.now,
         payload={"tandem": tandem.id, "badges": [badge.id for badge in later]},
+    )
+
+
+async def celebrate_after_pause(store: Store, tandem: TandemRecord, now: datetime) -> None:
+    """The tandem goes on after a pause: the badges it earned meanwhile, never posted, are
+    celebrated together (one item, when the spacing lets the last of them; ``celebrate``
+    skips any that were celebrated meanwhile, so a second resume doubles nothing)."""
+    waiting = [b for b in await store.badges.for_tandem(tandem.id) if b.celebrated_at is None]
+    if not waiting:
+        return
+    await store.due.schedule(
+        community_id=tandem.community_id,
+        kind=BADGE,
+        key=f"{due_prefix(tandem.id)}badge:{waiting[-1].id}:resumed",
+        due_at=max(now, *(badge.celebrate_at for badge in waiting)),
+        now=now,
+        payload={"tandem": tandem.id, "badges": [badge.id for badge in waiting]},
     )
 
 

@@ -28,6 +28,7 @@ from bot.i18n import choose_locale
 from bot.intents import Intent, Say
 from bot.messages import Msg, msg
 from flows.agreement_hold import hold_agreement, resume_agreement
+from flows.badges import celebrate_after_pause
 from flows.pair_view import dm_of, locale_of, name_of
 from store import Store
 from store.due_items import Booking
@@ -150,6 +151,7 @@ async def resume_tandem(context: ActionContext, member: MemberRecord) -> list[In
     if not await store.tandems.resume(tandem.id, now=context.now, cancel=pause_end_key(tandem.id)):
         return None
     await resume_agreement(store, tandem, context.now)
+    await celebrate_after_pause(store, tandem, context.now)
     answer = context.reply(msg("tandem_pause.resumed", partner=partner_name))
     if partner is None:
         return [answer]
@@ -166,6 +168,7 @@ async def end_tandem_pause(run: DueRun) -> list[Intent]:
     if tandem is None:
         return []
     await resume_agreement(run.store, tandem, run.now)
+    await celebrate_after_pause(run.store, tandem, run.now)
     members = [await run.store.members.get(member_id) for member_id in tandem.members]
     intents: list[Intent] = []
     for member, other in ((members[0], members[1]), (members[1], members[0])):

@@ -162,3 +162,37 @@ async def test_a_badge_within_a_day_of_the_last_is_celebrated_after_the_day(
     ]
     await until(app, clock, first_at + timedelta(days=3))
     assert len(in_space(memory, mark)) == 4
+
+
+async def test_a_badge_earned_while_paused_is_celebrated_when_the_tandem_goes_on(
+    unreflective: tuple[App, MemoryAdapter, dict[str, MemberRef]], clock: FakeClock
+) -> None:
+    """The fourth meeting's check-in is answered after the tandem paused: the streak is
+    recorded, not posted; when Ben resumes, the pair space celebrates it, once."""
+    app, memory, people = unreflective
+    tandem = await tandem_of(app, "ana")
+    for n in range(3):
+        await week(app, memory, clock, people, n, "met")
+    await until(app, clock, MONDAY + 3 * WEEK + timedelta(hours=1))
+    assert await app.store.tandems.pause(tandem.id, by=None, until=None, now=clock.now())
+    for member in (people["ana"], people["ben"]):
+        assert memory.last_ask(member).question.id == "meetings.ask_check_in"
+        await memory.pick(member, "met")
+    await app.run_due()
+    assert streaks(memory) == []
+    (badge,) = await app.store.badges.for_tandem(tandem.id)
+    assert (badge.level, badge.celebrated_at) == (4, None)
+
+    clock.advance(timedelta(days=2))
+    resumed = await memory.command(people["ben"], "resume")
+    assert resumed[0].text.startswith("Welcome back!")
+    await app.run_due()
+    assert streaks(memory) == [STREAK_DE, STREAK_EN]
+    (badge,) = await app.store.badges.for_tandem(tandem.id)
+    assert badge.celebrated_at == clock.now()
+
+    # Paused and resumed again: nothing is celebrated twice.
+    assert await app.store.tandems.pause(tandem.id, by=None, until=None, now=clock.now())
+    await memory.command(people["ana"], "resume")
+    await app.run_due()
+    assert streaks(memory) == [STREAK_DE, STREAK_EN]
