@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.flow import Invalid
 from bot.matching.hours import WEEKDAYS, common_stretches, slot_mask
 from bot.messages import msg
-from flows.dates import without_weekday_lead
+from flows.dates import DAY_OF_WORD, without_weekday_lead
 
 MAX_MILESTONES = 3
 MAX_SLOTS = 3
@@ -37,16 +37,6 @@ FORMATS = ("video", "in_person")
 
 Slot = dict[str, str]
 
-_DAY_WORDS = {
-    "mon": ("mon", "monday", "mo", "montag", "montags", "mondays"),
-    "tue": ("tue", "tues", "tuesday", "di", "dienstag", "dienstags", "tuesdays"),
-    "wed": ("wed", "wednesday", "mi", "mittwoch", "mittwochs", "wednesdays"),
-    "thu": ("thu", "thurs", "thursday", "do", "donnerstag", "donnerstags", "thursdays"),
-    "fri": ("fri", "friday", "fr", "freitag", "freitags", "fridays"),
-    "sat": ("sat", "saturday", "sa", "samstag", "samstags", "sonnabend", "saturdays"),
-    "sun": ("sun", "sunday", "so", "sonntag", "sonntags", "sundays"),
-}
-_DAY_OF_WORD = {word: day for day, words in _DAY_WORDS.items() for word in words}
 _SLOT_TEXT = re.compile(
     r"^\s*(?P<day>[a-zäöü]+)\.?,?\s+(?:um\s+|at\s+)?(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?"
     r"\s*(?P<half>am|pm)?\s*(?:uhr)?\s*$",
@@ -135,7 +125,7 @@ def parse_slot(text: str, timezone: str) -> Slot:
     """A slot typed by a member ("Tue 18:30", "Dienstag 7 Uhr", "fri 6pm", "am Dienstag um 7
     Uhr", "next Tuesday at 6pm"), in their zone."""
     found = _SLOT_TEXT.match(without_weekday_lead(" ".join(text.split())))
-    day = _DAY_OF_WORD.get(found.group("day").lower()) if found else None
+    day = DAY_OF_WORD.get(found.group("day").lower()) if found else None
     if found is None or day is None:
         raise Invalid(msg("agreement.slot_unknown"))
     hour, minute = int(found.group("hour")), int(found.group("minute") or 0)

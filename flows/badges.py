@@ -151,17 +151,22 @@ async def celebrate_later(run: DueRun, tandem: TandemRecord, badges: list[BadgeR
 
 
 async def celebrate_after_pause(store: Store, tandem: TandemRecord, now: datetime) -> None:
-    """The tandem goes on after a pause: the badges it earned meanwhile, never posted, are
-    celebrated together (one item, when the spacing lets the last of them; ``celebrate``
-    skips any that were celebrated meanwhile, so a second resume doubles nothing)."""
-    waiting = [b for b in await store.badges.for_tandem(tandem.id) if b.celebrated_at is None]
+    """The tandem goes on after a pause: the badges it earned meanwhile and whose time came
+    while it was paused (never posted) are celebrated together, now, in one item. A badge whose
+    time is still to come keeps its own item (``celebrate_later``), which posts it then; and
+    ``celebrate`` skips any celebrated meanwhile, so a second resume doubles nothing."""
+    waiting = [
+        badge
+        for badge in await store.badges.for_tandem(tandem.id)
+        if badge.celebrated_at is None and badge.celebrate_at <= now
+    ]
     if not waiting:
         return
     await store.due.schedule(
         community_id=tandem.community_id,
         kind=BADGE,
         key=f"{due_prefix(tandem.id)}badge:{waiting[-1].id}:resumed",
-        due_at=max(now, *(badge.celebrate_at for badge in waiting)),
+        due_at=now,
         now=now,
         payload={"tandem": tandem.id, "badges": [badge.id for badge in waiting]},
     )

@@ -25,6 +25,19 @@ from bot.i18n import SUPPORTED_LOCALES, Translator
 from bot.messages import msg
 
 _DOTTED = re.compile(r"\d\.\s*\d")
+#: Weekdays as people write them, in English and German (a day of a weekly slot, too).
+DAY_WORDS = {
+    "mon": ("mon", "monday", "mo", "montag", "montags", "mondays"),
+    "tue": ("tue", "tues", "tuesday", "di", "dienstag", "dienstags", "tuesdays"),
+    "wed": ("wed", "wednesday", "mi", "mittwoch", "mittwochs", "wednesdays"),
+    "thu": ("thu", "thurs", "thursday", "do", "donnerstag", "donnerstags", "thursdays"),
+    "fri": ("fri", "friday", "fr", "freitag", "freitags", "fridays"),
+    "sat": ("sat", "saturday", "sa", "samstag", "samstags", "sonnabend", "saturdays"),
+    "sun": ("sun", "sunday", "so", "sonntag", "sonntags", "sundays"),
+}
+#: A weekday's word to its short name (``mon`` … ``sun``).
+DAY_OF_WORD = {word: day for day, words in DAY_WORDS.items() for word in words}
+
 # Where in a month "end of", "beginning of" and "middle of" put the day.
 _PART_OF_MONTH = {"end": "last", "start": "first", "middle": "middle"}
 
@@ -52,9 +65,12 @@ def _take_prefix(text: str, message_id: str) -> tuple[str, bool]:
 
 
 def without_weekday_lead(text: str) -> str:
-    """``text`` without a leading word that only points at a weekday ("am", "nächsten", "on",
-    "every"): what is left names the day itself."""
-    return _take_prefix(text, "date.weekday_lead.words")[0]
+    """``text`` without a leading word that only points at the weekday after it ("am
+    Dienstag", "nächsten Montag", "on Friday", "every Monday"); unchanged when no weekday
+    follows ("am 12." is the 12th, not a month)."""
+    rest, found = _take_prefix(text, "date.weekday_lead.words")
+    day = rest.split(maxsplit=1)[0].rstrip(".,").casefold() if rest else ""
+    return rest if found and day in DAY_OF_WORD else text
 
 
 def parse_end_date(text: str, *, now: datetime, timezone: str | None, locale: str) -> date | None:

@@ -76,7 +76,15 @@ class BadgeRepository:
                 return []
             mine = sa.select(badges).where(badges.c.tandem_id == tandem_id)
             known = [_badge(row) for row in await connection.execute(mine)]
-            latest = max((badge.celebrate_at for badge in known), default=None)
+            # From the last celebration, held or planned: one posted late (the tandem was
+            # paused when it was due) spaces the next from when it was posted.
+            latest = max(
+                (
+                    max(badge.celebrate_at, badge.celebrated_at or badge.celebrate_at)
+                    for badge in known
+                ),
+                default=None,
+            )
             celebrate_at = now if latest is None else max(now, latest + spacing)
             found = []
             for badge in earned:

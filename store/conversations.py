@@ -246,7 +246,9 @@ class ConversationRepository:
                 )
             )
         except sa.exc.IntegrityError as conflict:
-            if cause is None:
+            # Another process's start won every time (store/connections.py runs it again a
+            # few times): an error, not a replay to be dropped.
+            if cause is None or lost_to_another_transaction(conflict):
                 raise
             raise AlreadyApplied(cause) from conflict
         return ConversationRecord(**row)

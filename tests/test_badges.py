@@ -189,7 +189,14 @@ async def test_a_badge_earned_while_paused_is_celebrated_when_the_tandem_goes_on
     await app.run_due()
     assert streaks(memory) == [STREAK_DE, STREAK_EN]
     (badge,) = await app.store.badges.for_tandem(tandem.id)
-    assert badge.celebrated_at == clock.now()
+    resumed_at = clock.now()
+    assert badge.celebrated_at == resumed_at
+
+    # The next badge is a day after that celebration, not after the day the streak was due.
+    clock.advance(timedelta(hours=1))
+    await mark_milestone(app, memory, people["ana"])
+    first = (await app.store.badges.for_tandem(tandem.id))[-1]
+    assert (first.kind, first.celebrate_at) == ("first_milestone", resumed_at + timedelta(days=1))
 
     # Paused and resumed again: nothing is celebrated twice.
     assert await app.store.tandems.pause(tandem.id, by=None, until=None, now=clock.now())

@@ -136,7 +136,7 @@ async def test_a_cancelled_rejoin_leaves_the_member_as_they_were(
         ("10.1.", "en", "2026-01-10"),
         ("bis nächsten Montag", "de", "2026-01-12"),  # "nächsten" alone is not read by dateparser
         ("kommenden Freitag", "de", "2026-01-09"),
-        ("until this Friday", "en", "2026-01-09"),
+        ("until this coming Friday", "en", "2026-01-09"),
     ],
 )
 def test_end_dates_as_people_write_them(typed: str, locale: str, day: str) -> None:
@@ -144,6 +144,14 @@ def test_end_dates_as_people_write_them(typed: str, locale: str, day: str) -> No
     found = parse_end_date(typed, now=now, timezone="Europe/Vienna", locale=locale)
     assert found is not None
     assert found.isoformat() == day
+
+
+@pytest.mark.parametrize(("typed", "locale"), [("am 12", "en"), ("every 2 weeks", "en")])
+def test_a_word_before_a_weekday_is_not_taken_off_a_number(typed: str, locale: str) -> None:
+    """ "am"/"every" go before a weekday; before a number what is left is no date (read alone,
+    "12" would be December)."""
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert parse_end_date(typed, now=now, timezone="Europe/Vienna", locale=locale) is None
 
 
 async def test_pause_with_a_date_in_words_and_profile_shows_the_end(make_app: AppFactory) -> None:

@@ -4,7 +4,8 @@ Two processes that start a conversation for one member at the same moment each p
 ran and inserted their own (PostgreSQL, read committed): both stayed active. The index makes the
 later insert wait for the earlier and fail, and the start runs again and replaces it
 (:meth:`store.conversations.ConversationRepository.start`). Duplicates already stored are
-resolved as that would have: the newest stays, the older ones are replaced.
+resolved as that would have: the newest stays, the older ones are replaced (and keep no
+answers, as a replaced conversation does).
 
 Revision ID: 0013
 Revises: 0011
@@ -25,7 +26,8 @@ _ACTIVE = sa.text("status = 'active'")
 
 def upgrade() -> None:
     op.execute(
-        "UPDATE conversations SET status = 'replaced' WHERE status = 'active' AND id < "
+        "UPDATE conversations SET status = 'replaced', answers = '{}' "
+        "WHERE status = 'active' AND id < "
         "(SELECT MAX(newer.id) FROM conversations AS newer "
         "WHERE newer.member_id = conversations.member_id AND newer.status = 'active')"
     )
