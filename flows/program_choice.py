@@ -255,6 +255,7 @@ def _outcome_text(run: DueRun, member: MemberRecord, partner: MemberRecord | Non
     if became == CONTINUED:
         return msg(
             "program_end.outcome.continued",
+            count=program.length_weeks,
             partner=name,
             weeks=program.length_weeks,
             agreement=run.spell(platform, "agreement"),

@@ -172,6 +172,7 @@ def space_summary(figures: ProgramFigures) -> Msg:
     a, b = (name_of(p.member) for p in figures.progress)
     return msg(
         "program_end.space",
+        count=figures.weeks,
         a=a,
         b=b,
         weeks=figures.weeks,
@@ -196,8 +197,9 @@ def chart_of(figures: ProgramFigures, member_id: int, locale: str) -> ProgressCh
     """The member's chart, its labels in ``locale``."""
     text = Translator().render
     progress = figures.of(member_id)
+    title = msg("program_end.chart.title", count=figures.weeks, weeks=figures.weeks)
     return ProgressChart(
-        title=text(msg("program_end.chart.title", weeks=figures.weeks), locale),
+        title=text(title, locale),
         progress_title=text(msg("program_end.chart.progress"), locale),
         reflection_labels=tuple(
             text(msg("program_end.chart.reflection", number=n), locale)

@@ -54,7 +54,7 @@ def program_week(tandem: TandemRecord, now: datetime, program: ProgramSettings) 
     if weeks == 0:
         return msg("where.week", week=week)
     if week > weeks:
-        return msg("where.week_beyond", week=week, weeks=weeks)
+        return msg("where.week_beyond", count=weeks, week=week, weeks=weeks)
     return msg("where.week_of", week=week, weeks=weeks)
 
 

@@ -102,3 +102,23 @@ def test_rendering_inserts_member_text_verbatim_and_picks_plural_forms() -> None
     assert translator.render(msg("answer.too_few_choices", count=2), "en") == (
         "Please choose at least 2 options."
     )
+
+
+@pytest.mark.parametrize(
+    ("weeks", "english", "german"),
+    [
+        (1, "Your 1 week at a glance", "Deine 1 Woche auf einen Blick"),
+        (12, "Your 12 weeks at a glance", "Deine 12 Wochen auf einen Blick"),
+    ],
+)
+def test_a_program_of_one_week_is_one_week_not_one_weeks(
+    weeks: int, english: str, german: str
+) -> None:
+    translator = Translator()
+    title = msg("program_end.chart.title", count=weeks, weeks=weeks)
+    assert translator.render(title, "en") == english
+    assert translator.render(title, "de") == german
+    beyond = msg("where.week_beyond", count=weeks, week=weeks + 1, weeks=weeks)
+    assert translator.render(beyond, "en").endswith(
+        "1 week is done)" if weeks == 1 else f"{weeks} weeks are done)"
+    )
