@@ -137,6 +137,13 @@ async def pause_tandem(context: FlowContext, until: datetime | None) -> list[Msg
     return [answer, Say(target=dm_of(partner), locale=locale, text=told)]
 
 
+async def _goes_on(store: Store, tandem: TandemRecord, now: datetime) -> None:
+    """The paused tandem is active again: what is still open of its agreement is asked again,
+    and what it earned meanwhile is celebrated."""
+    await resume_agreement(store, tandem, now)
+    await celebrate_after_pause(store, tandem, now)
+
+
 async def resume_tandem(context: ActionContext, member: MemberRecord) -> list[Intent] | None:
     """``resume`` in a tandem: back to the paused tandem. None when the tandem is not paused
     (then ``resume`` answers as for anyone who is not paused)."""
@@ -150,8 +157,7 @@ async def resume_tandem(context: ActionContext, member: MemberRecord) -> list[In
         return [context.reply(msg("tandem_pause.by_partner", partner=partner_name))]
     if not await store.tandems.resume(tandem.id, now=context.now, cancel=pause_end_key(tandem.id)):
         return None
-    await resume_agreement(store, tandem, context.now)
-    await celebrate_after_pause(store, tandem, context.now)
+    await _goes_on(store, tandem, context.now)
     answer = context.reply(msg("tandem_pause.resumed", partner=partner_name))
     if partner is None:
         return [answer]
@@ -167,8 +173,7 @@ async def end_tandem_pause(run: DueRun) -> list[Intent]:
     tandem: TandemRecord | None = await run.store.tandems.end_pause_if_due(tandem_id, run.now)
     if tandem is None:
         return []
-    await resume_agreement(run.store, tandem, run.now)
-    await celebrate_after_pause(run.store, tandem, run.now)
+    await _goes_on(run.store, tandem, run.now)
     members = [await run.store.members.get(member_id) for member_id in tandem.members]
     intents: list[Intent] = []
     for member, other in ((members[0], members[1]), (members[1], members[0])):

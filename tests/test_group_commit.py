@@ -36,6 +36,29 @@ async def _joining(store, count: int):  # type: ignore[no-untyped-def]
     return started
 
 
+def _advance(  # type: ignore[no-untyped-def]
+    store,
+    conversation,
+    cause,
+    *,
+    step_id="consent",
+    answers=None,
+    trail=("language",),
+    writes=(),
+):
+    """One answer's change of ``conversation``, from ``cause`` (an applied event)."""
+    return store.conversations.advance(
+        conversation,
+        step_id=step_id,
+        answers={"language": "de"} if answers is None else answers,
+        trail=list(trail),
+        expires_at=NOW,
+        now=NOW,
+        cause=cause,
+        writes=writes,
+    )
+
+
 async def test_of_two_answers_to_one_question_in_one_batch_exactly_one_wins(
     any_db: Database,
 ) -> None:
@@ -45,14 +68,12 @@ async def test_of_two_answers_to_one_question_in_one_batch_exactly_one_wins(
         # Ten changes at once: two for each conversation, both from the same step.
         results = await asyncio.gather(
             *(
-                store.conversations.advance(
+                _advance(
+                    store,
                     conversation,
+                    AppliedEvent("memory", f"{conversation.id}-{attempt}"),
                     step_id=f"next-{attempt}",
                     answers={"language": f"choice-{attempt}"},
-                    trail=["language"],
-                    expires_at=NOW + timedelta(days=1),
-                    now=NOW,
-                    cause=AppliedEvent("memory", f"{conversation.id}-{attempt}"),
                 )
                 for conversation in conversations
                 for attempt in (1, 2)
@@ -82,15 +103,7 @@ async def test_a_replay_in_a_batch_fails_alone(any_db: Database) -> None:
         replayed = AppliedEvent("memory", "seen-before")
 
         def advance(conversation, cause):  # type: ignore[no-untyped-def]
-            return store.conversations.advance(
-                conversation,
-                step_id="consent",
-                answers={"language": "de"},
-                trail=["language"],
-                expires_at=NOW,
-                now=NOW,
-                cause=cause,
-            )
+            return _advance(store, conversation, cause)
 
         moved = await advance(first, replayed)
         assert moved is not None
@@ -227,14 +240,13 @@ async def test_what_goes_with_a_step_is_written_only_by_the_change_that_moves_it
         consent = store.members.consent_writes(member, "v1", now=NOW, onboarding=True)
 
         def agree(event_id):  # type: ignore[no-untyped-def]
-            return store.conversations.advance(
+            return _advance(
+                store,
                 asked,
+                AppliedEvent("memory", event_id),
                 step_id="offers",
                 answers={"consent": "agree"},
-                trail=["consent"],
-                expires_at=NOW,
-                now=NOW,
-                cause=AppliedEvent("memory", event_id),
+                trail=("consent",),
                 writes=consent,
             )
 
