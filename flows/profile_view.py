@@ -19,6 +19,7 @@ from flows.questionnaire import (
     LANGUAGE_NAMES,
     SLOTS,
     extra_step_id,
+    program_topics,
 )
 from flows.timezones import zone_title
 from store.members import MemberRecord, MemberStatus
@@ -68,8 +69,8 @@ def topic_labels(
     ids: list[str] | tuple[str, ...] | None, program: ProgramSettings
 ) -> tuple[Msg | str, ...]:
     """The community's labels of topic ids (an id no longer configured shows as itself)."""
-    topics = {topic.id: organizer_text(topic.texts()) for topic in program.topics}
-    return _each(list(ids or ()), topics)
+    labels = {option.id: option.label for option in program_topics(program)}
+    return _each(list(ids or ()), labels)
 
 
 def profile_values(answers: dict[str, Any], program: ProgramSettings) -> dict[str, Any]:

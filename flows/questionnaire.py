@@ -103,7 +103,13 @@ _TOPIC_OPTIONS_KEPT = 64
 
 
 def topic_options(context: FlowContext) -> tuple[Option, ...]:
-    topics = tuple(context.program.topics)
+    return program_topics(context.program)
+
+
+def program_topics(program: ProgramSettings) -> tuple[Option, ...]:
+    """The community's topics as options, each labelled in every language (built once per
+    configuration: every question about topics and every profile shown needs them)."""
+    topics = tuple(program.topics)
     key = tuple(map(id, topics))
     known = _TOPIC_OPTIONS.get(key)
     if known is None:

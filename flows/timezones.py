@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
@@ -229,6 +229,13 @@ def _from_offset(text: str, names: ZoneNames) -> FoundZone | None:
 def zone_title(zone: str) -> Msg:
     """The zone's name in each language: "Central European Time", "Mitteleuropäische Zeit";
     "UTC+2" for a fixed offset."""
+    return _zone_title(zone, datetime.now(UTC).year)
+
+
+@lru_cache(maxsize=1024)
+def _zone_title(zone: str, _year: int) -> Msg:
+    """:func:`zone_title`, looked up in CLDR once a year per zone (whether a zone keeps summer
+    time, which picks the name, is the year's): every profile shown names its zone."""
     fixed = _fixed_offset_name(zone)
     if fixed is not None:
         return per_locale(dict.fromkeys(SUPPORTED_LOCALES, fixed))

@@ -1,8 +1,8 @@
 """The answer path's two batch statements, built once per batch size and precompiled.
 
-* :func:`change_conversations`: one conditional ``UPDATE conversations ... FROM`` for a batch
+* :func:`change_steps`: one conditional ``UPDATE conversations ... FROM`` for a batch
   of changes; a row changes only if its conversation still stands at the step the change saw.
-* :func:`look_up`: one query for a batch of events: each event's member, their active
+* :func:`lookup_step`: one query for a batch of events: each event's member, their active
   conversation, and what the event changed if it was applied already.
 
 A batch's rows are bound parameters in a subquery of ``SELECT``\\ s joined by ``UNION ALL``,
@@ -19,10 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.members import MEMBER_COLUMNS
-from store.precompiled import Precompiled, Step, Writes, run_together
+from store.precompiled import Precompiled, Step, Writes
 from store.schema import UTCDateTime, applied_events, conversations, members
 
 ACTIVE = "active"
@@ -56,16 +55,16 @@ _NO_EVENT = (-1, "", "", "", None)
 ACTIVE_CONVERSATION = conversations.alias("active")
 
 
-async def change_conversations(
-    connection: AsyncConnection,
+def change_steps(
     rows: list[tuple[Any, ...]],
     causes: Callable[[set[int]], list[dict[str, Any]]],
     writes: Sequence[tuple[int, Writes]] = (),
-) -> set[int]:
-    """Apply the changes (rows of :data:`CHANGE_COLUMNS`) and insert the ``applied_events``
-    rows ``causes`` gives for the conversations that changed (a unique key: raises if one was
-    applied before), then the ``writes`` of each conversation that changed (by its id), all in
-    one hand-off; the ids of the conversations that changed (the others had moved on)."""
+) -> list[Step]:
+    """The statements that apply the changes (rows of :data:`CHANGE_COLUMNS`) and insert the
+    ``applied_events`` rows ``causes`` gives for the conversations that changed (a unique key:
+    raises if one was applied before), then the ``writes`` of each conversation that changed (by
+    its id); run together, :func:`changed` of their rows is which conversations changed (the
+    others had moved on)."""
     statement, size = _statement(_update, len(rows))
     steps: list[Step] = [
         (statement, _parameters(CHANGE_COLUMNS, rows, size, _NO_CHANGE)),
@@ -78,8 +77,12 @@ async def change_conversations(
             by_statement.setdefault(written_statement, []).append((conversation_id, parameters))
     for written_statement, given in by_statement.items():
         steps.append((written_statement, _of_winners(given)))
-    changed, *_ = await run_together(connection, steps)
-    return _ids(changed)
+    return steps
+
+
+def changed(rows: list[list[dict[str, Any]]]) -> set[int]:
+    """The ids of the conversations that :func:`change_steps` changed, of the rows it returned."""
+    return _ids(rows[0])
 
 
 def _ids(rows: list[dict[str, Any]]) -> set[int]:
@@ -98,12 +101,12 @@ def _of_winners(
     return parameters
 
 
-async def look_up(connection: AsyncConnection, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """For events (rows of :data:`WANTED_COLUMNS`): one row per event whose member exists, by
-    ``idx``, members' columns as they are, the conversation's prefixed ``c_`` (None: none
-    active; the newest comes last), the applied record's ``a_``."""
+def lookup_step(rows: list[tuple[Any, ...]]) -> Step:
+    """The query for events (rows of :data:`WANTED_COLUMNS`): one row per event whose member
+    exists, by ``idx``, members' columns as they are, the conversation's prefixed ``c_`` (None:
+    none active; the newest comes last), the applied record's ``a_``."""
     statement, size = _statement(_lookup, len(rows))
-    return await statement.rows(connection, _parameters(WANTED_COLUMNS, rows, size, _NO_EVENT))
+    return statement, _parameters(WANTED_COLUMNS, rows, size, _NO_EVENT)
 
 
 _built: dict[tuple[Any, int], Precompiled] = {}

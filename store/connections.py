@@ -12,9 +12,12 @@ the answer path's latency, measured in ``bench.flows``). The writer still checkp
 if the log grows past :data:`WRITER_CHECKPOINT_PAGES`, should the task ever fall behind.
 
 :meth:`Connections.grouped` is the group commit for small writes many members make at once (a
-consent): units queued while one transaction runs go together in the next. A unit is a function
-of the connection that only runs statements, so it can run again: if one unit of a group fails,
-the group is rolled back and each unit runs alone, and only the failing one raises.
+new member, a saved profile): units queued while one transaction runs go together in the next.
+A unit only runs statements, so it can run again: if one unit of a group fails, the group is
+rolled back and each unit runs alone, and only the failing one raises. A unit is precompiled
+statements (:mod:`store.precompiled`), and then a group of them is one hand-off to SQLite's
+thread, its commit included; or, where a write needs more than statements, a function of the
+connection.
 """
 
 from __future__ import annotations
@@ -23,16 +26,19 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from store.batching import Coalescer
+from store.precompiled import Step, run_groups, run_together
+from store.sqlite_lanes import SqliteLane
 
-#: A write that can run in any transaction, and again after a rollback: statements only.
-Unit = Callable[[AsyncConnection], Awaitable[Any]]
+#: A write that can run in any transaction, and again after a rollback: statements only, given
+#: as precompiled steps (their rows are its result) or as a function of the connection.
+Unit = Sequence[Step] | Callable[[AsyncConnection], Awaitable[Any]]
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +80,40 @@ async def pause_after_losing(attempt: int = 1) -> None:
 
 
 class Connections:
-    def __init__(self, writer: AsyncEngine, reader: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        writer: AsyncEngine,
+        reader: AsyncEngine | None = None,
+        *,
+        lanes: Callable[[asyncio.Lock], tuple[SqliteLane, SqliteLane]] | None = None,
+    ) -> None:
+        """``lanes``: on SQLite, makes the answer path's own reader and writer
+        (store/sqlite_lanes.py), the writer to hold the lock every write holds."""
         self.writer = writer
         self.reader = reader or writer
         self._checkpoints: asyncio.Task[None] | None = None
         self._units: Coalescer[Unit, Any] = Coalescer(self._run_units, name="grouped-writes")
+        # One write at a time, whichever connection it is on (SQLite takes one writer).
+        self._writing: asyncio.Lock | None = None
+        self._lanes: tuple[SqliteLane, SqliteLane] | None = None
+        if lanes is not None:
+            self._writing = asyncio.Lock()
+            self._lanes = lanes(self._writing)
+
+    async def read_together(self, steps: Sequence[Step]) -> list[list[dict[str, Any]]]:
+        """Statements that only read (the group read), in one hand-off; the rows of each."""
+        if self._lanes is not None:
+            return await self._lanes[0].read(steps)
+        async with self.read() as connection:
+            return await run_together(connection, steps)
+
+    async def transaction(self, units: Sequence[Unit]) -> list[Any]:
+        """``units`` in one write transaction of their own, committed; each one's outcome. On
+        SQLite, units of statements only are one hand-off on the write lane."""
+        if self._lanes is not None and not any(callable(unit) for unit in units):
+            return list(await self._lanes[1].write(units))  # type: ignore[arg-type]
+        async with self.write() as connection:
+            return await _run(connection, list(units))
 
     async def grouped(self, unit: Unit) -> Any:
         """Run ``unit`` in a write transaction shared with the units queued beside it; its
@@ -88,8 +123,7 @@ class Connections:
     async def _run_units(self, units: list[Unit]) -> list[Any]:
         lost = False
         try:
-            async with self.write() as connection:
-                return [await unit(connection) for unit in units]
+            return await self.transaction(units)
         except Exception as error:
             lost = lost_to_another_transaction(error)
             if len(units) == 1 and not lost:
@@ -109,8 +143,8 @@ class Connections:
         another process's, on PostgreSQL); its result once committed."""
         for attempt in range(1, ALONE_ATTEMPTS + 1):
             try:
-                async with self.write() as connection:
-                    return await unit(connection)
+                [outcome] = await self.transaction([unit])
+                return outcome
             except Exception as error:
                 if attempt == ALONE_ATTEMPTS or not lost_to_another_transaction(error):
                     raise
@@ -147,8 +181,11 @@ class Connections:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction: committed when the block ends, rolled back if it raises."""
-        async with self.writer.begin() as connection:
+        async with self._one_writer(), self.writer.begin() as connection:
             yield connection
+
+    def _one_writer(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._writing or contextlib.nullcontext()
 
     async def empty_write_ahead_log(self) -> bool:
         """On SQLite, copy the write-ahead log into the database and truncate it to nothing, so
@@ -157,7 +194,7 @@ class Connections:
         Returns whether the log is empty now (a long read elsewhere can hold it back)."""
         if self.writer.dialect.name != "sqlite":
             return True
-        async with self.writer.connect() as connection:
+        async with self._one_writer(), self.writer.connect() as connection:
             busy, _pages, _done = (
                 await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             ).one()
@@ -167,6 +204,8 @@ class Connections:
 
     async def dispose(self) -> None:
         await self._units.drain()
+        for lane in self._lanes or ():
+            await lane.close()
         if self._checkpoints is not None:
             self._checkpoints.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -175,3 +214,17 @@ class Connections:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+async def _run(connection: AsyncConnection, units: list[Unit]) -> list[Any]:
+    """Each unit's outcome, in order: the functions first, one after the other, then every
+    unit of statements in one hand-off."""
+    outcomes: dict[int, Any] = {}
+    for index, unit in enumerate(units):
+        if callable(unit):
+            outcomes[index] = await unit(connection)
+    statements = [(index, unit) for index, unit in enumerate(units) if not callable(unit)]
+    if statements:
+        rows = await run_groups(connection, [unit for _, unit in statements])
+        outcomes.update(zip((index for index, _ in statements), rows, strict=True))
+    return [outcomes[index] for index in range(len(units))]

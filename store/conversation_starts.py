@@ -15,10 +15,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.answer_batches import ACTIVE, INSERT_CAUSE
-from store.precompiled import Precompiled, Step, run_together
+from store.precompiled import Precompiled, Step
 from store.schema import conversations
 
 # Put on hold while another conversation runs beside it (``language`` during ``join``); it is
@@ -89,15 +88,12 @@ _TAKE_UP = Precompiled(
 )
 
 
-async def start_conversation(
-    connection: AsyncConnection,
-    new: dict[str, Any],
-    *,
-    suspend_active: bool,
-    cause: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """Insert the conversation ``new`` (its columns but ``id``) as described in the module;
-    ``cause``, the applied event's columns but the conversation's; the new row."""
+def start_steps(
+    new: dict[str, Any], *, suspend_active: bool, cause: dict[str, Any] | None
+) -> list[Step]:
+    """The statements that insert the conversation ``new`` (its columns but ``id``) as
+    described in the module; ``cause``, the applied event's columns but the conversation's.
+    The new row is :func:`started` of their rows."""
     member = {"member_id": new["member_id"], "now": new["updated_at"]}
     steps: list[Step] = [
         (_SUSPEND_ACTIVE if suspend_active else _REPLACE_ACTIVE, member),
@@ -110,19 +106,26 @@ async def start_conversation(
                 INSERT_CAUSE,
                 lambda rows: {
                     **cause,
-                    "conversation_id": rows[2][0]["id"],
-                    "step_seq": rows[2][0]["step_seq"],
+                    "conversation_id": started(rows)["id"],
+                    "step_seq": started(rows)["step_seq"],
                 },
             )
         )
-    results = await run_together(connection, steps)
-    return results[2][0]
+    return steps
 
 
-async def take_up(
-    connection: AsyncConnection, member_id: int, now: datetime
-) -> dict[str, Any] | None:
-    """The member's latest conversation on hold, running again; None if one runs already or
-    none waits."""
-    [rows] = await run_together(connection, [(_TAKE_UP, {"member_id": member_id, "now": now})])
-    return rows[0] if rows else None
+def started(rows: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """The new conversation's row, of the rows :func:`start_steps` returned."""
+    return rows[2][0]
+
+
+def take_up_steps(member_id: int, now: datetime) -> list[Step]:
+    """The statement that makes the member's latest conversation on hold the running one
+    again; its row is :func:`taken_up` of the rows it returned."""
+    return [(_TAKE_UP, {"member_id": member_id, "now": now})]
+
+
+def taken_up(rows: list[list[dict[str, Any]]]) -> dict[str, Any] | None:
+    """The conversation taken up, None if one ran already or none waited."""
+    [taken] = rows
+    return taken[0] if taken else None

@@ -33,23 +33,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.answer_batches import (
     ACTIVE,
-    change_conversations,
-    look_up,
+    change_steps,
+    changed,
+    lookup_step,
 )
 from store.batching import Coalescer
 from store.connections import Connections, lost_to_another_transaction, pause_after_losing
 from store.conversation_starts import (
     RUNNING,
     SUSPENDED,
-    start_conversation,
-    take_up,
+    start_steps,
+    started,
+    take_up_steps,
+    taken_up,
 )
 from store.members import MemberRecord
-from store.precompiled import Writes
+from store.precompiled import Step, Writes
 from store.schema import applied_events, conversations
 
 
@@ -240,9 +242,9 @@ class ConversationRepository:
                 "applied_at": now,
             }
         try:
-            row = await self._db.grouped(
-                lambda connection: start_conversation(
-                    connection, new, suspend_active=suspend_active, cause=started_by
+            row = started(
+                await self._db.grouped(
+                    start_steps(new, suspend_active=suspend_active, cause=started_by)
                 )
             )
         except sa.exc.IntegrityError as conflict:
@@ -311,7 +313,7 @@ class ConversationRepository:
     async def take_up_suspended(self, member_id: int, now: datetime) -> ConversationRecord | None:
         """The member's latest conversation on hold, running again (with a new prompt id: the
         question it had is asked afresh); None when one is running already or none waits."""
-        row = await self._db.grouped(lambda connection: take_up(connection, member_id, now))
+        row = taken_up(await self._db.grouped(take_up_steps(member_id, now)))
         return None if row is None else ConversationRecord(**row)
 
     async def cancel_flows(self, member_id: int, flow_ids: Iterable[str], *, now: datetime) -> int:
@@ -373,8 +375,8 @@ class ConversationRepository:
         the same conversations in another order), each change on its own, so that only the
         replayed one fails (:class:`AlreadyApplied`)."""
         try:
-            async with self._db.write() as connection:
-                won = await _write_changes(connection, batch)
+            [rows] = await self._db.transaction([_change_steps(batch)])
+            won = changed(rows)
         except sa.exc.IntegrityError as conflict:
             if len(batch) == 1:
                 return [_conflict(batch[0], conflict)]
@@ -388,7 +390,7 @@ class ConversationRepository:
 
     async def _write_alone(self, change: _Change) -> ConversationRecord | BaseException | None:
         try:
-            won = await self._db.alone(lambda connection: _write_changes(connection, [change]))
+            won = changed(await self._db.alone(_change_steps([change])))
         except sa.exc.IntegrityError as conflict:
             return _conflict(change, conflict)
         return change.changed if won else None
@@ -398,8 +400,7 @@ class ConversationRepository:
             (index, w.community_id, w.platform, w.user_id, w.event_id)
             for index, w in enumerate(batch)
         ]
-        async with self._db.read() as connection:
-            found_rows = await look_up(connection, rows)
+        [found_rows] = await self._db.read_together([lookup_step(rows)])
         found: list[Lookup] = [Lookup(None, None, None)] * len(batch)
         for row in found_rows:  # the newest active conversation comes last and wins
             found[row["idx"]] = _lookup_from_row(row)
@@ -448,10 +449,10 @@ def _conflict(change: _Change, error: sa.exc.IntegrityError) -> BaseException:
     return already
 
 
-async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> set[int]:
-    """Apply each change whose conversation still stands where it saw it (one statement for
-    all), record the causes of those applied (in the same hand-off); the ids of the
-    conversations changed."""
+def _change_steps(batch: list[_Change]) -> list[Step]:
+    """The statements that apply each change whose conversation still stands where it saw it
+    (one statement for all) and record the causes of those applied; :func:`changed` of their
+    rows is the ids of the conversations changed."""
     rows = [
         (
             change.current.id,
@@ -483,7 +484,7 @@ async def _write_changes(connection: AsyncConnection, batch: list[_Change]) -> s
         ]
 
     writes = [(change.current.id, change.writes) for change in batch if change.writes]
-    return await change_conversations(connection, rows, causes, writes)
+    return change_steps(rows, causes, writes)
 
 
 def _lookup_from_row(row: dict[str, Any]) -> Lookup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -29,6 +30,7 @@ from store.quiet import QuietRepository
 from store.reflections import ReflectionRepository
 from store.reports import ReportRepository
 from store.rounds import MatchRoundRepository
+from store.sqlite_lanes import SqliteLane
 from store.stats import StatsRepository
 from store.tandems import TandemRepository
 from store.unavailable import DatabaseUnavailable, explain
@@ -57,7 +59,17 @@ def open_connections(url: str, **engine_options: Any) -> Connections:
     common = {"pool_reset_on_return": None, "max_overflow": 0}
     writer = _sqlite_engine(url, **{**common, "pool_size": 1, **engine_options})
     reader = _sqlite_engine(url, **{**common, "pool_size": SQLITE_READERS, **engine_options})
-    return Connections(writer, reader)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return Connections(writer, reader)
+    path = str(Path(database).expanduser())
+
+    def lanes(writing: asyncio.Lock) -> tuple[SqliteLane, SqliteLane]:
+        dialect = writer.sync_engine.dialect
+        return SqliteLane(path, dialect, set_pragmas), SqliteLane(
+            path, dialect, set_pragmas, writing
+        )
+
+    return Connections(writer, reader, lanes=lanes)
 
 
 #: Modes of the SQLite file and of folders made for it: members' data, for the bot's user only.
@@ -84,22 +96,23 @@ def _private_sqlite_file(path: Path) -> None:
 def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
     # Errors name the statement but never its values: those are members' answers.
     engine = create_async_engine(url, hide_parameters=True, **options)
-
-    @sa.event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoints run in the background (store/connections.py); this is the safety net.
-        cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
-        # Deleted rows are overwritten with zeros, not just unlinked: after forget, no copy of
-        # them stays in the file (the write-ahead log is emptied after such deletes too).
-        cursor.execute("PRAGMA secure_delete=ON")
-        cursor.close()
-
+    sa.event.listen(engine.sync_engine, "connect", lambda dbapi, _record: set_pragmas(dbapi))
     return engine
+
+
+def set_pragmas(dbapi_connection: Any) -> None:
+    """Settings of every connection to the SQLite file (the pools' and the lanes')."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoints run in the background (store/connections.py); this is the safety net.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
+    # Deleted rows are overwritten with zeros, not just unlinked: after forget, no copy of
+    # them stays in the file (the write-ahead log is emptied after such deletes too).
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
 
 
 class Store:

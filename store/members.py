@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
-from store.precompiled import Precompiled, Step, Writes, run_together
+from store.precompiled import Precompiled, Step, Writes
 from store.schema import consents, fit_text, members, profile_answers
 
 
@@ -148,9 +148,7 @@ class MemberRepository:
             "now": now,
         }
         try:
-            [rows] = await self._db.grouped(
-                lambda connection: run_together(connection, [(_CREATE_MEMBER, created)])
-            )
+            [rows] = await self._db.grouped([(_CREATE_MEMBER, created)])
             return MemberRecord(**rows[0])
         except sa.exc.IntegrityError:  # the identity's unique key: they exist already
             pass
@@ -238,7 +236,7 @@ class MemberRepository:
         # Every member who joins saves a profile: one hand-off, in a write shared with the others
         # meanwhile (store/precompiled.py).
         if steps:
-            await self._db.grouped(lambda connection: run_together(connection, steps))
+            await self._db.grouped(steps)
 
     async def delete_answers(self, member_id: int, question_ids: list[str]) -> None:
         async with self._db.write() as connection:
@@ -259,7 +257,7 @@ class MemberRepository:
     ) -> None:
         """Keep the member's consent to ``notice_version`` (see :meth:`consent_writes`)."""
         steps = self.consent_writes(member, notice_version, now=now, onboarding=onboarding)
-        await self._db.grouped(lambda connection: run_together(connection, steps))
+        await self._db.grouped(steps)
 
     def consent_writes(
         self,

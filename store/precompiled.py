@@ -19,9 +19,10 @@ file), on the same sqlite3 connection and so in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +68,8 @@ class Precompiled:
         if parameters:
             await run_together(connection, [(self, list(parameters))])
 
-    def _form(self, connection: AsyncConnection) -> _Form:
-        return self._forms.get(connection.dialect.name) or self._compile(connection.dialect)
+    def _form(self, dialect: sa.Dialect) -> _Form:
+        return self._forms.get(dialect.name) or self._compile(dialect)
 
     def _compile(self, dialect: sa.Dialect) -> _Form:
         compiled = self._statement.compile(dialect=dialect)
@@ -108,21 +109,50 @@ Step = tuple[Precompiled, Given]
 Writes = tuple[tuple[Precompiled, dict[str, Any]], ...]
 
 
+#: Runs one statement on the driver: its SQL, its values (a list of them: executemany), whether
+#: it is an executemany; the raw rows it returned.
+Execute = Callable[[str, Any, bool], list[Any]]
+#: The rows of each group of steps, of each step in it.
+GroupRows = list[list[list[dict[str, Any]]]]
+
+
 async def run_together(
     connection: AsyncConnection, steps: Sequence[Step]
 ) -> list[list[dict[str, Any]]]:
     """Run several statements one after the other in the connection's transaction, in one
     hand-off on SQLite (a new conversation and the event that started it, say); the rows each
     returned, by column key (none for an executemany)."""
-    forms = [statement._form(connection) for statement, _ in steps]
-    sqlite = connection.dialect.driver == "aiosqlite"
-    if _ENGINE_LOG.isEnabledFor(logging.INFO):  # as SQLAlchemy's own statements are logged
-        for form in forms:
-            _ENGINE_LOG.info("%s [precompiled; parameters hidden]", form.sql)
+    [results] = await run_groups(connection, [steps])
+    return results
 
-    def run(execute: Callable[[str, Any, bool], list[Any]]) -> list[list[dict[str, Any]]]:
+
+async def run_groups(connection: AsyncConnection, groups: Sequence[Sequence[Step]]) -> GroupRows:
+    """:func:`run_together` for several groups of steps in turn (several writers' units in one
+    shared transaction), each group's rows on their own: a step given a function gets the rows
+    of its own group's earlier steps."""
+    run = plan(connection.dialect, groups)
+    if connection.dialect.driver != "aiosqlite":
+        return await _run_on_driver(connection, run)
+    raw_connection = await connection.get_raw_connection()
+    driver = raw_connection.driver_connection  # the aiosqlite connection
+    with as_sqlalchemy_errors():
+        return await driver._execute(lambda: run(on_sqlite(driver._conn)))  # type: ignore[no-any-return]
+
+
+def plan(dialect: sa.Dialect, groups: Sequence[Sequence[Step]]) -> Callable[[Execute], GroupRows]:
+    """The groups' statements compiled for ``dialect``, as a function that runs them all with
+    an :data:`Execute` and returns their rows (see :func:`run_groups`)."""
+    forms = [[statement._form(dialect) for statement, _ in steps] for steps in groups]
+    if _ENGINE_LOG.isEnabledFor(logging.INFO):  # as SQLAlchemy's own statements are logged
+        for group in forms:
+            for form in group:
+                _ENGINE_LOG.info("%s [precompiled; parameters hidden]", form.sql)
+
+    def run_group(
+        group: list[_Form], steps: Sequence[Step], execute: Execute
+    ) -> list[list[dict[str, Any]]]:
         results: list[list[dict[str, Any]]] = []
-        for form, (_, given) in zip(forms, steps, strict=True):
+        for form, (_, given) in zip(group, steps, strict=True):
             if callable(given):
                 given = given(results)
             if isinstance(given, list):
@@ -132,33 +162,44 @@ async def run_together(
             results.append(_read(form, raw))
         return results
 
-    if not sqlite:
-        return await _run_on_driver(connection, run)
-    raw_connection = await connection.get_raw_connection()
-    driver = raw_connection.driver_connection  # the aiosqlite connection
+    def run(execute: Execute) -> GroupRows:
+        return [
+            run_group(group, steps, execute) for group, steps in zip(forms, groups, strict=True)
+        ]
 
-    def execute(sql: str, values: Any, many: bool) -> list[Any]:  # on the connection's thread
-        database = driver._conn
+    return run
+
+
+def on_sqlite(database: sqlite3.Connection) -> Execute:
+    """:data:`Execute` on a sqlite3 connection (to be called on its thread)."""
+
+    def execute(sql: str, values: Any, many: bool) -> list[Any]:
         cursor = database.executemany(sql, values) if many else database.execute(sql, values)
         try:
             return cursor.fetchall() if cursor.description else []
         finally:
             cursor.close()
 
+    return execute
+
+
+@contextlib.contextmanager
+def as_sqlalchemy_errors() -> Iterator[None]:
+    """sqlite3's errors as SQLAlchemy raises the driver's (an ``IntegrityError`` for a unique
+    key, say), so callers catch the same on every store."""
     try:
-        return await driver._execute(run, execute)  # type: ignore[no-any-return]
-    except sqlite3.IntegrityError as error:
-        raise sa.exc.IntegrityError(forms[0].sql, None, error) from error
+        yield
+    except sqlite3.Error as error:
+        raise sa.exc.DBAPIError.instance(None, None, error, sqlite3.Error) from error
 
 
 async def _run_on_driver(
-    connection: AsyncConnection,
-    run: Callable[[Callable[[str, Any, bool], list[Any]]], list[list[dict[str, Any]]]],
-) -> list[list[dict[str, Any]]]:
+    connection: AsyncConnection, run: Callable[[Execute], GroupRows]
+) -> GroupRows:
     """``run`` with each statement executed through SQLAlchemy's ``exec_driver_sql`` (every
     driver but aiosqlite), in the greenlet SQLAlchemy's async layer runs synchronous code in."""
 
-    def on_connection(sync_connection: sa.Connection) -> list[list[dict[str, Any]]]:
+    def on_connection(sync_connection: sa.Connection) -> GroupRows:
         def execute(sql: str, values: Any, many: bool) -> list[Any]:
             result = sync_connection.exec_driver_sql(sql, values)
             return list(result.fetchall()) if not many and result.returns_rows else []
