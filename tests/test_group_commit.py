@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from store.answer_batches import INSERT_CAUSE
 from store.connections import ALONE_ATTEMPTS
 from store.conversations import AlreadyApplied, AppliedEvent
 from tests.conftest import Database
@@ -156,6 +157,51 @@ async def test_grouped_writes_commit_together_and_a_failing_one_fails_alone(
             assert stored is not None
             assert (stored.consented_version, stored.status) == ("v1", "onboarding")
         assert len(await store.dump_table("consents")) == 4
+    finally:
+        await store.close()
+
+
+async def test_a_group_of_statement_units_that_fails_is_rolled_back_and_each_runs_alone(
+    any_db: Database,
+) -> None:
+    """Units of precompiled statements share one transaction (on SQLite one hand-off to the
+    write lane, store/sqlite_lanes.py). One of them breaks a unique key: nothing of the group
+    stays, each unit runs again alone, only the breaking one fails, and the connection is left
+    in no transaction (the next write is its own)."""
+    store = await any_db.open_store()
+    try:
+        [asked] = await _joining(store, 1)
+        members = [
+            await store.members.ensure("c1", "memory", f"n{number}", now=NOW) for number in range(2)
+        ]
+        cause = {
+            "community_id": "c1",
+            "platform": "memory",
+            "event_id": "twice",
+            "member_id": asked.member_id,
+            "conversation_id": asked.id,
+            "step_seq": 1,
+            "applied_at": NOW,
+        }
+
+        async def consent(member):  # type: ignore[no-untyped-def]
+            await store.members.record_consent(member, "v1", now=NOW, onboarding=True)
+
+        outcomes = await asyncio.gather(
+            consent(members[0]),  # runs at once; the rest queue and go together
+            store.connections.grouped([(INSERT_CAUSE, cause)]),
+            store.connections.grouped([(INSERT_CAUSE, cause)]),
+            consent(members[1]),
+            return_exceptions=True,
+        )
+        failed = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(failed) == 1, outcomes
+        assert isinstance(failed[0], sa.exc.IntegrityError)
+        assert len(await store.dump_table("consents")) == 2
+        recorded = [r for r in await store.dump_table("applied_events") if r["event_id"] == "twice"]
+        assert len(recorded) == 1
+        await store.members.update(members[0].id, now=NOW, display_name="after")  # not stuck
+        assert (await store.members.get(members[0].id)).display_name == "after"  # type: ignore[union-attr]
     finally:
         await store.close()
 
