@@ -241,14 +241,16 @@ class FlowEngine:
             await self.store.conversations.end(conversation, status="retired", now=now)
             return None, [self._plain_say(member, event, msg("conversation.gone"))]
         if now >= conversation.expires_at:
-            await self.store.conversations.end(conversation, status="expired", now=now)
+            _, taken = await self.store.conversations.end_and_take_up(
+                conversation, status="expired", now=now
+            )
             expired = (
                 msg("conversation.expired_asked")
                 if turn.flow.asked_only
                 else msg("conversation.expired", command=self._spell(turn))
             )
             notice = self._say(turn, expired)
-            return None, [self._retire(turn), notice, *await self.take_up_suspended(member, event)]
+            return None, [self._retire(turn), notice, *await self._go_on(taken, member, event)]
         return conversation, None
 
     async def resume(
@@ -268,14 +270,16 @@ class FlowEngine:
             return [self._say(turn, where), self.ask(turn)]
         return [self._say(turn, msg("conversation.resumed")), self.ask(turn)]
 
-    async def take_up_suspended(self, member: MemberRecord, event: EventBase) -> list[Intent]:
-        """After a conversation ended: the one it put on hold, at the question it was at (or
-        nothing, if none waits, it expired meanwhile, or its flow no longer lets the member
-        in: e.g. ``edit`` on hold while they left)."""
-        now = self.clock.now()
-        conversation = await self.store.conversations.take_up_suspended(member.id, now)
+    async def _go_on(
+        self, conversation: ConversationRecord | None, member: MemberRecord, event: EventBase
+    ) -> list[Intent]:
+        """After a conversation ended: the one it put on hold, taken up again in the same
+        write (:meth:`~store.conversations.ConversationRepository.end_and_take_up`), at the
+        question it was at; or nothing, if none waited, it expired meanwhile, or its flow no
+        longer lets the member in (e.g. ``edit`` on hold while they left)."""
         if conversation is None:
             return []
+        now = self.clock.now()
         fresh = await self.store.members.get(member.id) or member
         turn = self._turn(conversation, fresh, event)
         if turn is None:
@@ -337,7 +341,7 @@ class FlowEngine:
             return [self._plain_say(member, event, msg("conversation.gone"))]
         now = self.clock.now()
         if control is Control.CANCEL:
-            ended = await self.store.conversations.end(
+            ended, taken = await self.store.conversations.end_and_take_up(
                 conversation, status="cancelled", now=now, cause=applied_event(event)
             )
             if ended is None:
@@ -347,7 +351,7 @@ class FlowEngine:
                 if turn.flow.asked_only
                 else msg("conversation.cancelled", command=self._spell(turn))
             )
-            taken_up = await self.take_up_suspended(member, event)
+            taken_up = await self._go_on(taken, member, event)
             return [self._retire(turn), self._say(turn, cancelled), *taken_up]
         if control is Control.HELP:
             return [self._say(turn, msg("conversation.help")), self.ask(turn)]
@@ -567,7 +571,7 @@ class FlowEngine:
             turn.conversation = claimed
             return [self._say(turn, msg("errors.internal")), self.ask(turn)]
         done = AppliedEvent(turn.event.member.platform, f"{turn.event.event_id}:done")
-        ended = await self.store.conversations.end(
+        ended, taken = await self.store.conversations.end_and_take_up(
             claimed, status="done", now=self.clock.now(), cause=done
         )
         said = [*(understood or [])] + [
@@ -575,7 +579,7 @@ class FlowEngine:
         ]
         if ended is None:
             return said  # the flow's own finish ended it (e.g. forget deleted everything)
-        return [retired, *said, *await self.take_up_suspended(turn.member, turn.event)]
+        return [retired, *said, *await self._go_on(taken, turn.member, turn.event)]
 
     # -- helpers --------------------------------------------------------------------------
 

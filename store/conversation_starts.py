@@ -1,7 +1,8 @@
 """Starting a conversation and taking one up again, as precompiled statements
-(:mod:`store.precompiled`): every member who joins runs both, so each runs in one hand-off to
+(:mod:`store.precompiled`): every member who joins runs both. A start runs in one hand-off to
 the driver, in a write transaction shared with the others' meanwhile
-(:meth:`store.connections.Connections.grouped`).
+(:meth:`store.connections.Connections.grouped`); a take-up runs in the transaction of the end
+that frees its place (:meth:`store.conversations.ConversationRepository.end_and_take_up`).
 
 A start puts the member's running conversation aside (replaced, or on hold), deletes their
 oldest ended ones beyond :data:`KEPT_ENDED`, inserts the new one and records the event that
@@ -11,7 +12,6 @@ makes the latest conversation on hold the running one again, unless one runs alr
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -119,10 +119,16 @@ def started(rows: list[list[dict[str, Any]]]) -> dict[str, Any]:
     return rows[2][0]
 
 
-def take_up_steps(member_id: int, now: datetime) -> list[Step]:
-    """The statement that makes the member's latest conversation on hold the running one
-    again; its row is :func:`taken_up` of the rows it returned."""
-    return [(_TAKE_UP, {"member_id": member_id, "now": now})]
+def take_up_after(conversation_id: int, ended: Any) -> Step:
+    """The take-up for the member of ``ended`` (a conversation record as its end left it), run
+    after :func:`store.answer_batches.change_steps` in one transaction: only if that end was
+    applied (the id of ``conversation_id`` among the changed rows, the first step's)."""
+
+    def given(rows: list[list[dict[str, Any]]]) -> dict[str, Any]:
+        won = any(row["id"] == conversation_id for row in rows[0])
+        return {"member_id": ended.member_id if won else -1, "now": ended.updated_at}
+
+    return (_TAKE_UP, given)
 
 
 def taken_up(rows: list[list[dict[str, Any]]]) -> dict[str, Any] | None:

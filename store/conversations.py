@@ -47,7 +47,7 @@ from store.conversation_starts import (
     SUSPENDED,
     start_steps,
     started,
-    take_up_steps,
+    take_up_after,
     taken_up,
 )
 from store.members import MemberRecord
@@ -138,12 +138,19 @@ class _Change:
     cause: AppliedEvent | None
     # Written in the change's transaction, only if the change is applied (a consent).
     writes: Writes = ()
+    # An end after which the member's conversation on hold runs again, in the same transaction.
+    take_up: bool = False
+
+
+#: What a change did: the conversation as changed (None: someone else moved first), and the
+#: conversation on hold it took up (for an end that asks for it).
+_Done = tuple[ConversationRecord | None, ConversationRecord | None]
 
 
 class ConversationRepository:
     def __init__(self, db: Connections) -> None:
         self._db = db
-        self._changes: Coalescer[_Change, ConversationRecord | None] = Coalescer(
+        self._changes: Coalescer[_Change, _Done] = Coalescer(
             self._write_batch, key=lambda change: change.current.id, name="group-commit"
         )
         self._lookups: Coalescer[_Wanted, Lookup] = Coalescer(self._read_batch, name="group-read")
@@ -279,7 +286,8 @@ class ConversationRepository:
             expires_at=_as_stored_time(expires_at),
             updated_at=_as_stored_time(now),
         )
-        return await self._changes(_Change(current, changed, cause, writes))
+        done, _ = await self._changes(_Change(current, changed, cause, writes))
+        return done
 
     async def end(
         self,
@@ -291,14 +299,23 @@ class ConversationRepository:
     ) -> ConversationRecord | None:
         """End with ``done``, ``cancelled`` or ``expired``; None when someone else moved first.
         An ended conversation keeps no answers: what is worth keeping was saved by the flow."""
-        changed = replace(
-            current,
-            step_seq=current.step_seq + 1,
-            status=status,
-            answers={},
-            updated_at=_as_stored_time(now),
-        )
-        return await self._changes(_Change(current, changed, cause))
+        ended, _ = await self._changes(_ending(current, status, now, cause))
+        return ended
+
+    async def end_and_take_up(
+        self,
+        current: ConversationRecord,
+        *,
+        status: str,
+        now: datetime,
+        cause: AppliedEvent | None = None,
+    ) -> _Done:
+        """:meth:`end`, and if it ended, the member's latest conversation on hold running again
+        (with a new prompt id: its question is asked afresh), in the same transaction: the
+        ended conversation (None: someone else moved first) and the one taken up (None: none
+        waited, or one runs already). One write where there were two, and no
+        moment in which a crash leaves the one on hold waiting."""
+        return await self._changes(replace(_ending(current, status, now, cause), take_up=True))
 
     async def prune_ended(self, before: datetime) -> int:
         """Delete conversations that ended before ``before``; how many went."""
@@ -309,12 +326,6 @@ class ConversationRepository:
                 )
             )
         return result.rowcount or 0
-
-    async def take_up_suspended(self, member_id: int, now: datetime) -> ConversationRecord | None:
-        """The member's latest conversation on hold, running again (with a new prompt id: the
-        question it had is asked afresh); None when one is running already or none waits."""
-        row = taken_up(await self._db.grouped(take_up_steps(member_id, now)))
-        return None if row is None else ConversationRecord(**row)
 
     async def cancel_flows(self, member_id: int, flow_ids: Iterable[str], *, now: datetime) -> int:
         """End the member's conversations of these flows, running or on hold (what they were
@@ -367,16 +378,14 @@ class ConversationRepository:
                 .values(answers={**conversation.answers, key: value}, updated_at=now)
             )
 
-    async def _write_batch(
-        self, batch: list[_Change]
-    ) -> Sequence[ConversationRecord | BaseException | None]:
+    async def _write_batch(self, batch: list[_Change]) -> Sequence[_Done | BaseException]:
         """One transaction for the whole batch; if an event in it was applied before, or the
         transaction lost a deadlock to another process's (PostgreSQL: two batches that lock
         the same conversations in another order), each change on its own, so that only the
         replayed one fails (:class:`AlreadyApplied`)."""
+        steps, taken_at = _change_steps(batch)
         try:
-            [rows] = await self._db.transaction([_change_steps(batch)])
-            won = changed(rows)
+            [rows] = await self._db.transaction([steps])
         except sa.exc.IntegrityError as conflict:
             if len(batch) == 1:
                 return [_conflict(batch[0], conflict)]
@@ -386,14 +395,15 @@ class ConversationRepository:
                 raise
             await pause_after_losing()
             return [await self._write_alone(change) for change in batch]
-        return [change.changed if change.current.id in won else None for change in batch]
+        return [_done(change, rows, taken_at) for change in batch]
 
-    async def _write_alone(self, change: _Change) -> ConversationRecord | BaseException | None:
+    async def _write_alone(self, change: _Change) -> _Done | BaseException:
+        steps, taken_at = _change_steps([change])
         try:
-            won = changed(await self._db.alone(_change_steps([change])))
+            rows = await self._db.alone(steps)
         except sa.exc.IntegrityError as conflict:
             return _conflict(change, conflict)
-        return change.changed if won else None
+        return _done(change, rows, taken_at)
 
     async def _read_batch(self, batch: list[_Wanted]) -> list[Lookup]:
         rows = [
@@ -449,10 +459,33 @@ def _conflict(change: _Change, error: sa.exc.IntegrityError) -> BaseException:
     return already
 
 
-def _change_steps(batch: list[_Change]) -> list[Step]:
+def _ending(
+    current: ConversationRecord, status: str, now: datetime, cause: AppliedEvent | None
+) -> _Change:
+    changed = replace(
+        current,
+        step_seq=current.step_seq + 1,
+        status=status,
+        answers={},
+        updated_at=_as_stored_time(now),
+    )
+    return _Change(current, changed, cause)
+
+
+def _done(change: _Change, rows: list[list[dict[str, Any]]], taken_at: dict[int, int]) -> _Done:
+    """What ``change`` did, of the rows of :func:`_change_steps`."""
+    if change.current.id not in changed(rows):
+        return None, None
+    at = taken_at.get(change.current.id)
+    taken = None if at is None else taken_up([rows[at]])
+    return change.changed, None if taken is None else ConversationRecord(**taken)
+
+
+def _change_steps(batch: list[_Change]) -> tuple[list[Step], dict[int, int]]:
     """The statements that apply each change whose conversation still stands where it saw it
-    (one statement for all) and record the causes of those applied; :func:`changed` of their
-    rows is the ids of the conversations changed."""
+    (one statement for all), record the causes of those applied and take up what waits behind
+    the ends that ask for it; :func:`changed` of their rows is the ids of the conversations
+    changed, and the second value says at which step each take-up's row is (by conversation)."""
     rows = [
         (
             change.current.id,
@@ -484,7 +517,13 @@ def _change_steps(batch: list[_Change]) -> list[Step]:
         ]
 
     writes = [(change.current.id, change.writes) for change in batch if change.writes]
-    return change_steps(rows, causes, writes)
+    steps = change_steps(rows, causes, writes)
+    taken_at: dict[int, int] = {}
+    for change in batch:
+        if change.take_up:
+            taken_at[change.current.id] = len(steps)
+            steps.append(take_up_after(change.current.id, change.changed))
+    return steps, taken_at
 
 
 def _lookup_from_row(row: dict[str, Any]) -> Lookup:
