@@ -61,7 +61,7 @@ def open_connections(url: str, **engine_options: Any) -> Connections:
     reader = _sqlite_engine(url, **{**common, "pool_size": SQLITE_READERS, **engine_options})
     if not database or database == ":memory:" or database.startswith("file:"):
         return Connections(writer, reader)
-    path = str(Path(database).expanduser())
+    [path], _ = writer.sync_engine.dialect.create_connect_args(writer.url)  # the pool's file
 
     def lanes(writing: asyncio.Lock) -> tuple[SqliteLane, SqliteLane]:
         dialect = writer.sync_engine.dialect

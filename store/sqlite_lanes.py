@@ -11,6 +11,12 @@ each hand-off waits for the busy event loop. A lane is one aiosqlite connection 
 which :mod:`store.precompiled` statements run directly: a read or a whole write transaction,
 its commit (or rollback) included, is one hand-off to its thread.
 
+A lane runs in sqlite3's autocommit mode and opens its transactions itself: the write lane
+with ``BEGIN IMMEDIATE`` (whatever the first statement is, a ``WITH`` or a ``SELECT`` too),
+the read lane never (it is ``query_only``: a write given to it fails instead of holding
+SQLite's write lock). A write whose caller is cancelled still finishes on the thread, and the
+writer's lock is held until it has: the next write must not find SQLite's lock taken.
+
 The write lane shares the writer's lock with every other write (:class:`store.connections.
 Connections`), so SQLite still sees one writer at a time: writes queue in asyncio, never in
 SQLite's busy handler. Everything else (all other queries, migrations, PostgreSQL) goes through
@@ -23,6 +29,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any
 
 import aiosqlite
 import sqlalchemy as sa
@@ -35,7 +42,8 @@ Setup = Callable[[sqlite3.Connection], None]
 
 class SqliteLane:
     """One aiosqlite connection that runs groups of precompiled statements, each call in one
-    hand-off; opened on first use, with ``lock`` held around every call if given."""
+    hand-off; opened on first use. A write lane is given the writer's ``lock`` and holds it
+    around every call; a lane without one only reads."""
 
     def __init__(
         self, path: str, dialect: sa.Dialect, setup: Setup, lock: asyncio.Lock | None = None
@@ -46,6 +54,7 @@ class SqliteLane:
         self._lock = lock
         self._connection: aiosqlite.Connection | None = None
         self._opening = asyncio.Lock()
+        self._closed = False
 
     async def read(self, steps: Sequence[Step]) -> list[list[dict[str, object]]]:
         """Statements that only read, outside any transaction; the rows of each."""
@@ -61,33 +70,58 @@ class SqliteLane:
         run = plan(self._dialect, groups)
         guard: AbstractAsyncContextManager[object] = self._lock or nullcontext()
         async with guard:
-            connection = await self._open()
-            database = connection._conn
+            with as_sqlalchemy_errors():
+                connection = await self._open()
+                database = connection._conn
 
-            def on_thread() -> GroupRows:
-                try:
-                    rows = run(on_sqlite(database))
+                def on_thread() -> GroupRows:
                     if commit:
-                        database.commit()
-                    return rows
-                except BaseException:
-                    if database.in_transaction:
-                        database.rollback()
+                        database.execute("BEGIN IMMEDIATE")
+                    try:
+                        rows = run(on_sqlite(database))
+                        if commit:
+                            database.execute("COMMIT")
+                        return rows
+                    finally:
+                        if database.in_transaction:  # a statement failed, or COMMIT did
+                            database.execute("ROLLBACK")
+
+                work = asyncio.ensure_future(connection._execute(on_thread))
+                try:
+                    return await asyncio.shield(work)
+                except asyncio.CancelledError:
+                    await asyncio.wait([work])  # the thread finishes before the lock is free
                     raise
 
-            with as_sqlalchemy_errors():
-                return await connection._execute(on_thread)  # type: ignore[no-any-return]
-
     async def _open(self) -> aiosqlite.Connection:
+        if self._closed:
+            raise sa.exc.InvalidRequestError("the store's SQLite lanes are closed")
         if self._connection is None:
             async with self._opening:
                 if self._connection is None:
-                    connection = await aiosqlite.connect(self._path)
-                    await connection._execute(lambda: self._setup(connection._conn))
-                    self._connection = connection
+                    self._connection = await _connect(self._path, self._setup, self._lock)
         return self._connection
 
     async def close(self) -> None:
+        self._closed = True
         if self._connection is not None:
             connection, self._connection = self._connection, None
             await connection.close()
+
+
+async def _connect(path: str, setup: Setup, lock: asyncio.Lock | None) -> aiosqlite.Connection:
+    """The lane's connection: autocommit (the lane begins its transactions), set up as the
+    pool's are, and only reading if it is not the writer's. Its thread is a daemon, as
+    SQLAlchemy makes its own aiosqlite threads: a process that ends without closing the store
+    must not wait for it forever."""
+    connecting = aiosqlite.connect(path, isolation_level=None)
+    connecting._thread.daemon = True
+    connection = await connecting
+
+    def prepare(database: Any) -> None:
+        setup(database)
+        if lock is None:
+            database.execute("PRAGMA query_only=ON")
+
+    await connection._execute(prepare, connection._conn)
+    return connection
