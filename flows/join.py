@@ -172,14 +172,15 @@ def not_twice(member: MemberRecord | None, spell: Callable[[str], str]) -> Msg |
 def build_join(settings: Settings) -> Flow:
     questions = profile_steps(settings, next_in_join)
 
-    async def finish(context: FlowContext) -> list[Msg]:
+    async def save_on_confirm(answer: Any, context: FlowContext) -> Writes | None:
+        """The profile, written with the step of the confirmation (in its transaction, only
+        if it moves): the flow's end is then one write less for every member who joins."""
+        if answer != "save":
+            return None
         answers = dict(context.answers)
-        if answers.get("consent") != "agree":
-            await context.store.privacy.forget(context.member)
-            return [msg("join.declined")]
         kept = answers.get("previous", {}) if answers.get("keep") == "keep" else {}
         profile = {**kept, **profile_answers(answers, questions)}
-        await context.store.members.save_profile(
+        return context.store.members.profile_writes(
             context.member,
             profile,
             now=context.now,
@@ -191,6 +192,12 @@ def build_join(settings: Settings) -> Flow:
             paused_until=None,
             dm_place=context.place.model_dump(mode="json", exclude_none=True),
         )
+
+    async def finish(context: FlowContext) -> list[Msg]:
+        if context.answers.get("consent") != "agree":
+            await context.store.privacy.forget(context.member)
+            return [msg("join.declined")]
+        # Saved with the confirmation (save_on_confirm): the only way here with a consent.
         return [
             msg(
                 "join.done",
@@ -227,7 +234,12 @@ def build_join(settings: Settings) -> Flow:
                 when=has_previous,
             ),
             *questions,
-            Step("confirm", ChoiceQuestion(prompt=summary, options=CONFIRM), next=after_confirm),
+            Step(
+                "confirm",
+                ChoiceQuestion(prompt=summary, options=CONFIRM),
+                next=after_confirm,
+                on_answer=save_on_confirm,
+            ),
             Step(
                 "change_which",
                 ChoiceQuestion(prompt=msg("join.ask_change_which"), options=editable_fields),

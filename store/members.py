@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.connections import Connections
-from store.precompiled import Precompiled, Step, Writes
+from store.precompiled import Precompiled, Writes
 from store.schema import consents, fit_text, members, profile_answers
 
 
@@ -196,47 +196,57 @@ class MemberRepository:
         replace_all: bool = False,
         **member_values: Any,
     ) -> None:
-        """Store profile answers and member fields in one transaction.
+        """Store profile answers and member fields in one transaction (see
+        :meth:`profile_writes`)."""
+        writes = self.profile_writes(
+            member, answers, now=now, replace_all=replace_all, **member_values
+        )
+        if writes:
+            await self._db.grouped(list(writes))
 
-        Each given answer replaces the earlier one; with ``replace_all`` every earlier answer
-        goes (a member joining again starts from a clean profile).
-        """
+    def profile_writes(
+        self,
+        member: MemberRecord,
+        answers: dict[str, Any],
+        *,
+        now: datetime,
+        replace_all: bool = False,
+        **member_values: Any,
+    ) -> Writes:
+        """The statements that store profile answers and member fields: each given answer
+        replaces the earlier one; with ``replace_all`` every earlier answer goes (a member
+        joining again starts from a clean profile). The join questionnaire writes them with
+        the step of its confirmation (in its transaction, only if it moves)."""
         if unknown := set(member_values) - _UPDATABLE:
             raise ValueError(f"cannot update {sorted(unknown)} on a member")
-        steps: list[Step] = []
+        writes: list[tuple[Precompiled, dict[str, Any]]] = []
         if replace_all:
-            steps.append((_DELETE_ANSWERS, {"member_id": member.id}))
+            writes.append((_DELETE_ANSWERS, {"member_id": member.id}))
         elif answers:
             ids = _numbered("question", list(answers), member.id)
-            steps.append((_delete_answers(len(answers)), ids))
-        if answers:
-            rows = [
-                {
-                    "member_id": member.id,
-                    "community_id": member.community_id,
-                    "question_id": question_id,
-                    "value": value,
-                    "updated_at": now,
-                }
-                for question_id, value in answers.items()
-            ]
-            steps.append((_INSERT_ANSWER, rows))
+            writes.append((_delete_answers(len(answers)), ids))
+        for question_id, value in answers.items():
+            row = {
+                "member_id": member.id,
+                "community_id": member.community_id,
+                "question_id": question_id,
+                "value": value,
+                "updated_at": now,
+            }
+            writes.append((_INSERT_ANSWER, row))
         if member_values:
             if "display_name" in member_values:
                 member_values["display_name"] = fit_text(
                     members.c.display_name, member_values["display_name"]
                 )
-            steps.append(
+            writes.append(
                 (
                     _update_member(frozenset(member_values)),
                     {"member_id": member.id, "now": now}
                     | {f"set_{name}": value for name, value in member_values.items()},
                 )
             )
-        # Every member who joins saves a profile: one hand-off, in a write shared with the others
-        # meanwhile (store/precompiled.py).
-        if steps:
-            await self._db.grouped(steps)
+        return tuple(writes)
 
     async def delete_answers(self, member_id: int, question_ids: list[str]) -> None:
         async with self._db.write() as connection:

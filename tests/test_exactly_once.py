@@ -209,9 +209,14 @@ async def test_answered_and_cancelled_questions_are_retired_by_the_kernel(
 async def test_a_finish_that_fails_asks_the_last_question_again_and_loses_nothing(
     make_app: AppFactory,
 ) -> None:
+    """A flow's finish writes what it collected after the last answer claimed its step (the
+    profile edit: the changed answer). When that fails (a full disk), the member is told, and
+    asked the last question again under a new id; the old one is over, the new one saves."""
     app, memory, ana = await joining(make_app, "memory")
-    await play_on_memory(memory, ana, TRANSCRIPT[:-1], typed=False)
-    assert memory.last_ask(ana).question.id == "join.ask_confirm"
+    await play_on_memory(memory, ana, TRANSCRIPT, typed=False)
+    await memory.command(ana, "edit")
+    await memory.pick(ana, "timezone")
+    assert memory.last_ask(ana).question.id == "join.ask_timezone"
     real_save = app.store.members.save_profile
     failures = []
 
@@ -223,20 +228,52 @@ async def test_a_finish_that_fails_asks_the_last_question_again_and_loses_nothin
 
     app.store.members.save_profile = save_fails_once  # type: ignore[method-assign]
     old_prompt = memory.last_ask(ana).prompt_id
-    failed = await memory.pick(ana, "save")
-    # Told that something went wrong, and asked the same question again, under a new id.
+    failed = await memory.submit(ana, "Zürich")
     assert [type(r.intent).__name__ for r in failed] == ["Say", "Ask"]
     assert failed[0].intent.text.id == "errors.internal"
     again = failed[1].intent
-    assert again.question.id == "join.ask_confirm"
+    assert again.question.id == "join.ask_timezone"
     assert again.prompt_id != old_prompt
     member = await app.store.members.find("memory", "memory", "ana")
     assert member is not None
-    assert member.status == "onboarding"
-    # The old button is over; the new one saves everything that was answered.
-    stale = await memory.pick(ana, "save", prompt_id=old_prompt)
+    before = await app.store.members.profile(member.id)
+    assert before["timezone"] != "Europe/Zurich"
+    stale = await memory.submit(ana, "Zürich", prompt_id=old_prompt)
     assert [r.intent.text.id for r in stale] == ["prompt.stale"]
-    done = await memory.pick(ana, "save")
+    await memory.submit(ana, "Zürich")
+    assert await app.store.members.profile(member.id) == {**before, "timezone": "Europe/Zurich"}
+
+
+async def test_a_confirmation_whose_save_fails_changes_nothing_and_can_be_given_again(
+    make_app: AppFactory,
+) -> None:
+    """The join's profile is written in the transaction that takes the confirmation
+    (docs/answer-path.md). When a statement of it fails halfway (after the step's change and
+    the first answers were written), all of it is rolled back: the member is told something
+    went wrong, nothing of the profile is kept, and the same button saves everything."""
+    app, memory, ana = await joining(make_app, "memory")
+    await play_on_memory(memory, ana, TRANSCRIPT[:-1], typed=False)
+    assert memory.last_ask(ana).question.id == "join.ask_confirm"
+    real_writes = app.store.members.profile_writes
+    failures = []
+
+    def last_write_breaks_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        writes = real_writes(*args, **kwargs)
+        if failures:
+            return writes
+        failures.append(1)
+        *first, (statement, given) = writes
+        return (*first, (statement, {**given, "set_dm_place": object()}))  # cannot be stored
+
+    app.store.members.profile_writes = last_write_breaks_once  # type: ignore[method-assign]
+    prompt = memory.last_ask(ana).prompt_id
+    failed = await memory.pick(ana, "save")
+    assert [r.intent.text.id for r in failed] == ["errors.internal"]
+    member = await app.store.members.find("memory", "memory", "ana")
+    assert member is not None
+    assert member.status == "onboarding"
+    assert await app.store.members.profile(member.id) == {}
+    done = await memory.pick(ana, "save", prompt_id=prompt)  # the same question, still open
     assert "join.done" in [getattr(r.intent, "text", None) and r.intent.text.id for r in done]
     saved = await app.store.members.find("memory", "memory", "ana")
     assert saved is not None
