@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from store.answer_batches import ACTIVE, INSERT_CAUSE
+from store.answer_batches import ACTIVE, INSERT_CAUSE, changed
 from store.precompiled import Precompiled, Step
 from store.schema import conversations
 
@@ -122,10 +122,10 @@ def started(rows: list[list[dict[str, Any]]]) -> dict[str, Any]:
 def take_up_after(conversation_id: int, ended: Any) -> Step:
     """The take-up for the member of ``ended`` (a conversation record as its end left it), run
     after :func:`store.answer_batches.change_steps` in one transaction: only if that end was
-    applied (the id of ``conversation_id`` among the changed rows, the first step's)."""
+    applied (``conversation_id`` among the conversations it changed)."""
 
     def given(rows: list[list[dict[str, Any]]]) -> dict[str, Any]:
-        won = any(row["id"] == conversation_id for row in rows[0])
+        won = conversation_id in changed(rows)
         return {"member_id": ended.member_id if won else -1, "now": ended.updated_at}
 
     return (_TAKE_UP, given)

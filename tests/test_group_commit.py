@@ -4,6 +4,7 @@ behaves as if each request ran alone (docs/answer-path.md)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,8 @@ import sqlalchemy as sa
 from store.answer_batches import INSERT_CAUSE
 from store.connections import ALONE_ATTEMPTS
 from store.conversations import AlreadyApplied, AppliedEvent
+from store.precompiled import Precompiled
+from store.schema import consents
 from tests.conftest import Database
 
 NOW = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -302,5 +305,67 @@ async def test_what_goes_with_a_step_is_written_only_by_the_change_that_moves_it
         stored = await store.members.get(member.id)
         assert stored is not None
         assert (stored.consented_version, stored.status) == ("v1", "onboarding")
+    finally:
+        await store.close()
+
+
+async def test_a_cancelled_write_on_the_lane_ends_its_transaction_before_the_next_write(
+    sqlite_db: Database,
+) -> None:
+    """The caller of a write on SQLite's write lane is cancelled while the lane's thread runs
+    the transaction: the cancellation reaches the caller only once that transaction has ended,
+    so the writer's lock is never free while SQLite still holds its own (store/sqlite_lanes.py)."""
+    store = await sqlite_db.open_store()
+    try:
+        member = await store.members.ensure("c1", "memory", "ana", now=NOW)  # opens the lane
+        lane = store.connections._lanes[1]  # type: ignore[index]
+        database = lane._connection
+        assert database is not None
+
+        def slow(value: str) -> str:
+            time.sleep(0.4)
+            return value
+
+        await database._execute(database._conn.create_function, "slow", 1, slow)
+        slow_consent = Precompiled(
+            consents.insert().values(
+                community_id="c1",
+                member_id=sa.bindparam("member_id"),
+                notice_version=sa.func.slow(sa.bindparam("version")),
+                given_at=sa.bindparam("now", type_=consents.c.given_at.type),
+            )
+        )
+        given = {"member_id": member.id, "version": "v1", "now": NOW}
+        writing = asyncio.create_task(store.connections.transaction([[(slow_consent, given)]]))
+        await asyncio.sleep(0.1)
+        writing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        assert not database._conn.in_transaction
+        assert not store.connections._writing.locked()  # type: ignore[union-attr]
+    finally:
+        await store.close()
+
+
+async def test_the_read_lane_refuses_a_write(sqlite_db: Database) -> None:
+    """A write given to the read lane fails (it is query_only) instead of holding SQLite's
+    write lock; the lane reads on."""
+    store = await sqlite_db.open_store()
+    try:
+        [asked] = await _joining(store, 1)
+        cause = {
+            "community_id": "c1",
+            "platform": "memory",
+            "event_id": "read-lane",
+            "member_id": asked.member_id,
+            "conversation_id": asked.id,
+            "step_seq": 1,
+            "applied_at": NOW,
+        }
+        with pytest.raises(sa.exc.OperationalError):
+            await store.connections.read_together([(INSERT_CAUSE, cause)])
+        await store.members.update(asked.member_id, now=NOW, display_name="still writes")
+        found = await store.conversations.lookup("c1", "memory", "m0", None)
+        assert found.active == asked
     finally:
         await store.close()
