@@ -17,14 +17,56 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from store.precompiled import Step
 
 Request = TypeVar("Request")
 Result = TypeVar("Result")
+Waiting = list[tuple[Request, "asyncio.Future[Result]"]]
+#: The rows of each step of a batch's statements.
+StepRows = list[list[dict[str, Any]]]
 
 #: The most requests one batch takes: store/answer_batches.py compiles one statement per batch
 #: size up to this (larger ones cost memory and gained nothing measurable in bench.flows).
 MAX_BATCH = 64
+
+
+@dataclass(frozen=True)
+class ReadJob(Generic[Request, Result]):
+    """A group read as data, so that it can run where the connection is (on SQLite, on its
+    lane's thread: store/lane_batches.py): the statements that answer a batch of requests, and
+    each request's result of their rows."""
+
+    steps: Callable[[list[Request]], Sequence[Step]]
+    results: Callable[[list[Request], StepRows], Sequence[Result]]
+
+
+@dataclass(frozen=True)
+class WriteJob(Generic[Request, Result]):
+    """A group commit as data: the statements that make a batch's changes in one transaction
+    (and something the results need to know of them), each request's result of their rows, and
+    what a request whose change broke a unique key gets (then each runs alone, so that only
+    that one gets it)."""
+
+    steps: Callable[[list[Request]], tuple[Sequence[Step], Any]]
+    results: Callable[[list[Request], StepRows, Any], Sequence[Result]]
+    conflict: Callable[[Request, sa.exc.IntegrityError], BaseException]
+
+
+class Batches(Protocol[Request, Result]):
+    """Requests run together (a :class:`Coalescer`, or store/lane_batches.py's)."""
+
+    batches: int
+    requests: int
+
+    async def __call__(self, request: Request) -> Result: ...
+
+    async def drain(self) -> None: ...
 
 
 class Coalescer(Generic[Request, Result]):
@@ -67,24 +109,12 @@ class Coalescer(Generic[Request, Result]):
             except BaseException as error:
                 outcomes = [error] * len(batch)
                 if not isinstance(error, Exception):  # cancelled: tell the callers, then stop
-                    _settle(batch, outcomes)
+                    settle(batch, outcomes)
                     raise
-            _settle(batch, outcomes)
+            settle(batch, outcomes)
 
     def _take(self) -> list[tuple[Request, asyncio.Future[Result]]]:
-        """The next batch: in order, at most one request per key, at most ``max_batch``."""
-        taken: list[tuple[Request, asyncio.Future[Result]]] = []
-        left: list[tuple[Request, asyncio.Future[Result]]] = []
-        keys: set[Hashable] = set()
-        for item in self._waiting:
-            key = None if self._key is None else self._key(item[0])
-            if len(taken) >= self._max_batch or (key is not None and key in keys):
-                left.append(item)
-                continue
-            if key is not None:
-                keys.add(key)
-            taken.append(item)
-        self._waiting = left
+        taken, self._waiting = take_batch(self._waiting, self._key, self._max_batch)
         return taken
 
     async def drain(self) -> None:
@@ -93,7 +123,28 @@ class Coalescer(Generic[Request, Result]):
             await asyncio.shield(self._runner)
 
 
-def _settle(
+def take_batch(
+    waiting: Waiting[Request, Result],
+    key: Callable[[Request], Hashable] | None,
+    max_batch: int,
+) -> tuple[Waiting[Request, Result], Waiting[Request, Result]]:
+    """The next batch of ``waiting`` and what is left: in order, at most one request per key,
+    at most ``max_batch``."""
+    taken: Waiting[Request, Result] = []
+    left: Waiting[Request, Result] = []
+    keys: set[Hashable] = set()
+    for item in waiting:
+        found = None if key is None else key(item[0])
+        if len(taken) >= max_batch or (found is not None and found in keys):
+            left.append(item)
+            continue
+        if found is not None:
+            keys.add(found)
+        taken.append(item)
+    return taken, left
+
+
+def settle(
     batch: list[tuple[Request, asyncio.Future[Result]]],
     outcomes: Sequence[Result | BaseException],
 ) -> None:

@@ -26,13 +26,15 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from store.batching import Coalescer
+from store.batching import Batches, Coalescer, ReadJob, Request, Result, WriteJob
+from store.lane_batches import lane_reads, lane_writes
 from store.precompiled import Step, run_groups, run_together
 from store.sqlite_lanes import SqliteLane
 
@@ -114,6 +116,59 @@ class Connections:
             return list(await self._lanes[1].write(units))  # type: ignore[arg-type]
         async with self.write() as connection:
             return await _run(connection, list(units))
+
+    def reads_together(
+        self, job: ReadJob[Request, Result], *, name: str
+    ) -> Batches[Request, Result]:
+        """``job``'s requests read in batches: on SQLite's read lane, batched by its thread
+        (store/lane_batches.py); elsewhere a :class:`Coalescer` on the pool."""
+        if self._lanes is not None:
+            return lane_reads(self._lanes[0], job)
+
+        async def read(batch: list[Request]) -> Sequence[Result]:
+            return job.results(batch, await self.read_together(job.steps(batch)))
+
+        return Coalescer(read, name=name)
+
+    def writes_together(
+        self,
+        job: WriteJob[Request, Result],
+        *,
+        key: Callable[[Request], Hashable] | None = None,
+        name: str,
+    ) -> Batches[Request, Result]:
+        """``job``'s requests written in batches, each batch one transaction, never two of one
+        ``key`` in a batch (see store/batching.py): on SQLite's write lane, batched by its
+        thread; elsewhere a :class:`Coalescer` on the pool, where a batch that lost a deadlock
+        to another process runs again, each request alone."""
+        if self._lanes is not None:
+            return lane_writes(self._lanes[1], job, key)
+
+        async def alone(request: Request) -> Result | BaseException:
+            steps, context = job.steps([request])
+            try:
+                rows = await self.alone(steps)
+            except sa.exc.IntegrityError as conflict:
+                return job.conflict(request, conflict)
+            [result] = job.results([request], rows, context)
+            return result
+
+        async def write(batch: list[Request]) -> Sequence[Result | BaseException]:
+            steps, context = job.steps(batch)
+            try:
+                [rows] = await self.transaction([steps])
+            except sa.exc.IntegrityError as conflict:
+                if len(batch) == 1:
+                    return [job.conflict(batch[0], conflict)]
+                return [await alone(request) for request in batch]
+            except sa.exc.DBAPIError as error:
+                if not lost_to_another_transaction(error):
+                    raise
+                await pause_after_losing()
+                return [await alone(request) for request in batch]
+            return job.results(batch, rows, context)
+
+        return Coalescer(write, key=key, name=name)
 
     async def grouped(self, unit: Unit) -> Any:
         """Run ``unit`` in a write transaction shared with the units queued beside it; its

@@ -27,7 +27,7 @@ one, so the conflict is the replayed event's alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -40,8 +40,8 @@ from store.answer_batches import (
     changed,
     lookup_step,
 )
-from store.batching import Coalescer
-from store.connections import Connections, lost_to_another_transaction, pause_after_losing
+from store.batching import Batches, ReadJob, WriteJob
+from store.connections import Connections, lost_to_another_transaction
 from store.conversation_starts import (
     RUNNING,
     SUSPENDED,
@@ -150,10 +150,14 @@ _Done = tuple[ConversationRecord | None, ConversationRecord | None]
 class ConversationRepository:
     def __init__(self, db: Connections) -> None:
         self._db = db
-        self._changes: Coalescer[_Change, _Done] = Coalescer(
-            self._write_batch, key=lambda change: change.current.id, name="group-commit"
+        self._changes: Batches[_Change, _Done] = db.writes_together(
+            WriteJob(_change_steps, _change_results, _conflict),
+            key=lambda change: change.current.id,
+            name="group-commit",
         )
-        self._lookups: Coalescer[_Wanted, Lookup] = Coalescer(self._read_batch, name="group-read")
+        self._lookups: Batches[_Wanted, Lookup] = db.reads_together(
+            ReadJob(_lookup_steps, _lookups_found), name="group-read"
+        )
 
     async def lookup(
         self, community_id: str, platform: str, user_id: str, cause: AppliedEvent | None
@@ -378,44 +382,6 @@ class ConversationRepository:
                 .values(answers={**conversation.answers, key: value}, updated_at=now)
             )
 
-    async def _write_batch(self, batch: list[_Change]) -> Sequence[_Done | BaseException]:
-        """One transaction for the whole batch; if an event in it was applied before, or the
-        transaction lost a deadlock to another process's (PostgreSQL: two batches that lock
-        the same conversations in another order), each change on its own, so that only the
-        replayed one fails (:class:`AlreadyApplied`)."""
-        steps, taken_at = _change_steps(batch)
-        try:
-            [rows] = await self._db.transaction([steps])
-        except sa.exc.IntegrityError as conflict:
-            if len(batch) == 1:
-                return [_conflict(batch[0], conflict)]
-            return [await self._write_alone(change) for change in batch]
-        except sa.exc.DBAPIError as error:
-            if not lost_to_another_transaction(error):
-                raise
-            await pause_after_losing()
-            return [await self._write_alone(change) for change in batch]
-        return [_done(change, rows, taken_at) for change in batch]
-
-    async def _write_alone(self, change: _Change) -> _Done | BaseException:
-        steps, taken_at = _change_steps([change])
-        try:
-            rows = await self._db.alone(steps)
-        except sa.exc.IntegrityError as conflict:
-            return _conflict(change, conflict)
-        return _done(change, rows, taken_at)
-
-    async def _read_batch(self, batch: list[_Wanted]) -> list[Lookup]:
-        rows = [
-            (index, w.community_id, w.platform, w.user_id, w.event_id)
-            for index, w in enumerate(batch)
-        ]
-        [found_rows] = await self._db.read_together([lookup_step(rows)])
-        found: list[Lookup] = [Lookup(None, None, None)] * len(batch)
-        for row in found_rows:  # the newest active conversation comes last and wins
-            found[row["idx"]] = _lookup_from_row(row)
-        return found
-
     async def applied(self, community_id: str, cause: AppliedEvent) -> AppliedRecord | None:
         """What the event changed, if it was applied already (a redelivery), else None."""
         async with self._db.read() as connection:
@@ -470,6 +436,27 @@ def _ending(
         updated_at=_as_stored_time(now),
     )
     return _Change(current, changed, cause)
+
+
+def _change_results(
+    batch: list[_Change], rows: list[list[dict[str, Any]]], taken_at: dict[int, int]
+) -> list[_Done]:
+    return [_done(change, rows, taken_at) for change in batch]
+
+
+def _lookup_steps(batch: list[_Wanted]) -> list[Step]:
+    rows = [
+        (index, w.community_id, w.platform, w.user_id, w.event_id) for index, w in enumerate(batch)
+    ]
+    return [lookup_step(rows)]
+
+
+def _lookups_found(batch: list[_Wanted], rows: list[list[dict[str, Any]]]) -> list[Lookup]:
+    """Each request's lookup, of the group read's rows."""
+    found: list[Lookup] = [Lookup(None, None, None)] * len(batch)
+    for row in rows[0]:  # the newest active conversation comes last and wins
+        found[row["idx"]] = _lookup_from_row(row)
+    return found
 
 
 def _done(change: _Change, rows: list[list[dict[str, Any]]], taken_at: dict[int, int]) -> _Done:

@@ -190,7 +190,14 @@ def as_sqlalchemy_errors() -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as error:
-        raise sa.exc.DBAPIError.instance(None, None, error, sqlite3.Error) from error
+        raise as_sqlalchemy_error(error) from error
+
+
+def as_sqlalchemy_error(error: sqlite3.Error) -> sa.exc.DBAPIError:
+    """``error`` as SQLAlchemy would raise it (see :func:`as_sqlalchemy_errors`)."""
+    converted = sa.exc.DBAPIError.instance(None, None, error, sqlite3.Error)
+    converted.__cause__ = error
+    return converted
 
 
 async def _run_on_driver(

@@ -1,0 +1,220 @@
+"""The group read and the group commit on SQLite, batched by the lane's own thread.
+
+A :class:`~store.batching.Coalescer` starts the next batch when the event loop comes round to
+its task: under load every batch waits for a turn of the loop after the last one's result and
+another before its own statements reach the thread, and a turn of a busy loop runs every other
+answer's ready work first. Measured in ``bench.flows`` at 500 answers/s, the time in the group
+commit was several times the thread's time for it (docs/answer-path.md). Here the lane's
+thread takes the next batch itself as soon as the last one is done; the event loop only queues
+a request (no turn of its own when the lane is idle) and settles a finished batch's callers,
+all of them in one callback.
+
+A write lane's batches hold the writer's lock (:class:`store.connections.Connections`) from
+the first batch to the last, at most :data:`ROUNDS` batches in a row, then let whoever waits
+for it have it: one writer at a time for SQLite, as before. What the thread runs is the job's
+(store/batching.py's :class:`~store.batching.ReadJob` and :class:`~store.batching.WriteJob`): the
+same statements and results as on PostgreSQL's pool. A batch whose commit broke a unique key
+is rolled back and each of its requests runs alone, there on the thread, so that only the one
+that broke it gets the conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Generic
+
+import sqlalchemy as sa
+
+from store.batching import (
+    MAX_BATCH,
+    ReadJob,
+    Request,
+    Result,
+    Waiting,
+    WriteJob,
+    settle,
+    take_batch,
+)
+from store.precompiled import as_sqlalchemy_error, as_sqlalchemy_errors, plan
+from store.sqlite_lanes import SqliteLane, run_on
+
+#: The most batches a write lane's thread runs before it lets others have the writer's lock.
+ROUNDS = 8
+
+#: What the lane's thread does with a batch: each request's result or the exception it raises.
+RunBatch = Callable[[sqlite3.Connection, list[Any]], Sequence[Any]]
+
+
+class LaneBatches(Generic[Request, Result]):
+    """Requests that run in batches on ``lane``'s thread, each batch with ``run``."""
+
+    def __init__(
+        self,
+        lane: SqliteLane,
+        run: RunBatch,
+        *,
+        key: Callable[[Request], Hashable] | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._lane = lane
+        self._run = run
+        self._key = key
+        self._max_batch = max_batch
+        self._mutex = threading.Lock()  # the waiting requests and ``_running``, on both threads
+        self._waiting: Waiting[Request, Result] = []
+        # Batches are queued on the lane or running there: the next request needs no start.
+        self._running = False
+        self._starting: set[asyncio.Task[None]] = set()
+        self._idle: list[asyncio.Future[None]] = []
+        #: Sizes of the batches run so far (count and total), for the benchmark's figures.
+        self.batches = 0
+        self.requests = 0
+
+    async def __call__(self, request: Request) -> Result:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
+        with self._mutex:
+            self._waiting.append((request, future))
+            start, self._running = not self._running, True
+        if start:
+            try:
+                await self._start(loop)
+            except asyncio.CancelledError:  # the requests behind this one still need it
+                self._start_later(loop)
+                raise
+        return await future
+
+    async def drain(self) -> None:
+        """Wait until every request given so far has been run (before the lane closes)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            with self._mutex:
+                if not self._running and not self._waiting:
+                    return
+            idle: asyncio.Future[None] = loop.create_future()
+            self._idle.append(idle)
+            await idle
+
+    async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Queue the batches on the lane's thread (a write lane's once it has the lock; with
+        the lane open and the lock free, at once, without a turn of the loop)."""
+        lock = self._lane.lock
+        try:
+            with as_sqlalchemy_errors():
+                connection = await self._lane.opened()
+            if lock is not None:
+                await lock.acquire()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the lane cannot open (or is closed): every waiter hears
+            self._fail_waiting(error)
+            return
+        database = connection._conn
+        connection._tx.put_nowait((None, lambda: self._drain(loop, database)))
+
+    def _start_later(self, loop: asyncio.AbstractEventLoop) -> None:
+        task = loop.create_task(self._start(loop), name="store-lane-batches")
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
+
+    def _drain(self, loop: asyncio.AbstractEventLoop, database: sqlite3.Connection) -> None:
+        """On the lane's thread: batch after batch, each one's callers settled on the loop."""
+        rounds = ROUNDS if self._lane.lock is not None else None
+        try:
+            while rounds is None or rounds > 0:
+                with self._mutex:
+                    batch, self._waiting = take_batch(self._waiting, self._key, self._max_batch)
+                    if not batch:
+                        self._running = False
+                        return
+                self.batches += 1
+                self.requests += len(batch)
+                try:
+                    outcomes: Sequence[Any] = self._run(database, [item[0] for item in batch])
+                except sqlite3.Error as error:
+                    outcomes = [as_sqlalchemy_error(error)] * len(batch)
+                except Exception as error:
+                    outcomes = [error] * len(batch)
+                loop.call_soon_threadsafe(settle, batch, outcomes)
+                if rounds is not None:
+                    rounds -= 1
+        finally:
+            loop.call_soon_threadsafe(self._drained, loop)
+
+    def _drained(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the loop, after the thread stopped: the lock is free again; what still waits
+        (a write lane that let others have the lock) starts again, behind them."""
+        if self._lane.lock is not None:
+            self._lane.lock.release()
+        with self._mutex:
+            again = self._running and bool(self._waiting)
+            if not self._waiting:  # it stopped after its last round with nothing left
+                self._running = False
+        if again:
+            self._start_later(loop)
+        else:
+            self._wake_idle()
+
+    def _fail_waiting(self, error: BaseException) -> None:
+        with self._mutex:
+            waiting, self._waiting = self._waiting, []
+            self._running = False
+        settle(waiting, [error] * len(waiting))
+        self._wake_idle()
+
+    def _wake_idle(self) -> None:
+        idle, self._idle = self._idle, []
+        for waiter in idle:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+def lane_reads(lane: SqliteLane, job: ReadJob[Request, Result]) -> LaneBatches[Request, Result]:
+    """``job``'s group read on the read lane."""
+
+    def run(database: sqlite3.Connection, batch: list[Request]) -> Sequence[Result]:
+        [rows] = run_on(database, plan(lane.dialect, [job.steps(batch)]), commit=False)
+        return job.results(batch, rows)
+
+    return LaneBatches(lane, run)
+
+
+def lane_writes(
+    lane: SqliteLane,
+    job: WriteJob[Request, Result],
+    key: Callable[[Request], Hashable] | None = None,
+) -> LaneBatches[Request, Result]:
+    """``job``'s group commit on the write lane (see the module for a broken unique key)."""
+
+    def transaction(database: sqlite3.Connection, batch: list[Request]) -> Sequence[Result]:
+        steps, context = job.steps(batch)
+        [rows] = run_on(database, plan(lane.dialect, [steps]), commit=True)
+        return job.results(batch, rows, context)
+
+    def run(database: sqlite3.Connection, batch: list[Request]) -> Sequence[Any]:
+        try:
+            return transaction(database, batch)
+        except sqlite3.IntegrityError as error:
+            if len(batch) == 1:
+                return [job.conflict(batch[0], _integrity(error))]
+            # else each runs alone, below
+        outcomes: list[Any] = []
+        for request in batch:  # alone, so that only the one that broke the key fails
+            try:
+                outcomes.extend(transaction(database, [request]))
+            except sqlite3.IntegrityError as error:
+                outcomes.append(job.conflict(request, _integrity(error)))
+            except sqlite3.Error as error:
+                outcomes.append(as_sqlalchemy_error(error))
+        return outcomes
+
+    return LaneBatches(lane, run, key=key)
+
+
+def _integrity(error: sqlite3.IntegrityError) -> sa.exc.IntegrityError:
+    converted = as_sqlalchemy_error(error)
+    assert isinstance(converted, sa.exc.IntegrityError)
+    return converted
