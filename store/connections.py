@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from store.batching import Batches, Coalescer, ReadJob, Request, Result, WriteJob
-from store.lane_batches import lane_reads, lane_writes
+from store.lane_batches import LaneServer, lane_reads, lane_units, lane_writes
 from store.precompiled import Step, run_groups, run_together
 from store.sqlite_lanes import SqliteLane
 
@@ -98,9 +98,13 @@ class Connections:
         # One write at a time, whichever connection it is on (SQLite takes one writer).
         self._writing: asyncio.Lock | None = None
         self._lanes: tuple[SqliteLane, SqliteLane] | None = None
+        self._servers: tuple[LaneServer, LaneServer] | None = None
+        self._lane_units: Batches[Sequence[Step], Any] | None = None
         if lanes is not None:
             self._writing = asyncio.Lock()
             self._lanes = lanes(self._writing)
+            self._servers = (LaneServer(self._lanes[0]), LaneServer(self._lanes[1]))
+            self._lane_units = lane_units(self._servers[1])
 
     async def read_together(self, steps: Sequence[Step]) -> list[list[dict[str, Any]]]:
         """Statements that only read (the group read), in one hand-off; the rows of each."""
@@ -122,8 +126,8 @@ class Connections:
     ) -> Batches[Request, Result]:
         """``job``'s requests read in batches: on SQLite's read lane, batched by its thread
         (store/lane_batches.py); elsewhere a :class:`Coalescer` on the pool."""
-        if self._lanes is not None:
-            return lane_reads(self._lanes[0], job)
+        if self._servers is not None:
+            return lane_reads(self._servers[0], job)
 
         async def read(batch: list[Request]) -> Sequence[Result]:
             return job.results(batch, await self.read_together(job.steps(batch)))
@@ -141,8 +145,8 @@ class Connections:
         ``key`` in a batch (see store/batching.py): on SQLite's write lane, batched by its
         thread; elsewhere a :class:`Coalescer` on the pool, where a batch that lost a deadlock
         to another process runs again, each request alone."""
-        if self._lanes is not None:
-            return lane_writes(self._lanes[1], job, key)
+        if self._servers is not None:
+            return lane_writes(self._servers[1], job, key)
 
         async def alone(request: Request) -> Result | BaseException:
             steps, context = job.steps([request])
@@ -172,7 +176,10 @@ class Connections:
 
     async def grouped(self, unit: Unit) -> Any:
         """Run ``unit`` in a write transaction shared with the units queued beside it; its
-        result once that transaction has committed (see the module)."""
+        result once that transaction has committed (see the module). On SQLite, units of
+        statements are batched by the write lane's thread (store/lane_batches.py)."""
+        if self._lane_units is not None and not callable(unit):
+            return await self._lane_units(unit)
         return await self._units(unit)
 
     async def _run_units(self, units: list[Unit]) -> list[Any]:
@@ -259,6 +266,8 @@ class Connections:
 
     async def dispose(self) -> None:
         await self._units.drain()
+        if self._lane_units is not None:
+            await self._lane_units.drain()
         for lane in self._lanes or ():
             await lane.close()
         if self._checkpoints is not None:

@@ -9,13 +9,16 @@ thread takes the next batch itself as soon as the last one is done; the event lo
 a request (no turn of its own when the lane is idle) and settles a finished batch's callers,
 all of them in one callback.
 
-A write lane's batches hold the writer's lock (:class:`store.connections.Connections`) from
-the first batch to the last, at most :data:`ROUNDS` batches in a row, then let whoever waits
-for it have it: one writer at a time for SQLite, as before. What the thread runs is the job's
-(store/batching.py's :class:`~store.batching.ReadJob` and :class:`~store.batching.WriteJob`): the
-same statements and results as on PostgreSQL's pool. A batch whose commit broke a unique key
-is rolled back and each of its requests runs alone, there on the thread, so that only the one
-that broke it gets the conflict.
+Each lane has one :class:`LaneServer`, and its queues are served in rounds: a batch of
+each queue with requests (the write lane's: the group commit and the grouped writes of
+:meth:`store.connections.Connections.grouped`), so that a join's new member and new
+conversation never wait for the loop to pass the writer's lock from one to the other. The
+write lane holds that lock from the first round to the last, at most :data:`ROUNDS` rounds in
+a row, then lets whoever waits for it have it: one writer at a time for SQLite, as before.
+What the thread runs is the job's (store/batching.py's :class:`~store.batching.ReadJob` and
+:class:`~store.batching.WriteJob`): the same statements and results as on PostgreSQL's pool.
+A batch whose commit broke a unique key is rolled back and each of its requests runs alone,
+there on the thread, so that only the one that broke it gets the conflict.
 """
 
 from __future__ import annotations
@@ -33,15 +36,17 @@ from store.batching import (
     ReadJob,
     Request,
     Result,
+    StepRows,
     Waiting,
     WriteJob,
     settle,
     take_batch,
 )
-from store.precompiled import as_sqlalchemy_error, as_sqlalchemy_errors, plan
+from store.precompiled import Step, as_sqlalchemy_error, as_sqlalchemy_errors, plan
 from store.sqlite_lanes import SqliteLane, run_on
 
-#: The most batches a write lane's thread runs before it lets others have the writer's lock.
+#: The most rounds (a batch of each queue with requests) a write lane's thread runs before it
+#: lets others have the writer's lock.
 ROUNDS = 8
 
 #: What the lane's thread does with a batch: each request's result or the exception it raises.
@@ -49,57 +54,97 @@ RunBatch = Callable[[sqlite3.Connection, list[Any]], Sequence[Any]]
 
 
 class LaneBatches(Generic[Request, Result]):
-    """Requests that run in batches on ``lane``'s thread, each batch with ``run``."""
+    """One queue of requests that run in batches on a lane's thread, each batch with ``run``
+    (made by :meth:`LaneServer.queue`)."""
 
     def __init__(
         self,
-        lane: SqliteLane,
+        server: LaneServer,
         run: RunBatch,
-        *,
-        key: Callable[[Request], Hashable] | None = None,
-        max_batch: int = MAX_BATCH,
+        key: Callable[[Request], Hashable] | None,
+        max_batch: int,
     ) -> None:
-        self._lane = lane
-        self._run = run
+        self._server = server
+        self.run = run
         self._key = key
         self._max_batch = max_batch
-        self._mutex = threading.Lock()  # the waiting requests and ``_running``, on both threads
-        self._waiting: Waiting[Request, Result] = []
-        # Batches are queued on the lane or running there: the next request needs no start.
-        self._running = False
-        self._starting: set[asyncio.Task[None]] = set()
-        self._idle: list[asyncio.Future[None]] = []
+        #: Guarded by the server's mutex: it is taken on the lane's thread.
+        self.waiting: Waiting[Request, Result] = []
         #: Sizes of the batches run so far (count and total), for the benchmark's figures.
         self.batches = 0
         self.requests = 0
 
     async def __call__(self, request: Request) -> Result:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Result] = loop.create_future()
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        await self._server.submit(self, (request, future))
+        return await future
+
+    async def drain(self) -> None:
+        await self._server.drain()
+
+    def take(self) -> Waiting[Request, Result]:
+        """The next batch (under the server's mutex)."""
+        batch, self.waiting = take_batch(self.waiting, self._key, self._max_batch)
+        if batch:
+            self.batches += 1
+            self.requests += len(batch)
+        return batch
+
+
+class LaneServer:
+    """A lane's thread serving its queues: once started, it runs a batch of every queue with
+    requests, round after round, until none is left; then the next request starts it again."""
+
+    def __init__(self, lane: SqliteLane) -> None:
+        self._lane = lane
+        self._queues: list[LaneBatches[Any, Any]] = []
+        self._mutex = threading.Lock()  # the queues' requests and ``_running``, on both threads
+        # The thread is serving (or about to): a new request needs no start.
+        self._running = False
+        self._starting: set[asyncio.Task[None]] = set()
+        self._idle: list[asyncio.Future[None]] = []
+
+    @property
+    def lane(self) -> SqliteLane:
+        return self._lane
+
+    def queue(
+        self,
+        run: RunBatch,
+        *,
+        key: Callable[[Request], Hashable] | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> LaneBatches[Request, Result]:
+        queue: LaneBatches[Request, Result] = LaneBatches(self, run, key, max_batch)
+        self._queues.append(queue)
+        return queue
+
+    async def submit(self, queue: LaneBatches[Any, Any], item: tuple[Any, Any]) -> None:
+        """Queue ``item``; start the thread serving if it is not."""
         with self._mutex:
-            self._waiting.append((request, future))
+            queue.waiting.append(item)
             start, self._running = not self._running, True
         if start:
+            loop = asyncio.get_running_loop()
             try:
                 await self._start(loop)
             except asyncio.CancelledError:  # the requests behind this one still need it
                 self._start_later(loop)
                 raise
-        return await future
 
     async def drain(self) -> None:
         """Wait until every request given so far has been run (before the lane closes)."""
         loop = asyncio.get_running_loop()
         while True:
             with self._mutex:
-                if not self._running and not self._waiting:
+                if not self._running and not any(queue.waiting for queue in self._queues):
                     return
             idle: asyncio.Future[None] = loop.create_future()
             self._idle.append(idle)
             await idle
 
     async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Queue the batches on the lane's thread (a write lane's once it has the lock; with
+        """Hand the serving to the lane's thread (a write lane's once it has the lock; with
         the lane open and the lock free, at once, without a turn of the loop)."""
         lock = self._lane.lock
         try:
@@ -113,45 +158,45 @@ class LaneBatches(Generic[Request, Result]):
             self._fail_waiting(error)
             return
         database = connection._conn
-        connection._tx.put_nowait((None, lambda: self._drain(loop, database)))
+        connection._tx.put_nowait((None, lambda: self._serve(loop, database)))
 
     def _start_later(self, loop: asyncio.AbstractEventLoop) -> None:
         task = loop.create_task(self._start(loop), name="store-lane-batches")
         self._starting.add(task)
         task.add_done_callback(self._starting.discard)
 
-    def _drain(self, loop: asyncio.AbstractEventLoop, database: sqlite3.Connection) -> None:
-        """On the lane's thread: batch after batch, each one's callers settled on the loop."""
+    def _serve(self, loop: asyncio.AbstractEventLoop, database: sqlite3.Connection) -> None:
+        """On the lane's thread: rounds of batches, each batch's callers settled on the loop."""
         rounds = ROUNDS if self._lane.lock is not None else None
         try:
             while rounds is None or rounds > 0:
                 with self._mutex:
-                    batch, self._waiting = take_batch(self._waiting, self._key, self._max_batch)
-                    if not batch:
+                    work = [(queue, batch) for queue in self._queues if (batch := queue.take())]
+                    if not work:
                         self._running = False
                         return
-                self.batches += 1
-                self.requests += len(batch)
-                try:
-                    outcomes: Sequence[Any] = self._run(database, [item[0] for item in batch])
-                except sqlite3.Error as error:
-                    outcomes = [as_sqlalchemy_error(error)] * len(batch)
-                except Exception as error:
-                    outcomes = [error] * len(batch)
-                loop.call_soon_threadsafe(settle, batch, outcomes)
+                for queue, batch in work:
+                    try:
+                        outcomes: Sequence[Any] = queue.run(database, [item[0] for item in batch])
+                    except sqlite3.Error as error:
+                        outcomes = [as_sqlalchemy_error(error)] * len(batch)
+                    except Exception as error:
+                        outcomes = [error] * len(batch)
+                    loop.call_soon_threadsafe(settle, batch, outcomes)
                 if rounds is not None:
                     rounds -= 1
         finally:
-            loop.call_soon_threadsafe(self._drained, loop)
+            loop.call_soon_threadsafe(self._served, loop)
 
-    def _drained(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _served(self, loop: asyncio.AbstractEventLoop) -> None:
         """On the loop, after the thread stopped: the lock is free again; what still waits
         (a write lane that let others have the lock) starts again, behind them."""
         if self._lane.lock is not None:
             self._lane.lock.release()
         with self._mutex:
-            again = self._running and bool(self._waiting)
-            if not self._waiting:  # it stopped after its last round with nothing left
+            waiting = any(queue.waiting for queue in self._queues)
+            again = self._running and waiting
+            if not waiting:  # it may have stopped after its last round with nothing left
                 self._running = False
         if again:
             self._start_later(loop)
@@ -160,9 +205,11 @@ class LaneBatches(Generic[Request, Result]):
 
     def _fail_waiting(self, error: BaseException) -> None:
         with self._mutex:
-            waiting, self._waiting = self._waiting, []
+            failed = [item for queue in self._queues for item in queue.waiting]
+            for queue in self._queues:
+                queue.waiting = []
             self._running = False
-        settle(waiting, [error] * len(waiting))
+        settle(failed, [error] * len(failed))
         self._wake_idle()
 
     def _wake_idle(self) -> None:
@@ -172,22 +219,24 @@ class LaneBatches(Generic[Request, Result]):
                 waiter.set_result(None)
 
 
-def lane_reads(lane: SqliteLane, job: ReadJob[Request, Result]) -> LaneBatches[Request, Result]:
+def lane_reads(server: LaneServer, job: ReadJob[Request, Result]) -> LaneBatches[Request, Result]:
     """``job``'s group read on the read lane."""
+    lane = server.lane
 
     def run(database: sqlite3.Connection, batch: list[Request]) -> Sequence[Result]:
         [rows] = run_on(database, plan(lane.dialect, [job.steps(batch)]), commit=False)
         return job.results(batch, rows)
 
-    return LaneBatches(lane, run)
+    return server.queue(run)
 
 
 def lane_writes(
-    lane: SqliteLane,
+    server: LaneServer,
     job: WriteJob[Request, Result],
     key: Callable[[Request], Hashable] | None = None,
 ) -> LaneBatches[Request, Result]:
     """``job``'s group commit on the write lane (see the module for a broken unique key)."""
+    lane = server.lane
 
     def transaction(database: sqlite3.Connection, batch: list[Request]) -> Sequence[Result]:
         steps, context = job.steps(batch)
@@ -211,7 +260,31 @@ def lane_writes(
                 outcomes.append(as_sqlalchemy_error(error))
         return outcomes
 
-    return LaneBatches(lane, run, key=key)
+    return server.queue(run, key=key)
+
+
+def lane_units(server: LaneServer) -> LaneBatches[Sequence[Step], StepRows]:
+    """:meth:`store.connections.Connections.grouped` on the write lane: units of statements,
+    each batch one transaction; if it fails, each unit runs alone, and only a failing one gets
+    its error."""
+    lane = server.lane
+
+    def run(database: sqlite3.Connection, units: list[Sequence[Step]]) -> Sequence[Any]:
+        try:
+            return run_on(database, plan(lane.dialect, units), commit=True)
+        except sqlite3.Error:
+            if len(units) == 1:
+                raise
+        outcomes: list[Any] = []
+        for unit in units:
+            try:
+                [rows] = run_on(database, plan(lane.dialect, [unit]), commit=True)
+                outcomes.append(rows)
+            except sqlite3.Error as error:
+                outcomes.append(as_sqlalchemy_error(error))
+        return outcomes
+
+    return server.queue(run)
 
 
 def _integrity(error: sqlite3.IntegrityError) -> sa.exc.IntegrityError:
