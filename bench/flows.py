@@ -14,7 +14,10 @@ is one event in → router → step persisted → intent rendered. Measured:
 * the same at half the measured saturation, where the store keeps up;
 * peak resident memory of the process;
 * for scale, bare read-modify-write transactions per second through SQLAlchemy's async engine
-  on aiosqlite on this machine (the floor under any answer).
+  on aiosqlite on this machine (the floor under any answer);
+* the p99 of the steady run's generator alone at the offered load, each answer replaced by
+  nothing (the floor under the p99: timers that fire late, and the hypervisor taking the CPU
+  away, which on a shared 2-core VM happens for up to 10 ms several times a second).
 
 The per-member rate limit (``bot.rate_limit``) is on, as in production, unless
 ``--no-rate-limit`` is given; the figures say which. Each benchmark member answers faster than
@@ -161,6 +164,29 @@ async def steady(memory: MemoryAdapter, rate: float, seconds: float) -> list[flo
     return latencies
 
 
+class _Nothing:
+    """Stands in for the memory adapter in :func:`steady`: a move that does no work at all,
+    so that what is left of the latency is the generator's own and the machine's (timers that
+    fire late, the process descheduled by the hypervisor)."""
+
+    def member(self, user_id: str) -> MemberRef:
+        return MemberRef(platform="memory", user_id=user_id, display_name=user_id)
+
+    async def command(self, member: MemberRef, name: str) -> None:
+        await asyncio.sleep(0)
+
+    async def pick(self, member: MemberRef, *ids: str) -> None:
+        await asyncio.sleep(0)
+
+    async def submit(self, member: MemberRef, text: str) -> None:
+        await asyncio.sleep(0)
+
+
+async def generator_alone(rate: float, seconds: float) -> list[float]:
+    """:func:`steady`'s latencies when an answer costs nothing: the floor under its p99."""
+    return await steady(_Nothing(), rate, seconds)  # type: ignore[arg-type]
+
+
 async def bare_transactions(url: str, seconds: float = 2.0) -> float:
     """Read-modify-write transactions per second on this machine, for scale: the floor under
     any answer, which reads a conversation and writes it back, one transaction at a time."""
@@ -231,6 +257,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     batches = app.store.conversations.batch_figures
     await app.stop()
     baseline = await bare_transactions(url)
+    floor = await generator_alone(args.rate, args.seconds)
     if args.postgres:
         await drop_postgres_database(url)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -254,6 +281,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "offered_half_saturation": relaxed_rate,
         "p50_ms_at_half_saturation": round(statistics.median(relaxed) * 1000, 2),
         "p99_ms_at_half_saturation": round(percentile(relaxed, 0.99) * 1000, 2),
+        "p99_ms_of_the_generator_alone": round(percentile(floor, 0.99) * 1000, 2),
         "bare_read_modify_write_per_second": round(baseline),
         "saturation_over_bare": round(throughput / baseline, 2),
         **batches,

@@ -369,3 +369,61 @@ async def test_the_read_lane_refuses_a_write(sqlite_db: Database) -> None:
         assert found.active == asked
     finally:
         await store.close()
+
+
+def _cause(conversation, event_id: str):  # type: ignore[no-untyped-def]
+    return {
+        "community_id": "c1",
+        "platform": "memory",
+        "event_id": event_id,
+        "member_id": conversation.member_id,
+        "conversation_id": conversation.id,
+        "step_seq": 1,
+        "applied_at": NOW,
+    }
+
+
+async def test_a_write_whose_caller_gives_up_waiting_for_the_lock_strands_no_one(
+    sqlite_db: Database,
+) -> None:
+    """The first of several grouped writes starts the write lane's thread once it has the
+    writer's lock (store/lane_batches.py); its caller is cancelled while it waits for that lock.
+    The writes queued behind it still run: nobody waits forever."""
+    store = await sqlite_db.open_store()
+    try:
+        [asked] = await _joining(store, 1)  # opens the lanes
+        lock = store.connections._writing
+        assert lock is not None
+        await lock.acquire()  # a write elsewhere holds it
+
+        def write(event_id: str) -> asyncio.Task[object]:
+            return asyncio.create_task(
+                store.connections.grouped([(INSERT_CAUSE, _cause(asked, event_id))])
+            )
+
+        first = write("first")
+        await asyncio.sleep(0.01)  # it waits for the lock, to start the thread
+        behind = [write("second"), write("third")]
+        await asyncio.sleep(0.01)
+        first.cancel()
+        lock.release()
+        await asyncio.wait_for(asyncio.gather(*behind), timeout=5)
+        recorded = {row["event_id"] for row in await store.dump_table("applied_events")}
+        assert {"second", "third"} <= recorded
+    finally:
+        await store.close()
+
+
+async def test_a_write_after_the_store_closed_fails_at_once_every_time(
+    sqlite_db: Database,
+) -> None:
+    """A closed store's write lane cannot open again: each write says so (it is not left
+    waiting for a thread that will never start), the second as the first."""
+    store = await sqlite_db.open_store()
+    [asked] = await _joining(store, 1)
+    await store.close()
+    for event_id in ("after", "again"):
+        with pytest.raises(sa.exc.InvalidRequestError):
+            await asyncio.wait_for(
+                store.connections.grouped([(INSERT_CAUSE, _cause(asked, event_id))]), timeout=5
+            )
