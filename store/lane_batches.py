@@ -147,18 +147,19 @@ class LaneServer:
         """Hand the serving to the lane's thread (a write lane's once it has the lock; with
         the lane open and the lock free, at once, without a turn of the loop)."""
         lock = self._lane.lock
+        if lock is not None:  # first: the lane may close while this waits for it
+            await lock.acquire()
         try:
             with as_sqlalchemy_errors():
                 connection = await self._lane.opened()
+                database = connection._conn
+            connection._tx.put_nowait((None, lambda: self._serve(loop, database)))
+        except BaseException as error:  # the lane cannot open (or is closed): every waiter hears
             if lock is not None:
-                await lock.acquire()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # the lane cannot open (or is closed): every waiter hears
+                lock.release()
+            if not isinstance(error, Exception):  # cancelled: the caller hands the start on
+                raise
             self._fail_waiting(error)
-            return
-        database = connection._conn
-        connection._tx.put_nowait((None, lambda: self._serve(loop, database)))
 
     def _start_later(self, loop: asyncio.AbstractEventLoop) -> None:
         task = loop.create_task(self._start(loop), name="store-lane-batches")
@@ -170,11 +171,12 @@ class LaneServer:
         rounds = ROUNDS if self._lane.lock is not None else None
         try:
             while rounds is None or rounds > 0:
-                with self._mutex:
-                    work = [(queue, batch) for queue in self._queues if (batch := queue.take())]
-                    if not work:
-                        self._running = False
-                        return
+                with self._mutex:  # whether it stops is the loop's to say (``_served``)
+                    work, failed = self._take()
+                for waiting, error in failed:
+                    loop.call_soon_threadsafe(settle, waiting, [error] * len(waiting))
+                if not work:
+                    return
                 for queue, batch in work:
                     try:
                         outcomes: Sequence[Any] = queue.run(database, [item[0] for item in batch])
@@ -188,17 +190,34 @@ class LaneServer:
         finally:
             loop.call_soon_threadsafe(self._served, loop)
 
+    def _take(
+        self,
+    ) -> tuple[list[tuple[LaneBatches[Any, Any], Waiting[Any, Any]]], list[tuple[Any, Exception]]]:
+        """A batch of each queue with requests (under the mutex); a queue whose batch cannot
+        be taken (its key failed) gives up all its requests, to be failed with the error."""
+        work: list[tuple[LaneBatches[Any, Any], Waiting[Any, Any]]] = []
+        failed: list[tuple[Any, Exception]] = []
+        for queue in self._queues:
+            try:
+                batch = queue.take()
+            except Exception as error:
+                failed.append((queue.waiting, error))
+                queue.waiting = []
+                continue
+            if batch:
+                work.append((queue, batch))
+        return work, failed
+
     def _served(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the loop, after the thread stopped: the lock is free again; what still waits
-        (a write lane that let others have the lock) starts again, behind them."""
+        """On the loop, after the thread stopped: the lock is free again, and the server runs
+        on (started again, behind whoever waits for the lock) exactly when requests wait. Only
+        here does ``_running`` fall: a request queued while the thread was stopping finds it
+        still set and waits for this start instead of making a second one."""
         if self._lane.lock is not None:
             self._lane.lock.release()
         with self._mutex:
-            waiting = any(queue.waiting for queue in self._queues)
-            again = self._running and waiting
-            if not waiting:  # it may have stopped after its last round with nothing left
-                self._running = False
-        if again:
+            self._running = any(queue.waiting for queue in self._queues)
+        if self._running:
             self._start_later(loop)
         else:
             self._wake_idle()

@@ -26,6 +26,7 @@ SQLAlchemy as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -133,7 +134,9 @@ async def _hand_off(connection: aiosqlite.Connection, work: Callable[[], GroupRo
     except asyncio.CancelledError:
         behind: asyncio.Future[None] = loop.create_future()
         connection._tx.put_nowait((behind, _nothing))
-        await asyncio.wait([behind])
+        while not behind.done():  # cancelled again meanwhile: still wait
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(behind)
         raise
 
 

@@ -427,3 +427,36 @@ async def test_a_write_after_the_store_closed_fails_at_once_every_time(
             await asyncio.wait_for(
                 store.connections.grouped([(INSERT_CAUSE, _cause(asked, event_id))]), timeout=5
             )
+
+
+async def test_a_write_that_arrives_while_the_store_closes_fails_and_frees_the_writers_lock(
+    sqlite_db: Database,
+) -> None:
+    """A write reaches the write lane while another write holds the writer's lock and the
+    store is closing: once the lanes are closed it is told so, and the lock is free again for
+    the writer behind it (it was held forever: an outside review's reproduction)."""
+    store = await sqlite_db.open_store()
+    [asked] = await _joining(store, 1)
+    await store.conversations.lookup("c1", "memory", "m0", None)  # both lanes are open
+    connections = store.connections
+    release = asyncio.Event()
+
+    async def other_writer() -> None:  # a repository's own write, in flight at shutdown
+        async with connections.write():
+            await release.wait()
+
+    holder = asyncio.create_task(other_writer())
+    await asyncio.sleep(0.05)
+    closing = asyncio.create_task(store.close())
+    await asyncio.sleep(0)
+    late = asyncio.create_task(connections.grouped([(INSERT_CAUSE, _cause(asked, "late"))]))
+    await asyncio.sleep(0.1)  # the lanes close meanwhile
+    release.set()
+    with pytest.raises(sa.exc.InvalidRequestError):
+        await asyncio.wait_for(late, timeout=5)
+    await holder
+    lock = connections._writing
+    assert lock is not None
+    await asyncio.wait_for(lock.acquire(), timeout=5)
+    lock.release()
+    await closing
