@@ -11,6 +11,10 @@ A caller awaits its own result (or exception); a write is acknowledged only once
 transaction holding it has committed. Requests with the same ``key`` (the same conversation)
 never share a batch: the second waits for the next, so the order of a member's changes is the
 order they were made in, and a batch never holds two changes of one row.
+
+The :class:`Coalescer` here batches on the event loop (PostgreSQL's pool). On SQLite the
+lanes' threads batch by themselves (store/lane_batches.py); both run the same jobs
+(:class:`ReadJob`, :class:`WriteJob`) and take their batches with :func:`take_batch`.
 """
 
 from __future__ import annotations
