@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from store.members import MEMBER_COLUMNS
 from store.precompiled import Precompiled, Step, Writes
-from store.schema import UTCDateTime, applied_events, conversations, members
+from store.schema import UTCDateTime, applied_events, conversations, members, status_is
 
 ACTIVE = "active"
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
@@ -156,7 +156,7 @@ def _update(size: int) -> sa.Update:
         .where(
             conversations.c.id == change.c.id,
             conversations.c.step_seq == change.c.seen_seq,
-            conversations.c.status == ACTIVE,
+            status_is(conversations.c.status, ACTIVE),
         )
         .values(
             step_seq=change.c.next_seq,
@@ -192,7 +192,8 @@ def _lookup(size: int) -> sa.Select[Any]:
                 ),
             )
             .outerjoin(
-                active, sa.and_(active.c.member_id == members.c.id, active.c.status == ACTIVE)
+                active,
+                sa.and_(active.c.member_id == members.c.id, status_is(active.c.status, ACTIVE)),
             )
             .outerjoin(
                 applied_events,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from store.answer_batches import ACTIVE, INSERT_CAUSE, changed
 from store.precompiled import Precompiled, Step
-from store.schema import conversations
+from store.schema import conversations, status_is
 
 # Put on hold while another conversation runs beside it (``language`` during ``join``); it is
 # taken up again, answers and all, when that one ends.
@@ -37,7 +37,7 @@ _ended = sa.and_(*(conversations.c.status != status for status in RUNNING))
 def _put_aside(values: dict[str, Any]) -> Precompiled:
     return Precompiled(
         conversations.update()
-        .where(_member, conversations.c.status == ACTIVE)
+        .where(_member, status_is(conversations.c.status, ACTIVE))
         .values(updated_at=_now, **values)
     )
 
@@ -74,13 +74,13 @@ _TAKE_UP = Precompiled(
     .where(
         conversations.c.id
         == sa.select(conversations.c.id)
-        .where(_member, conversations.c.status == SUSPENDED)
+        .where(_member, status_is(conversations.c.status, SUSPENDED))
         .order_by(conversations.c.id.desc())
         .limit(1)
         .scalar_subquery(),
-        conversations.c.status == SUSPENDED,
+        status_is(conversations.c.status, SUSPENDED),
         ~sa.exists().where(
-            _running.c.member_id == sa.bindparam("member_id"), _running.c.status == ACTIVE
+            _running.c.member_id == sa.bindparam("member_id"), status_is(_running.c.status, ACTIVE)
         ),
     )
     .values(status=ACTIVE, step_seq=conversations.c.step_seq + 1, updated_at=_now)

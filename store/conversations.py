@@ -52,7 +52,7 @@ from store.conversation_starts import (
 )
 from store.members import MemberRecord
 from store.precompiled import Step, Writes
-from store.schema import applied_events, conversations
+from store.schema import applied_events, conversations, status_is
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,10 @@ class ConversationRepository:
             row = (
                 await connection.execute(
                     sa.select(conversations)
-                    .where(conversations.c.member_id == member_id, conversations.c.status == ACTIVE)
+                    .where(
+                        conversations.c.member_id == member_id,
+                        status_is(conversations.c.status, ACTIVE),
+                    )
                     .order_by(conversations.c.id.desc())
                     .limit(1)
                 )
@@ -360,7 +363,7 @@ class ConversationRepository:
                     sa.select(conversations)
                     .where(
                         conversations.c.member_id == member_id,
-                        conversations.c.status == SUSPENDED,
+                        status_is(conversations.c.status, SUSPENDED),
                     )
                     .order_by(conversations.c.id.desc())
                     .limit(1)
@@ -377,7 +380,7 @@ class ConversationRepository:
                 conversations.update()
                 .where(
                     conversations.c.id == conversation.id,
-                    conversations.c.status == SUSPENDED,
+                    status_is(conversations.c.status, SUSPENDED),
                 )
                 .values(answers={**conversation.answers, key: value}, updated_at=now)
             )

@@ -44,6 +44,7 @@ from store.schema import (
     reflections,
     reports,
     shoutout_optins,
+    status_is,
     tandems,
 )
 from store.tandems import CURRENT
@@ -358,7 +359,7 @@ class PrivacyRepository:
     def _abandoned(self, cutoff: datetime) -> sa.ColumnElement[bool]:
         recently_answering = sa.exists().where(
             conversations.c.member_id == members.c.id,
-            conversations.c.status == "active",
+            status_is(conversations.c.status, "active"),
             conversations.c.updated_at >= cutoff,
         )
         return sa.and_(
