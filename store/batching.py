@@ -157,6 +157,8 @@ def settle(
             continue
         if isinstance(outcome, asyncio.CancelledError):
             future.cancel()
+        elif isinstance(outcome, StopIteration):  # a future refuses it, as a task's result
+            future.set_exception(RuntimeError(f"a batch raised StopIteration: {outcome!r}"))
         elif isinstance(outcome, BaseException):
             future.set_exception(outcome)
         else:

@@ -6,8 +6,8 @@ another before its own statements reach the thread, and a turn of a busy loop ru
 answer's ready work first. Measured in ``bench.flows`` at 500 answers/s, the time in the group
 commit was several times the thread's time for it (docs/answer-path.md). Here the lane's
 thread takes the next batch itself as soon as the last one is done; the event loop only queues
-a request (no turn of its own when the lane is idle) and settles a finished batch's callers,
-all of them in one callback.
+a request (no turn of its own when the lane is idle) and settles the callers of a round of
+batches, all of them in one callback (with the stop, after the last round).
 
 Each lane has one :class:`LaneServer`, and its queues are served in rounds: a batch of
 each queue with requests (the write lane's: the group commit and the grouped writes of
@@ -91,6 +91,23 @@ class LaneBatches(Generic[Request, Result]):
         return batch
 
 
+#: A batch's callers and their outcomes, to be settled on the loop.
+Settled = tuple[list[tuple[Any, Any]], Sequence[Any]]
+
+
+def settle_all(done: list[Settled]) -> None:
+    """Each batch's callers settled, as if each batch had its own callback: one that fails
+    (its error raised at the end) leaves no other unsettled."""
+    failures = []
+    for batch, outcomes in done:
+        try:
+            settle(batch, outcomes)
+        except Exception as error:
+            failures.append(error)
+    if failures:
+        raise failures[0]
+
+
 class LaneServer:
     """A lane's thread serving its queues: once started, it runs a batch of every queue with
     requests, round after round, until none is left; then the next request starts it again."""
@@ -167,28 +184,34 @@ class LaneServer:
         task.add_done_callback(self._starting.discard)
 
     def _serve(self, loop: asyncio.AbstractEventLoop, database: sqlite3.Connection) -> None:
-        """On the lane's thread: rounds of batches, each batch's callers settled on the loop."""
+        """On the lane's thread: rounds of batches. A batch's callers are settled on the loop
+        before the thread runs anything else; the last batch's when the thread has looked for
+        more, together with the stop if there is none: one wake-up of the loop fewer each time
+        the thread stops."""
         rounds = ROUNDS if self._lane.lock is not None else None
+        done: list[Settled] = []  # run (or failed), not yet handed to the loop
         try:
             while rounds is None or rounds > 0:
                 with self._mutex:  # whether it stops is the loop's to say (``_served``)
                     work, failed = self._take()
-                for waiting, error in failed:
-                    loop.call_soon_threadsafe(settle, waiting, [error] * len(waiting))
+                done += [(waiting, [error] * len(waiting)) for waiting, error in failed]
                 if not work:
                     return
                 for queue, batch in work:
+                    if done:  # before this batch runs: nobody waits behind another's batch
+                        loop.call_soon_threadsafe(settle_all, done)
+                        done = []
                     try:
                         outcomes: Sequence[Any] = queue.run(database, [item[0] for item in batch])
                     except sqlite3.Error as error:
                         outcomes = [as_sqlalchemy_error(error)] * len(batch)
                     except Exception as error:
                         outcomes = [error] * len(batch)
-                    loop.call_soon_threadsafe(settle, batch, outcomes)
+                    done.append((batch, outcomes))
                 if rounds is not None:
                     rounds -= 1
         finally:
-            loop.call_soon_threadsafe(self._served, loop)
+            loop.call_soon_threadsafe(self._served, loop, done)
 
     def _take(
         self,
@@ -208,19 +231,23 @@ class LaneServer:
                 work.append((queue, batch))
         return work, failed
 
-    def _served(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the loop, after the thread stopped: the lock is free again, and the server runs
-        on (started again, behind whoever waits for the lock) exactly when requests wait. Only
-        here does ``_running`` fall: a request queued while the thread was stopping finds it
-        still set and waits for this start instead of making a second one."""
-        if self._lane.lock is not None:
-            self._lane.lock.release()
-        with self._mutex:
-            self._running = any(queue.waiting for queue in self._queues)
-        if self._running:
-            self._start_later(loop)
-        else:
-            self._wake_idle()
+    def _served(self, loop: asyncio.AbstractEventLoop, done: list[Settled]) -> None:
+        """On the loop, after the thread stopped: the last round's callers are settled, the
+        lock is free again, and the server runs on (started again, behind whoever waits for
+        the lock) exactly when requests wait. Only here does ``_running`` fall: a request
+        queued while the thread was stopping finds it still set and waits for this start
+        instead of making a second one."""
+        try:
+            settle_all(done)
+        finally:
+            if self._lane.lock is not None:
+                self._lane.lock.release()
+            with self._mutex:
+                self._running = any(queue.waiting for queue in self._queues)
+            if self._running:
+                self._start_later(loop)
+            else:
+                self._wake_idle()
 
     def _fail_waiting(self, error: BaseException) -> None:
         with self._mutex:

@@ -460,3 +460,28 @@ async def test_a_write_that_arrives_while_the_store_closes_fails_and_frees_the_w
     await asyncio.wait_for(lock.acquire(), timeout=5)
     lock.release()
     await closing
+
+
+async def test_a_write_whose_batch_raises_stopiteration_is_told_and_frees_the_writers_lock(
+    sqlite_db: Database,
+) -> None:
+    """A unit whose parameters raise ``StopIteration`` on the write lane's thread (which an
+    asyncio future refuses as its exception): its caller gets an error instead of waiting
+    forever, and the writer's lock is free for the next write (an outside review's
+    reproduction hung both)."""
+    store = await sqlite_db.open_store()
+    try:
+        [asked] = await _joining(store, 1)
+
+        def stops(_done: object) -> dict[str, object]:
+            raise StopIteration
+
+        with pytest.raises(RuntimeError, match="StopIteration"):
+            await asyncio.wait_for(store.connections.grouped([(INSERT_CAUSE, stops)]), timeout=5)
+        await asyncio.wait_for(
+            store.connections.grouped([(INSERT_CAUSE, _cause(asked, "after"))]), timeout=5
+        )
+        recorded = {row["event_id"] for row in await store.dump_table("applied_events")}
+        assert "after" in recorded
+    finally:
+        await store.close()
