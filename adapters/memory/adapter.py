@@ -333,7 +333,7 @@ class MemoryAdapter(Adapter):
     @renders(ForgetMember)
     async def render_forget_member(self, intent: ForgetMember) -> Delivery:
         self.forgotten.append(intent.target)
-        self._last_ask.pop(intent.target.user_id or "", None)
+        self._last_prompt.pop(intent.target.user_id or "", None)
         return Delivery()
 
 
