@@ -6,8 +6,8 @@ another before its own statements reach the thread, and a turn of a busy loop ru
 answer's ready work first. Measured in ``bench.flows`` at 500 answers/s, the time in the group
 commit was several times the thread's time for it (docs/answer-path.md). Here the lane's
 thread takes the next batch itself as soon as the last one is done; the event loop only queues
-a request (no turn of its own when the lane is idle) and settles the callers of a round of
-batches, all of them in one callback (with the stop, after the last round).
+a request (no turn of its own when the lane is idle) and settles each batch's callers, all of
+them in one callback (the last batch's together with the thread's stop).
 
 Each lane has one :class:`LaneServer`, and its queues are served in rounds: a batch of
 each queue with requests (the write lane's: the group commit and the grouped writes of
