@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from store.batching import Batches, Coalescer, ReadJob, Request, Result, WriteJob
 from store.lane_batches import LaneServer, lane_reads, lane_units, lane_writes
 from store.precompiled import Step, run_groups, run_together
+from store.sqlite_checkpoints import Checkpointer
 from store.sqlite_lanes import SqliteLane
 
 #: A write that can run in any transaction, and again after a rollback: statements only, given
@@ -44,10 +45,13 @@ Unit = Sequence[Step] | Callable[[AsyncConnection], Awaitable[Any]]
 
 log = logging.getLogger(__name__)
 
-#: How often the background task copies the write-ahead log into the database (seconds).
-CHECKPOINT_EVERY = 1.0
 #: The writer's own checkpoint, as a safety net: at this many pages (4 KiB each) of log.
 WRITER_CHECKPOINT_PAGES = 10_000
+#: A truncating checkpoint finds another checkpoint running (the background thread's, every
+#: 50 ms, for 1-3 ms under load) and is refused at once, without SQLite's busy handler: it is
+#: tried again this often, this many seconds apart, the writers kept out meanwhile.
+TRUNCATE_ATTEMPTS = 20
+TRUNCATE_PAUSE = 0.01
 
 
 #: How often a write on its own is tried when it keeps losing deadlocks (PostgreSQL).
@@ -93,7 +97,7 @@ class Connections:
         (store/sqlite_lanes.py), the writer to hold the lock every write holds."""
         self.writer = writer
         self.reader = reader or writer
-        self._checkpoints: asyncio.Task[None] | None = None
+        self._checkpoints: Checkpointer | None = None
         self._units: Coalescer[Unit, Any] = Coalescer(self._run_units, name="grouped-writes")
         # One write at a time, whichever connection it is on (SQLite takes one writer).
         self._writing: asyncio.Lock | None = None
@@ -219,19 +223,12 @@ class Connections:
         if self.writer.dialect.name != "sqlite" or database in ("", ":memory:"):
             return
         if self._checkpoints is None:
-            self._checkpoints = asyncio.create_task(self._checkpoint(), name="sqlite-checkpoint")
-
-    async def _checkpoint(self) -> None:
-        while True:
-            await asyncio.sleep(CHECKPOINT_EVERY)
-            try:
-                await self.checkpoint()
-            except Exception:  # the next second tries again; the writer's safety net holds
-                log.warning("store: a background checkpoint failed", exc_info=True)
+            self._checkpoints = Checkpointer(database)
+            self._checkpoints.start()
 
     async def checkpoint(self) -> None:
         """Copy what the write-ahead log holds into the database now, without waiting for
-        readers or the writer (SQLite; the background task's step)."""
+        readers or the writer (SQLite; what the background thread does every few ms)."""
         async with self.reader.connect() as connection:
             await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
@@ -257,9 +254,13 @@ class Connections:
         if self.writer.dialect.name != "sqlite":
             return True
         async with self._one_writer(), self.writer.connect() as connection:
-            busy, _pages, _done = (
-                await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            ).one()
+            for _attempt in range(TRUNCATE_ATTEMPTS):
+                busy, _pages, _done = (
+                    await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                ).one()
+                if not busy:
+                    break
+                await asyncio.sleep(TRUNCATE_PAUSE)
         if busy:
             log.warning("store: a reader held the write-ahead log; deleted rows stay in it a while")
         return not busy
@@ -271,9 +272,7 @@ class Connections:
         for lane in self._lanes or ():
             await lane.close()
         if self._checkpoints is not None:
-            self._checkpoints.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._checkpoints
+            await asyncio.to_thread(self._checkpoints.stop)
             self._checkpoints = None
         await self.writer.dispose()
         if self.reader is not self.writer:
