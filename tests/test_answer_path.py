@@ -124,9 +124,36 @@ async def test_two_processes_on_one_postgres_apply_each_answer_once_or_refuse_it
     tmp_path: Path,
 ) -> None:
     members = 24
+    # Every run is checked in full. Only whether the two processes met is left to chance: on a
+    # loaded machine one of them can be held back until the other has answered for everyone
+    # (seen once in a full run of the suite), and then the run is made again.
+    for attempt in range(RUNS_TO_MEET):
+        folder = tmp_path / f"run{attempt}"
+        folder.mkdir()
+        answered_by, outcomes = await _two_processes_answer(folder, members)
+        if {"bot-a", "bot-b", "shared"} <= answered_by:
+            break
+    # Both processes answered, and they did meet: some answers were refused or replayed.
+    assert {"bot-a", "bot-b", "shared"} <= answered_by
+    # Both start each member's conversation at about the same moment, and the later start
+    # replaces the earlier one (answers to it are refused, the member starts over: one
+    # running conversation per member, tests/test_store.py), so
+    # how many answers move a member on varies from run to run (337 to 434 of 24 × 19):
+    # at least half a questionnaire per member.
+    assert outcomes["applied"] >= members * 10, outcomes
+    assert outcomes["refused"] + outcomes["replayed"] > 0, outcomes
+
+
+#: How often the two-process run is made at most until both processes answered in one.
+RUNS_TO_MEET = 3
+
+
+async def _two_processes_answer(folder: Path, members: int) -> tuple[set[str], dict[str, int]]:
+    """Two processes answer for the same members on a fresh PostgreSQL database; every answer
+    checked (:func:`check_every_answer`). Who answered (the event ids' prefixes), and how."""
     async with postgres_database() as database:
         store = await Store.open(database.url)  # migrated before either process starts
-        logs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+        logs = [folder / "a.jsonl", folder / "b.jsonl"]
         workers = [
             await start_worker(database.url, log, name, members, "--shared-every", "3")
             for log, name in zip(logs, ("bot-a", "bot-b"), strict=True)
@@ -143,16 +170,7 @@ async def test_two_processes_on_one_postgres_apply_each_answer_once_or_refuse_it
             outcomes = await check_every_answer(store, lines, members)
         finally:
             await store.close()
-        # Both processes answered, and they did meet: some answers were refused or replayed.
-        answered_by = {line["event"].split(":")[0] for line in lines if "answered" in line}
-        assert {"bot-a", "bot-b", "shared"} <= answered_by
-        # Both start each member's conversation at about the same moment, and the later start
-        # replaces the earlier one (answers to it are refused, the member starts over: one
-        # running conversation per member, tests/test_store.py), so
-        # how many answers move a member on varies from run to run (337 to 434 of 24 × 19):
-        # at least half a questionnaire per member.
-        assert outcomes["applied"] >= members * 10, outcomes
-        assert outcomes["refused"] + outcomes["replayed"] > 0, outcomes
+    return {line["event"].split(":")[0] for line in lines if "answered" in line}, outcomes
 
 
 async def test_a_bot_killed_during_batched_commits_loses_no_answer_it_acknowledged(
