@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from store.adapter_state import AdapterStateRepository
 from store.agreements import AgreementRepository
+from store.answer_batches import compile_every_size
 from store.badges import BadgeRepository
 from store.blocks import BlockRepository, KeySource
 from store.connections import WRITER_CHECKPOINT_PAGES, Connections
@@ -170,6 +171,7 @@ class Store:
             await connections.dispose()
             raise DatabaseUnavailable(explain(url, error)) from error
         connections.start_checkpoints()
+        compile_every_size(connections.writer.dialect)
         return cls(connections, identity_key=identity_key)
 
     @classmethod

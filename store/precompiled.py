@@ -68,6 +68,10 @@ class Precompiled:
         if parameters:
             await run_together(connection, [(self, list(parameters))])
 
+    def compile_for(self, dialect: sa.Dialect) -> None:
+        """Compile it for ``dialect`` now, not on first use."""
+        self._form(dialect)
+
     def _form(self, dialect: sa.Dialect) -> _Form:
         return self._forms.get(dialect.name) or self._compile(dialect)
 

@@ -485,3 +485,37 @@ async def test_a_write_whose_batch_raises_stopiteration_is_told_and_frees_the_wr
         assert "after" in recorded
     finally:
         await store.close()
+
+
+async def test_a_batch_of_a_size_not_seen_before_compiles_nothing_while_answering(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every size of the batch statements is compiled when the store opens: a burst that makes
+    the first batch of 64 holds no thread up compiling it (store/answer_batches.py)."""
+    store = await any_db.open_store()
+    try:
+        conversations = await _joining(store, 40)
+
+        def compiling(self: Precompiled, dialect: object) -> None:
+            raise AssertionError(f"compiled while answering: {self._statement}")
+
+        monkeypatch.setattr(Precompiled, "_compile", compiling)
+        found = await asyncio.gather(
+            *(
+                store.conversations.lookup(
+                    "c1", "memory", f"m{number}", AppliedEvent("memory", f"e{number}")
+                )
+                for number in range(40)
+            )
+        )
+        assert [lookup.active for lookup in found] == conversations
+        changed = await asyncio.gather(
+            *(
+                _advance(store, conversation, AppliedEvent("memory", f"e{number}"))
+                for number, conversation in enumerate(conversations)
+            )
+        )
+        assert [conversation.step_id for conversation in changed] == ["consent"] * 40
+        assert len(await store.dump_table("applied_events")) == 40
+    finally:
+        await store.close()
