@@ -5,11 +5,11 @@ asyncio (cheap) instead of in SQLite's busy handler (sleeps of up to 100 ms); re
 of their own and run beside the writer (WAL lets readers and one writer work at once).
 PostgreSQL needs none of this: reads and writes share one ordinary pool.
 
-On SQLite the write-ahead log is copied into the database (a checkpoint) by a background task
-on a reader's connection, every second: left to SQLite, the commit that fills the log does it,
-on the writer, and every write waits behind that copy and its sync to disk (the long tail of
-the answer path's latency, measured in ``bench.flows``). The writer still checkpoints by itself
-if the log grows past :data:`WRITER_CHECKPOINT_PAGES`, should the task ever fall behind.
+On SQLite the write-ahead log is copied into the database (a checkpoint) by a thread of its own
+every 50 ms (store/sqlite_checkpoints.py): left to SQLite, the commit that fills the log does
+it, on the writer, and every write waits behind that copy and its sync to disk (the long tail
+of the answer path's latency, measured in ``bench.flows``). The writer still checkpoints by
+itself if the log grows past :data:`WRITER_CHECKPOINT_PAGES`, should the thread fall behind.
 
 :meth:`Connections.grouped` is the group commit for small writes many members make at once (a
 new member, a saved profile): units queued while one transaction runs go together in the next.
@@ -48,10 +48,12 @@ log = logging.getLogger(__name__)
 #: The writer's own checkpoint, as a safety net: at this many pages (4 KiB each) of log.
 WRITER_CHECKPOINT_PAGES = 10_000
 #: A truncating checkpoint finds another checkpoint running (the background thread's, every
-#: 50 ms, for 1-3 ms under load) and is refused at once, without SQLite's busy handler: it is
-#: tried again this often, this many seconds apart, the writers kept out meanwhile.
+#: 50 ms, for 1-3 ms under load) and is refused at once, without SQLite's busy handler, saying
+#: -1 pages: it is tried again this often, this many seconds apart, the writers kept out
+#: meanwhile. (A reader holding the log is waited for by the busy handler, once.)
 TRUNCATE_ATTEMPTS = 20
 TRUNCATE_PAUSE = 0.01
+CHECKPOINT_REFUSED = -1
 
 
 #: How often a write on its own is tried when it keeps losing deadlocks (PostgreSQL).
@@ -222,8 +224,12 @@ class Connections:
         database = self.writer.url.database or ""
         if self.writer.dialect.name != "sqlite" or database in ("", ":memory:"):
             return
+        if database.startswith("file:"):  # a URI: left to SQLite, as the lanes are
+            return
         if self._checkpoints is None:
-            self._checkpoints = Checkpointer(database)
+            # The file exactly as the pool opens it (the lanes' too: store/db.py).
+            [path], _options = self.writer.sync_engine.dialect.create_connect_args(self.writer.url)
+            self._checkpoints = Checkpointer(path)
             self._checkpoints.start()
 
     async def checkpoint(self) -> None:
@@ -255,13 +261,19 @@ class Connections:
             return True
         async with self._one_writer(), self.writer.connect() as connection:
             for _attempt in range(TRUNCATE_ATTEMPTS):
-                busy, _pages, _done = (
+                busy, pages, _done = (
                     await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 ).one()
-                if not busy:
+                # Another checkpoint held the lock (-1 pages: refused at once); a reader that
+                # held the log made SQLite's busy handler wait already, and is not waited again.
+                if not busy or pages != CHECKPOINT_REFUSED:
                     break
                 await asyncio.sleep(TRUNCATE_PAUSE)
-        if busy:
+        if busy and pages == CHECKPOINT_REFUSED:
+            log.warning(
+                "store: another checkpoint kept running; deleted rows stay in the log a while"
+            )
+        elif busy:
             log.warning("store: a reader held the write-ahead log; deleted rows stay in it a while")
         return not busy
 
