@@ -170,8 +170,8 @@ class Store:
         except (OSError, sa.exc.SQLAlchemyError, TimeoutError) as error:
             await connections.dispose()
             raise DatabaseUnavailable(explain(url, error)) from error
-        connections.start_checkpoints()
         compile_every_size(connections.writer.dialect)
+        connections.start_checkpoints()
         return cls(connections, identity_key=identity_key)
 
     @classmethod
