@@ -108,7 +108,7 @@ HELD_FOR = 0.02
 _HOLD_THE_CHECKPOINT_LOCK = """
 import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 121, os.SEEK_SET)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 121, os.SEEK_SET)  # waits out the store's own checkpoint
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
 """
