@@ -170,13 +170,13 @@ async def steady(memory: MemoryAdapter, rate: float, seconds: float) -> list[flo
         member, made = seats[seat]
         try:
             await move(member, made)
+            latencies.append(loop.time() - due)
+            made += 1
+            seats[seat] = (newcomer(), 0) if made == moves else (member, made)
         except BaseException as error:  # the run fails with it
             if not finished.done():
                 finished.set_exception(error)
             raise
-        latencies.append(loop.time() - due)
-        made += 1
-        seats[seat] = (newcomer(), 0) if made == moves else (member, made)
         due += count / rate
         if due < end:
             loop.call_at(due, deal, seat, due)
