@@ -220,23 +220,12 @@ class Connections:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def start_checkpoints(self) -> None:
-        """On SQLite (a file), checkpoint in the background from now on (see the module)."""
-        database = self.writer.url.database or ""
-        if self.writer.dialect.name != "sqlite" or database in ("", ":memory:"):
-            return
-        if database.startswith("file:"):  # a URI: left to SQLite, as the lanes are
-            return
-        if self._checkpoints is None:
-            # The file exactly as the pool opens it (the lanes' too: store/db.py).
-            [path], _options = self.writer.sync_engine.dialect.create_connect_args(self.writer.url)
-            self._checkpoints = Checkpointer(path)
+        """Checkpoint in the background from now on (see the module), on the file the lanes
+        use: SQLite with a plain file (an in-memory database or a ``file:`` URI has no lanes
+        and is left to SQLite)."""
+        if self._lanes is not None and self._checkpoints is None:
+            self._checkpoints = Checkpointer(self._lanes[1].path)
             self._checkpoints.start()
-
-    async def checkpoint(self) -> None:
-        """Copy what the write-ahead log holds into the database now, without waiting for
-        readers or the writer (SQLite; what the background thread does every few ms)."""
-        async with self.reader.connect() as connection:
-            await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

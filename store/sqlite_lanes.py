@@ -81,6 +81,11 @@ class SqliteLane:
         return self._dialect
 
     @property
+    def path(self) -> str:
+        """The database file, as the pools open it."""
+        return self._path
+
+    @property
     def lock(self) -> asyncio.Lock | None:
         """The writer's lock (a write lane), or None (a read lane)."""
         return self._lock

@@ -49,8 +49,8 @@ async def test_copy_of_every_kind_of_row_loses_nothing(
     filled = await fill_every_table(app, clock)
     sqlite_file = Path(sqlite_db.url.removeprefix("sqlite+aiosqlite:///"))
     # What the log holds is in the database file already: the bot's background checkpoints
-    # (store/connections.py) have nothing left to change in it while the copy runs.
-    await app.store.connections.checkpoint()
+    # (store/sqlite_checkpoints.py) have nothing left to change in it while the copy runs.
+    assert await app.store.connections.empty_write_ahead_log()
     before = file_state(sqlite_file)
 
     async with postgres_database() as target:
